@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def published(self) -> ArticleQuerySet:
+        return self.filter(is_published=True)
+
+    def search(self, query: str) -> ArticleQuerySet:
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(models.Q(headline__icontains=query) | models.Q(standfirst__icontains=query))
+
+
+class Article(models.Model):
+    headline = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255, unique=True)
+    standfirst = models.TextField(blank=True, help_text="The summary line under the headline.")
+    source = models.CharField(max_length=120, blank=True, help_text="The agency or outlet, e.g. Anadolu Agency.")
+    published_on = models.DateField()
+    dateline = models.CharField(max_length=120, blank=True, help_text="The city the story is filed from.")
+    body = models.TextField(help_text="Paragraphs, separated by a blank line.")
+    photo = models.ImageField(upload_to="articles/%Y/%m/", blank=True)
+    photo_caption = models.TextField(blank=True)
+    photo_credit = models.CharField(max_length=200, blank=True)
+    is_published = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.headline
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [block.strip() for block in self.body.replace("\r\n", "\n").split("\n\n") if block.strip()]
+
+    @property
+    def has_photo_block(self) -> bool:
+        """A photo block is shown when there is an image or at least a caption to show."""
+        return bool(self.photo or self.photo_caption or self.photo_credit)
+
+    def text_for_relevance(self) -> str:
+        """All the words a reader sees, for judging whether a comment is on-topic."""
+        links = " ".join(link.headline for link in self.related_links.all())
+        return "\n".join([self.headline, self.standfirst, self.photo_caption, self.dateline, self.body, links])
+
+
+class RelatedLink(models.Model):
+    """A related-story link set between paragraphs of the body."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    after_paragraph = models.PositiveIntegerField(
+        help_text="Shown after this paragraph (1 = after the first paragraph)."
+    )
+    headline = models.CharField(max_length=255)
+    url = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Where it leads. Left blank, it links to our own article with that headline, or a search for it.",
+    )
+
+    class Meta:
+        ordering = ["after_paragraph", "id"]
+
+    def __str__(self) -> str:
+        return self.headline

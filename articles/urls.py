@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "articles"
+
+urlpatterns = [
+    path("", views.article_list, name="list"),
+    path("articles/<slug:slug>/", views.article_detail, name="detail"),
+]

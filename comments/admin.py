@@ -1,0 +1,353 @@
+"""The review queue and the audit trail, in the Django admin.
+
+Moderators act through admin actions that call the services, so every decision
+is audited the same way whoever makes it. Nothing here deletes a comment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
+
+from . import services
+from .models import Comment, CommentReport, ModerationEvent, ModerationPolicy, ReviewQueueItem, SimulationRun
+from .policy import forget_active_policy
+
+
+def highlighted(comment: Comment) -> str:
+    """The comment's text with the words that triggered each reason marked."""
+    spans = sorted(
+        {(s, e) for reason in comment.explanation or [] for s, e in reason.get("spans", []) if 0 <= s < e <= len(comment.body)}
+    )
+    parts: list[tuple[str, str]] = []
+    last = 0
+    for start, end in spans:
+        if start < last:
+            continue
+        parts.append(("{}", comment.body[last:start]))
+        parts.append(("<mark>{}</mark>", comment.body[start:end]))
+        last = end
+    parts.append(("{}", comment.body[last:]))
+    return format_html_join("", "{}", ((format_html(fmt, text),) for fmt, text in parts))
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    title = "reason"
+    parameter_name = "reason"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("abusive", "Abusive"),
+            ("off_topic", "Off-topic"),
+            ("spam", "Spam"),
+            ("shouting", "Shouting"),
+            ("bot", "Likely bot"),
+            ("new_commenter", "New commenter"),
+            ("reported", "Reported by readers"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
+        value = self.value()
+        if not value:
+            return queryset
+        if value == "reported":
+            return queryset.filter(open_reports__gt=0)
+        # Reasons are a short JSON list of codes; a text match on the prefix is enough and portable.
+        return queryset.filter(reasons__icontains=f'"{value}')
+
+
+class ModerationEventInline(admin.TabularInline):
+    model = ModerationEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor_label", "action", "reason", "old_status", "new_status", "note"]
+    readonly_fields = fields
+    verbose_name_plural = "audit trail"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="who")
+    def actor_label(self, event: ModerationEvent) -> str:
+        return event.actor_label
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(choices=list(services.REJECT_REASONS.items()))
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CommentModerationMixin:
+    """Approve / reject actions shared by the queue and the full comment list."""
+
+    actions = ["approve", "reject_abusive", "reject_off_topic", "reject_spam", "reject_other"]
+
+    def has_can_moderate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("comments.can_moderate")
+
+    @admin.action(description="Approve (publish)", permissions=["can_moderate"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        done = 0
+        for comment in queryset.exclude(status__in=[Comment.Status.REMOVED]):
+            services.comment_approve(comment=comment, actor=request.user)
+            done += 1
+        self.message_user(  # type: ignore[attr-defined]
+            request, ngettext("%d comment approved.", "%d comments approved.", done) % done, messages.SUCCESS
+        )
+
+    def _reject(self, request: HttpRequest, queryset: QuerySet[Comment], reason: str, note: str = "") -> None:
+        done = 0
+        for comment in queryset.exclude(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED]):
+            services.comment_reject(comment=comment, actor=request.user, reason=reason, note=note)
+            done += 1
+        label = services.REJECT_REASONS[reason].lower()
+        self.message_user(  # type: ignore[attr-defined]
+            request,
+            ngettext("%(n)d comment rejected as %(r)s.", "%(n)d comments rejected as %(r)s.", done) % {"n": done, "r": label},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Reject: abusive", permissions=["can_moderate"])
+    def reject_abusive(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        self._reject(request, queryset, "abusive")
+
+    @admin.action(description="Reject: off-topic", permissions=["can_moderate"])
+    def reject_off_topic(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        self._reject(request, queryset, "off_topic")
+
+    @admin.action(description="Reject: spam", permissions=["can_moderate"])
+    def reject_spam(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        self._reject(request, queryset, "spam")
+
+    @admin.action(description="Reject: other reason (with a note)…", permissions=["can_moderate"])
+    def reject_other(self, request: HttpRequest, queryset: QuerySet[Comment]) -> HttpResponse | None:
+        if "confirm" in request.POST:
+            form = RejectForm(request.POST)
+            if form.is_valid() and (form.cleaned_data["reason"] != "other" or form.cleaned_data["note"].strip()):
+                self._reject(request, queryset, form.cleaned_data["reason"], form.cleaned_data["note"])
+                return None
+            if form.is_valid():
+                form.add_error("note", "Say why in a note when the reason is 'other'.")
+        else:
+            form = RejectForm(initial={"reason": "other"})
+        return TemplateResponse(
+            request,
+            "admin/comments/reject_with_note.html",
+            {
+                **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+                "title": "Reject with a note",
+                "queryset": queryset,
+                "form": form,
+                "action": "reject_other",
+                "opts": self.model._meta,  # type: ignore[attr-defined]
+            },
+        )
+
+
+@admin.register(ReviewQueueItem)
+class ReviewQueueAdmin(CommentModerationMixin, admin.ModelAdmin):
+    list_display = ["comment_text", "article_link", "in_reply_to", "why", "score_summary", "created_at", "status_label"]
+    list_filter = [ReasonFilter, "status", "article", "simulation"]
+    search_fields = ["body", "author_name", "author_email", "article__headline"]
+    ordering = ["created_at", "id"]
+    list_per_page = 50
+    readonly_fields = [
+        "article", "parent_text", "author_name", "author_email", "created_at", "status", "decision",
+        "highlighted_body", "reason_list", "scores", "open_reports", "ip_address",
+    ]  # fmt: skip
+    fields = readonly_fields
+    inlines = [ModerationEventInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
+        return super().get_queryset(request).needing_review().select_related("article", "parent")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("comments.can_moderate") or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="comment")
+    def comment_text(self, obj: Comment) -> str:
+        return format_html("<strong>{}</strong><br>{}", obj.author_name, highlighted(obj))
+
+    @admin.display(description="article")
+    def article_link(self, obj: Comment) -> str:
+        return format_html('<a href="{}#comment-{}">{}</a>', obj.article.get_absolute_url(), obj.pk, obj.article.headline)
+
+    @admin.display(description="replying to")
+    def in_reply_to(self, obj: Comment) -> str:
+        if not obj.parent:
+            return "—"
+        return format_html("Replying to <strong>{}</strong>: <q>{}</q>", obj.parent.author_name, obj.parent.body[:200])
+
+    @admin.display(description="why")
+    def why(self, obj: Comment) -> str:
+        items = [(r.get("code", ""), r.get("message", "")) for r in obj.explanation or []]
+        if obj.open_reports:
+            items.append(("reported", ngettext("%d reader report", "%d reader reports", obj.open_reports) % obj.open_reports))
+        return format_html_join("", "<div><code>{}</code> {}</div>", items) or "—"
+
+    @admin.display(description="scores")
+    def score_summary(self, obj: Comment) -> str:
+        return ", ".join(f"{k} {v:.2f}" for k, v in (obj.scores or {}).items() if v)
+
+    @admin.display(description="status")
+    def status_label(self, obj: Comment) -> str:
+        return "Reported" if obj.status == Comment.Status.PUBLISHED and obj.open_reports else obj.get_status_display()
+
+    @admin.display(description="replying to")
+    def parent_text(self, obj: Comment) -> str:
+        return self.in_reply_to(obj)
+
+    @admin.display(description="text (triggering words marked)")
+    def highlighted_body(self, obj: Comment) -> str:
+        return format_html('<div style="white-space: pre-wrap">{}</div>', highlighted(obj))
+
+    @admin.display(description="reasons")
+    def reason_list(self, obj: Comment) -> str:
+        return self.why(obj)
+
+    def changeform_view(self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
+                        extra_context: dict[str, Any] | None = None) -> HttpResponse:  # fmt: skip
+        extra_context = {**(extra_context or {}), "decide_form": RejectForm(), "show_decide": True}
+        if request.method == "POST" and object_id and "decide" in request.POST:
+            return self._decide(request, object_id)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _decide(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        from django.shortcuts import redirect
+
+        if not request.user.has_perm("comments.can_moderate"):
+            self.message_user(request, "You do not have permission to moderate.", messages.ERROR)
+            return redirect("admin:comments_reviewqueueitem_changelist")
+        comment = Comment.objects.filter(pk=object_id).first()
+        if comment is None:
+            return redirect("admin:comments_reviewqueueitem_changelist")
+        if request.POST["decide"] == "approve":
+            services.comment_approve(comment=comment, actor=request.user)
+            self.message_user(request, "Comment approved.", messages.SUCCESS)
+        else:
+            form = RejectForm(request.POST)
+            if not form.is_valid():
+                self.message_user(request, "Choose a reason to reject.", messages.ERROR)
+                return redirect(request.path)
+            try:
+                services.comment_reject(
+                    comment=comment, actor=request.user, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+                )
+            except services.CommentError as exc:
+                self.message_user(request, exc.messages[0], messages.ERROR)
+                return redirect(request.path)
+            self.message_user(request, "Comment rejected.", messages.SUCCESS)
+        return redirect("admin:comments_reviewqueueitem_changelist")
+
+
+@admin.register(Comment)
+class CommentAdmin(CommentModerationMixin, admin.ModelAdmin):
+    list_display = ["author_name", "short_body", "article", "status", "decision", "created_at", "open_reports"]
+    list_filter = ["status", "decision", ReasonFilter, "article", "simulation"]
+    search_fields = ["body", "author_name", "author_email"]
+    raw_id_fields = ["parent", "root", "article", "simulation"]
+    readonly_fields = [
+        "article", "parent", "root", "depth", "author_name", "author_email", "body", "created_at", "status",
+        "decision", "reasons", "scores", "explanation", "open_reports", "ip_address", "submission_token",
+        "simulation",
+    ]  # fmt: skip
+    exclude = ["ground_truth"]
+    inlines = [ModerationEventInline]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
+        return super().get_queryset(request).select_related("article")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="comment")
+    def short_body(self, obj: Comment) -> str:
+        return obj.body[:80]
+
+
+@admin.register(ModerationEvent)
+class ModerationEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "comment", "actor", "action", "reason", "old_status", "new_status"]
+    list_filter = ["action", "reason", "actor"]
+    search_fields = ["comment__body", "note"]
+    raw_id_fields = ["comment"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CommentReport)
+class CommentReportAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "comment", "reason", "note", "resolved"]
+    list_filter = ["reason", "resolved"]
+    raw_id_fields = ["comment"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ModerationPolicy)
+class ModerationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active", "mode", "abuse_hold", "abuse_reject", "off_topic_hold", "hold_first_comments"]
+    list_editable = ["is_active"]
+    fieldsets = [
+        (None, {"fields": ["name", "is_active", "summary", "mode"]}),
+        ("Thresholds (0-1)", {"fields": ["abuse_hold", "abuse_reject", "off_topic_hold", "spam_hold", "spam_reject",
+                                         "shouting_hold"]}),  # fmt: skip
+        ("Rules", {"fields": ["max_links", "blocked_words", "allowed_words", "hold_first_comments",
+                              "duplicate_window_minutes"]}),  # fmt: skip
+    ]
+
+    def save_model(self, request: HttpRequest, obj: ModerationPolicy, form: Any, change: bool) -> None:
+        if obj.is_active:
+            ModerationPolicy.objects.exclude(pk=obj.pk).update(is_active=False)
+        super().save_model(request, obj, form, change)
+        forget_active_policy()
+
+
+@admin.register(SimulationRun)
+class SimulationRunAdmin(admin.ModelAdmin):
+    list_display = ["label", "article", "created_at"]
+    readonly_fields = ["label", "article", "created_at", "parameters", "report"]

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout, Submit
+from django import forms
+from django.conf import settings
+from django.core import signing
+
+from articles.models import Article
+
+from .models import Comment, CommentReport
+
+TIMESTAMP_SALT = "comments.form-started"
+# A person needs a few seconds to write even "Agreed."; a form older than this has a stale token.
+MIN_SECONDS_TO_WRITE = 3
+MAX_FORM_AGE = 60 * 60 * 24
+
+
+class CommentForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=settings.COMMENTS_NAME_MAX_LENGTH)
+    email = forms.EmailField(label="Email", help_text="Never shown. Used only if a moderator needs to reach you.")
+    body = forms.CharField(
+        label="Comment",
+        max_length=settings.COMMENTS_BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Hidden from people by CSS; bots that fill every field fill this one too.
+    website = forms.CharField(
+        required=False, label="Leave this empty", widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"})
+    )
+
+    def __init__(self, *args: Any, article: Article, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.article = article
+        self.parent_comment: Comment | None = None
+        self.seconds_taken: float | None = None
+        if not self.is_bound:
+            self.initial.setdefault("token", uuid.uuid4().hex)
+            self.initial.setdefault("started", signing.TimestampSigner(salt=TIMESTAMP_SALT).sign("form"))
+        self.helper = FormHelper()
+        self.helper.form_id = "comment-form"
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("parent"),
+            Field("token"),
+            Field("started"),
+            Field("website", wrapper_class="nr-hp"),
+            Field("name", autocomplete="name"),
+            Field("email", autocomplete="email"),
+            Field("body"),
+            Submit("submit", "Post comment", css_class="btn-primary"),
+        )
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give a name to post under.")
+        return name
+
+    def clean_body(self) -> str:
+        body: str = self.cleaned_data["body"]
+        if not body.strip():
+            raise forms.ValidationError("Write a comment first.")
+        return body.strip("\n\r")
+
+    def clean_parent(self) -> int | None:
+        parent_id = self.cleaned_data.get("parent")
+        if parent_id is None:
+            return None
+        parent = Comment.objects.filter(pk=parent_id).first()
+        if parent is None or parent.article_id != self.article.pk:
+            raise forms.ValidationError(
+                "The comment you are replying to is not on this article. Your text is kept below; post it as a new comment."
+            )
+        if parent.status != Comment.Status.PUBLISHED:
+            raise forms.ValidationError(
+                "The comment you are replying to is no longer published. Your text is kept below; post it as a new comment."
+            )
+        self.parent_comment = parent
+        return parent_id
+
+    def clean_started(self) -> str:
+        started: str = self.cleaned_data.get("started") or ""
+        signer = signing.TimestampSigner(salt=TIMESTAMP_SALT)
+        try:
+            signer.unsign(started, max_age=MAX_FORM_AGE)
+        except signing.SignatureExpired:
+            self._fresh_timestamp()
+            raise forms.ValidationError(
+                "This form was open for too long. Your text is kept: press Post comment again."
+            ) from None
+        except signing.BadSignature:
+            self._fresh_timestamp()
+            raise forms.ValidationError(
+                "This form could not be checked. Your text is kept: press Post comment again."
+            ) from None
+        # The signature holds; the timestamp inside it says when the form was served.
+        stamp = signing.Signer.unsign(signer, started).rsplit(signer.sep, 1)[1]
+        self.seconds_taken = time.time() - signing.b62_decode(stamp)
+        return started
+
+    def _fresh_timestamp(self) -> None:
+        data = self.data.copy()
+        data[self.add_prefix("started")] = signing.TimestampSigner(salt=TIMESTAMP_SALT).sign("form")
+        self.data = data
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Errors on hidden fields would be invisible next to them: show them above the form.
+        for name in ("parent", "token", "started"):
+            for error in self._errors.pop(name, []):
+                self.add_error(None, error)
+        return cleaned
+
+    @property
+    def looks_automated(self) -> list[tuple[str, str]]:
+        reasons = []
+        if self.cleaned_data.get("website"):
+            reasons.append(("bot.honeypot", "filled in a field people cannot see"))
+        if self.seconds_taken is not None and self.seconds_taken < MIN_SECONDS_TO_WRITE:
+            reasons.append(("bot.too_fast", "was sent faster than a person can write"))
+        return reasons
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(choices=CommentReport.Reason.choices, label="Why should a moderator look at this?")
+    note = forms.CharField(required=False, max_length=500, label="Anything to add (optional)")

@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+
+from articles.models import Article
+
+
+class CommentQuerySet(models.QuerySet["Comment"]):
+    def published(self) -> CommentQuerySet:
+        return self.filter(status=Comment.Status.PUBLISHED)
+
+    def held(self) -> CommentQuerySet:
+        return self.filter(status=Comment.Status.HELD)
+
+    def visible(self) -> CommentQuerySet:
+        """What a reader may see: published comments, and removed ones as tombstones."""
+        return self.filter(status__in=[Comment.Status.PUBLISHED, Comment.Status.REMOVED])
+
+    def top_level(self) -> CommentQuerySet:
+        return self.filter(parent__isnull=True)
+
+    def needing_review(self) -> CommentQuerySet:
+        """The review queue: held comments, and published ones a reader reported."""
+        return self.filter(
+            Q(status=Comment.Status.HELD) | Q(status=Comment.Status.PUBLISHED, open_reports__gt=0)
+        )
+
+    def with_reply_counts(self) -> CommentQuerySet:
+        return self.annotate(
+            reply_total=Count("thread_comments", filter=Q(thread_comments__status=Comment.Status.PUBLISHED))
+        )
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        HELD = "held", "Held for review"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Rejected"
+        REMOVED = "removed", "Removed"
+
+    class Decision(models.TextChoices):
+        PUBLISH = "publish", "Publish"
+        HOLD = "hold", "Hold for review"
+        REJECT = "reject", "Reject"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    # The thread's top-level comment (null for a top-level comment itself) and the
+    # nesting depth are fixed when a comment is written, from its parent, which never
+    # moves: a whole thread is then one indexed read, and concurrent replies can't skew it.
+    root = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="thread_comments"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+
+    author_name = models.CharField(max_length=100)
+    author_email = models.EmailField()
+    body = models.TextField()
+    created_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD, db_index=True)
+
+    # What the auto-filter said, kept as it was said: the decision, the reason codes,
+    # a score per check and the spans of text that triggered each reason.
+    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    scores = models.JSONField(default=dict, blank=True)
+    explanation = models.JSONField(default=list, blank=True)
+
+    open_reports = models.PositiveIntegerField(default=0)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # A token the form carries: the same form sent twice (a double click) stores one comment.
+    submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    # Simulated traffic is kept apart from real readers' and carries its ground truth,
+    # which moderators never see in the queue.
+    simulation = models.ForeignKey(
+        "comments.SimulationRun", null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    ground_truth = models.JSONField(default=dict, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["article", "parent", "status", "created_at"]),
+            models.Index(fields=["root", "created_at"]),
+            models.Index(fields=["author_email", "created_at"]),
+        ]
+        permissions = [("can_moderate", "Can moderate comments (approve, reject, remove)")]
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.body[:60]}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class ReviewQueueItem(Comment):
+    """Held and reported comments, oldest first: what a moderator works through."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "review queue item"
+        verbose_name_plural = "review queue"
+
+
+class ModerationEvent(models.Model):
+    """The audit trail: one row for every decision on a comment, automatic or human."""
+
+    class Action(models.TextChoices):
+        AUTO = "auto", "Automatic decision"
+        APPROVE = "approve", "Approved"
+        REJECT = "reject", "Rejected"
+        REMOVE = "remove", "Removed"
+        REPORT = "report", "Reported by a reader"
+        DISMISS_REPORTS = "dismiss_reports", "Reports dismissed"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    reason = models.CharField(max_length=40, blank=True)
+    note = models.TextField(blank=True)
+    old_status = models.CharField(max_length=12, choices=Comment.Status.choices, blank=True)
+    new_status = models.CharField(max_length=12, choices=Comment.Status.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        who = self.actor.get_username() if self.actor else "system"
+        return f"{self.get_action_display()} by {who}"
+
+    @property
+    def actor_label(self) -> str:
+        return self.actor.get_username() if self.actor else "system"
+
+
+class CommentReport(models.Model):
+    class Reason(models.TextChoices):
+        ABUSIVE = "abusive", "Abusive or hateful"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        SPAM = "spam", "Spam or advertising"
+        OTHER = "other", "Something else"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.CharField(max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} on #{self.comment_id}"
+
+
+class ModerationPolicy(models.Model):
+    """The comment policy as data: what readers are told is what the filter enforces."""
+
+    class Mode(models.TextChoices):
+        AUTO = "auto", "Automatic: publish, hold or reject by the checks"
+        HOLD_ALL = "hold_all", "Hold every comment for review"
+        PUBLISH_ALL = "publish_all", "Publish everything (no filtering)"
+
+    name = models.SlugField(max_length=50, unique=True)
+    is_active = models.BooleanField(default=False, help_text="The policy the site uses. Only one is active.")
+    summary = models.TextField(
+        default="Comments are moderated and generally will be posted if they are on-topic and not abusive."
+    )
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.AUTO)
+    abuse_hold = models.FloatField(default=0.5, help_text="Abuse score at which a comment is held (0-1).")
+    abuse_reject = models.FloatField(default=0.9, help_text="Abuse score at which a comment is rejected (0-1).")
+    off_topic_hold = models.FloatField(
+        default=0.6, help_text="Off-topic score at which a comment is held (0-1). Off-topic alone never rejects."
+    )
+    spam_hold = models.FloatField(default=0.5)
+    spam_reject = models.FloatField(default=0.9)
+    shouting_hold = models.FloatField(default=0.8)
+    max_links = models.PositiveSmallIntegerField(default=2, help_text="More links than this and a comment is held.")
+    blocked_words = models.TextField(blank=True, help_text="Extra words to treat as profanity, one per line.")
+    allowed_words = models.TextField(blank=True, help_text="Words never to flag, one per line.")
+    hold_first_comments = models.PositiveSmallIntegerField(
+        default=0, help_text="Hold a new commenter's first N comments for review (0 = off; Coral uses 2)."
+    )
+    duplicate_window_minutes = models.PositiveSmallIntegerField(default=10)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "moderation policies"
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_policy")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SimulationRun(models.Model):
+    """One run of the simulator: its parameters and the report it produced."""
+
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    label = models.CharField(max_length=200)
+    parameters = models.JSONField(default=dict)
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.label

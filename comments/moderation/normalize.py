@@ -1,0 +1,68 @@
+"""Undo the usual disguises of a word before it is looked up.
+
+``fold(text)`` is the fast path: one lower-casing and one translation table, both
+in C, then Unicode compatibility folding only for text that is not plain ASCII.
+It maps zero-width and formatting characters away and look-alike letters
+(Cyrillic ``а``, Greek ``ο``, accented ``ü``) to plain Latin, so that the checks
+downstream see ``fuck`` where a reader wrote ``fuсk`` with a Cyrillic ``с``.
+
+``fold_with_offsets(text)`` does the same character by character and also says
+where each folded character came from, so a hit can be shown in the original
+text. It is slower and only runs on comments that had a hit.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Characters that render as nothing or steer layout: a reader cannot see them,
+# so they only serve to split a word invisibly.
+INVISIBLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069"
+    "\u3164\ufeff\uffa0"
+)
+
+# Letters from other scripts that look like Latin ones.
+LOOKALIKES = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "ɡ": "g", "һ": "h",
+    "ӏ": "l", "ԛ": "q", "ԝ": "w", "ү": "y", "ь": "b", "п": "n", "г": "r",
+    # Greek
+    "α": "a", "β": "b", "γ": "y", "δ": "d", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ς": "s", "σ": "o", "μ": "u",
+    # Latin extensions and symbols that stand in for letters
+    "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ı": "i", "ŀ": "l", "ſ": "s",
+    "€": "e", "£": "l", "¡": "i", "¢": "c", "§": "s", "©": "c", "®": "r", "µ": "u",
+}  # fmt: skip
+
+_TABLE: dict[int, str | None] = {ord(ch): None for ch in INVISIBLE}
+_TABLE.update({ord(k): v for k, v in LOOKALIKES.items()})
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    """Lower-case, drop invisible characters, map look-alikes and accents to Latin."""
+    folded = text.lower().translate(_TABLE)
+    if not folded.isascii():
+        folded = _strip_marks(folded).translate(_TABLE)
+    return folded
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Fold like :func:`fold`, and return for each output character its index in ``text``."""
+    out: list[str] = []
+    offsets: list[int] = []
+    for index, ch in enumerate(text):
+        piece = ch.lower().translate(_TABLE)
+        if piece and not piece.isascii():
+            piece = _strip_marks(piece).translate(_TABLE)
+        for folded_ch in piece:
+            out.append(folded_ch)
+            offsets.append(index)
+    return "".join(out), offsets

@@ -1,0 +1,99 @@
+"""Spam and noise: links, link shorteners, sales talk, the same text again, shouting, floods."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+URL_RE = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"']+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|info|biz|ru|cn|xyz|top|club|shop|site|online|"
+    r"io|ly|co|me|gl|gd|cc|tk|ml|ga|cf|gq|link|click|live|store|vip|win|bid|loan|pw)\b(?:/[^\s<>\"']*)?",
+    re.IGNORECASE,
+)
+SHORTENERS = frozenset(
+    "bit.ly tinyurl.com goo.gl t.co ow.ly is.gd buff.ly cutt.ly rb.gy shorturl.at tiny.cc rebrand.ly t.ly "
+    "s.id v.gd bl.ink lnkd.in soo.gd clck.ru shorte.st adf.ly bit.do".split()
+)
+SALES_RE = re.compile(
+    r"\b(?:buy (?:now|cheap|online)|order now|click (?:here|the link|below)|visit (?:my|our) (?:site|website|page|profile)|"
+    r"check out my|work(?:ing)? from home|earn (?:\$|usd|up to )?\d|make (?:\$|money|cash)|\$\d+ (?:a|per) (?:day|hour|week)|"
+    r"free (?:gift|iphone|money|bitcoin|crypto|trial)|bitcoin|crypto(?:currency)?|forex|casino|betting|viagra|cialis|"
+    r"payday loan|dm me|whats ?app|telegram me|subscribe to my|follow me|100% (?:free|guaranteed)|limited (?:time )?offer|"
+    r"promo code|discount code|cheap (?:pills|meds)|hot singles|onlyfans|sugar daddy|investment opportunity|"
+    r"passive income|financial freedom)\b",
+    re.IGNORECASE,
+)
+FLOOD_RE = re.compile(r"(\S)\1{7,}|(\S{1,4})(?:\s*\2){9,}")
+WS_RE = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    score: float
+    message: str
+    spans: tuple[tuple[int, int], ...] = ()
+
+
+def link_findings(text: str, *, max_links: int) -> list[Finding]:
+    links = list(URL_RE.finditer(text))
+    findings: list[Finding] = []
+    spans = tuple((m.start(), m.end()) for m in links)
+    if links:
+        if len(links) > max_links:
+            score = 0.7
+            message = f"has {len(links)} links (more than {max_links})"
+        else:
+            score = 0.2 * len(links)
+            message = f"has {len(links)} link{'s' if len(links) > 1 else ''}"
+        shortened = [
+            m for m in links if re.sub(r"^(?:https?://)?(?:www\.)?", "", m.group().lower()).split("/")[0] in SHORTENERS
+        ]
+        if shortened:
+            score += 0.5
+            message += ", through a link shortener that hides where it leads"
+        sales = list(SALES_RE.finditer(text))
+        if sales:
+            score += 0.3
+        findings.append(Finding("spam.links", min(1.0, round(score, 3)), message, spans))
+    sales = list(SALES_RE.finditer(text))
+    if sales:
+        score = min(1.0, 0.35 * len(sales) + (0.35 if links else 0.0))
+        findings.append(
+            Finding("spam.promotion", round(score, 3), "reads like advertising", tuple((m.start(), m.end()) for m in sales))
+        )
+    return findings
+
+
+def fingerprint(text: str) -> str:
+    """Text reduced to its words, for spotting the same comment posted again."""
+    return WS_RE.sub(" ", text.lower()).strip()
+
+
+def duplicate_finding(text: str, *, own_recent: tuple[str, ...], others_recent: tuple[str, ...]) -> Finding | None:
+    mark = fingerprint(text)
+    if len(mark) < 12:  # "Agreed." twice is a conversation, not spam
+        return None
+    if any(fingerprint(t) == mark for t in own_recent):
+        return Finding("spam.duplicate", 0.9, "repeats a comment you posted a few minutes ago")
+    if sum(1 for t in others_recent if fingerprint(t) == mark) >= 1 and len(mark) >= 30:
+        return Finding("spam.duplicate", 0.6, "is word for word the same as another recent comment")
+    return None
+
+
+def shouting_finding(text: str) -> Finding | None:
+    letters = [ch for ch in text if ch.isalpha()]
+    if len(letters) < 20:
+        return None
+    upper = sum(1 for ch in letters if ch.isupper())
+    ratio = upper / len(letters)
+    if ratio < 0.6:
+        return None
+    return Finding("shouting", round(min(1.0, (ratio - 0.5) * 2), 3), "is written mostly in capital letters")
+
+
+def flood_finding(text: str) -> Finding | None:
+    match = FLOOD_RE.search(text)
+    if match:
+        return Finding("spam.flood", 0.8, "repeats characters or words over and over", ((match.start(), match.end()),))
+    return None

@@ -1,0 +1,23 @@
+"""The Moderators group: exactly what reviewing comments needs, nothing more."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+MODERATOR_PERMISSIONS = [
+    ("comments", "can_moderate"),
+    ("comments", "view_comment"),
+    ("comments", "view_reviewqueueitem"),
+    ("comments", "view_moderationevent"),
+    ("comments", "view_commentreport"),
+    ("articles", "view_article"),
+]
+
+
+def ensure_moderators_group() -> Group:
+    group, _ = Group.objects.get_or_create(name="Moderators")
+    perms = [
+        Permission.objects.get(content_type__app_label=app, codename=codename) for app, codename in MODERATOR_PERMISSIONS
+    ]
+    group.permissions.set(perms)
+    return group

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from articles.selectors import article_for_page
+from articles.views import render_article_page
+
+from .forms import CommentForm, ReportForm
+from .models import Comment
+from .policy import active_policy_record
+from .services import CommentError, comment_post, comment_report
+from .session import remember_own_comment
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def comment_url(comment: Comment) -> str:
+    """Where a comment can be seen: its article, on the page of comments that holds its thread."""
+    root = comment.root or comment
+    before = Comment.objects.filter(
+        article_id=comment.article_id, parent__isnull=True, status=Comment.Status.PUBLISHED, created_at__lt=root.created_at
+    ).count()
+    page = before // settings.COMMENTS_THREADS_PER_PAGE + 1
+    query = "?" + urlencode({"page": page}) if page > 1 else ""
+    return f"{comment.article.get_absolute_url()}{query}#comment-{comment.pk}"
+
+
+@require_POST
+def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
+    article = article_for_page(slug=slug)
+    form = CommentForm(request.POST, article=article)
+    if not form.is_valid():
+        return render_article_page(request, article, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        result = comment_post(
+            article=article,
+            author_name=data["name"],
+            author_email=data["email"],
+            body=data["body"],
+            parent=form.parent_comment,
+            ip_address=client_ip(request),
+            submission_token=data.get("token") or None,
+            extra_reasons=form.looks_automated,
+        )
+    except CommentError as exc:
+        form.add_error(None, exc.messages[0])
+        return render_article_page(request, article, form=form, status=400)
+
+    comment = result.comment
+    remember_own_comment(request, comment.pk)
+    if comment.status == Comment.Status.PUBLISHED:
+        if not result.duplicate_submission:
+            messages.success(request, "Your comment is published.")
+        return HttpResponseRedirect(comment_url(comment))
+    if comment.status == Comment.Status.HELD:
+        why = ""
+        if comment.explanation:
+            why = " It was held because it " + "; ".join(dict.fromkeys(r["message"] for r in comment.explanation)) + "."
+        messages.info(request, "Your comment is awaiting moderation." + why)
+        return HttpResponseRedirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
+    # Rejected: say why, and give the text back so nothing the reader wrote is lost.
+    because = "; ".join(dict.fromkeys(r["message"] for r in comment.explanation)) or "it breaks the comment policy"
+    form.add_error(None, f"Your comment was not published because it {because}. You can edit it and try again.")
+    return render_article_page(request, article, form=form, status=200)
+
+
+@require_POST
+def comment_report_view(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a reason for the report.")
+        return HttpResponseRedirect(comment_url(comment))
+    try:
+        comment_report(
+            comment=comment,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+            ip_address=client_ip(request),
+        )
+    except CommentError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "Thank you. A moderator will look at this comment.")
+    return HttpResponseRedirect(comment_url(comment))
+
+
+def faq(request: HttpRequest) -> HttpResponse:
+    return render(request, "comments/faq.html", {"policy": active_policy_record()})

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Set up and run Newsroom with one command.
+
+    python3 dev.py serve   # venv, install, migrate, demo article + moderator, serve on 127.0.0.1:8000
+    python3 dev.py test    # venv, install (with test tools), lint, the whole test suite
+
+Needs only Python 3.11+. Everything goes into .venv/ beside this file; the
+install step is skipped when pyproject.toml has not changed since the last one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> None:
+    print("+", " ".join(args), flush=True)
+    subprocess.run(args, cwd=ROOT, check=True, env=env)
+
+
+def ensure_venv(extras: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"Newsroom needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    if not PY.exists():
+        print(f"Creating the virtual environment in {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    stamp = VENV / f".installed-{extras or 'base'}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    run(str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    target = f".[{extras}]" if extras else "."
+    run(str(PY), "-m", "pip", "install", "--quiet", "-e", target)
+    stamp.write_text(digest)
+
+
+def dev_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DEBUG", "1")
+    return env
+
+
+def serve(argv: list[str]) -> None:
+    ensure_venv("")
+    env = dev_env()
+    manage = [str(PY), "manage.py"]
+    run(*manage, "migrate", "--noinput", "-v", "0", env=env)
+    run(*manage, "setup_demo", env=env)
+    address = argv[0] if argv else "127.0.0.1:8000"
+    print(f"\nNewsroom is at http://{address}/  (Ctrl+C stops it)\n", flush=True)
+    os.execve(str(PY), [str(PY), "manage.py", "runserver", address], env)
+
+
+def chromium_available() -> bool:
+    return any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome"))
+
+
+def test(argv: list[str]) -> None:
+    ensure_venv("dev")
+    env = dict(os.environ)
+    if not chromium_available():
+        print("note: no Chromium found; browser tests will be skipped (apt-get install chromium).", flush=True)
+    run(str(PY), "-m", "ruff", "check", ".")
+    run(str(PY), "-m", "mypy")
+    run(str(PY), "-m", "pytest", *argv, env=env)
+
+
+def main() -> None:
+    commands = {"serve": serve, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    try:
+        commands[sys.argv[1]](sys.argv[2:])
+    except subprocess.CalledProcessError as exc:
+        sys.exit(exc.returncode)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

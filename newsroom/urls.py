@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+admin.site.site_header = "Newsroom moderation"
+admin.site.site_title = "Newsroom"
+admin.site.index_title = "Comments, articles and policy"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("comments.urls")),
+    path("", include("articles.urls")),
+    # Uploaded article photos. A self-hosted newsroom serves them itself; a
+    # larger site would put them behind its web server or object storage.
+    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+]

@@ -1,0 +1,59 @@
+// Replies without leaving the page: move the one comment form under the comment
+// being answered, say whom it answers, and move it back on cancel. Without
+// JavaScript the Reply links load the page with the form set to reply instead.
+(function () {
+  "use strict";
+  var wrap = document.getElementById("comment-form-wrap");
+  var home = document.getElementById("comment-form-home");
+  if (!wrap || !home) { return; }
+  var form = wrap.querySelector("form");
+  var parentInput = form && form.querySelector("input[name=parent]");
+  var banner = document.getElementById("replying-to");
+  var nameSlot = document.getElementById("replying-to-name");
+  var cancel = document.getElementById("cancel-reply");
+  var title = document.getElementById("form-title");
+  if (!form || !parentInput || !banner || !nameSlot || !cancel) { return; }
+
+  function replyTo(id, name) {
+    var slot = document.querySelector('.nr-reply-slot[data-slot-for="' + id + '"]');
+    if (!slot) { return false; }
+    parentInput.value = id;
+    nameSlot.textContent = name;
+    banner.hidden = false;
+    if (title) { title.textContent = "Reply"; }
+    slot.appendChild(wrap);
+    var body = form.querySelector("textarea");
+    if (body) { body.focus(); }
+    return true;
+  }
+
+  function cancelReply() {
+    parentInput.value = "";
+    nameSlot.textContent = "";
+    banner.hidden = true;
+    if (title) { title.textContent = "Join the conversation"; }
+    home.appendChild(wrap);
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-reply-to]");
+    if (link) {
+      if (replyTo(link.getAttribute("data-reply-to"), link.getAttribute("data-reply-name"))) {
+        event.preventDefault();
+      }
+      return;
+    }
+    if (event.target.closest("#cancel-reply")) {
+      event.preventDefault();
+      cancelReply();
+      if (window.location.search.indexOf("reply_to=") !== -1 && window.history.replaceState) {
+        window.history.replaceState(null, "", window.location.pathname + "#comments");
+      }
+    }
+  });
+
+  // A reply form shown by the server (no-JS link, or an error) sits under its comment too.
+  if (parentInput.value) {
+    replyTo(parentInput.value, nameSlot.textContent);
+  }
+})();

@@ -1,0 +1,84 @@
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.factories import make_article, make_seed_article
+
+pytestmark = pytest.mark.django_db
+
+
+def test_article_page_shows_every_part_of_the_seed(client):
+    article = make_seed_article()
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1" in html and "US seeks Pakistan&#x27;s help for intra-Afghan dialogue" in html
+    assert "Khalilzad also sought Islamabad&#x27;s assistance in helping obtain freedom" in html
+    assert "Anadolu Agency" in html
+    assert '<time datetime="2020-05-10">May 10, 2020</time>' in html
+    assert re.search(r"<figure[^>]*>.*<img[^>]*placeholder.*<figcaption[^>]*>.*Zalmay Khalilzad \(R\).*REUTERS/FILE", html, re.S)
+    assert '<span class="nr-dateline">KARACHI:</span> The US has asked Pakistan' in html
+    assert html.count("<p>") >= 10
+    for fragment in ["So far, the Kabul and the Taliban have released 933 and 155 prisoners",
+                     "missing US contractor."]:
+        assert fragment in html
+    # The related link sits between the fourth and fifth paragraphs.
+    related = html.index("Khalilzad meets Gen Qamar amid deadlock in Afghan peace process")
+    assert html.index("the statement said.") < related < html.index("The US-Taliban peace deal")
+    assert re.search(r'<a href="[^"]+">Khalilzad meets Gen Qamar', html)
+    # The comment block.
+    assert ">Comments <" in html or ">Comments<" in html
+    assert "Comments are moderated and generally will be posted if they are on-topic and not abusive." in html
+    assert 'href="/comments/faq/"' in html and "Comments FAQ" in html
+
+
+def test_related_link_points_at_our_article_when_we_have_it(client):
+    article = make_seed_article()
+    other = make_article(headline="Khalilzad meets Gen Qamar amid deadlock in Afghan peace process", slug="khalilzad-meets")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert f'href="{other.get_absolute_url()}"' in html
+
+
+def test_uploaded_photo_is_shown_instead_of_placeholder(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    article = make_article(photo_caption="A caption.", photo_credit="AFP")
+    gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+    article.photo = SimpleUploadedFile("p.gif", gif, content_type="image/gif")
+    article.save()
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert article.photo.url in html and "placeholder.svg" not in html
+    assert "A caption." in html and "AFP" in html
+
+
+def test_list_and_search(client):
+    make_seed_article()
+    make_article(headline="Budget passes")
+    html = client.get("/").content.decode()
+    assert "US seeks Pakistan" in html and "Budget passes" in html
+    html = client.get("/?q=pakistan").content.decode()
+    assert "US seeks Pakistan" in html and "Budget passes" not in html
+
+
+def test_unknown_article_is_a_proper_404(client):
+    response = client.get("/articles/no-such-story/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_unpublished_article_is_404(client):
+    article = make_article(is_published=False)
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_faq_page_explains_the_policy(client):
+    html = client.get("/comments/faq/").content.decode()
+    assert "Comments are moderated and generally will be posted if they are on-topic and not abusive." in html
+    assert "Off-topic" in html and "Abusive" in html
+
+
+def test_content_security_policy_forbids_inline_script(client):
+    make_seed_article()
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp

@@ -1,0 +1,73 @@
+"""Small helpers that build real rows for tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from django.utils import timezone
+
+from articles.importer import parse_article
+from articles.models import Article
+from articles.services import article_import
+from comments.models import Comment
+from comments.moderation import Policy
+from comments.services import comment_post
+
+SEED_PATH = "articles/demo/us-seeks-pakistans-help.txt"
+_counter = itertools.count(1)
+# Tests that are not about moderation post through the real service with the filter off.
+PUBLISH_ALL = Policy(mode="publish_all")
+
+
+def seed_text() -> str:
+    with open(SEED_PATH, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def make_seed_article() -> Article:
+    article, _ = article_import(parsed=parse_article(seed_text()))
+    return article
+
+
+def make_article(**overrides: Any) -> Article:
+    n = next(_counter)
+    fields = {
+        "headline": f"Test article {n}",
+        "slug": f"test-article-{n}",
+        "standfirst": "A standfirst.",
+        "source": "Test Agency",
+        "published_on": dt.date(2021, 1, 2),
+        "dateline": "LONDON",
+        "body": "First paragraph about parliament.\n\nSecond paragraph about the budget.",
+    }
+    fields.update(overrides)
+    return Article.objects.create(**fields)
+
+
+def make_comment(
+    article: Article,
+    *,
+    body: str = "The talks in Doha matter for the peace process.",
+    parent: Comment | None = None,
+    name: str | None = None,
+    status: str | None = None,
+    minutes_ago: float | None = None,
+    policy: Policy = PUBLISH_ALL,
+) -> Comment:
+    n = next(_counter)
+    created = timezone.now() - dt.timedelta(minutes=minutes_ago) if minutes_ago is not None else None
+    comment = comment_post(
+        article=article,
+        author_name=name or f"Reader {n}",
+        author_email=f"reader{n}@example.com",
+        body=body,
+        parent=parent,
+        policy=policy,
+        created_at=created,
+    ).comment
+    if status and comment.status != status:
+        Comment.objects.filter(pk=comment.pk).update(status=status)
+        comment.status = status
+    return comment

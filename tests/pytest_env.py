@@ -1,0 +1,13 @@
+"""Loaded with ``-p`` before Django's settings: the test run's environment defaults.
+
+Tests run the development configuration (a throwaway key); the checks of the
+production configuration start their own processes with their own environment.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("HTTPS", "0")
+# Playwright's synchronous API runs an event loop in the test thread; Django's
+# ORM calls made beside it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,0 +1,57 @@
+"""The production configuration refuses to start unsafe, and is clean when set up right."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STRONG_KEY = "k3y-" + "x9Qw2Zp7LmN4vB8cR1tY6uI0oP5aS3dF" * 2
+
+
+def run_manage(env_overrides, *args):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_without_secret_key_refuses_to_start():
+    result = run_manage({"DEBUG": "0", "ALLOWED_HOSTS": "example.com"}, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_with_the_development_key_refuses():
+    result = run_manage(
+        {"DEBUG": "0", "ALLOWED_HOSTS": "example.com",
+         "SECRET_KEY": "django-insecure-newsroom-development-only-key-do-not-use-in-production"},
+        "check",
+    )
+    assert result.returncode != 0
+    assert "too weak" in result.stderr
+
+
+def test_production_without_allowed_hosts_refuses():
+    result = run_manage({"DEBUG": "0", "SECRET_KEY": STRONG_KEY}, "check")
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_bad_boolean_is_named():
+    result = run_manage({"DEBUG": "maybe"}, "check")
+    assert result.returncode != 0
+    assert "DEBUG must be one of" in result.stderr
+
+
+def test_production_settings_pass_check_deploy():
+    result = run_manage({"DEBUG": "0", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "news.example.com"},
+                        "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_development_runs_without_any_configuration():
+    result = run_manage({"DEBUG": "1"}, "check")
+    assert result.returncode == 0, result.stderr
