@@ -149,9 +149,13 @@ def parse_article(text: str) -> ParsedArticle:
         )
     headline = headline_block.text
     if SOURCE_DATE_RE.match(headline):
-        raise ArticleFormatError(headline_block.line, "the first line looks like a source and date; a headline must come first.")
+        raise ArticleFormatError(
+            headline_block.line, "the first line looks like a source and date; a headline must come first."
+        )
     if len(headline) > MAX_HEADLINE:
-        raise ArticleFormatError(headline_block.line, f"the headline is {len(headline)} characters; at most {MAX_HEADLINE}.")
+        raise ArticleFormatError(
+            headline_block.line, f"the headline is {len(headline)} characters; at most {MAX_HEADLINE}."
+        )
 
     # The source/date line comes either second (no standfirst) or third.
     standfirst = ""

@@ -24,7 +24,12 @@ from .policy import forget_active_policy
 def highlighted(comment: Comment) -> str:
     """The comment's text with the words that triggered each reason marked."""
     spans = sorted(
-        {(s, e) for reason in comment.explanation or [] for s, e in reason.get("spans", []) if 0 <= s < e <= len(comment.body)}
+        {
+            (s, e)
+            for reason in comment.explanation or []
+            for s, e in reason.get("spans", [])
+            if 0 <= s < e <= len(comment.body)
+        }
     )
     parts: list[tuple[str, str]] = []
     last = 0
@@ -113,7 +118,8 @@ class CommentModerationMixin:
         label = services.REJECT_REASONS[reason].lower()
         self.message_user(  # type: ignore[attr-defined]
             request,
-            ngettext("%(n)d comment rejected as %(r)s.", "%(n)d comments rejected as %(r)s.", done) % {"n": done, "r": label},
+            ngettext("%(n)d comment rejected as %(r)s.", "%(n)d comments rejected as %(r)s.", done)
+            % {"n": done, "r": label},
             messages.SUCCESS,
         )
 
@@ -194,7 +200,9 @@ class ReviewQueueAdmin(CommentModerationMixin, admin.ModelAdmin):
 
     @admin.display(description="article")
     def article_link(self, obj: Comment) -> str:
-        return format_html('<a href="{}#comment-{}">{}</a>', obj.article.get_absolute_url(), obj.pk, obj.article.headline)
+        return format_html(
+            '<a href="{}#comment-{}">{}</a>', obj.article.get_absolute_url(), obj.pk, obj.article.headline
+        )
 
     @admin.display(description="replying to")
     def in_reply_to(self, obj: Comment) -> str:
@@ -206,7 +214,9 @@ class ReviewQueueAdmin(CommentModerationMixin, admin.ModelAdmin):
     def why(self, obj: Comment) -> str:
         items = [(r.get("code", ""), r.get("message", "")) for r in obj.explanation or []]
         if obj.open_reports:
-            items.append(("reported", ngettext("%d reader report", "%d reader reports", obj.open_reports) % obj.open_reports))
+            items.append(
+                ("reported", ngettext("%d reader report", "%d reader reports", obj.open_reports) % obj.open_reports)
+            )
         return format_html_join("", "<div><code>{}</code> {}</div>", items) or "—"
 
     @admin.display(description="scores")
@@ -255,7 +265,10 @@ class ReviewQueueAdmin(CommentModerationMixin, admin.ModelAdmin):
                 return redirect(request.path)
             try:
                 services.comment_reject(
-                    comment=comment, actor=request.user, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+                    comment=comment,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
                 )
             except services.CommentError as exc:
                 self.message_user(request, exc.messages[0], messages.ERROR)
@@ -334,10 +347,22 @@ class ModerationPolicyAdmin(admin.ModelAdmin):
     list_editable = ["is_active"]
     fieldsets = [
         (None, {"fields": ["name", "is_active", "summary", "mode"]}),
-        ("Thresholds (0-1)", {"fields": ["abuse_hold", "abuse_reject", "off_topic_hold", "spam_hold", "spam_reject",
-                                         "shouting_hold"]}),  # fmt: skip
-        ("Rules", {"fields": ["max_links", "blocked_words", "allowed_words", "hold_first_comments",
-                              "duplicate_window_minutes"]}),  # fmt: skip
+        (
+            "Thresholds (0-1)",
+            {"fields": ["abuse_hold", "abuse_reject", "off_topic_hold", "spam_hold", "spam_reject", "shouting_hold"]},
+        ),  # fmt: skip
+        (
+            "Rules",
+            {
+                "fields": [
+                    "max_links",
+                    "blocked_words",
+                    "allowed_words",
+                    "hold_first_comments",
+                    "duplicate_window_minutes",
+                ]
+            },
+        ),  # fmt: skip
     ]
 
     def save_model(self, request: HttpRequest, obj: ModerationPolicy, form: Any, change: bool) -> None:

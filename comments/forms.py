@@ -33,7 +33,9 @@ class CommentForm(forms.Form):
     started = forms.CharField(required=False, widget=forms.HiddenInput)
     # Hidden from people by CSS; bots that fill every field fill this one too.
     website = forms.CharField(
-        required=False, label="Leave this empty", widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"})
+        required=False,
+        label="Leave this empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
     def __init__(self, *args: Any, article: Article, **kwargs: Any) -> None:

@@ -23,9 +23,7 @@ class CommentQuerySet(models.QuerySet["Comment"]):
 
     def needing_review(self) -> CommentQuerySet:
         """The review queue: held comments, and published ones a reader reported."""
-        return self.filter(
-            Q(status=Comment.Status.HELD) | Q(status=Comment.Status.PUBLISHED, open_reports__gt=0)
-        )
+        return self.filter(Q(status=Comment.Status.HELD) | Q(status=Comment.Status.PUBLISHED, open_reports__gt=0))
 
     def with_reply_counts(self) -> CommentQuerySet:
         return self.annotate(
@@ -50,9 +48,7 @@ class Comment(models.Model):
     # The thread's top-level comment (null for a top-level comment itself) and the
     # nesting depth are fixed when a comment is written, from its parent, which never
     # moves: a whole thread is then one indexed read, and concurrent replies can't skew it.
-    root = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="thread_comments"
-    )
+    root = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="thread_comments")
     depth = models.PositiveSmallIntegerField(default=0)
 
     author_name = models.CharField(max_length=100)

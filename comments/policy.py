@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
-from .moderation import Policy
 from .models import ModerationPolicy
+from .moderation import Policy
 
 CACHE_KEY = "comments:active-policy"
 

@@ -17,7 +17,8 @@ MODERATOR_PERMISSIONS = [
 def ensure_moderators_group() -> Group:
     group, _ = Group.objects.get_or_create(name="Moderators")
     perms = [
-        Permission.objects.get(content_type__app_label=app, codename=codename) for app, codename in MODERATOR_PERMISSIONS
+        Permission.objects.get(content_type__app_label=app, codename=codename)
+        for app, codename in MODERATOR_PERMISSIONS
     ]
     group.permissions.set(perms)
     return group

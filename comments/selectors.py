@@ -46,14 +46,14 @@ class CommentSection:
     own_pending: list[Entry] = field(default_factory=list)
 
 
-def _flatten(
-    root: Comment, children: dict[int, list[Comment]], max_depth: int, own: Collection[int]
-) -> list[Entry]:
+def _flatten(root: Comment, children: dict[int, list[Comment]], max_depth: int, own: Collection[int]) -> list[Entry]:
     entries: list[Entry] = []
 
     def has_visible(comment: Comment) -> bool:
-        return comment.status == Comment.Status.PUBLISHED or comment.pk in own or any(
-            has_visible(child) for child in children.get(comment.pk, ())
+        return (
+            comment.status == Comment.Status.PUBLISHED
+            or comment.pk in own
+            or any(has_visible(child) for child in children.get(comment.pk, ()))
         )
 
     def walk(comment: Comment, parent: Comment | None) -> None:
@@ -101,9 +101,11 @@ def comment_section(
     page = paginator.get_page(page_number)
     roots = list(page.object_list)
     root_ids = [c.pk for c in roots]
-    replies = Comment.objects.filter(root_id__in=root_ids).exclude(
-        Q(status=Comment.Status.HELD) & ~Q(pk__in=own)
-    ).order_by("created_at", "id")
+    replies = (
+        Comment.objects.filter(root_id__in=root_ids)
+        .exclude(Q(status=Comment.Status.HELD) & ~Q(pk__in=own))
+        .order_by("created_at", "id")
+    )
     children: dict[int, list[Comment]] = {}
     for reply in replies:
         children.setdefault(reply.parent_id, []).append(reply)
@@ -113,7 +115,9 @@ def comment_section(
     if own:
         own_pending = [
             Entry(comment=c, depth=0, is_own_pending=True)
-            for c in Comment.objects.filter(pk__in=own, status=Comment.Status.HELD, parent__isnull=True, article=article)
+            for c in Comment.objects.filter(
+                pk__in=own, status=Comment.Status.HELD, parent__isnull=True, article=article
+            )
         ]
     return CommentSection(count=count, page=page, threads=threads, sort=sort, own_pending=own_pending)
 

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from articles.models import Article
 
+from .models import Comment, CommentReport, ModerationEvent, SimulationRun
 from .moderation import Action, Context, Policy, Verdict, moderate
 from .moderation.topic import conversation_vocabulary
-from .models import Comment, CommentReport, ModerationEvent, SimulationRun
 from .policy import active_policy_record, policy_from_record
 
 STATUS_FOR_ACTION = {
@@ -198,9 +198,7 @@ def comment_approve(*, comment: Comment, actor: AbstractBaseUser | None, note: s
     action = ModerationEvent.Action.APPROVE
     if comment.status == Comment.Status.PUBLISHED and comment.open_reports:
         action = ModerationEvent.Action.DISMISS_REPORTS
-    return _change_status(
-        comment=comment, actor=actor, action=action, new_status=Comment.Status.PUBLISHED, note=note
-    )
+    return _change_status(comment=comment, actor=actor, action=action, new_status=Comment.Status.PUBLISHED, note=note)
 
 
 REJECT_REASONS = {

@@ -26,7 +26,10 @@ def comment_url(comment: Comment) -> str:
     """Where a comment can be seen: its article, on the page of comments that holds its thread."""
     root = comment.root or comment
     before = Comment.objects.filter(
-        article_id=comment.article_id, parent__isnull=True, status=Comment.Status.PUBLISHED, created_at__lt=root.created_at
+        article_id=comment.article_id,
+        parent__isnull=True,
+        status=Comment.Status.PUBLISHED,
+        created_at__lt=root.created_at,
     ).count()
     page = before // settings.COMMENTS_THREADS_PER_PAGE + 1
     query = "?" + urlencode({"page": page}) if page > 1 else ""

@@ -10,7 +10,11 @@ STRONG_KEY = "k3y-" + "x9Qw2Zp7LmN4vB8cR1tY6uI0oP5aS3dF" * 2
 
 
 def run_manage(env_overrides, *args):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -25,8 +29,11 @@ def test_production_without_secret_key_refuses_to_start():
 
 def test_production_with_the_development_key_refuses():
     result = run_manage(
-        {"DEBUG": "0", "ALLOWED_HOSTS": "example.com",
-         "SECRET_KEY": "django-insecure-newsroom-development-only-key-do-not-use-in-production"},
+        {
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "example.com",
+            "SECRET_KEY": "django-insecure-newsroom-development-only-key-do-not-use-in-production",
+        },
         "check",
     )
     assert result.returncode != 0
@@ -46,8 +53,13 @@ def test_bad_boolean_is_named():
 
 
 def test_production_settings_pass_check_deploy():
-    result = run_manage({"DEBUG": "0", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "news.example.com"},
-                        "check", "--deploy", "--fail-level", "WARNING")
+    result = run_manage(
+        {"DEBUG": "0", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "news.example.com"},
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
 

@@ -101,7 +101,13 @@ class Verdict:
         return f"Your comment was {verb} because it {because}."
 
 
-CATEGORY = {"abusive": "abuse", "spam": "spam", "off_topic": "off_topic", "shouting": "shouting", "new_commenter": "new"}
+CATEGORY = {
+    "abusive": "abuse",
+    "spam": "spam",
+    "off_topic": "off_topic",
+    "shouting": "shouting",
+    "new_commenter": "new",
+}
 
 
 @lru_cache(maxsize=16)
@@ -160,23 +166,19 @@ def moderate(text: str, context: Context | None = None, policy: Policy | None = 
     findings: list[Reason] = []
 
     findings.extend(_profanity(text, folded, policy))
-    abuse_hits = abuse.find_abuse(folded)
-    if abuse_hits:
-        _, offsets = fold_with_offsets(text)
-        for hit in abuse_hits:
-            if hit.end <= len(offsets):
-                span = ((offsets[hit.start], offsets[hit.end - 1] + 1),)
-            else:
-                span = ()
+    if abuse.find_abuse(folded):
+        # Positions only for the rare comment with a hit: re-run on the per-character fold.
+        mapped, offsets = fold_with_offsets(text)
+        for hit in abuse.find_abuse(mapped):
+            span = ((offsets[hit.start], offsets[hit.end - 1] + 1),)
             findings.append(Reason(hit.code, hit.score, hit.label, span))
 
     relevance = topic.off_topic_score(
         folded, article_text=context.article_text, parent_text=context.parent_text, conversation=context.conversation
     )
     if relevance.judged:
-        message = (
-            "may be off-topic: it shares little with the article"
-            + (" or the comment it answers" if context.parent_text else "")
+        message = "may be off-topic: it shares little with the article" + (
+            " or the comment it answers" if context.parent_text else ""
         )
         findings.append(Reason("off_topic", relevance.score, message))
 
@@ -214,7 +216,10 @@ def moderate(text: str, context: Context | None = None, policy: Policy | None = 
     if policy.mode == Mode.PUBLISH_ALL:
         action, reasons = Action.PUBLISH, []
     elif policy.mode == Mode.HOLD_ALL:
-        action, reasons = Action.HOLD, [*holding] or [Reason("policy.hold_all", 1.0, "waits for a moderator, as all comments do")]
+        action, reasons = (
+            Action.HOLD,
+            [*holding] or [Reason("policy.hold_all", 1.0, "waits for a moderator, as all comments do")],
+        )
     elif rejecting:
         action, reasons = Action.REJECT, rejecting
     elif holding:

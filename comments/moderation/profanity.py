@@ -48,7 +48,6 @@ _REPEAT_RE = re.compile(r"(.)\1+")
 _STRETCH_RE = re.compile(r"([a-z@$*])\1")
 
 
-
 def load_default_words() -> list[str]:
     text = resources.files("better_profanity").joinpath("profanity_wordlist.txt").read_text(encoding="utf-8")
     return [line.strip().lower() for line in text.splitlines() if line.strip()]

@@ -60,7 +60,9 @@ def link_findings(text: str, *, max_links: int) -> list[Finding]:
     if sales:
         score = min(1.0, 0.35 * len(sales) + (0.35 if links else 0.0))
         findings.append(
-            Finding("spam.promotion", round(score, 3), "reads like advertising", tuple((m.start(), m.end()) for m in sales))
+            Finding(
+                "spam.promotion", round(score, 3), "reads like advertising", tuple((m.start(), m.end()) for m in sales)
+            )
         )
     return findings
 

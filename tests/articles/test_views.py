@@ -17,11 +17,12 @@ def test_article_page_shows_every_part_of_the_seed(client):
     assert "Khalilzad also sought Islamabad&#x27;s assistance in helping obtain freedom" in html
     assert "Anadolu Agency" in html
     assert '<time datetime="2020-05-10">May 10, 2020</time>' in html
-    assert re.search(r"<figure[^>]*>.*<img[^>]*placeholder.*<figcaption[^>]*>.*Zalmay Khalilzad \(R\).*REUTERS/FILE", html, re.S)
+    assert re.search(
+        r"<figure[^>]*>.*<img[^>]*placeholder.*<figcaption[^>]*>.*Zalmay Khalilzad \(R\).*REUTERS/FILE", html, re.S
+    )
     assert '<span class="nr-dateline">KARACHI:</span> The US has asked Pakistan' in html
     assert html.count("<p>") >= 10
-    for fragment in ["So far, the Kabul and the Taliban have released 933 and 155 prisoners",
-                     "missing US contractor."]:
+    for fragment in ["So far, the Kabul and the Taliban have released 933 and 155 prisoners", "missing US contractor."]:
         assert fragment in html
     # The related link sits between the fourth and fifth paragraphs.
     related = html.index("Khalilzad meets Gen Qamar amid deadlock in Afghan peace process")
@@ -35,7 +36,9 @@ def test_article_page_shows_every_part_of_the_seed(client):
 
 def test_related_link_points_at_our_article_when_we_have_it(client):
     article = make_seed_article()
-    other = make_article(headline="Khalilzad meets Gen Qamar amid deadlock in Afghan peace process", slug="khalilzad-meets")
+    other = make_article(
+        headline="Khalilzad meets Gen Qamar amid deadlock in Afghan peace process", slug="khalilzad-meets"
+    )
     html = client.get(article.get_absolute_url()).content.decode()
     assert f'href="{other.get_absolute_url()}"' in html
 

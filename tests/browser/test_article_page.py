@@ -21,7 +21,10 @@ def test_reader_sees_the_article(live_server, page):
     # Bootstrap's stylesheet is served locally and applied (no CDN).
     assert page.locator("body").evaluate("b => getComputedStyle(b).fontFamily") != "Times New Roman"
     comments = page.locator("#comments")
-    assert "Comments are moderated and generally will be posted if they are on-topic and not abusive." in comments.inner_text()
+    assert (
+        "Comments are moderated and generally will be posted if they are on-topic and not abusive."
+        in comments.inner_text()
+    )
     page.get_by_role("link", name="Comments FAQ").last.click()
     page.wait_for_url("**/comments/faq/")
     page.go_back()

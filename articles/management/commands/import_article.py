@@ -50,7 +50,9 @@ class Command(BaseCommand):
             results = [(name, *article_import(parsed=article)) for name, article in parsed]
         for name, article, created in results:
             verb = "Imported" if created else "Updated"
-            self.stdout.write(self.style.SUCCESS(f"{verb} '{article.headline}' from {name} -> {article.get_absolute_url()}"))
+            self.stdout.write(
+                self.style.SUCCESS(f"{verb} '{article.headline}' from {name} -> {article.get_absolute_url()}")
+            )
 
     def _describe(self, name: str, article: ParsedArticle) -> None:
         out = self.stdout.write
