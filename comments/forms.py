@@ -15,8 +15,7 @@ from articles.models import Article
 from .models import Comment, CommentReport
 
 TIMESTAMP_SALT = "comments.form-started"
-# A person needs a few seconds to write even "Agreed."; a form older than this has a stale token.
-MIN_SECONDS_TO_WRITE = 3
+# A form older than this has a stale timestamp: the reader is asked to send it again.
 MAX_FORM_AGE = 60 * 60 * 24
 
 
@@ -126,7 +125,7 @@ class CommentForm(forms.Form):
         reasons = []
         if self.cleaned_data.get("website"):
             reasons.append(("bot.honeypot", "filled in a field people cannot see"))
-        if self.seconds_taken is not None and self.seconds_taken < MIN_SECONDS_TO_WRITE:
+        if self.seconds_taken is not None and self.seconds_taken < settings.COMMENTS_MIN_SECONDS_TO_WRITE:
             reasons.append(("bot.too_fast", "was sent faster than a person can write"))
         return reasons
 

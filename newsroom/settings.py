@@ -194,6 +194,8 @@ COMMENTS_NAME_MAX_LENGTH = env_int("COMMENTS_NAME_MAX_LENGTH", 50)
 COMMENTS_BODY_MAX_LENGTH = env_int("COMMENTS_BODY_MAX_LENGTH", 3000)
 COMMENTS_MAX_DEPTH = env_int("COMMENTS_MAX_DEPTH", 3)
 COMMENTS_THREADS_PER_PAGE = env_int("COMMENTS_THREADS_PER_PAGE", 20)
+# A person needs a few seconds to write even "Agreed."; a form sent faster is held as a likely bot.
+COMMENTS_MIN_SECONDS_TO_WRITE = env_int("COMMENTS_MIN_SECONDS_TO_WRITE", 3)
 
 LOGGING = {
     "version": 1,

@@ -71,3 +71,31 @@ def make_comment(
         Comment.objects.filter(pk=comment.pk).update(status=status)
         comment.status = status
     return comment
+
+
+def signed_started(seconds_ago: int = 60) -> str:
+    """A form timestamp as the page would have signed it ``seconds_ago``."""
+    import time
+
+    from django.core import signing
+
+    from comments.forms import TIMESTAMP_SALT
+
+    signer = signing.TimestampSigner(salt=TIMESTAMP_SALT)
+    return signing.Signer.sign(signer, f"form{signer.sep}{signing.b62_encode(int(time.time()) - seconds_ago)}")
+
+
+def comment_form_data(**overrides: Any) -> dict[str, Any]:
+    import uuid
+
+    data = {
+        "name": "Amina",
+        "email": "amina@example.com",
+        "body": "Khalilzad is right to press Pakistan on the intra-Afghan talks.",
+        "parent": "",
+        "token": uuid.uuid4().hex,
+        "started": signed_started(),
+        "website": "",
+    }
+    data.update(overrides)
+    return data

@@ -1,0 +1,98 @@
+import pytest
+
+from comments.models import Comment, ModerationPolicy
+from comments.policy import forget_active_policy
+from tests.factories import make_comment, make_seed_article
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def instant_forms(settings):
+    # Playwright fills a form in milliseconds; a person would not be held as a bot for that.
+    settings.COMMENTS_MIN_SECONDS_TO_WRITE = 0
+    forget_active_policy()
+    yield
+    forget_active_policy()
+
+
+def fill(page, name, email, body):
+    form = page.locator("#comment-form")
+    form.get_by_label("Name").fill(name)
+    form.get_by_label("Email").fill(email)
+    form.get_by_label("Comment").fill(body)
+    form.get_by_role("button", name="Post comment").click()
+
+
+def test_post_a_comment_then_reply_and_cancel(live_server, page):
+    article = make_seed_article()
+    page.goto(live_server.url + article.get_absolute_url())
+    fill(page, "Amina", "amina@example.com", "Pakistan's influence over the Taliban is the key to these talks.")
+    page.wait_for_selector(".alert-success")
+    first = Comment.objects.get()
+    assert page.url.endswith(f"#comment-{first.pk}")
+    assert page.locator(f"#comment-{first.pk}").is_visible()
+    assert "Amina" in page.locator(f"#comment-{first.pk}").inner_text()
+
+    # Reply: the form moves under the comment and says whom it answers.
+    page.locator(f"#comment-{first.pk}").get_by_role("link", name="Reply").click()
+    banner = page.locator("#replying-to")
+    assert banner.is_visible() and "Replying to Amina" in banner.inner_text()
+    assert page.locator(f"#comment-{first.pk} .nr-reply-slot #comment-form").count() == 1
+    # Cancel puts it back as a new comment.
+    page.get_by_role("link", name="Cancel reply").click()
+    assert banner.is_hidden()
+    assert page.locator("#comment-form-home #comment-form").count() == 1
+    assert page.locator("input[name=parent]").input_value() == ""
+
+    page.locator(f"#comment-{first.pk}").get_by_role("link", name="Reply").click()
+    fill(page, "Bilal", "bilal@example.com", "Agreed, and Khalilzad knows it.")
+    page.wait_for_selector(".alert-success")
+    reply = Comment.objects.get(parent=first)
+    node = page.locator(f"#comment-{reply.pk}")
+    assert "Replying to Amina" in node.inner_text()
+    assert "nr-depth-1" in node.get_attribute("class")
+    # The reply sits after its parent in the thread.
+    order = page.evaluate(
+        "([a, b]) => document.getElementById(a).compareDocumentPosition(document.getElementById(b))",
+        [f"comment-{first.pk}", f"comment-{reply.pk}"],
+    )
+    assert order & 4  # DOCUMENT_POSITION_FOLLOWING
+    page.screenshot(path=str(page.shots / "thread.png"), full_page=True)
+    assert page.dialogs == []
+
+
+def test_reply_without_javascript(live_server, browser, tmp_path):
+    article = make_seed_article()
+    parent = make_comment(article, name="Chen", body="The prisoner releases are moving slowly.")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + article.get_absolute_url())
+    page.locator(f"#comment-{parent.pk}").get_by_role("link", name="Reply").click()
+    assert "reply_to=" in page.url
+    assert "Replying to Chen" in page.locator("#replying-to").inner_text()
+    fill(page, "Dana", "dana@example.com", "Slowly, but 933 is not nothing.")
+    reply = Comment.objects.get(parent=parent)
+    assert page.locator(f"#comment-{reply.pk}").is_visible()
+    assert "Replying to Chen" in page.locator(f"#comment-{reply.pk}").inner_text()
+    page.screenshot(path=str(tmp_path / "nojs.png"), full_page=True)
+    context.close()
+
+
+def test_held_comment_is_visible_to_its_author_only(live_server, browser, page):
+    ModerationPolicy.objects.update_or_create(name="default", defaults={"is_active": True, "mode": "hold_all"})
+    forget_active_policy()
+    article = make_seed_article()
+    page.goto(live_server.url + article.get_absolute_url())
+    fill(page, "Eli", "eli@example.com", "The Haqqani network angle deserves more attention.")
+    assert "Your comment is awaiting moderation" in page.locator(".nr-messages").inner_text()
+    held = Comment.objects.get()
+    assert held.status == Comment.Status.HELD
+    mine = page.locator(f"#comment-{held.pk}")
+    assert mine.is_visible() and "Awaiting moderation" in mine.inner_text()
+
+    other = browser.new_context().new_page()
+    other.goto(live_server.url + article.get_absolute_url())
+    assert other.locator(f"#comment-{held.pk}").count() == 0
+    assert "Haqqani network angle" not in other.content()
+    other.context.close()

@@ -1,0 +1,254 @@
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from comments.models import Comment, CommentReport, ModerationEvent
+from tests.factories import comment_form_data, make_article, make_comment, make_seed_article, signed_started
+
+pytestmark = pytest.mark.django_db
+
+
+def post_url(article):
+    return f"/articles/{article.slug}/comments/"
+
+
+def test_posting_publishes_redirects_and_shows_the_comment(client):
+    article = make_seed_article()
+    response = client.post(post_url(article), comment_form_data())
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.PUBLISHED
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#comment-{comment.pk}")
+    page = client.get(response["Location"].split("#")[0]).content.decode()
+    assert "Khalilzad is right to press Pakistan" in page
+    assert f'id="comment-{comment.pk}"' in page
+    assert ModerationEvent.objects.filter(comment=comment, action="auto", new_status="published").exists()
+    assert "amina@example.com" not in page  # email is stored, never shown
+
+
+def test_reload_of_the_same_form_stores_one_comment(client):
+    article = make_seed_article()
+    data = comment_form_data()
+    first = client.post(post_url(article), data)
+    second = client.post(post_url(article), data)
+    assert Comment.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def test_invalid_form_keeps_what_the_reader_typed(client):
+    article = make_seed_article()
+    response = client.post(
+        post_url(article), comment_form_data(email="not-an-email", body="My careful words about Doha.")
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "My careful words about Doha." in html
+    assert 'value="Amina"' in html
+    assert "Enter a valid email address" in html
+    assert Comment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "x" * 51, "at most 50 characters"),
+        ("body", "x" * 3001, "at most 3000 characters"),
+        ("body", "   ", "This field is required"),
+        ("name", "", "This field is required"),
+    ],
+)
+def test_limits(client, field, value, message):
+    article = make_seed_article()
+    response = client.post(post_url(article), comment_form_data(**{field: value}))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Comment.objects.count() == 0
+
+
+def test_reply_nests_under_parent_with_replying_to(client):
+    article = make_seed_article()
+    parent = make_comment(article, name="Bilal")
+    response = client.post(
+        post_url(article), comment_form_data(parent=parent.pk, body="Exactly, and the prisoner swap too.")
+    )
+    reply = Comment.objects.get(parent=parent)
+    assert response.status_code == 302
+    assert (reply.root_id, reply.depth) == (parent.pk, 1)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Replying to Bilal" in html
+    assert html.index(f'id="comment-{parent.pk}"') < html.index(f'id="comment-{reply.pk}"')
+    assert 'class="nr-comment nr-depth-1' in html
+
+
+@pytest.mark.parametrize("case", ["other_article", "held", "removed", "missing"])
+def test_reply_to_a_comment_that_cannot_be_answered_is_a_form_error(client, case):
+    article = make_seed_article()
+    other = make_article()
+    target = {
+        "other_article": lambda: make_comment(other),
+        "held": lambda: make_comment(article, status=Comment.Status.HELD),
+        "removed": lambda: make_comment(article, status=Comment.Status.REMOVED),
+        "missing": lambda: type("Missing", (), {"pk": 999999})(),
+    }[case]()
+    response = client.post(post_url(article), comment_form_data(parent=target.pk, body="Words I do not want to lose."))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Words I do not want to lose." in html
+    assert "Your text is kept" in html
+    assert not Comment.objects.filter(body="Words I do not want to lose.").exists()
+
+
+def test_no_javascript_reply_link_sets_the_form_to_reply(client):
+    article = make_seed_article()
+    parent = make_comment(article, name="Chen")
+    html = client.get(f"{article.get_absolute_url()}?reply_to={parent.pk}").content.decode()
+    assert re.search(r'<p id="replying-to"[^>]*>\s*Replying to <strong id="replying-to-name">Chen</strong>', html)
+    assert re.search(rf'name="parent" value="{parent.pk}"', html)
+    assert "Cancel reply" in html
+    # A bogus reply_to is ignored, not an error.
+    assert client.get(f"{article.get_absolute_url()}?reply_to=abc").status_code == 200
+
+
+def test_held_comment_is_shown_to_its_author_only(client, django_user_model):
+    from comments.models import ModerationPolicy
+
+    ModerationPolicy.objects.update_or_create(name="default", defaults={"is_active": True, "mode": "hold_all"})
+    from comments.policy import forget_active_policy
+
+    forget_active_policy()
+    article = make_seed_article()
+    response = client.post(
+        post_url(article), comment_form_data(body="Pakistan's role in Doha was pivotal."), follow=True
+    )
+    html = response.content.decode()
+    assert "Your comment is awaiting moderation" in html
+    assert "Pakistan&#x27;s role in Doha was pivotal." in html
+    assert "only you can see this" in html
+    assert Comment.objects.get().status == Comment.Status.HELD
+
+    from django.test import Client
+
+    stranger = Client().get(article.get_absolute_url()).content.decode()
+    assert "Pakistan&#x27;s role in Doha was pivotal." not in stranger
+    forget_active_policy()
+
+
+def test_bot_signals_hold_the_comment(client):
+    article = make_seed_article()
+    client.post(post_url(article), comment_form_data(website="http://spam.example"))
+    client.post(
+        post_url(article), comment_form_data(started=signed_started(seconds_ago=0), body="Quick words on Doha.")
+    )
+    statuses = list(Comment.objects.values_list("status", flat=True))
+    assert statuses == [Comment.Status.HELD, Comment.Status.HELD]
+    assert all(any(r.startswith("bot.") for r in c.reasons) for c in Comment.objects.all())
+
+
+@pytest.mark.parametrize("started", ["garbage", signed_started(seconds_ago=3 * 24 * 3600)])
+def test_stale_or_forged_timestamp_asks_to_resubmit_and_keeps_text(client, started):
+    article = make_seed_article()
+    response = client.post(post_url(article), comment_form_data(started=started, body="Keep me, please."))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "press Post comment again" in html and "Keep me, please." in html
+    assert Comment.objects.count() == 0
+
+
+def test_bodies_and_names_are_escaped_and_line_breaks_kept(client):
+    article = make_seed_article()
+    make_comment(article, name="<b>Eve</b>", body='<script>alert(1)</script>\nsecond line <a href="http://x">x</a>')
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;<br>second line &lt;a href=" in html
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in html
+
+
+def test_removed_comment_with_replies_leaves_a_tombstone(client):
+    article = make_seed_article()
+    parent = make_comment(article, body="Original take on the Taliban talks.")
+    reply = make_comment(article, parent=parent, body="Reply that must keep its context.")
+    lonely = make_comment(article, body="Removed and nobody answered.")
+    Comment.objects.filter(pk__in=[parent.pk, lonely.pk]).update(status=Comment.Status.REMOVED)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "This comment was removed" in html
+    assert "Original take" not in html and "Removed and nobody answered." not in html
+    assert "Reply that must keep its context." in html
+    assert html.count("This comment was removed") == 1
+    assert html.index("This comment was removed") < html.index(f'id="comment-{reply.pk}"')
+
+
+def test_deep_replies_stay_at_the_last_level_and_name_their_parent(client, settings):
+    settings.COMMENTS_MAX_DEPTH = 3
+    article = make_seed_article()
+    chain = [make_comment(article, name="Level0")]
+    for level in range(1, 6):
+        chain.append(make_comment(article, parent=chain[-1], name=f"Level{level}"))
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "nr-depth-4" not in html and "nr-depth-5" not in html
+    for level in range(1, 6):
+        assert f"Replying to Level{level - 1}" in html
+    assert html.count("nr-depth-3") == 3
+
+
+def test_sorting_and_pagination(client, settings):
+    settings.COMMENTS_THREADS_PER_PAGE = 2
+    article = make_seed_article()
+    a = make_comment(article, body="Alpha comment on Kabul.", minutes_ago=30)
+    b = make_comment(article, body="Bravo comment on Doha.", minutes_ago=20)
+    c = make_comment(article, body="Charlie comment on Islamabad.", minutes_ago=10)
+    make_comment(article, parent=b, body="reply one")
+    make_comment(article, parent=b, body="reply two")
+    url = article.get_absolute_url()
+
+    def order(html):
+        return sorted((x for x in ("Alpha", "Bravo", "Charlie") if x in html), key=html.index)
+
+    assert order(client.get(url).content.decode()) == ["Alpha", "Bravo"]
+    assert order(client.get(url + "?page=2").content.decode()) == ["Charlie"]
+    newest = client.get(url + "?sort=newest").content.decode()
+    assert newest.index("Charlie") < newest.index("Bravo")
+    replies = client.get(url + "?sort=replies").content.decode()
+    assert order(replies)[0] == "Bravo"
+    assert ">5<" in client.get(url).content.decode()  # the count of published comments
+    assert client.get(url + "?page=999&sort=bogus").status_code == 200
+    del a, c
+
+
+def test_section_queries_do_not_grow_with_comments(client):
+    article = make_seed_article()
+    for n in range(5):
+        top = make_comment(article, body=f"Thread {n} about the Doha deal.")
+        make_comment(article, parent=top, body="A reply.")
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(article.get_absolute_url()).status_code == 200
+    for n in range(60):
+        top = make_comment(article, body=f"More {n} on the Taliban.")
+        child = make_comment(article, parent=top, body="A reply.")
+        make_comment(article, parent=child, body="A deeper reply.")
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(article.get_absolute_url()).status_code == 200
+    assert len(large) == len(small)
+    assert len(large) <= 12
+
+
+def test_report_puts_a_published_comment_in_the_queue_and_keeps_it_up(client):
+    article = make_seed_article()
+    comment = make_comment(article)
+    response = client.post(f"/comments/{comment.pk}/report/", {"reason": "abusive", "note": "rude"})
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PUBLISHED and comment.open_reports == 1
+    assert Comment.objects.needing_review().filter(pk=comment.pk).exists()
+    assert CommentReport.objects.get().reason == "abusive"
+    assert ModerationEvent.objects.filter(comment=comment, action="report").exists()
+
+
+def test_report_with_bad_input_is_not_a_500(client):
+    article = make_seed_article()
+    comment = make_comment(article)
+    assert client.post(f"/comments/{comment.pk}/report/", {"reason": "nonsense"}).status_code == 302
+    assert client.post("/comments/999999/report/", {"reason": "spam"}).status_code == 404
+    assert client.get(f"/comments/{comment.pk}/report/").status_code == 405
+    assert CommentReport.objects.count() == 0
