@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from articles.models import Article
 
@@ -87,16 +87,15 @@ def comment_section(
     sort = sort if sort in SORTS else "oldest"
     own = set(own_comment_ids)
     count = Comment.objects.published().filter(article=article).count()
-    # A removed comment stays as a tombstone while it has replies, so they keep their context.
-    top_level = (
-        Comment.objects.filter(article=article, parent__isnull=True)
-        .with_reply_counts()
-        .filter(
-            Q(status=Comment.Status.PUBLISHED)
-            | Q(status__in=[Comment.Status.REMOVED, Comment.Status.REJECTED], reply_total__gt=0)
-        )
-        .order_by(*SORTS[sort])
+    # A removed comment stays as a tombstone while it has published replies, so they keep their context.
+    has_published_replies = Exists(Comment.objects.filter(root=OuterRef("pk"), status=Comment.Status.PUBLISHED))
+    top_level = Comment.objects.filter(article=article, parent__isnull=True).filter(
+        Q(status=Comment.Status.PUBLISHED)
+        | Q(has_published_replies, status__in=[Comment.Status.REMOVED, Comment.Status.REJECTED])
     )
+    if sort == "replies":
+        top_level = top_level.with_reply_counts()
+    top_level = top_level.order_by(*SORTS[sort])
     paginator = Paginator(top_level, settings.COMMENTS_THREADS_PER_PAGE)
     page = paginator.get_page(page_number)
     roots = list(page.object_list)
