@@ -14,6 +14,7 @@ text. It is slower and only runs on comments that had a hit.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 # Characters that render as nothing or steer layout: a reader cannot see them,
 # so they only serve to split a word invisibly.
@@ -54,8 +55,11 @@ def fold(text: str) -> str:
     return folded
 
 
-def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+def fold_with_offsets(text: str) -> tuple[str, Sequence[int]]:
     """Fold like :func:`fold`, and return for each output character its index in ``text``."""
+    if text.isascii():
+        # Plain ASCII only changes case: every character stays where it was.
+        return text.lower(), range(len(text))
     out: list[str] = []
     offsets: list[int] = []
     for index, ch in enumerate(text):

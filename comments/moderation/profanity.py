@@ -9,9 +9,10 @@ word-and-run-of-words rule then flags at least everything better-profanity flags
 
 On top of that floor the text is folded first (``normalize.fold``), quotes around a
 word are ignored, runs of one letter separated by dots, dashes or spaces are read as
-one word (``f.u.c.k``, ``f u c k``), and stretched letters are shrunk (``fuuuck``).
-Whole words are matched, never substrings, so Scunthorpe, Essex, classic, assassin
-and analysis stay clean.
+one word (``f.u.c.k``, ``f u c k``), stretched letters are shrunk (``fuuuck``),
+plurals of listed words count (``bastards``), and a few words that are swearing
+inside any other word are found there (``clusterfuck``). Whole words are matched,
+never substrings, so Scunthorpe, Essex, classic, assassin and analysis stay clean.
 """
 
 from __future__ import annotations
@@ -37,15 +38,38 @@ CHAR_VARIANTS: dict[str, tuple[str, ...]] = {
     "s": ("s", "$", "5"),
     "t": ("t", "7"),
 }
-# A word is made of letters, digits and the characters that stand in for letters,
-# exactly as better-profanity splits words; everything else separates words.
-WORD_RE = re.compile(r"[\w@$*'\"]+")
+# A word is made of letters, digits and the characters that stand in for letters, as
+# better-profanity splits words, except that quotes separate words here too: a word
+# in quotation marks is still that word.
+WORD_RE = re.compile(r"[\w@$*]+")
 # Its longest listed entry spans this many words once split that way.
 MAX_RUN = 6
 # A word spelled out letter by letter may run longer: "m o t h e r f u c k e r".
 MAX_LETTER_RUN = 20
-_REPEAT_RE = re.compile(r"(.)\1+")
-_STRETCH_RE = re.compile(r"([a-z@$*])\1")
+# Stretched letters: three or more of one letter. Doubles are ordinary spelling
+# ("good", "assess") and shrinking them would turn clean words into listed ones.
+_REPEAT_RE = re.compile(r"([a-z@$*])\1{2,}")
+# Words that are swearing wherever they appear inside another word ("clusterfuck").
+_EMBEDDED_RE = re.compile(r"fuck|fvck|shit|sh1t|bitch|b1tch|wank")
+_MARKS_RE = re.compile(r"[^\w@$*]|_")
+
+
+_ASCII_SEPARATORS = {i: " " for i in range(128) if not (chr(i).isalnum() or chr(i) in "@$*")}
+
+
+def split_words(folded: str) -> list[str]:
+    """Words as ``WORD_RE`` finds them; plain ASCII takes a faster path to the same result."""
+    if folded.isascii():
+        return folded.translate(_ASCII_SEPARATORS).split()
+    return WORD_RE.findall(folded.replace("_", " "))
+
+
+@cache
+def common_words() -> frozenset[str]:
+    """Everyday English words (wordfreq's list, shipped in the package): never stretched swearing."""
+    import wordfreq
+
+    return frozenset(wordfreq.get_frequency_dict("en", wordlist="small"))
 
 
 def load_default_words() -> list[str]:
@@ -69,44 +93,49 @@ class ProfanityChecker:
     """Build once, use many times; instances share nothing, unlike better_profanity's singleton."""
 
     def __init__(self, words: Iterable[str] | None = None, *, allowed: Iterable[str] = ()) -> None:
-        base = list(words) if words is not None else load_default_words()
-        self._build(set(), base, allowed)
+        self.base_words: frozenset[str] = frozenset()
+        self._build(set(), load_default_words() if words is None else words, allowed)
 
     def _build(self, variants: set[str], extra: Iterable[str], allowed: Iterable[str]) -> None:
         allowed_set = {w.strip().lower() for w in allowed if w.strip()}
+        base = set(self.base_words)
         for word in extra:
             word = word.strip().lower()
             if word and word not in allowed_set:
                 variants |= expand(word)
+                base.add(word)
         variants -= allowed_set
-        # A listed word written with dots or a trailing "!" ("s.o.b.") is also matched without its last mark.
-        variants |= {v.rstrip(".!") for v in variants if v[-1] in ".!" and len(v.rstrip(".!")) > 1}
+        self.base_words = frozenset(base - allowed_set)
         self.variants = variants
-        # Listed words with every repeated letter squeezed to one: a cheap first test for "fuuuck".
-        self.squeezed = frozenset(_REPEAT_RE.sub(r"\1", v) for v in variants)
+        # Listed words with marks inside ("sh!t", "g-spot", "s.o.b.") fall apart into several
+        # words here; they match when those words are read together, never as one plain word.
+        self.joined_only = frozenset(b for v in variants if (b := _MARKS_RE.sub("", v)) != v and len(b) > 1) - variants
+        # Plurals of listed words ("bastards"), but not of words already ending in s.
+        self.plurals = frozenset(w + "s" for w in self.base_words if len(w) >= 4 and w.isalpha() and w[-1] != "s")
         # Every beginning of a listed word, to stop reading words together as soon as nothing can match.
-        self.prefixes = frozenset(v[:i] for v in variants for i in range(1, len(v)))
+        self.prefixes = frozenset(v[:i] for v in variants | self.joined_only for i in range(1, len(v)))
 
     def with_words(self, extra: Iterable[str], allowed: Iterable[str] = ()) -> ProfanityChecker:
         """A copy with more blocked words and some allowed ones (a policy's own lists)."""
         clone = ProfanityChecker.__new__(ProfanityChecker)
+        clone.base_words = self.base_words
         clone._build(set(self.variants), extra, allowed)
         return clone
 
     def _stretched(self, token: str) -> str | None:
-        """Stretched letters: try each run as one letter or two ("fuuuck", "asssss")."""
+        """Try each run of three or more of one letter as one letter or two ("fuuuck", "asssss")."""
         runs = _REPEAT_RE.findall(token)
-        if len(token) > 3 and 0 < len(runs) <= 6:
+        if 0 < len(runs) <= 6:
             for choice in itertools.product((1, 2), repeat=len(runs)):
                 candidate = _shrink(token, choice)
-                if candidate != token and candidate in self.variants:
+                if candidate in self.variants:
                     return candidate
         return None
 
     def _runs(self, tokens: list[str], starts: Iterable[int]) -> Iterator[tuple[int, int, str]]:
         """Words read together, "bull shit" or "f u c k": (first index, last index, what matched)."""
         count = len(tokens)
-        variants, prefixes = self.variants, self.prefixes
+        variants, joined_only, prefixes = self.variants, self.joined_only, self.prefixes
         for index in starts:
             joined = spaced = tokens[index]
             letters_only = len(joined) == 1
@@ -121,7 +150,7 @@ class ProfanityChecker:
                     break
                 joined += nxt
                 spaced += " " + nxt
-                if joined in variants or spaced in variants:
+                if joined in variants or spaced in variants or joined in joined_only:
                     yield index, last, joined
                     break
                 if joined not in prefixes and spaced not in prefixes:
@@ -129,19 +158,14 @@ class ProfanityChecker:
 
     def contains(self, folded: str) -> bool:
         """The fast question: is there any hit at all? Mostly set operations done in C."""
-        variants = self.variants
-        tokens = WORD_RE.findall(folded.replace("_", " "))
-        if not variants.isdisjoint(tokens):
+        tokens = split_words(folded)
+        if not self.variants.isdisjoint(tokens) or not self.plurals.isdisjoint(tokens):
             return True
-        # Whole whitespace-separated words, bare of punctuation: quoted words and listed
-        # words with marks inside ("sh!t", "g-spot", "s.o.b.").
-        if not variants.isdisjoint(map(_strip_punct, folded.split())):
+        if _EMBEDDED_RE.search(folded):
             return True
-        if _STRETCH_RE.search(folded):
-            squeezed = WORD_RE.findall(_REPEAT_RE.sub(r"\1", folded.replace("_", " ")))
-            if not self.squeezed.isdisjoint(squeezed) and any(
-                self._stretched(t) for t in tokens if _REPEAT_RE.search(t)
-            ):
+        # Stretched words ("fuuuck") are never dictionary words: look only at the others.
+        for token in set(tokens).difference(common_words()):
+            if _REPEAT_RE.search(token) and self._stretched(token):
                 return True
         prefixes = self.prefixes
         starts = [i for i, token in enumerate(tokens) if token in prefixes]
@@ -151,29 +175,23 @@ class ProfanityChecker:
         """Every hit with its place in the folded text. Slower: it runs once contains() said yes."""
         if not self.contains(folded):
             return []
-        spaced_text = folded.replace("_", " ")
-        matches = [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(spaced_text)]
+        matches = [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(folded.replace("_", " "))]
         tokens = [m[0] for m in matches]
         found: list[Hit] = []
-
-        def free(start: int, end: int) -> bool:
-            return all(h.end <= start or h.start >= end for h in found)
-
         for token, start, end in matches:
-            word = token if token in self.variants else self._stretched(token)
+            word = token if token in self.variants else None
+            if word is None and token in self.plurals:
+                word = token[:-1]
+            if word is None and _REPEAT_RE.search(token):
+                word = self._stretched(token)
+            if word is None and (embedded := _EMBEDDED_RE.search(token)):
+                word = embedded.group()
             if word:
                 found.append(Hit(word, start, end, joined=False))
         for first, last, word in self._runs(tokens, range(len(tokens))):
             start, end = matches[first][1], matches[last][2]
-            if free(start, end):
+            if all(h.end <= start or h.start >= end for h in found):
                 found.append(Hit(word, start, end, joined=True))
-        for match in re.finditer(r"\S+", folded):
-            bare = _strip_punct(match.group())
-            if bare in self.variants:
-                offset = match.group().find(bare)
-                start = match.start() + offset
-                if free(start, start + len(bare)):
-                    found.append(Hit(bare, start, start + len(bare), joined=False))
         return sorted(found, key=lambda h: h.start)
 
     def check(self, text: str) -> bool:
@@ -190,19 +208,12 @@ class ProfanityChecker:
         return result
 
 
-_PUNCT = "\"'“”‘’«».,;:?!()[]{}<>"
-
-
-def _strip_punct(word: str) -> str:
-    return word.strip(_PUNCT)
-
-
 def _shrink(token: str, choice: tuple[int, ...]) -> str:
     out = []
     last = 0
     for match, keep in zip(_REPEAT_RE.finditer(token), choice, strict=False):
         out.append(token[last : match.start()])
-        out.append(match.group(1) * min(keep, len(match.group(0))))
+        out.append(match.group(1) * keep)
         last = match.end()
     out.append(token[last:])
     return "".join(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 URL_RE = re.compile(
     r"(?:https?://|www\.)[^\s<>\"']+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|info|biz|ru|cn|xyz|top|club|shop|site|online|"
@@ -18,7 +19,7 @@ SALES_RE = re.compile(
     r"\b(?:buy (?:now|cheap|online)|order now|click (?:here|the link|below)|visit (?:my|our) (?:site|website|page|profile)|"
     r"check out my|work(?:ing)? from home|earn (?:\$|usd|up to )?\d|make (?:\$|money|cash)|\$\d+ (?:a|per) (?:day|hour|week)|"
     r"free (?:gift|iphone|money|bitcoin|crypto|trial)|bitcoin|crypto(?:currency)?|forex|casino|betting|viagra|cialis|"
-    r"payday loan|dm me|whats ?app|telegram me|subscribe to my|follow me|100% (?:free|guaranteed)|limited (?:time )?offer|"
+    r"payday loans?|free shipping|replica (?:watches|bags|handbags)|best prices?|cheap (?:watches|flights|loans)|dm me|whats ?app|telegram me|subscribe to my|follow me|100% (?:free|guaranteed)|limited (?:time )?offer|"
     r"promo code|discount code|cheap (?:pills|meds)|hot singles|onlyfans|sugar daddy|investment opportunity|"
     r"passive income|financial freedom)\b",
     re.IGNORECASE,
@@ -35,10 +36,14 @@ class Finding:
     spans: tuple[tuple[int, int], ...] = ()
 
 
+# Cheap first look: a URL needs "http", "www." or a dot glued between two words.
+_MAYBE_URL_RE = re.compile(r"https?:|www\.|[a-z0-9]\.[a-z]{2,}", re.IGNORECASE)
+
+
 def link_findings(text: str, *, max_links: int) -> list[Finding]:
-    links = list(URL_RE.finditer(text))
+    links = list(URL_RE.finditer(text)) if _MAYBE_URL_RE.search(text) else []
+    sales = list(SALES_RE.finditer(text))
     findings: list[Finding] = []
-    spans = tuple((m.start(), m.end()) for m in links)
     if links:
         if len(links) > max_links:
             score = 0.7
@@ -46,17 +51,15 @@ def link_findings(text: str, *, max_links: int) -> list[Finding]:
         else:
             score = 0.2 * len(links)
             message = f"has {len(links)} link{'s' if len(links) > 1 else ''}"
-        shortened = [
-            m for m in links if re.sub(r"^(?:https?://)?(?:www\.)?", "", m.group().lower()).split("/")[0] in SHORTENERS
-        ]
-        if shortened:
+        hosts = [re.sub(r"^(?:https?://)?(?:www\.)?", "", m.group().lower()).split("/")[0] for m in links]
+        if any(host in SHORTENERS for host in hosts):
             score += 0.5
             message += ", through a link shortener that hides where it leads"
-        sales = list(SALES_RE.finditer(text))
         if sales:
             score += 0.3
-        findings.append(Finding("spam.links", min(1.0, round(score, 3)), message, spans))
-    sales = list(SALES_RE.finditer(text))
+        findings.append(
+            Finding("spam.links", min(1.0, round(score, 3)), message, tuple((m.start(), m.end()) for m in links))
+        )
     if sales:
         score = min(1.0, 0.35 * len(sales) + (0.35 if links else 0.0))
         findings.append(
@@ -67,6 +70,7 @@ def link_findings(text: str, *, max_links: int) -> list[Finding]:
     return findings
 
 
+@lru_cache(maxsize=4096)
 def fingerprint(text: str) -> str:
     """Text reduced to its words, for spotting the same comment posted again."""
     return WS_RE.sub(" ", text.lower()).strip()
@@ -83,12 +87,16 @@ def duplicate_finding(text: str, *, own_recent: tuple[str, ...], others_recent: 
     return None
 
 
+_CAPITALS_RE = re.compile(r"[A-Z]{2,}\W+[A-Z]{2,}")
+
+
 def shouting_finding(text: str) -> Finding | None:
-    letters = [ch for ch in text if ch.isalpha()]
-    if len(letters) < 20:
+    if not _CAPITALS_RE.search(text) and text.isascii():
+        return None  # no two capitalised words in a row: nobody is shouting
+    letters = sum(map(str.isalpha, text))
+    if letters < 20:
         return None
-    upper = sum(1 for ch in letters if ch.isupper())
-    ratio = upper / len(letters)
+    ratio = sum(map(str.isupper, text)) / letters
     if ratio < 0.6:
         return None
     return Finding("shouting", round(min(1.0, (ratio - 0.5) * 2), 3), "is written mostly in capital letters")

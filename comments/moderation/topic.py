@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from .normalize import fold
 
@@ -63,28 +64,74 @@ NEWS_DISCOURSE = frozenset(
     justice crime police protest protests media history historical invasion occupation withdrawal ceasefire
     refugees refugee aid humanitarian weapons nuclear intelligence allies ally alliance enemy civilians
     prisoners prisoner hostage hostages release released negotiations envoy embassy ambassador statement
+    fighters fighter battle battlefield attack attacks militants militant insurgents insurgency casualties
+    bombing strike strikes airstrike killed deaths mediation mediator neutral negotiator negotiators
+    sovereignty independence extremism extremist militia army generals general commander commanders troops
+    withdraw withdrawal occupation invasion bloodshed stability instability unrest crisis summit talks
+    minister ministers cabinet opposition party parties coalition campaign reform reforms budget taxes tax
+    inflation unemployment jobs wages poverty immigration immigrants migrants asylum citizens public
+    taxpayers spending debt interest rates markets investors prices shortage protests protesters strike
+    schools hospitals health healthcare pandemic vaccine climate emissions energy oil gas pipeline
+    journalists journalism press freedom censorship propaganda constitution supreme judge judges verdict trial
+    accountability transparency scandal investigation inquiry report reporting coverage headline sources
     """.split()
 )
 
 
-def stem(word: str) -> str:
-    """A deliberately crude stem: enough to meet ``negotiations`` with ``negotiate``."""
+@lru_cache(maxsize=1)
+def _english() -> tuple[Any, dict[str, float]]:
+    # Loaded on first use: the stemmer and wordfreq's list of common English words,
+    # both shipped inside their packages (no download).
+    import snowballstemmer
+    import wordfreq
+
+    return snowballstemmer.stemmer("english"), wordfreq.get_frequency_dict("en", wordlist="small")
+
+
+@lru_cache(maxsize=200_000)
+def term(word: str) -> tuple[str, float]:
+    """A word's stem and how specific it is: 1 for rare words and names, about 0.1 for everyday ones."""
+    stemmer, frequencies = _english()
+    word = word.strip("'")
     if word.endswith("'s"):
         word = word[:-2]
-    word = word.strip("'")
-    if len(word) > 6:
-        return word[:6]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
+    frequency = frequencies.get(word, 0.0)
+    zipf = math.log10(frequency) + 9 if frequency > 0 else 1.0
+    specificity = min(1.0, max(0.1, (6.0 - zipf) / 3.0))
+    return stemmer.stemWord(word), specificity
+
+
+def stem(word: str) -> str:
+    return term(word)[0]
+
+
+def content_terms(text: str, *, folded: bool = False) -> dict[str, float]:
+    """The content words of a text as {stem: specificity}."""
+    terms: dict[str, float] = {}
+    for word in WORD_RE.findall(text if folded else fold(text)):
+        if word in STOPWORDS or len(word) < 3 or word.isdigit():
+            continue
+        stemmed, specificity = term(word)
+        if specificity > terms.get(stemmed, 0.0):
+            terms[stemmed] = specificity
+    return terms
+
+
+@lru_cache(maxsize=2048)
+def _cached_terms(text: str) -> dict[str, float]:
+    """Terms of a parent comment, which many replies share."""
+    return content_terms(text)
 
 
 def content_stems(text: str, *, folded: bool = False) -> list[str]:
-    words = WORD_RE.findall(text if folded else fold(text))
-    return [stem(w) for w in words if w not in STOPWORDS and len(w) > 2 and not w.isdigit()]
+    return list(content_terms(text, folded=folded))
 
 
-NEWS_STEMS = frozenset(stem(w) for w in NEWS_DISCOURSE)
+@lru_cache(maxsize=1)
+def news_stems() -> frozenset[str]:
+    return frozenset(stem(w) for w in NEWS_DISCOURSE)
+
+
 CAPITAL_RE = re.compile(r"\b[A-Z][a-zA-Z'\-]{2,}")
 
 
@@ -92,19 +139,26 @@ CAPITAL_RE = re.compile(r"\b[A-Z][a-zA-Z'\-]{2,}")
 class ArticleProfile:
     weights: dict[str, float] = field(default_factory=dict)
 
-    def weight(self, term: str) -> float:
-        return self.weights.get(term, 0.0)
+    def weight(self, stemmed: str) -> float:
+        return self.weights.get(stemmed, 0.0)
 
 
 @lru_cache(maxsize=64)
 def article_profile(article_text: str) -> ArticleProfile:
-    """Weights of the article's terms: repeated, named and long terms weigh more."""
-    counts = Counter(content_stems(article_text))
+    """Weights of the article's terms: specific terms, names and repeated terms weigh more."""
+    counts: Counter[str] = Counter()
+    specificity: dict[str, float] = {}
+    for word in WORD_RE.findall(fold(article_text)):
+        if word in STOPWORDS or len(word) < 3 or word.isdigit():
+            continue
+        stemmed, spec = term(word)
+        counts[stemmed] += 1
+        specificity[stemmed] = max(spec, specificity.get(stemmed, 0.0))
     names = {stem(fold(m)) for m in CAPITAL_RE.findall(article_text)}
     weights: dict[str, float] = {}
-    for term, count in counts.items():
-        specificity = 1.0 if (term in names or len(term) >= 6) else 0.6
-        weights[term] = min(1.0, specificity * (0.7 + 0.3 * math.log1p(count)))
+    for stemmed, count in counts.items():
+        spec = max(specificity[stemmed], 0.8 if stemmed in names else 0.0)
+        weights[stemmed] = min(1.0, spec * (0.8 + 0.2 * math.log2(1 + count)))
     return ArticleProfile(weights)
 
 
@@ -134,29 +188,39 @@ def off_topic_score(
     parent_text: str = "",
     conversation: Mapping[str, int] | None = None,
 ) -> TopicResult:
-    terms = set(content_stems(folded, folded=True))
+    """Weigh what ties the comment to the article against what it talks about instead.
+
+    On-topic evidence: its terms found in the article (by their weight there), in the
+    parent comment, or used by two or more published comments, plus a little for
+    the vocabulary of public affairs. Off-topic evidence: its specific terms found
+    nowhere in that context ("banana", "subscription"). Everyday words count for
+    little either way, so an oblique but relevant remark is not held.
+    """
+    terms = content_terms(folded, folded=True)
     if len(terms) < MIN_TERMS or not article_text.strip():
         return TopicResult(0.0, 0.0, (), judged=False)
     profile = article_profile(article_text)
-    parent_terms = set(content_stems(parent_text)) if parent_text else set()
-    evidence = 0.0
+    parent_terms = _cached_terms(parent_text) if parent_text else {}
+    generic = news_stems()
+    on = 0.0
+    off = 0.0
+    general = 0.0
     matched: list[str] = []
-    generic = 0.0
-    for term in terms:
-        weight = profile.weight(term)
-        if term in parent_terms:
-            weight = max(weight, 0.8)
+    for stemmed, specificity in terms.items():
+        weight = profile.weight(stemmed)
+        if stemmed in parent_terms:
+            weight = max(weight, 0.5 * specificity + 0.3)
         if conversation:
-            uses = conversation.get(term, 0)
+            uses = conversation.get(stemmed, 0)
             if uses >= 2:
-                weight = max(weight, min(0.6, 0.2 * uses))
+                weight = max(weight, min(0.6, 0.15 * uses) * specificity)
         if weight:
-            evidence += weight
-            matched.append(term)
-        elif term in NEWS_STEMS:
-            generic += 0.25
-    evidence += min(generic, 0.75)
-    # Longer comments need more evidence; short ones are given the benefit of the doubt.
-    length_factor = min(1.0, (len(terms) - MIN_TERMS + 3) / 8)
-    score = math.exp(-1.6 * evidence) * length_factor
-    return TopicResult(round(score, 3), round(evidence, 3), tuple(sorted(matched)), judged=True)
+            on += weight
+            matched.append(stemmed)
+        elif stemmed in generic:
+            general += 0.25
+        else:
+            off += specificity
+    on += min(general, 0.75)
+    score = off / (off + 2.0 * on + 0.6)
+    return TopicResult(round(score, 3), round(on, 3), tuple(sorted(matched)), judged=True)

@@ -1,0 +1,1 @@
+"""The simulator's pure core: seeded traffic generation, replay parsing, scoring, queueing. No Django."""

@@ -1,0 +1,30 @@
+"""The labelled evaluation set as a regression guard: the filter must stay at least this good."""
+
+import importlib.util
+from pathlib import Path
+
+from comments.moderation import Policy
+from comments.simulation.metrics import score
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench_evaluate", ROOT / "bench" / "evaluate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_filter_quality_on_the_labelled_set():
+    bench = load_bench()
+    rows = bench.load(ROOT / "tests" / "data" / "eval_seed.txt")
+    assert len(rows) >= 300
+    outcomes, _ = bench.evaluate(rows, Policy())
+    report = score(outcomes)
+    assert report.families["abusive"].recall >= 0.9
+    assert report.families["abusive"].precision >= 0.85
+    assert report.families["off_topic"].recall >= 0.7
+    assert report.families["spam"].recall >= 0.8
+    assert report.leak_rate <= 0.05
+    assert report.clean_blocked_rate <= 0.12
