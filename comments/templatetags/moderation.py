@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from comments.models import Comment
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/comments/queue_counts.html", takes_context=True)
+def review_queue_counts(context: dict[str, Any]) -> dict[str, Any]:
+    """What waits for moderators, for the top of the admin index."""
+    held = Comment.objects.held().count()
+    reported = Comment.objects.published().filter(open_reports__gt=0).count()
+    user = context["request"].user
+    return {
+        "held": held,
+        "reported": reported,
+        "can_moderate": user.has_perm("comments.can_moderate"),
+    }

@@ -1,0 +1,82 @@
+import pytest
+
+from comments.models import Comment, ModerationEvent
+from comments.roles import ensure_moderators_group
+from tests.factories import make_comment, make_seed_article
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def instant_forms(settings):
+    settings.COMMENTS_MIN_SECONDS_TO_WRITE = 0
+
+
+@pytest.fixture
+def moderator(django_user_model):
+    user = django_user_model.objects.create_user("moderator", password="a-long-test-password", is_staff=True)
+    user.groups.add(ensure_moderators_group())
+    return user
+
+
+def log_in(page, live_server):
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Username").fill("moderator")
+    page.get_by_label("Password").fill("a-long-test-password")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(live_server.url + "/admin/")
+
+
+def test_held_comment_is_approved_in_the_admin_and_appears(live_server, browser, page, moderator):
+    article = make_seed_article()
+    reader = browser.new_context().new_page()
+    reader.goto(live_server.url + article.get_absolute_url())
+    form = reader.locator("#comment-form")
+    form.get_by_label("Name").fill("Farah")
+    form.get_by_label("Email").fill("farah@example.com")
+    form.get_by_label("Comment").fill("I baked banana bread with ripe bananas and cinnamon for the whole street.")
+    form.get_by_role("button", name="Post comment").click()
+    notice = reader.locator(".nr-messages").inner_text()
+    assert "awaiting moderation" in notice and "off-topic" in notice
+    held = Comment.objects.get()
+    assert held.status == Comment.Status.HELD
+
+    log_in(page, live_server)
+    assert "1" in page.locator(".held-count").inner_text()
+    page.get_by_role("link", name="held for review").click()
+    row = page.locator("#result_list tbody tr", has_text="banana bread")
+    assert "off_topic" in row.inner_text()
+    row.locator("input[name=_selected_action]").check()
+    page.locator("select[name=action]").select_option("approve")
+    page.get_by_role("button", name="Go").click()
+    assert "1 comment approved." in page.locator(".messagelist").inner_text()
+    page.screenshot(path=str(page.shots / "queue.png"), full_page=True)
+
+    held.refresh_from_db()
+    assert held.status == Comment.Status.PUBLISHED
+    assert ModerationEvent.objects.filter(comment=held, action="approve", actor=moderator).exists()
+    visitor = browser.new_context().new_page()
+    visitor.goto(live_server.url + article.get_absolute_url())
+    assert visitor.locator(f"#comment-{held.pk}").is_visible()
+    reader.context.close()
+    visitor.context.close()
+
+
+def test_reader_reports_a_comment_and_it_enters_the_queue(live_server, page, browser, moderator):
+    article = make_seed_article()
+    comment = make_comment(article, name="Gul", body="The Haqqani network is the real power broker here.")
+    page.goto(live_server.url + article.get_absolute_url())
+    node = page.locator(f"#comment-{comment.pk}")
+    node.locator("summary", has_text="Report").click()
+    node.get_by_label("Why should a moderator look at this?").select_option("off_topic")
+    node.get_by_role("button", name="Send report").click()
+    assert "A moderator will look at this comment" in page.locator(".nr-messages").inner_text()
+    assert page.locator(f"#comment-{comment.pk}").is_visible()  # stays published until a moderator decides
+
+    admin = browser.new_context().new_page()
+    admin.shots = page.shots
+    log_in(admin, live_server)
+    admin.get_by_role("link", name="reported by readers").click()
+    row = admin.locator("#result_list tbody tr", has_text="Haqqani network")
+    assert "Reported" in row.inner_text()
+    admin.context.close()

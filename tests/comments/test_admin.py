@@ -1,0 +1,199 @@
+import pytest
+from django.contrib.auth.models import Permission
+
+from comments.models import Comment, ModerationEvent, ModerationPolicy
+from comments.roles import ensure_moderators_group
+from comments.services import comment_report
+from tests.factories import make_comment, make_seed_article
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = "/admin/comments/reviewqueueitem/"
+
+
+@pytest.fixture
+def moderator(django_user_model):
+    user = django_user_model.objects.create_user("mod", password="pw-for-tests-only", is_staff=True)
+    user.groups.add(ensure_moderators_group())
+    return user
+
+
+@pytest.fixture
+def mod_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
+def held_comment(article, **kwargs):
+    return make_comment(article, status=Comment.Status.HELD, **kwargs)
+
+
+def test_queue_lists_held_and_reported_oldest_first_with_context(mod_client):
+    article = make_seed_article()
+    parent = make_comment(article, name="Chen", body="Parent words about Doha.")
+    newer = held_comment(article, body="Newer held comment.", minutes_ago=1)
+    older = held_comment(article, body="Older held reply.", parent=parent, minutes_ago=10)
+    reported = make_comment(article, body="Reported but published.")
+    comment_report(comment=reported, reason="abusive")
+    make_comment(article, body="Plain published comment.")
+    html = mod_client.get(QUEUE).content.decode()
+    assert html.index("Older held reply.") < html.index("Newer held comment.")
+    assert "Reported but published." in html and "Reported" in html
+    assert "Plain published comment." not in html
+    assert "Replying to <strong>Chen</strong>" in html and "Parent words about Doha." in html
+    del newer, older
+
+
+def test_queue_highlights_triggering_words_and_shows_reasons(mod_client, client):
+    article = make_seed_article()
+    from comments.services import comment_post
+
+    comment = comment_post(
+        article=article, author_name="X", author_email="x@example.com", body="Honestly, you are a brainless idiot."
+    ).comment
+    assert comment.status == Comment.Status.HELD
+    html = mod_client.get(QUEUE).content.decode()
+    assert "<mark>you are a brainless idiot</mark>" in html
+    assert "abusive.insult" in html
+    detail = mod_client.get(f"{QUEUE}{comment.pk}/change/").content.decode()
+    assert "Automatic decision" in detail  # the audit trail inline
+    assert "Approve and publish" in detail
+
+
+def test_filters_and_search(mod_client):
+    article = make_seed_article()
+    from comments.services import comment_post
+
+    comment_post(article=article, author_name="A", author_email="a@example.com", body="You are a brainless idiot.")
+    comment_post(
+        article=article, author_name="B", author_email="b@example.com",
+        body="I baked banana bread with ripe bananas, cinnamon and walnuts this weekend for my neighbours.",
+    )  # fmt: skip
+    abusive = mod_client.get(QUEUE + "?reason=abusive").content.decode()
+    assert "brainless" in abusive and "banana" not in abusive
+    off_topic = mod_client.get(QUEUE + "?reason=off_topic").content.decode()
+    assert "banana" in off_topic and "brainless" not in off_topic
+    searched = mod_client.get(QUEUE + "?q=walnuts").content.decode()
+    assert "banana" in searched and "brainless" not in searched
+
+
+def test_admin_index_counts_the_queue(mod_client):
+    article = make_seed_article()
+    held_comment(article)
+    held_comment(article)
+    comment_report(comment=make_comment(article), reason="spam")
+    html = mod_client.get("/admin/").content.decode()
+    assert '<strong class="held-count">2</strong>' in html
+    assert '<strong class="reported-count">1</strong>' in html
+
+
+def test_approve_action_publishes_and_audits(mod_client, moderator):
+    article = make_seed_article()
+    comment = held_comment(article)
+    response = mod_client.post(QUEUE, {"action": "approve", "_selected_action": [comment.pk]}, follow=True)
+    assert "1 comment approved." in response.content.decode()
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PUBLISHED
+    event = ModerationEvent.objects.get(comment=comment, action="approve")
+    assert (event.actor, event.old_status, event.new_status) == (moderator, "held", "published")
+
+
+def test_reject_actions_record_the_reason(mod_client):
+    article = make_seed_article()
+    a, b = held_comment(article), held_comment(article)
+    mod_client.post(QUEUE, {"action": "reject_spam", "_selected_action": [a.pk, b.pk]})
+    assert set(Comment.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True)) == {"rejected"}
+    assert list(ModerationEvent.objects.filter(action="reject").values_list("reason", flat=True)) == ["spam", "spam"]
+
+
+def test_reject_other_needs_a_note(mod_client):
+    article = make_seed_article()
+    comment = held_comment(article)
+    page = mod_client.post(QUEUE, {"action": "reject_other", "_selected_action": [comment.pk]})
+    assert "Reject with a note" in page.content.decode()
+    again = mod_client.post(
+        QUEUE,
+        {"action": "reject_other", "_selected_action": [comment.pk], "confirm": "1", "reason": "other", "note": ""},
+    )
+    assert "Say why in a note" in again.content.decode()
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.HELD
+    mod_client.post(
+        QUEUE,
+        {
+            "action": "reject_other",
+            "_selected_action": [comment.pk],
+            "confirm": "1",
+            "reason": "other",
+            "note": "Doxxing",
+        },
+    )
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.REJECTED
+    assert ModerationEvent.objects.get(comment=comment, action="reject").note == "Doxxing"
+
+
+def test_single_decision_from_the_comment_page(mod_client):
+    article = make_seed_article()
+    comment = held_comment(article)
+    mod_client.post(f"{QUEUE}{comment.pk}/change/", {"decide": "reject", "reason": "abusive", "note": ""})
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.REJECTED
+
+
+def test_removing_a_reported_comment_leaves_a_tombstone_and_closes_reports(mod_client):
+    article = make_seed_article()
+    comment = make_comment(article)
+    make_comment(article, parent=comment, body="A reply that stays.")
+    comment_report(comment=comment, reason="abusive")
+    mod_client.post(QUEUE, {"action": "reject_abusive", "_selected_action": [comment.pk]})
+    comment.refresh_from_db()
+    assert (comment.status, comment.open_reports) == (Comment.Status.REMOVED, 0)
+    assert ModerationEvent.objects.filter(comment=comment, action="remove").exists()
+    assert "This comment was removed" in mod_client.get(article.get_absolute_url()).content.decode()
+
+
+def test_moderators_cannot_delete_or_edit_articles(mod_client, moderator):
+    article = make_seed_article()
+    comment = held_comment(article)
+    assert mod_client.post(f"/admin/comments/comment/{comment.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Comment.objects.filter(pk=comment.pk).exists()
+    assert mod_client.post(f"/admin/articles/article/{article.pk}/change/", {"headline": "Hacked"}).status_code == 403
+    assert mod_client.get("/admin/comments/moderationpolicy/").status_code == 403
+    assert not moderator.has_perm("comments.delete_comment")
+    assert moderator.has_perm("comments.can_moderate")
+
+
+def test_staff_without_the_permission_cannot_act(client, django_user_model):
+    viewer = django_user_model.objects.create_user("viewer", password="pw-for-tests-only", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_comment"))
+    client.force_login(viewer)
+    article = make_seed_article()
+    comment = held_comment(article)
+    client.post("/admin/comments/comment/", {"action": "approve", "_selected_action": [comment.pk]})
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.HELD
+
+
+def test_editing_the_policy_changes_the_faq_and_the_filter(client, admin_client):
+    policy = ModerationPolicy.objects.create(name="strict", is_active=False, summary="Only civil comments appear here.")
+    response = admin_client.post(
+        f"/admin/comments/moderationpolicy/{policy.pk}/change/",
+        {
+            "name": "strict", "is_active": "on", "summary": "Only civil comments appear here.", "mode": "hold_all",
+            "abuse_hold": 0.5, "abuse_reject": 0.9, "off_topic_hold": 0.6, "spam_hold": 0.5, "spam_reject": 0.9,
+            "shouting_hold": 0.8, "max_links": 2, "blocked_words": "", "allowed_words": "",
+            "hold_first_comments": 0, "duplicate_window_minutes": 10,
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    html = client.get("/comments/faq/").content.decode()
+    assert "Only civil comments appear here." in html and "every comment waits for a moderator" in html
+    article = make_seed_article()
+    from comments.services import comment_post
+
+    result = comment_post(article=article, author_name="A", author_email="a@example.com", body="Exactly.")
+    assert result.comment.status == Comment.Status.HELD
+    from comments.policy import forget_active_policy
+
+    forget_active_policy()
