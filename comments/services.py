@@ -23,6 +23,7 @@ from .models import Comment, CommentReport, ModerationEvent, SimulationRun
 from .moderation import Action, Context, Policy, Verdict, moderate
 from .moderation.topic import conversation_vocabulary
 from .policy import active_policy_record, policy_from_record
+from .simulation.pipeline import CONVERSATION_MAX_OFF_TOPIC
 
 STATUS_FOR_ACTION = {
     Action.PUBLISH: Comment.Status.PUBLISHED,
@@ -51,7 +52,7 @@ def _article_context(article: Article, parent: Comment | None, email: str, now: 
     )
     conversation_texts = (
         Comment.objects.published()
-        .filter(article=article)
+        .filter(article=article, scores__off_topic__lt=CONVERSATION_MAX_OFF_TOPIC)
         .order_by("-created_at")
         .values_list("body", flat=True)[:CONVERSATION_SAMPLE]
     )

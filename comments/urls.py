@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "comments"
 
@@ -8,4 +8,7 @@ urlpatterns = [
     path("articles/<slug:slug>/comments/", views.comment_create, name="post"),
     path("comments/<int:pk>/report/", views.comment_report_view, name="report"),
     path("comments/faq/", views.faq, name="faq"),
+    path("staff/simulations/", staff_views.simulation_list, name="simulations"),
+    path("staff/simulations/<int:pk>/", staff_views.simulation_detail, name="simulation"),
+    path("staff/training/", staff_views.training, name="training"),
 ]

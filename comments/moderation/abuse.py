@@ -142,8 +142,12 @@ _rule(
     r"\b(?:shut up|shut your (?:mouth|trap|face)|nobody (?:asked|cares what) you|crawl back (?:under|into)|go crawl|"
     r"are you (?:stupid|dumb|an idiot|retarded|blind|brain ?dead)|your (?:tiny|pea|small) brain|"
     r"your (?:mother|mom|mum) (?:should|must)|brain cells?|iq of (?:a|an)|room temperature iq|"
-    r"do (?:us|the world|everyone) a favou?r and)\b",
-    _words("shut|nobody|crawl|stupid|dumb|idiot|retarded|blind|brain|mother|mom|mum|cells|cell|iq|favour|favor"),
+    r"do (?:us|the world|everyone) a favou?r and|(?:reasoning|thinking) skills of a|(?:intelligence|brain|iq) of a|"
+    r"(?:anyone|nobody|no one|someone) with (?:a|half a) (?:working|functioning|single) brain)\b",
+    _words(
+        "shut|nobody|crawl|stupid|dumb|idiot|retarded|blind|brain|mother|mom|mum|cells|cell|iq|favour|favor|"
+        "skills|intelligence"
+    ),
 )
 _rule(
     "abusive.insult",

@@ -82,8 +82,9 @@ def duplicate_finding(text: str, *, own_recent: tuple[str, ...], others_recent: 
         return None
     if any(fingerprint(t) == mark for t in own_recent):
         return Finding("spam.duplicate", 0.9, "repeats a comment you posted a few minutes ago")
-    if sum(1 for t in others_recent if fingerprint(t) == mark) >= 1 and len(mark) >= 30:
-        return Finding("spam.duplicate", 0.6, "is word for word the same as another recent comment")
+    # The same words from two or more other people within minutes: a copy-paste campaign.
+    if len(mark) >= 30 and sum(1 for t in others_recent if fingerprint(t) == mark) >= 2:
+        return Finding("spam.duplicate", 0.6, "is word for word the same as other recent comments")
     return None
 
 

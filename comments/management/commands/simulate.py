@@ -1,0 +1,166 @@
+"""Replay or generate comment traffic through the real moderation pipeline, and report.
+
+Why: a newsroom should see what a moderation policy does — how much abuse leaks,
+how many good comments wait, how many moderator-hours it costs — before readers
+do. Generated traffic comes from the article itself; replayed traffic is real
+comments from a file. Without --dry-run every comment is posted through the same
+service as the page (marked simulated), so the review queue fills as it would.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
+
+from articles.models import Article
+from comments.simulation.generate import generate
+from comments.simulation.replay import ReplayError, read_records
+from comments.simulation.report import build_report, format_comparison, format_text
+from comments.simulation_runner import (
+    DatabaseSink,
+    SimulationSetupError,
+    decisions_jsonl,
+    facts_for,
+    resolve_policy,
+    run_pipeline,
+    save_run,
+    start_time_for,
+)
+
+
+class Progress:
+    """A one-line progress bar on stderr, for runs long enough to need one."""
+
+    def __init__(self, total: int, stream: Any, enabled: bool) -> None:
+        self.total, self.stream, self.enabled = total, stream, enabled and total >= 1000
+
+    def __call__(self, done: int) -> None:
+        if not self.enabled:
+            return
+        filled = int(30 * done / self.total)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{self.total:,}")
+        if done >= self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+class Command(BaseCommand):
+    help = "Generate (--comments) or replay (--replay FILE) comments through the moderation pipeline and report."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--article", metavar="SLUG", help="the article the comments are posted under")
+        parser.add_argument("--comments", type=int, default=1000, help="how many comments to generate (default 1000)")
+        parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same stream")
+        parser.add_argument("--replay", type=Path, metavar="FILE", help="JSON Lines or CSV of real comments")
+        parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
+        parser.add_argument("--dry-run", action="store_true", help="run the pipeline, write nothing to the database")
+        parser.add_argument("--policy", default="default", help="policy name or .json file (default: the active one)")
+        parser.add_argument("--compare", nargs=2, metavar=("POLICY_A", "POLICY_B"), help="run the stream under both")
+        parser.add_argument("--moderators", type=int, default=2, help="moderators working the queue (default 2)")
+        parser.add_argument("--review-seconds", type=float, default=30.0, help="seconds per held comment (default 30)")
+        parser.add_argument("--decisions", type=Path, metavar="OUT.jsonl", help="write one decision per comment")
+        parser.add_argument("--json", type=Path, metavar="PATH", help="write the report as JSON")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["moderators"] < 1 or opts["review_seconds"] <= 0:
+            raise CommandError("--moderators must be at least 1 and --review-seconds more than 0.")
+        if opts["comments"] < 1:
+            raise CommandError("--comments must be at least 1.")
+        article = self._article(
+            opts["article"], required=not opts["replay"] or not (opts["dry_run"] or opts["compare"])
+        )
+        items = self._stream(opts, article)
+        article_text = article.text_for_relevance() if article else ""
+        try:
+            if opts["compare"]:
+                self._compare(opts, items, article_text)
+                return
+            label, policy = resolve_policy(opts["policy"])
+        except SimulationSetupError as exc:
+            raise CommandError(str(exc)) from None
+
+        sink = None
+        run = None
+        if not opts["dry_run"]:
+            assert article is not None
+            parameters = {k: str(v) if isinstance(v, Path) else v for k, v in opts.items()
+                          if k in {"comments", "seed", "replay", "policy", "moderators", "review_seconds"}}  # fmt: skip
+            source = (
+                f"replay of {opts['replay'].name}" if opts["replay"] else f"{len(items)} generated, seed {opts['seed']}"
+            )
+            run = save_run(article=article, label=f"{label}: {source}", parameters=parameters)
+            sink = DatabaseSink(article=article, run=run, start=start_time_for(items))
+        progress = Progress(len(items), self.stderr, int(opts["verbosity"]) > 0)
+        decisions, skipped = run_pipeline(items, article_text=article_text, policy=policy, sink=sink, progress=progress)
+        for item, reason in skipped:
+            self.stderr.write(f"skipped {item.id}: {reason}")
+        report = build_report(
+            decisions, moderators=opts["moderators"], review_seconds=opts["review_seconds"], label=label
+        )
+        report["skipped"] = len(skipped)
+        if run is not None:
+            run.report = report
+            run.save(update_fields=["report"])
+        if opts["decisions"]:
+            self._write(opts["decisions"], "\n".join(decisions_jsonl(decisions)) + "\n")
+        if opts["json"]:
+            self._write(opts["json"], json.dumps(report, indent=2))
+        if int(opts["verbosity"]) > 0:
+            self.stdout.write(format_text(report))
+            if run is not None:
+                url = reverse("comments:simulation", kwargs={"pk": run.pk})
+                self.stdout.write(f"\nStored as simulation #{run.pk}; report page: {url} (staff)")
+            else:
+                self.stdout.write("\nDry run: nothing was written to the database.")
+
+    def _article(self, slug: str | None, *, required: bool) -> Article | None:
+        if not slug:
+            if required:
+                raise CommandError("--article SLUG is required (comments are posted under an article).")
+            return None
+        article = Article.objects.filter(slug=slug).first()
+        if article is None:
+            known = ", ".join(Article.objects.values_list("slug", flat=True)[:10]) or "none imported yet"
+            raise CommandError(f"no article with slug {slug!r} (articles: {known}).")
+        return article
+
+    def _stream(self, opts: dict[str, Any], article: Article | None) -> list:
+        if opts["replay"]:
+            try:
+                items, errors = read_records(opts["replay"], strict=opts["strict"])
+            except FileNotFoundError:
+                raise CommandError(f"{opts['replay']}: no such file.") from None
+            except ReplayError as exc:
+                raise CommandError(f"{opts['replay']}: {exc}; stopped (--strict).") from None
+            for error in errors:
+                self.stderr.write(f"{opts['replay']}: {error}; skipped")
+            if not items:
+                raise CommandError(f"{opts['replay']}: no usable records.")
+            return items
+        assert article is not None
+        return list(generate(facts_for(article), opts["comments"], opts["seed"]))
+
+    def _compare(self, opts: dict[str, Any], items: list, article_text: str) -> None:
+        reports = []
+        for spec in opts["compare"]:
+            label, policy = resolve_policy(spec)
+            decisions, _ = run_pipeline(items, article_text=article_text, policy=policy)
+            reports.append(
+                build_report(
+                    decisions, moderators=opts["moderators"], review_seconds=opts["review_seconds"], label=label
+                )
+            )
+        if opts["json"]:
+            self._write(opts["json"], json.dumps({"a": reports[0], "b": reports[1]}, indent=2))
+        self.stdout.write(format_comparison(reports[0], reports[1]))
+        self.stdout.write("\nCompared on the same stream without writing to the database.")
+
+    def _write(self, path: Path, text: str) -> None:
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"cannot write {path}: {exc.strerror}") from None

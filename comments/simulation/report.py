@@ -1,0 +1,146 @@
+"""The simulation report: what the policy did to the stream, and what it costs moderators."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .metrics import format_report, score
+from .pipeline import Decision
+from .queueing import QueueResult, percentile, simulate_queue
+
+HOUR = 3600.0
+
+
+def build_report(
+    decisions: Sequence[Decision], *, moderators: int, review_seconds: float, label: str = ""
+) -> dict[str, Any]:
+    metrics = score(d.outcome for d in decisions)
+    held = [d for d in decisions if d.verdict.action.value == "hold"]
+    queue = simulate_queue([d.item.at for d in held], moderators=moderators, review_seconds=review_seconds)
+    approved_waits = [
+        wait for d, wait in zip(sorted(held, key=lambda d: d.item.at), queue.waits, strict=True) if d.item.truth.clean
+    ]
+    personas: dict[str, Counter[str]] = {}
+    for d in decisions:
+        personas.setdefault(d.item.persona or "-", Counter())[d.verdict.action.value] += 1
+    span = max((d.item.at for d in decisions), default=0.0)
+    arrivals_per_hour = Counter(int(d.item.at // HOUR) for d in decisions)
+    held_per_hour = Counter(int(d.item.at // HOUR) for d in held)
+    return {
+        "label": label,
+        **metrics.as_dict(),
+        "personas": {name: dict(counts) for name, counts in sorted(personas.items())},
+        "volume": [
+            {"hour": h, "comments": arrivals_per_hour.get(h, 0), "held": held_per_hour.get(h, 0)}
+            for h in range(int(span // HOUR) + 1)
+        ],
+        "workload": workload(queue, approved_waits),
+    }
+
+
+def workload(queue: QueueResult, approved_waits: list[float]) -> dict[str, Any]:
+    waits = list(queue.waits)
+    return {
+        "moderators": queue.moderators,
+        "review_seconds": queue.review_seconds,
+        "held": len(waits),
+        "moderator_hours": round(queue.moderator_hours, 2),
+        "max_backlog": max((row["backlog"] for row in queue.timeline(HOUR)), default=0),
+        "wait_median_minutes": round(statistics.median(waits) / 60, 1) if waits else 0.0,
+        "wait_p90_minutes": round(percentile(waits, 0.9) / 60, 1),
+        "time_to_publish_median_minutes": round(statistics.median(approved_waits) / 60, 1) if approved_waits else 0.0,
+        "timeline": [
+            {**row, "start_hour": row["start"] / HOUR, "mean_wait_minutes": row["mean_wait"] / 60}
+            for row in queue.timeline(HOUR)
+        ],
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def format_text(report: dict[str, Any]) -> str:
+    """Tables for the terminal."""
+    from .metrics import Confusion, Report
+
+    families = {k: Confusion(v["tp"], v["fp"], v["fn"], v["tn"]) for k, v in report["families"].items()}
+    codes = {k: Confusion(v["tp"], v["fp"], v["fn"], v["tn"]) for k, v in report["codes"].items()}
+    o = report["overall"]
+    metrics = Report(
+        total=report["total"],
+        decisions=Counter(report["decisions"]),
+        families=families,
+        codes=codes,
+        overall=Confusion(o["tp"], o["fp"], o["fn"], o["tn"]),
+        leak_rate=report["leak_rate"],
+        clean_blocked_rate=report["clean_blocked_rate"],
+        labelled=report["labelled"],
+    )
+    lines = [format_report(metrics, title=report.get("label", ""))]
+    lines.append("")
+    lines.append(f"{'persona':<18}{'publish':>9}{'hold':>7}{'reject':>8}")
+    for name, counts in report["personas"].items():
+        lines.append(f"{name:<18}{counts.get('publish', 0):>9}{counts.get('hold', 0):>7}{counts.get('reject', 0):>8}")
+    w = report["workload"]
+    lines.append("")
+    lines.append(
+        f"moderators: {w['moderators']} at {w['review_seconds']:.0f}s a comment -> {w['held']} held comments, "
+        f"{w['moderator_hours']} moderator-hours"
+    )
+    lines.append(
+        f"wait for a decision: median {w['wait_median_minutes']} min, 90th percentile {w['wait_p90_minutes']} min; "
+        f"time-to-publish of clean held comments: median {w['time_to_publish_median_minutes']} min; "
+        f"largest backlog {w['max_backlog']}"
+    )
+    lines.append("")
+    lines.append(f"{'hour':>5}{'comments':>10}{'held':>6}{'backlog':>9}{'mean wait (min)':>17}")
+    timeline = {int(row["start_hour"]): row for row in w["timeline"]}
+    for row in report["volume"][:48]:
+        q = timeline.get(row["hour"], {})
+        lines.append(
+            f"{row['hour']:>5}{row['comments']:>10}{row['held']:>6}{q.get('backlog', 0):>9}"
+            f"{q.get('mean_wait_minutes', 0.0):>17.1f}"
+        )
+    if len(report["volume"]) > 48:
+        lines.append(f"  ... {len(report['volume']) - 48} more hours in the JSON report")
+    return "\n".join(lines)
+
+
+def format_comparison(a: dict[str, Any], b: dict[str, Any]) -> str:
+    rows: list[tuple[str, Callable[[dict[str, Any]], Any], str]] = [
+        ("published", lambda r: r["decisions"].get("publish", 0), "{:d}"),
+        ("held", lambda r: r["decisions"].get("hold", 0), "{:d}"),
+        ("rejected", lambda r: r["decisions"].get("reject", 0), "{:d}"),
+        ("held share", lambda r: r["held_share"], "pct"),
+        ("leak rate (abusive published)", lambda r: r["leak_rate"], "pct"),
+        ("clean held or rejected", lambda r: r["clean_blocked_rate"], "pct"),
+        ("abusive precision", lambda r: r["families"]["abusive"]["precision"], "pct"),
+        ("abusive recall", lambda r: r["families"]["abusive"]["recall"], "pct"),
+        ("off-topic precision", lambda r: r["families"]["off_topic"]["precision"], "pct"),
+        ("off-topic recall", lambda r: r["families"]["off_topic"]["recall"], "pct"),
+        ("moderator hours", lambda r: r["workload"]["moderator_hours"], "{:.2f}"),
+        ("median wait (min)", lambda r: r["workload"]["wait_median_minutes"], "{:.1f}"),
+        ("largest backlog", lambda r: r["workload"]["max_backlog"], "{:d}"),
+    ]
+    width = max(len(a["label"]), len(b["label"]), 12) + 2
+    lines = [f"{'':<32}{a['label']:>{width}}{b['label']:>{width}}{'change':>12}"]
+    for name, get, fmt in rows:
+        va, vb = get(a), get(b)
+
+        def show(v: Any, fmt: str = fmt) -> str:
+            if v is None:
+                return "-"
+            return _pct(v) if fmt == "pct" else fmt.format(v)
+
+        if va is None or vb is None:
+            change = "-"
+        elif fmt == "pct":
+            change = f"{(vb - va) * 100:+.1f} pt"
+        else:
+            change = f"{vb - va:+.2f}" if isinstance(va, float) else f"{vb - va:+d}"
+        lines.append(f"{name:<32}{show(va):>{width}}{show(vb):>{width}}{change:>12}")
+    return "\n".join(lines)

@@ -1,0 +1,114 @@
+"""Pages for the community team: simulation reports and moderator training scores."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from typing import Any
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from .charts import line_chart
+from .models import ModerationEvent, SimulationRun
+
+FAMILY_LABELS = {"abusive": "Abusive", "off_topic": "Off-topic", "spam": "Spam"}
+
+
+@staff_member_required
+def simulation_list(request: HttpRequest) -> HttpResponse:
+    runs = SimulationRun.objects.select_related("article")[:100]
+    return render(request, "comments/staff/simulation_list.html", {"runs": runs})
+
+
+@staff_member_required
+def simulation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(SimulationRun.objects.select_related("article"), pk=pk)
+    report: dict[str, Any] = run.report or {}
+    workload = report.get("workload", {})
+    timeline = workload.get("timeline", [])
+    charts = []
+    if timeline:
+        charts = [
+            line_chart(
+                [(row["start_hour"], row["backlog"]) for row in timeline],
+                title="Review queue length (held comments waiting), hour by hour",
+                x_label="hours after publication",
+                y_label="waiting",
+            ),
+            line_chart(
+                [(row["start_hour"], row["mean_wait_minutes"]) for row in timeline],
+                title="Time to a moderator's decision (mean, minutes), hour by hour",
+                x_label="hours after publication",
+                y_label="minutes",
+            ),
+        ]
+    if report.get("volume"):
+        charts.append(
+            line_chart(
+                [(row["hour"], row["held"]) for row in report["volume"]],
+                title="Comments held for review per hour",
+                x_label="hours after publication",
+                y_label="held",
+            )
+        )
+    families = [
+        {"name": FAMILY_LABELS.get(name, name), **values} for name, values in report.get("families", {}).items()
+    ]
+    codes = [{"name": name, **values} for name, values in sorted(report.get("codes", {}).items())]
+    return render(
+        request,
+        "comments/staff/simulation_detail.html",
+        {"run": run, "report": report, "workload": workload, "charts": charts, "families": families, "codes": codes},
+    )
+
+
+def training_scores() -> list[dict[str, Any]]:
+    """Each moderator's decisions on simulated comments, scored against the ground truth."""
+    events = (
+        ModerationEvent.objects.filter(
+            actor__isnull=False,
+            action__in=[ModerationEvent.Action.APPROVE, ModerationEvent.Action.REJECT, ModerationEvent.Action.REMOVE],
+            comment__simulation__isnull=False,
+        )
+        .select_related("actor", "comment")
+        .order_by("actor_id", "created_at")
+    )
+    by_actor: dict[int, list[ModerationEvent]] = defaultdict(list)
+    for event in events:
+        by_actor[event.actor_id].append(event)
+    rows = []
+    for decisions in by_actor.values():
+        agree = false_approvals = false_rejections = 0
+        for event in decisions:
+            truth = event.comment.ground_truth or {}
+            bad = bool(truth.get("abusive")) or bool(truth.get("spam")) or truth.get("on_topic") is False
+            approved = event.action == ModerationEvent.Action.APPROVE
+            if approved != bad:
+                agree += 1
+            if approved and truth.get("abusive"):
+                false_approvals += 1
+            if not approved and not bad:
+                false_rejections += 1
+        gaps = [
+            (b.created_at - a.created_at).total_seconds()
+            for a, b in zip(decisions, decisions[1:], strict=False)
+            if (b.created_at - a.created_at).total_seconds() <= 600  # a longer gap is a break, not a decision
+        ]
+        rows.append(
+            {
+                "moderator": decisions[0].actor.get_username() if decisions[0].actor else "?",
+                "decisions": len(decisions),
+                "agreement": agree / len(decisions),
+                "false_approvals": false_approvals,
+                "false_rejections": false_rejections,
+                "seconds_per_decision": statistics.median(gaps) if gaps else None,
+            }
+        )
+    return sorted(rows, key=lambda r: -r["agreement"])
+
+
+@staff_member_required
+def training(request: HttpRequest) -> HttpResponse:
+    return render(request, "comments/staff/training.html", {"rows": training_scores()})

@@ -1,0 +1,156 @@
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from comments.models import Comment, ModerationEvent, ModerationPolicy, SimulationRun
+from tests.factories import make_seed_article
+
+pytestmark = pytest.mark.django_db
+
+
+def simulate(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("simulate", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def slug():
+    return make_seed_article().slug
+
+
+def test_dry_run_writes_nothing_and_reports(slug, tmp_path):
+    out, _ = simulate(
+        "--article", slug, "--comments", "300", "--seed", "4", "--dry-run", "--json", str(tmp_path / "r.json")
+    )
+    assert Comment.objects.count() == 0 and SimulationRun.objects.count() == 0
+    assert "precision" in out and "leak rate" in out and "moderator-hours" in out
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["total"] == 300
+    assert set(report["families"]) == {"abusive", "off_topic", "spam"}
+    assert report["workload"]["moderators"] == 2
+
+
+def test_same_seed_same_report(slug, tmp_path):
+    for name in ("a", "b"):
+        simulate(
+            "--article", slug, "--comments", "200", "--seed", "9", "--dry-run", "--json", str(tmp_path / f"{name}.json")
+        )
+    assert (tmp_path / "a.json").read_text() == (tmp_path / "b.json").read_text()
+
+
+def test_database_path_goes_through_the_service_and_fills_the_queue(slug, tmp_path, client, admin_user):
+    simulate(
+        "--article", slug, "--comments", "200", "--seed", "4", "--dry-run", "--decisions", str(tmp_path / "dry.jsonl")
+    )
+    simulate("--article", slug, "--comments", "200", "--seed", "4", "--decisions", str(tmp_path / "db.jsonl"))
+    run = SimulationRun.objects.get()
+    comments = Comment.objects.filter(simulation=run)
+    assert comments.count() == 200
+    assert ModerationEvent.objects.filter(comment__simulation=run, action="auto").count() == 200
+    assert comments.filter(status="held").exists() and comments.exclude(ground_truth={}).count() == 200
+    # The database path and the dry run decide alike: one pipeline.
+    dry = [json.loads(line) for line in (tmp_path / "dry.jsonl").read_text().splitlines()]
+    db = [json.loads(line) for line in (tmp_path / "db.jsonl").read_text().splitlines()]
+    assert [d["decision"] for d in dry] == [d["decision"] for d in db]
+    assert [d["id"] for d in db] == [f"sim-4-{n}" for n in range(1, 201)]  # input order
+    assert run.report["total"] == 200
+
+    client.force_login(admin_user)
+    queue = client.get(f"/admin/comments/reviewqueueitem/?simulation__id__exact={run.pk}").content.decode()
+    assert "ground_truth" not in queue and "abusive&quot;: true" not in queue
+    page = client.get(f"/staff/simulations/{run.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<svg" in html and "Review queue length" in html and 'id="confusion"' in html
+    assert client.get("/staff/simulations/").status_code == 200
+
+
+def test_report_page_is_for_staff_only(client, slug):
+    simulate("--article", slug, "--comments", "50")
+    run = SimulationRun.objects.get()
+    response = client.get(f"/staff/simulations/{run.pk}/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_replay_reports_bad_records_and_keeps_the_rest(slug, tmp_path):
+    path = tmp_path / "real.jsonl"
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps(
+                    {"id": "1", "text": "Khalilzad is right to lean on Islamabad.", "abusive": False, "on_topic": True}
+                ),
+                "{broken",
+                json.dumps({"id": "2", "text": "You are a brainless idiot.", "parent_id": "1", "abusive": True}),
+                json.dumps({"id": "3", "text": "Orphan reply", "parent_id": "99"}),
+            ]
+        )
+    )
+    out, err = simulate("--replay", str(path), "--article", slug, "--dry-run", "--decisions", str(tmp_path / "d.jsonl"))
+    assert "line 2: not valid JSON" in err and "line 4: parent_id '99'" in err
+    decisions = [json.loads(line) for line in (tmp_path / "d.jsonl").read_text().splitlines()]
+    assert [d["id"] for d in decisions] == ["1", "2"]
+    assert decisions[1]["decision"] != "publish" and "abusive.insult" in decisions[1]["reasons"]
+    with pytest.raises(CommandError, match="line 2"):
+        simulate("--replay", str(path), "--article", slug, "--dry-run", "--strict")
+
+
+def test_replay_judges_against_each_records_own_article(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text(
+        "id,text,article_title,article_text\n"
+        '1,"The river barriers at Clifton Bridge were never tested this hard, the agency admits.",'
+        'Floods in York,"The River Ouse rose 40 centimetres near Clifton Bridge, the Environment Agency said."\n'
+    )
+    _, err = simulate("--replay", str(path), "--dry-run", "--decisions", str(tmp_path / "d.jsonl"))
+    assert err == ""
+    (decision,) = [json.loads(line) for line in (tmp_path / "d.jsonl").read_text().splitlines()]
+    assert decision["decision"] == "publish" and decision["scores"]["off_topic"] < 0.3
+
+
+def test_compare_two_policies_side_by_side(slug, tmp_path):
+    ModerationPolicy.objects.create(name="lenient", abuse_hold=0.9, abuse_reject=0.99, off_topic_hold=0.95)
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps({"abuse_hold": 0.3, "off_topic_hold": 0.4, "hold_first_comments": 1}))
+    out, _ = simulate("--article", slug, "--comments", "300", "--compare", "lenient", str(strict))
+    assert "lenient" in out and "strict" in out and "leak rate" in out and "moderator hours" in out
+    assert Comment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--comments", "10"], "--article SLUG is required"),
+        (["--article", "nope"], "no article with slug 'nope'"),
+        (["--article", "{slug}", "--policy", "missing"], "no policy named 'missing'"),
+        (["--article", "{slug}", "--moderators", "0"], "--moderators must be at least 1"),
+        (["--replay", "/nonexistent.jsonl", "--dry-run"], "no such file"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(slug, args, message):
+    with pytest.raises(CommandError, match=message):
+        simulate(*[a.format(slug=slug) for a in args])
+
+
+def test_training_page_scores_moderators(slug, client, django_user_model):
+    from comments.roles import ensure_moderators_group
+    from comments.services import comment_approve
+
+    simulate("--article", slug, "--comments", "150", "--seed", "2")
+    mod = django_user_model.objects.create_user("trainee", password="x-long-password", is_staff=True)
+    mod.groups.add(ensure_moderators_group())
+    held = list(Comment.objects.filter(status="held"))
+    abusive = [c for c in held if c.ground_truth.get("abusive")]
+    clean = [c for c in held if not c.ground_truth.get("abusive") and c.ground_truth.get("on_topic")
+             and not c.ground_truth.get("spam")]  # fmt: skip
+    assert abusive and clean
+    comment_approve(comment=abusive[0], actor=mod)  # a false approval of abuse
+    comment_approve(comment=clean[0], actor=mod)  # right
+    client.force_login(mod)
+    html = client.get("/staff/training/").content.decode()
+    assert "trainee" in html
+    row = html[html.index("trainee") :]
+    assert "50%" in row.split("</tr>")[0]
