@@ -13,6 +13,7 @@ from django.core import signing
 from articles.models import Article
 
 from .models import Comment, CommentReport
+from .sanitize import clean_text
 
 TIMESTAMP_SALT = "comments.form-started"
 # A form older than this has a stale timestamp: the reader is asked to send it again.
@@ -60,13 +61,13 @@ class CommentForm(forms.Form):
         )
 
     def clean_name(self) -> str:
-        name: str = self.cleaned_data["name"].strip()
+        name: str = clean_text(self.cleaned_data["name"], single_line=True).strip()
         if not name:
             raise forms.ValidationError("Give a name to post under.")
         return name
 
     def clean_body(self) -> str:
-        body: str = self.cleaned_data["body"]
+        body: str = clean_text(self.cleaned_data["body"])
         if not body.strip():
             raise forms.ValidationError("Write a comment first.")
         return body.strip("\n\r")

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from articles.selectors import article_for_page
 from articles.views import render_article_page
 
+from . import ratelimit
 from .forms import CommentForm, ReportForm
 from .models import Comment
 from .policy import active_policy_record
@@ -19,7 +20,21 @@ from .session import remember_own_comment
 
 
 def client_ip(request: HttpRequest) -> str | None:
+    if settings.BEHIND_PROXY:
+        # The proxy appends the address it saw; the first entry is the reader's.
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded
     return request.META.get("REMOTE_ADDR") or None
+
+
+def too_fast(request: HttpRequest, email: str) -> int:
+    """Seconds this reader must wait before posting again (0: go ahead)."""
+    ip = client_ip(request) or "unknown"
+    return max(
+        ratelimit.hit("comment-ip", ip, settings.COMMENTS_RATE_PER_IP),
+        ratelimit.hit("comment-email", email, settings.COMMENTS_RATE_PER_EMAIL),
+    )
 
 
 def comment_url(comment: Comment) -> str:
@@ -43,6 +58,21 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return render_article_page(request, article, form=form, status=400)
     data = form.cleaned_data
+    already = Comment.objects.filter(submission_token=data.get("token") or None).first() if data.get("token") else None
+    if already is not None:
+        # The same form again (a double click, a reload): it was posted once, show that.
+        remember_own_comment(request, already.pk)
+        return HttpResponseRedirect(comment_url(already))
+    wait = too_fast(request, data["email"])
+    if wait:
+        form.add_error(
+            None,
+            f"You are commenting faster than we allow. Wait {wait} seconds, then press Post comment again; "
+            "your text is kept below.",
+        )
+        response = render_article_page(request, article, form=form, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     try:
         result = comment_post(
             article=article,
@@ -79,6 +109,13 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def comment_report_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
+    wait = ratelimit.hit("report-ip", client_ip(request) or "unknown", settings.REPORTS_RATE_PER_IP)
+    if wait:
+        response = render(
+            request, "429.html", {"wait": wait, "back": comment_url(comment), "what": "reports"}, status=429
+        )
+        response["Retry-After"] = str(wait)
+        return response
     form = ReportForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a reason for the report.")

@@ -71,7 +71,7 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -182,7 +182,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -194,6 +195,12 @@ COMMENTS_NAME_MAX_LENGTH = env_int("COMMENTS_NAME_MAX_LENGTH", 50)
 COMMENTS_BODY_MAX_LENGTH = env_int("COMMENTS_BODY_MAX_LENGTH", 3000)
 COMMENTS_MAX_DEPTH = env_int("COMMENTS_MAX_DEPTH", 3)
 COMMENTS_THREADS_PER_PAGE = env_int("COMMENTS_THREADS_PER_PAGE", 20)
+# Rate limits ("N/period" rules, comma-separated; empty turns a limit off): per client
+# address and per email for comments, per address for reports and admin log-in failures.
+COMMENTS_RATE_PER_IP = os.environ.get("COMMENTS_RATE_PER_IP", "1/5s,30/h")
+COMMENTS_RATE_PER_EMAIL = os.environ.get("COMMENTS_RATE_PER_EMAIL", "1/5s,20/h")
+REPORTS_RATE_PER_IP = os.environ.get("REPORTS_RATE_PER_IP", "5/m,30/h")
+ADMIN_LOGIN_FAILURES = os.environ.get("ADMIN_LOGIN_FAILURES", "5/15m")
 # A person needs a few seconds to write even "Agreed."; a form sent faster is held as a likely bot.
 COMMENTS_MIN_SECONDS_TO_WRITE = env_int("COMMENTS_MIN_SECONDS_TO_WRITE", 3)
 

@@ -3,10 +3,6 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-admin.site.site_header = "Newsroom moderation"
-admin.site.site_title = "Newsroom"
-admin.site.index_title = "Comments, articles and policy"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("comments.urls")),

@@ -5,3 +5,10 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 application = get_wsgi_application()
+
+# Build the moderation word lists now, in the server's master process when it
+# preloads the app, instead of during some reader's first post.
+if os.environ.get("NEWSROOM_WARM_UP", "1") == "1":
+    from comments.moderation import Context, moderate
+
+    moderate("warming up the filter", Context(article_text="warming up"))

@@ -67,3 +67,37 @@ def test_production_settings_pass_check_deploy():
 def test_development_runs_without_any_configuration():
     result = run_manage({"DEBUG": "1"}, "check")
     assert result.returncode == 0, result.stderr
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+    result = run_manage(
+        {"DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        "shell",
+        "-c",
+        "from django.db import connection; c = connection.cursor(); "
+        "print(c.execute('PRAGMA journal_mode').fetchone()[0], c.execute('PRAGMA busy_timeout').fetchone()[0])",
+    )
+    assert result.returncode == 0, result.stderr
+    mode, timeout = result.stdout.split()[-2:]
+    assert mode == "wal" and int(timeout) >= 5000
+
+
+def test_redis_url_selects_the_shared_cache():
+    result = run_manage(
+        {"DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6379/15"},
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+    )
+    assert result.stdout.split()[-1] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_production_setup_creates_no_demo_account(tmp_path):
+    env = {"DEBUG": "0", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "x.example", "HTTPS": "0",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}  # fmt: skip
+    assert run_manage(env, "migrate", "-v", "0").returncode == 0
+    refused = run_manage(env, "setup_demo")
+    assert refused.returncode != 0 and "only created with DEBUG=1" in refused.stderr
+    assert run_manage(env, "setup_demo", "--no-user").returncode == 0
+    count = run_manage(env, "shell", "-c", "from django.contrib.auth.models import User; print(User.objects.count())")
+    assert count.stdout.split()[-1] == "0"

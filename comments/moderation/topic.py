@@ -166,7 +166,7 @@ def conversation_vocabulary(texts: Iterable[str]) -> Counter[str]:
     """How many of the given comments use each term (document frequency)."""
     vocabulary: Counter[str] = Counter()
     for text in texts:
-        vocabulary.update(set(content_stems(text)))
+        vocabulary.update(_cached_terms(text).keys())
     return vocabulary
 
 

@@ -1,0 +1,70 @@
+"""Rate limits kept in the cache: shared by every app server when REDIS_URL is set.
+
+A limit reads like ``"1/5s,20/h"``: at most one in any five-second window and
+twenty an hour. Windows are fixed (a counter per window that expires with it),
+which is cheap and close enough for telling a person from a flood.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+RULE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    count: int
+    seconds: int
+
+
+def parse_rules(spec: str) -> list[Rule]:
+    rules = []
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        match = RULE_RE.match(part)
+        if not match:
+            raise ImproperlyConfigured(f"bad rate limit {part!r}: write it like '1/5s' or '20/h'")
+        rules.append(Rule(int(match[1]), int(match[2] or 1) * UNITS[match[3]]))
+    return rules
+
+
+def _keys(scope: str, key: str, spec: str, now: float) -> list[tuple[Rule, int, str]]:
+    digest = hashlib.sha256(key.strip().lower().encode()).hexdigest()[:32]
+    keys = []
+    for rule in parse_rules(spec):
+        window = int(now // rule.seconds)
+        keys.append((rule, window, f"rl:{scope}:{rule.count}/{rule.seconds}:{digest}:{window}"))
+    return keys
+
+
+def peek(scope: str, key: str, spec: str) -> int:
+    """Like :func:`hit`, without counting: the seconds to wait if the limit is already used up."""
+    now = time.time()
+    wait = 0
+    for rule, window, cache_key in _keys(scope, key, spec, now):
+        if (cache.get(cache_key) or 0) >= rule.count:
+            wait = max(wait, int((window + 1) * rule.seconds - now) + 1)
+    return wait
+
+
+def hit(scope: str, key: str, spec: str) -> int:
+    """Count one event for ``key``; return 0 if allowed, else the seconds to wait."""
+    now = time.time()
+    wait = 0
+    for rule, window, cache_key in _keys(scope, key, spec, now):
+        cache.add(cache_key, 0, timeout=rule.seconds + 1)
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.set(cache_key, 1, timeout=rule.seconds + 1)
+            count = 1
+        if count > rule.count:
+            wait = max(wait, int((window + 1) * rule.seconds - now) + 1)
+    return wait

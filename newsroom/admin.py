@@ -1,0 +1,38 @@
+"""The admin site, with failed log-ins throttled per address and per username.
+
+Django's admin lets anyone guess passwords as fast as they can send requests;
+after a few failures in a window (ADMIN_LOGIN_FAILURES, "5/15m" by default)
+further attempts are refused with 429 until the window passes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from comments import ratelimit
+
+
+class NewsroomAdminSite(admin.AdminSite):
+    site_header = "Newsroom moderation"
+    site_title = "Newsroom"
+    index_title = "Comments, articles and policy"
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if request.method != "POST" or not settings.ADMIN_LOGIN_FAILURES:
+            return super().login(request, extra_context)
+        keys = [("login-ip", request.META.get("REMOTE_ADDR") or "unknown")]
+        username = request.POST.get("username", "")[:150]
+        if username:
+            keys.append(("login-user", username))
+        if any(ratelimit.peek(scope, key, settings.ADMIN_LOGIN_FAILURES) for scope, key in keys):
+            return render(request, "429.html", {"wait": 15 * 60, "what": "log-in attempts"}, status=429)
+        response = super().login(request, extra_context)
+        if response.status_code == 200:  # the form came back: the password was wrong
+            for scope, key in keys:
+                ratelimit.hit(scope, key, settings.ADMIN_LOGIN_FAILURES)
+        return response

@@ -1,0 +1,141 @@
+"""Floods, bots and hostile text: a clear answer every time, never a 500, nothing lost."""
+
+import pytest
+from django.test import Client
+from django.test.utils import override_settings
+
+from comments.models import Comment, CommentReport
+from comments.sanitize import clean_text
+from tests.factories import comment_form_data, make_comment, make_seed_article
+
+pytestmark = pytest.mark.django_db
+
+
+def post_url(article):
+    return f"/articles/{article.slug}/comments/"
+
+
+@override_settings(COMMENTS_RATE_PER_IP="1/5s,30/h", COMMENTS_RATE_PER_EMAIL="1/5s")
+def test_posting_too_fast_is_429_and_keeps_the_text(client):
+    article = make_seed_article()
+    assert client.post(post_url(article), comment_form_data(body="First thoughts on Doha.")).status_code == 302
+    response = client.post(post_url(article), comment_form_data(body="Second thoughts, too soon."))
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    html = response.content.decode()
+    assert "Second thoughts, too soon." in html and "faster than we allow" in html
+    assert Comment.objects.count() == 1
+
+
+@override_settings(COMMENTS_RATE_PER_IP="", COMMENTS_RATE_PER_EMAIL="1/5s")
+def test_email_limit_applies_across_addresses():
+    article = make_seed_article()
+    first = Client(REMOTE_ADDR="10.0.0.1").post(post_url(article), comment_form_data(email="same@example.com"))
+    second = Client(REMOTE_ADDR="10.0.0.2").post(post_url(article), comment_form_data(email="same@example.com"))
+    assert (first.status_code, second.status_code) == (302, 429)
+
+
+@override_settings(COMMENTS_RATE_PER_IP="1/5s")
+def test_a_double_submitted_form_is_not_rate_limited_and_stores_one(client):
+    article = make_seed_article()
+    data = comment_form_data()
+    assert client.post(post_url(article), data).status_code == 302
+    assert client.post(post_url(article), data).status_code == 302
+    assert Comment.objects.count() == 1
+
+
+@override_settings(REPORTS_RATE_PER_IP="2/m")
+def test_reports_are_rate_limited(client):
+    article = make_seed_article()
+    comment = make_comment(article)
+    codes = [client.post(f"/comments/{comment.pk}/report/", {"reason": "spam"}).status_code for _ in range(3)]
+    assert codes == [302, 302, 429]
+    assert CommentReport.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("x" * 3001, "at most 3000 characters"),
+        ("null\x00byte", "Null characters are not allowed"),
+        ("a" + "\u0301" * 10_000, "at most 3000 characters"),
+    ],
+)
+def test_bad_bodies_get_a_clear_message(client, body, fragment):
+    article = make_seed_article()
+    response = client.post(post_url(article), comment_form_data(body=body))
+    assert response.status_code == 400
+    assert fragment in response.content.decode()
+    assert Comment.objects.count() == 0
+
+
+def test_control_characters_rtl_overrides_and_zalgo_are_cleaned(client):
+    article = make_seed_article()
+    body = "Kabul\u202e and Doha\x07 talks" + "e" + "\u0301" * 20 + "\nnext line"
+    client.post(post_url(article), comment_form_data(name="Eve\u202egnp.exe", body=body))
+    comment = Comment.objects.get()
+    assert comment.author_name == "Evegnp.exe"
+    assert "\u202e" not in comment.body and "\x07" not in comment.body
+    assert comment.body.count("\u0301") == 3 and "\nnext line" in comment.body
+
+
+def test_invalid_utf8_and_huge_posts_are_not_500(client):
+    article = make_seed_article()
+    raw = client.post(
+        post_url(article),
+        data=b"name=%FF%FE&email=a%40example.com&body=caf%E9+%ED%A0%80",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert raw.status_code in (302, 400)
+    huge = client.post(post_url(article), comment_form_data(body="x" * 2_000_000))
+    assert huge.status_code == 400
+    assert "too large" in huge.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path", ["/articles/%00/", "/articles/x/comments/", "/comments/abc/report/", "/?page=-1&q=%00"]
+)
+def test_odd_urls_are_not_500(client, path):
+    assert client.get(path).status_code in (200, 404, 405)
+
+
+def test_sanitize_is_idempotent_and_keeps_plain_text():
+    text = "Plain text, with newlines\nand tabs\tstays."
+    assert clean_text(text) == text
+    dirty = "a\u202eb\x00c" + "o" + "\u0308" * 9
+    assert clean_text(clean_text(dirty)) == clean_text(dirty)
+
+
+def test_admin_actions_need_csrf(admin_user):
+    article = make_seed_article()
+    comment = make_comment(article, status=Comment.Status.HELD)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    response = client.post("/admin/comments/reviewqueueitem/", {"action": "approve", "_selected_action": [comment.pk]})
+    assert response.status_code == 403
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.HELD
+
+
+@override_settings(ADMIN_LOGIN_FAILURES="3/15m")
+def test_admin_login_is_throttled(django_user_model):
+    django_user_model.objects.create_user("mod", password="the-right-password-123", is_staff=True)
+    client = Client()
+    for _ in range(3):
+        assert client.post("/admin/login/", {"username": "mod", "password": "wrong"}).status_code == 200
+    blocked = client.post("/admin/login/", {"username": "mod", "password": "the-right-password-123"})
+    assert blocked.status_code == 429
+    # Another address guessing the same account is refused too.
+    other = Client(REMOTE_ADDR="10.9.9.9").post(
+        "/admin/login/", {"username": "mod", "password": "the-right-password-123"}
+    )
+    assert other.status_code == 429
+
+
+def test_successful_login_is_not_counted(django_user_model):
+    django_user_model.objects.create_user("mod", password="the-right-password-123", is_staff=True)
+    client = Client()
+    for _ in range(8):
+        response = client.post("/admin/login/", {"username": "mod", "password": "the-right-password-123"})
+        assert response.status_code == 302
+        client.logout()
