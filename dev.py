@@ -3,6 +3,7 @@
 
     python3 dev.py serve   # venv, install, migrate, demo article + moderator, serve on 127.0.0.1:8000
     python3 dev.py test    # venv, install (with test tools), lint, the whole test suite
+    python3 dev.py prod    # production: migrate, collect static files, serve with gunicorn (DEBUG off)
 
 Needs only Python 3.11+. Everything goes into .venv/ beside this file; the
 install step is skipped when pyproject.toml has not changed since the last one.
@@ -75,8 +76,24 @@ def test(argv: list[str]) -> None:
     run(str(PY), "-m", "pytest", *argv, env=env)
 
 
+def prod(argv: list[str]) -> None:
+    """Production: needs SECRET_KEY and ALLOWED_HOSTS in the environment; creates no demo account."""
+    ensure_venv("")
+    env = dict(os.environ)
+    env.setdefault("DEBUG", "0")
+    manage = [str(PY), "manage.py"]
+    run(*manage, "check", "--deploy", "--fail-level", "ERROR", env=env)
+    run(*manage, "migrate", "--noinput", env=env)
+    run(*manage, "collectstatic", "--noinput", "-v", "0", env=env)
+    run(*manage, "setup_demo", "--no-user", env=env)
+    gunicorn = VENV / "bin" / "gunicorn"
+    args = [str(gunicorn), "-c", "newsroom/gunicorn.conf.py", "newsroom.wsgi", *argv]
+    print("+", " ".join(args), flush=True)
+    os.execve(str(gunicorn), args, env)
+
+
 def main() -> None:
-    commands = {"serve": serve, "test": test}
+    commands = {"serve": serve, "test": test, "prod": prod}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     try:

@@ -185,12 +185,15 @@ def format_report(report: Report, title: str = "") -> str:
     )
     lines.append("")
     lines.append(f"{'reason':<22}{'fired':>7}{'TP':>6}{'FP':>6}{'FN':>6}{'precision':>11}{'recall':>9}")
-    rows: Sequence[tuple[str, Confusion]] = [
-        *report.families.items(),
-        *((f"  {code}", c) for code, c in sorted(report.codes.items())),
+    rows: Sequence[tuple[str, Confusion, bool]] = [
+        *((name, c, True) for name, c in report.families.items()),
+        # A single code's recall would only be its share of its family: left out.
+        *((f"  {code}", c, False) for code, c in sorted(report.codes.items())),
     ]
-    for name, c in rows:
-        lines.append(f"{name:<22}{c.tp + c.fp:>7}{c.tp:>6}{c.fp:>6}{c.fn:>6}{_pct(c.precision):>11}{_pct(c.recall):>9}")
+    for name, c, whole in rows:
+        recall = _pct(c.recall) if whole else ""
+        misses = str(c.fn) if whole else ""
+        lines.append(f"{name:<22}{c.tp + c.fp:>7}{c.tp:>6}{c.fp:>6}{misses:>6}{_pct(c.precision):>11}{recall:>9}")
     o = report.overall
     lines.append(
         f"{'any problem':<22}{o.tp + o.fp:>7}{o.tp:>6}{o.fp:>6}{o.fn:>6}{_pct(o.precision):>11}{_pct(o.recall):>9}"
