@@ -1,7 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.http import HttpRequest, HttpResponse
 from django.views.static import serve
+
+
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    # MEDIA_ROOT is read per request, not frozen when the URLs are loaded.
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -9,5 +16,5 @@ urlpatterns = [
     path("", include("articles.urls")),
     # Uploaded article photos. A self-hosted newsroom serves them itself; a
     # larger site would put them behind its web server or object storage.
-    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    re_path(r"^media/(?P<path>.*)$", media),
 ]

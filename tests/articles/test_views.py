@@ -85,3 +85,45 @@ def test_content_security_policy_forbids_inline_script(client):
     response = client.get("/")
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+def test_article_written_in_the_admin_with_a_photo(admin_client, client, settings, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from articles.models import Article
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "navy").save(buffer, format="PNG")
+    photo = SimpleUploadedFile("harbour.png", buffer.getvalue(), content_type="image/png")
+    response = admin_client.post(
+        "/admin/articles/article/add/",
+        {
+            "headline": "Harbour reopens after storm",
+            "slug": "harbour-reopens",
+            "standfirst": "Ferries run again.",
+            "is_published": "on",
+            "source": "Local Wire",
+            "published_on": "2022-03-04",
+            "dateline": "DOVER",
+            "photo": photo,
+            "photo_caption": "The first ferry leaves.",
+            "photo_credit": "J. SMITH",
+            "body": "The harbour reopened on Friday.\r\n\r\nCrews worked all week.",
+            "related_links-TOTAL_FORMS": "1",
+            "related_links-INITIAL_FORMS": "0",
+            "related_links-0-after_paragraph": "1",
+            "related_links-0-headline": "Storm damage costs rise",
+            "related_links-0-url": "https://example.com/storm",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    article = Article.objects.get(slug="harbour-reopens")
+    assert article.photo.name.endswith(".png")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert article.photo.url in html and "J. SMITH" in html
+    assert '<span class="nr-dateline">DOVER:</span> The harbour reopened on Friday.' in html
+    assert html.index("The harbour reopened") < html.index("Storm damage costs rise") < html.index("Crews worked")
+    assert client.get(article.photo.url).status_code == 200
