@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
 from django.http import HttpRequest, HttpResponse
+from django.urls import include, path, re_path
 from django.views.static import serve
 
 
