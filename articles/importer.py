@@ -38,11 +38,12 @@ MONTHS = {
 
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 SOURCE_DATE_RE = re.compile(
-    rf"^(?P<source>.*?)\s*\b(?P<month>{_MONTH_ALT})\.?\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})\s*$",
+    rf"^(?P<source>.*?)\s*\b(?P<month>{_MONTH_ALT})\.?\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})"
+    r"(?:\s*[,|]?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?\s*$",
     re.IGNORECASE,
 )
 # "PHOTO:" (or "PHOTOS:", "PHOTO -") separates a caption from its credit.
-PHOTO_RE = re.compile(r"\bPHOTOS?\s*[:\-–]\s*", re.UNICODE)
+PHOTO_RE = re.compile(r"\b(?:PHOTOS?|Photos?)\s*[:\-–]\s*")
 # An upper-case place name and a colon open the first paragraph: "KARACHI:", "NEW YORK:",
 # "WASHINGTON, D.C.:", "SÃO PAULO:". At most six words, so a shouted sentence is not taken for one.
 DATELINE_RE = re.compile(r"^(?P<city>[^\W\d_a-z][^\sa-z:]*(?:[ ,]+[^\W\d_a-z][^\sa-z:]*){0,5})\s*:\s+(?P<rest>\S.*)$")

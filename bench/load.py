@@ -221,14 +221,7 @@ def report(label: str, env: dict[str, str], stats: Stats, elapsed: float) -> boo
     os.environ.update({k: env[k] for k in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "DATABASE_URL",
                                            "NEWSROOM_VAR_DIR")})  # fmt: skip
     check = subprocess.run(
-        [
-            PY,
-            "-c",
-            "import django, os, sys, json; os.environ.setdefault('DJANGO_SETTINGS_MODULE','newsroom.settings');"
-            "django.setup(); from comments.models import Comment; from django.db.models import Count;"
-            "rows = Comment.objects.values('submission_token').annotate(n=Count('id'));"
-            "print(json.dumps({r['submission_token']: r['n'] for r in rows}))",
-        ],  # fmt: skip
+        [PY, str(ROOT / "bench" / "_load_check.py")],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -237,7 +230,8 @@ def report(label: str, env: dict[str, str], stats: Stats, elapsed: float) -> boo
     )
     import json
 
-    stored = json.loads(check.stdout.strip().splitlines()[-1])
+    result = json.loads(check.stdout.strip().splitlines()[-1])
+    stored, bad_threads = result["tokens"], result["bad_threads"]
     accepted = set(stats.accepted)
     missing = [t for t in accepted if stored.get(t, 0) == 0]
     duplicated = [t for t, n in stored.items() if n > 1]
@@ -256,7 +250,8 @@ def report(label: str, env: dict[str, str], stats: Stats, elapsed: float) -> boo
           f"p99 {ms(reads, 0.99):.0f} ms")  # fmt: skip
     print(f"  accepted {len(accepted)} distinct posts; stored {sum(stored.values())} comments; "
           f"missing {len(missing)}; stored twice {len(duplicated)}; double-sent forms {len(stats.doubled)}; 5xx {errors}")  # fmt: skip
-    ok = not missing and not duplicated and errors == 0
+    print(f"  replies stored {result['replies']}; with a wrong thread root or depth: {len(bad_threads)}")
+    ok = not missing and not duplicated and errors == 0 and not bad_threads
     print(f"  {'OK: nothing lost, nothing doubled, no 5xx' if ok else 'FAILED'}")
     return ok
 

@@ -205,7 +205,11 @@ def moderate(text: str, context: Context | None = None, policy: Policy | None = 
             findings.append(Reason(hit.code, hit.score, hit.label, span))
 
     relevance = topic.off_topic_score(
-        folded, article_text=context.article_text, parent_text=context.parent_text, conversation=context.conversation
+        folded,
+        article_text=context.article_text,
+        parent_text=context.parent_text,
+        conversation=context.conversation,
+        original=text,
     )
     if relevance.judged:
         message = "may be off-topic: it shares little with the article" + (

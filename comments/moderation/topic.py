@@ -133,6 +133,8 @@ def news_stems() -> frozenset[str]:
 
 
 CAPITAL_RE = re.compile(r"\b[A-Z][a-zA-Z'\-]{2,}")
+# A capitalised word that does not open a sentence: a name.
+MID_SENTENCE_NAME_RE = re.compile(r"(?<=[a-z,;:] )[A-Z][a-zA-Z'\-]{2,}")
 
 
 @dataclass
@@ -187,6 +189,7 @@ def off_topic_score(
     article_text: str,
     parent_text: str = "",
     conversation: Mapping[str, int] | None = None,
+    original: str = "",
 ) -> TopicResult:
     """Weigh what ties the comment to the article against what it talks about instead.
 
@@ -194,7 +197,9 @@ def off_topic_score(
     parent comment, or used by two or more published comments, plus a little for
     the vocabulary of public affairs. Off-topic evidence: its specific terms found
     nowhere in that context ("banana", "subscription"). Everyday words count for
-    little either way, so an oblique but relevant remark is not held.
+    little either way, so an oblique but relevant remark is not held. Names the
+    article does not mention (another politician, another country) count half as
+    off-topic evidence: readers bring related people into a story all the time.
     """
     terms = content_terms(folded, folded=True)
     if len(terms) < MIN_TERMS or not article_text.strip():
@@ -202,6 +207,7 @@ def off_topic_score(
     profile = article_profile(article_text)
     parent_terms = _cached_terms(parent_text) if parent_text else {}
     generic = news_stems()
+    names = {stem(fold(m.group())) for m in MID_SENTENCE_NAME_RE.finditer(original)} if original else set()
     on = 0.0
     off = 0.0
     general = 0.0
@@ -220,7 +226,7 @@ def off_topic_score(
         elif stemmed in generic:
             general += 0.25
         else:
-            off += specificity
+            off += specificity * (0.5 if stemmed in names else 1.0)
     on += min(general, 0.75)
     score = off / (off + 2.0 * on + 0.6)
     return TopicResult(round(score, 3), round(on, 3), tuple(sorted(matched)), judged=True)

@@ -228,10 +228,18 @@ PERSONAS = (
     Persona("quoting", 2, 0.2, _writer(QUOTED), CLEAN),
     Persona("off_topic", 9, 0.1, _writer(OFF_TOPIC, vary=True), Truth(abusive=False, on_topic=False, spam=False)),
     Persona("spammer", 6, 0.05, _writer(SPAM), Truth(abusive=False, on_topic=False, spam=True)),
-    Persona("abuser_swearing", 5, 0.6, _writer(ABUSE_SWEARING), Truth(abusive=True, on_topic=True, spam=False)),
-    Persona("abuser_clean", 6, 0.6, _writer(ABUSE_CLEAN), Truth(abusive=True, on_topic=True, spam=False)),
+    Persona(
+        "abuser_swearing", 5, 0.6, _writer(ABUSE_SWEARING, vary=True), Truth(abusive=True, on_topic=True, spam=False)
+    ),
+    Persona("abuser_clean", 6, 0.6, _writer(ABUSE_CLEAN, vary=True), Truth(abusive=True, on_topic=True, spam=False)),
     Persona("evader", 4, 0.6, _writer(EVASIONS), Truth(abusive=True, on_topic=True, spam=False)),
-    Persona("troll", 5, 1.0, _writer(ABUSE_CLEAN + ABUSE_SWEARING), Truth(abusive=True, on_topic=True, spam=False)),
+    Persona(
+        "troll",
+        5,
+        1.0,
+        _writer(ABUSE_CLEAN + ABUSE_SWEARING, vary=True),
+        Truth(abusive=True, on_topic=True, spam=False),
+    ),
 )
 
 BURST_SHARE = 0.75  # most comments arrive soon after publication

@@ -128,3 +128,12 @@ def test_non_utf8_bytes_name_the_line():
 def test_nul_bytes_are_refused():
     with pytest.raises(ArticleFormatError):
         parse_article("Headline\x00\n\nBBC May 1, 2020\n\nLONDON: Text.")
+
+
+def test_date_line_with_a_time_and_a_credit_in_title_case():
+    parsed = parse_article(
+        "Port strike ends\n\nDawn | Jan 5, 2023 10:32 PM PKT\nDockers return to work. Photo: AFP\n\nKARACHI: Work resumed."
+    )
+    assert parsed.source == "Dawn"
+    assert parsed.published_on == dt.date(2023, 1, 5)
+    assert (parsed.photo_caption, parsed.photo_credit) == ("Dockers return to work.", "AFP")
