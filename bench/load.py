@@ -218,8 +218,6 @@ def run(label: str, database_url: str, args: argparse.Namespace) -> bool:
 
 
 def report(label: str, env: dict[str, str], stats: Stats, elapsed: float) -> bool:
-    os.environ.update({k: env[k] for k in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "DATABASE_URL",
-                                           "NEWSROOM_VAR_DIR")})  # fmt: skip
     check = subprocess.run(
         [PY, str(ROOT / "bench" / "_load_check.py")],
         cwd=ROOT,

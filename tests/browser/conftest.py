@@ -60,6 +60,10 @@ def page(browser, tmp_path):
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.dialogs = dialogs
+    # Console errors include Content-Security-Policy violations: a page must have none.
+    console_errors: list[str] = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+    page.console_errors = console_errors
     page.shots = tmp_path
     yield page
     context.close()

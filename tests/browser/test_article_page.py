@@ -34,3 +34,4 @@ def test_reader_sees_the_article(live_server, page):
     page.screenshot(path=str(page.shots / "article.png"), full_page=True)
     assert (page.shots / "article.png").stat().st_size > 10_000
     assert page.dialogs == []
+    assert page.console_errors == []

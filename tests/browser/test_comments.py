@@ -60,6 +60,7 @@ def test_post_a_comment_then_reply_and_cancel(live_server, page):
     assert order & 4  # DOCUMENT_POSITION_FOLLOWING
     page.screenshot(path=str(page.shots / "thread.png"), full_page=True)
     assert page.dialogs == []
+    assert page.console_errors == []
 
 
 def test_reply_without_javascript(live_server, browser, tmp_path):
