@@ -153,9 +153,18 @@ _rule(
     "abusive.insult",
     "insults the person it answers",
     0.7,
-    r"\b(?:go back to (?:your|where)|get lost|get a brain|get a life|grow a brain|learn to read)\b",
-    {"go", "get", "grow", "learn"},
-    {"back", "lost", "brain", "life", "read"},
+    r"\b(?:go back to (?:your|where)|get lost|get a brain|get a life|grow a brain|learn to read|go to hell|"
+    r"drop dead|go die)\b",
+    {"go", "get", "grow", "learn", "drop"},
+    {"back", "lost", "brain", "life", "read", "hell", "dead", "die"},
+)
+# A reply that is nothing but a name: "Idiot.", "Pathetic clown!"
+_rule(
+    "abusive.insult",
+    "calls someone names",
+    0.7,
+    rf"(?:^|[.!?\n]\s*)(?:you\s+)?(?:(?:{INSULT_ADJECTIVES})\s+)*(?:{PERSON_INSULTS})\s*(?:[.!?\n]|$)",
+    _words(PERSON_INSULTS),
 )
 _rule(
     "abusive.insult",
@@ -246,7 +255,8 @@ _rule(
     "abusive.hate",
     "smears a whole group",
     0.7,
-    r"\b(?:all|these|those|the|every|most)\s+(?:\w+\s+){0,2}(?:are|r|is)\s+(?:all\s+|just\s+)?"
+    # Not "the": "the Taliban are terrorists" is an opinion about a militant group, not a smear.
+    r"\b(?:all|these|those|every|most)\s+(?:\w+\s+){0,2}(?:are|r|is)\s+(?:all\s+|just\s+)?"
     r"(?:terrorists|criminals|rapists|thieves|inbred|inferior|invaders)\b",
     _words("terrorists|criminals|rapists|thieves|inbred|inferior|invaders"),
 )

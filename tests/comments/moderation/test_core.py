@@ -127,3 +127,17 @@ def test_new_commenters_first_comments_can_be_held():
 def test_same_input_same_verdict():
     text = "You ignorant fool, the Taliban were never going to negotiate in good faith."
     assert verdict(text) == verdict(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Idiot.", Action.HOLD),
+        ("Go to hell", Action.HOLD),
+        ("Pathetic.", Action.PUBLISH),  # about the situation, as often as about a person
+        ("The Taliban are terrorists and always were.", Action.PUBLISH),  # an opinion, not a smear
+        ("All Afghans are terrorists", Action.HOLD),
+    ],
+)
+def test_short_replies_and_opinions_about_groups(text, expected):
+    assert verdict(text).action is expected
