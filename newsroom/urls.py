@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from django.views.static import serve
 
 
@@ -11,6 +13,7 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
 
 
 urlpatterns = [
+    path("favicon.ico", RedirectView.as_view(url=static("newsroom/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("", include("comments.urls")),
     path("", include("articles.urls")),

@@ -127,3 +127,9 @@ def test_article_written_in_the_admin_with_a_photo(admin_client, client, setting
     assert '<span class="nr-dateline">DOVER:</span> The harbour reopened on Friday.' in html
     assert html.index("The harbour reopened") < html.index("Storm damage costs rise") < html.index("Crews worked")
     assert client.get(article.photo.url).status_code == 200
+
+
+def test_favicon_is_served(client):
+    response = client.get("/favicon.ico", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[0][0].endswith("newsroom/favicon.svg")
