@@ -53,6 +53,9 @@ FURNITURE_RE = re.compile(r"^\s*COMMENTS\s*$", re.IGNORECASE)
 SENTENCE_END = tuple(".!?:;\"'”’»)]…")
 
 MAX_HEADLINE = 255
+MAX_SOURCE = 120
+MAX_DATELINE = 120
+MAX_CREDIT = 200
 MAX_RELATED_WORDS = 25
 
 
@@ -124,6 +127,7 @@ def _is_related_headline(text: str) -> bool:
     words = text.split()
     return (
         0 < len(words) <= MAX_RELATED_WORDS
+        and len(text) <= MAX_HEADLINE
         and not text.endswith(SENTENCE_END)
         and (text[0].isupper() or text[0].isdigit())
     )
@@ -181,6 +185,8 @@ def parse_article(text: str) -> ParsedArticle:
     source = date_match["source"].strip(" ,-–|")
     if not source:
         raise ArticleFormatError(date_block.line, "the date line names no source before the date.")
+    if len(source) > MAX_SOURCE:
+        raise ArticleFormatError(date_block.line, f"the source is {len(source)} characters; at most {MAX_SOURCE}.")
     published_on = _parse_date(date_match, date_block.line)
 
     caption, credit = "", ""
@@ -230,6 +236,10 @@ def parse_article(text: str) -> ParsedArticle:
         else:
             paragraphs.append(text)
 
+    if len(credit) > MAX_CREDIT:
+        raise ArticleFormatError(date_block.line + 1, f"the photo credit is longer than {MAX_CREDIT} characters.")
+    if len(dateline) > MAX_DATELINE:
+        raise ArticleFormatError(body_blocks[0].line, f"the dateline is longer than {MAX_DATELINE} characters.")
     return ParsedArticle(
         headline=headline,
         standfirst=standfirst,

@@ -15,7 +15,8 @@ from .selectors import article_body, article_for_page
 
 
 def article_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:200]
+    # NUL can't be stored or searched in PostgreSQL text; nobody types it on purpose.
+    query = request.GET.get("q", "")[:200].replace("\x00", "")
     articles = Article.objects.published().search(query)
     page = Paginator(articles, 20).get_page(request.GET.get("page"))
     return render(request, "articles/article_list.html", {"page": page, "query": query})

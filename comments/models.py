@@ -118,7 +118,7 @@ class ModerationEvent(models.Model):
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     action = models.CharField(max_length=20, choices=Action.choices)
-    reason = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
     note = models.TextField(blank=True)
     old_status = models.CharField(max_length=12, choices=Comment.Status.choices, blank=True)
     new_status = models.CharField(max_length=12, choices=Comment.Status.choices, blank=True)

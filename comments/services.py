@@ -77,6 +77,8 @@ def _validate(*, article: Article, parent: Comment | None, author_name: str, aut
             )
     if not body.strip():
         raise CommentError("Write a comment first.", code="empty")
+    if "\x00" in body or "\x00" in author_name or "\x00" in author_email:
+        raise CommentError("The comment contains a NUL character, which cannot be stored.", code="nul")
     if len(body) > settings.COMMENTS_BODY_MAX_LENGTH:
         raise CommentError(f"Keep it under {settings.COMMENTS_BODY_MAX_LENGTH} characters.", code="too_long")
     if not author_name.strip() or len(author_name) > settings.COMMENTS_NAME_MAX_LENGTH:
@@ -156,7 +158,7 @@ def comment_post(
             ModerationEvent.objects.create(
                 comment=comment,
                 action=ModerationEvent.Action.AUTO,
-                reason=",".join(comment.reasons),
+                reason=",".join(comment.reasons)[:200],
                 note=verdict.explain() if not extra_reasons else "held: " + "; ".join(m for _, m in extra_reasons),
                 old_status="",
                 new_status=status,

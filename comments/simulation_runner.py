@@ -20,6 +20,7 @@ from articles.models import Article
 from .models import Comment, ModerationPolicy, SimulationRun
 from .moderation import Context, Policy, Verdict, moderate
 from .policy import active_policy_record, policy_from_record
+from .sanitize import clean_text
 from .services import CommentError, comment_post
 from .simulation.article import ArticleFacts, extract_facts
 from .simulation.pipeline import Decision, Pipeline
@@ -73,9 +74,10 @@ class DatabaseSink:
             parent = None
         result = comment_post(
             article=self.article,
-            author_name=item.author[:50] or "Reader",
-            author_email=item.email or "reader@sim.example",
-            body=item.text,
+            # Replayed text is cleaned as the web form cleans what readers type.
+            author_name=clean_text(item.author, single_line=True)[:50] or "Reader",
+            author_email=item.email[:254] or "reader@sim.example",
+            body=clean_text(item.text),
             parent=parent,
             policy=policy,
             context=context,
@@ -128,7 +130,7 @@ def start_time_for(items: list[StreamItem]) -> dt.datetime:
 
 
 def save_run(*, article: Article | None, label: str, parameters: dict[str, Any]) -> SimulationRun:
-    return SimulationRun.objects.create(article=article, label=label, parameters=parameters)
+    return SimulationRun.objects.create(article=article, label=label[:200], parameters=parameters)
 
 
 def decisions_jsonl(decisions: Iterable[Decision]) -> Iterable[str]:

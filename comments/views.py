@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -19,13 +20,20 @@ from .services import CommentError, comment_post, comment_report
 from .session import remember_own_comment
 
 
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest) -> str | None:
     if settings.BEHIND_PROXY:
         # The proxy appends the address it saw; the first entry is the reader's.
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+        forwarded = _valid_ip(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0])
         if forwarded:
             return forwarded
-    return request.META.get("REMOTE_ADDR") or None
+    return _valid_ip(request.META.get("REMOTE_ADDR") or "")
 
 
 def too_fast(request: HttpRequest, email: str) -> int:

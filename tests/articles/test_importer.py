@@ -109,6 +109,7 @@ def test_short_final_line_is_a_paragraph_not_a_link():
         ("Headline\n\nBBC May 1, 2020\n", 4, "no body"),
         ("BBC May 1, 2020\n\nLONDON: Text.", 1, "headline must come first"),
         ("x" * 300 + "\n\nBBC May 1, 2020\n\nLONDON: Text.", 1, "at most 255"),
+        ("Headline\n\n" + "Agency " * 30 + "May 1, 2020\n\nLONDON: Text.", 3, "at most 120"),
     ],
 )
 def test_malformed_files_name_the_line(text, line, fragment):

@@ -139,3 +139,21 @@ def test_successful_login_is_not_counted(django_user_model):
         response = client.post("/admin/login/", {"username": "mod", "password": "the-right-password-123"})
         assert response.status_code == 302
         client.logout()
+
+
+@override_settings(BEHIND_PROXY=True)
+def test_a_forged_forwarded_for_header_is_not_stored_or_a_500(client):
+    article = make_seed_article()
+    response = client.post(post_url(article), comment_form_data(), HTTP_X_FORWARDED_FOR="<script>, 1.2.3.4")
+    assert response.status_code == 302
+    assert Comment.objects.get().ip_address == "127.0.0.1"
+    client.post(post_url(article), comment_form_data(body="Second on Doha."), HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert Comment.objects.filter(ip_address="203.0.113.9").exists()
+
+
+def test_the_service_refuses_nul_instead_of_failing_in_the_database():
+    from comments.services import CommentError, comment_post
+
+    article = make_seed_article()
+    with pytest.raises(CommentError, match="NUL"):
+        comment_post(article=article, author_name="A", author_email="a@example.com", body="bad\x00text")

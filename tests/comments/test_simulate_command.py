@@ -154,3 +154,16 @@ def test_training_page_scores_moderators(slug, client, django_user_model):
     assert "trainee" in html
     row = html[html.index("trainee") :]
     assert "50%" in row.split("</tr>")[0]
+
+
+def test_replayed_text_is_cleaned_before_storing(slug, tmp_path):
+    path = tmp_path / "dirty.jsonl"
+    path.write_text(
+        json.dumps({"id": "1", "text": "Doha\u0000 talks\u202e matter for Kabul and Islamabad.", "author": "A" * 120})
+        + "\n"
+    )
+    simulate("--replay", str(path), "--article", slug)
+    comment = Comment.objects.get()
+    assert comment.body == "Doha talks matter for Kabul and Islamabad."
+    assert comment.author_name == "A" * 50
+    assert ModerationEvent.objects.get(comment=comment).action == "auto"
