@@ -14,10 +14,6 @@ class CommentQuerySet(models.QuerySet["Comment"]):
     def held(self) -> CommentQuerySet:
         return self.filter(status=Comment.Status.HELD)
 
-    def visible(self) -> CommentQuerySet:
-        """What a reader may see: published comments, and removed ones as tombstones."""
-        return self.filter(status__in=[Comment.Status.PUBLISHED, Comment.Status.REMOVED])
-
     def top_level(self) -> CommentQuerySet:
         return self.filter(parent__isnull=True)
 
@@ -89,10 +85,6 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_name}: {self.body[:60]}"
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == self.Status.PUBLISHED
 
 
 class ReviewQueueItem(Comment):

@@ -89,9 +89,13 @@ def comment_section(
     count = Comment.objects.published().filter(article=article).count()
     # A removed comment stays as a tombstone while it has published replies, so they keep their context.
     has_published_replies = Exists(Comment.objects.filter(root=OuterRef("pk"), status=Comment.Status.PUBLISHED))
-    top_level = Comment.objects.filter(article=article, parent__isnull=True).filter(
-        Q(status=Comment.Status.PUBLISHED)
-        | Q(has_published_replies, status__in=[Comment.Status.REMOVED, Comment.Status.REJECTED])
+    top_level = (
+        Comment.objects.filter(article=article)
+        .top_level()
+        .filter(
+            Q(status=Comment.Status.PUBLISHED)
+            | Q(has_published_replies, status__in=[Comment.Status.REMOVED, Comment.Status.REJECTED])
+        )
     )
     if sort == "replies":
         top_level = top_level.with_reply_counts()
@@ -114,9 +118,7 @@ def comment_section(
     if own:
         own_pending = [
             Entry(comment=c, depth=0, is_own_pending=True)
-            for c in Comment.objects.filter(
-                pk__in=own, status=Comment.Status.HELD, parent__isnull=True, article=article
-            )
+            for c in Comment.objects.held().top_level().filter(pk__in=own, article=article)
         ]
     return CommentSection(count=count, page=page, threads=threads, sort=sort, own_pending=own_pending)
 
