@@ -29,7 +29,9 @@ PERSON_INSULTS = (
     "idiot|idiots|moron|morons|imbecile|imbeciles|cretin|cretins|halfwit|halfwits|nitwit|nitwits|dimwit|dimwits|"
     "buffoon|buffoons|scumbag|scumbags|lowlife|lowlifes|numbskull|bonehead|knucklehead|dunce|simpleton|"
     "shill|shills|loser|losers|troll|trolls|clown|clowns|fool|fools|degenerate|degenerates|subhuman|subhumans|"
-    "waste of space|waste of oxygen|waste of air|piece of garbage|piece of trash|excuse for a human"
+    "waste of space|waste of oxygen|waste of air|piece of garbage|piece of trash|excuse for a human|"
+    "hypocrite|hypocrites|liar|liars|bigot|bigots|crook|crooks|thug|thugs|jerk|jerks|dirtbag|dirtbags|slimeball|"
+    "sleazebag|lunatic|lunatics|psycho|psychos|clowns"
 )
 # Adjectives that, aimed at a person, insult them.
 INSULT_ADJECTIVES = (
