@@ -28,7 +28,7 @@ def line_chart(points: Sequence[tuple[float, float]], *, title: str, x_label: st
     ticks = format_html_join(
         "",
         '<text x="{}" y="{}" font-size="11" text-anchor="end" fill="#555">{}</text>',
-        ((PAD - 4, f"{sy(v):.1f}", f"{v:.0f}") for v in (0, y_max / 2, y_max)),
+        ((PAD - 4, f"{sy(v):.1f}", f"{v:.0f}" if y_max >= 10 else f"{v:.1f}") for v in (0, y_max / 2, y_max)),
     )
     return format_html(
         '<figure class="nr-chart"><svg viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="{title}">'

@@ -38,7 +38,8 @@ def simulation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 y_label="waiting",
             ),
             line_chart(
-                [(row["start_hour"], row["mean_wait_minutes"]) for row in timeline],
+                # Hours in which nothing was decided have no wait to show, rather than a wait of 0.
+                [(row["start_hour"], row["mean_wait_minutes"]) for row in timeline if row.get("decided", 1)],
                 title="Time to a moderator's decision (mean, minutes), hour by hour",
                 x_label="hours after publication",
                 y_label="minutes",

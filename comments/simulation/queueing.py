@@ -34,23 +34,44 @@ class QueueResult:
         return sum(1 for a, f in zip(self.arrivals, self.finishes, strict=True) if a <= t < f)
 
     def timeline(self, step: float) -> list[dict[str, float]]:
-        """Per interval: arrivals, backlog at its end, and the mean wait of comments decided in it."""
+        """Per interval: arrivals, the largest backlog during it, and the mean wait of comments decided in it."""
         if not self.arrivals:
             return []
         end = max(self.finishes)
-        rows = []
-        for index in range(int(math.ceil(end / step)) + 1):
-            lo, hi = index * step, (index + 1) * step
-            decided = [f - a for a, f in zip(self.arrivals, self.finishes, strict=True) if lo <= f < hi]
-            rows.append(
-                {
-                    "start": lo,
-                    "arrived": sum(1 for a in self.arrivals if lo <= a < hi),
-                    "backlog": self.backlog_at(hi),
-                    "mean_wait": sum(decided) / len(decided) if decided else 0.0,
-                }
-            )
-        return rows
+        count = int(math.ceil(end / step)) + 1
+        arrived = [0] * count
+        peak = [0] * count
+        waits: list[list[float]] = [[] for _ in range(count)]
+        for a, f in zip(self.arrivals, self.finishes, strict=True):
+            arrived[min(count - 1, int(a // step))] += 1
+            waits[min(count - 1, int(f // step))].append(f - a)
+        # Sweep arrivals (+1) and decisions (-1) in time order; a decision at the same
+        # instant as an arrival goes first, as backlog_at counts it.
+        events = sorted([(f, -1) for f in self.finishes] + [(a, 1) for a in self.arrivals])
+        level = 0
+        for t, change in events:
+            level += change
+            index = min(count - 1, int(t // step))
+            peak[index] = max(peak[index], level)
+        # An interval with no event keeps the level it started with.
+        level = 0
+        cursor = 0
+        for index in range(count):
+            start = index * step
+            while cursor < len(events) and events[cursor][0] <= start:
+                level += events[cursor][1]
+                cursor += 1
+            peak[index] = max(peak[index], level)
+        return [
+            {
+                "start": index * step,
+                "arrived": arrived[index],
+                "backlog": peak[index],
+                "decided": len(waits[index]),
+                "mean_wait": sum(waits[index]) / len(waits[index]) if waits[index] else 0.0,
+            }
+            for index in range(count)
+        ]
 
 
 def simulate_queue(arrivals: list[float], *, moderators: int, review_seconds: float) -> QueueResult:

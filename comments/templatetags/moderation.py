@@ -20,3 +20,9 @@ def review_queue_counts(context: dict[str, Any]) -> dict[str, Any]:
         "reported": reported,
         "can_moderate": user.has_perm("comments.can_moderate"),
     }
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """0.168 -> "16.8%"; None (nothing to measure) -> "—"."""
+    return "—" if value is None else f"{value * 100:.1f}%"

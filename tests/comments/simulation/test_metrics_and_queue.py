@@ -52,7 +52,10 @@ def test_two_moderators_and_idle_time():
     assert result.waits == (100, 100, 180, 100)
     timeline = result.timeline(step=100)
     assert [row["arrived"] for row in timeline] == [3, 0, 0, 0, 0, 1, 0]
-    assert timeline[0]["backlog"] == 2  # at t=100: the 10 s and 20 s arrivals are undecided
+    # Largest number waiting or in review during each 100 s: three before t=100; two from 100
+    # (one decided); none from 200 (the last of the three is decided at 200); one from 500 to 600.
+    assert [row["backlog"] for row in timeline] == [3, 2, 0, 0, 0, 1, 0]
+    assert timeline[1]["mean_wait"] == 100  # decided in [100, 200): the first two, 100 s each
 
 
 def test_queue_rejects_nonsense():
