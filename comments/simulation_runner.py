@@ -5,14 +5,12 @@ exactly as a comment posted on the page does.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article
@@ -99,25 +97,27 @@ def run_pipeline(
     progress: Callable[[int], None] | None = None,
     batch: int = 500,
 ) -> tuple[list[Decision], list[tuple[StreamItem, str]]]:
-    """Moderate the stream in order; with a sink, store every comment through the service."""
+    """Moderate the stream in order; with a sink, store every comment through the service.
+
+    The caller wraps a database run in one transaction, so an interrupted run leaves nothing behind.
+    """
     pipeline = Pipeline(article_text=article_text, policy=policy)
     decisions: list[Decision] = []
     skipped: list[tuple[StreamItem, str]] = []
     pending = list(items)
     for offset in range(0, len(pending), batch):
         chunk = pending[offset : offset + batch]
-        with transaction.atomic() if sink else contextlib.nullcontext():
-            for item in chunk:
-                context = pipeline.context_for(item)
-                if sink is None:
-                    verdict = moderate(item.text, context, policy)
-                else:
-                    try:
-                        verdict = sink(item, context, policy)
-                    except CommentError as exc:
-                        skipped.append((item, exc.messages[0]))
-                        continue
-                decisions.append(pipeline.observe(item, verdict))
+        for item in chunk:
+            context = pipeline.context_for(item)
+            if sink is None:
+                verdict = moderate(item.text, context, policy)
+            else:
+                try:
+                    verdict = sink(item, context, policy)
+                except CommentError as exc:
+                    skipped.append((item, exc.messages[0]))
+                    continue
+            decisions.append(pipeline.observe(item, verdict))
         if progress:
             progress(min(len(pending), offset + batch))
     return decisions, skipped

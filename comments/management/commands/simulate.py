@@ -9,14 +9,17 @@ service as the page (marked simulated), so the review queue fills as it would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.urls import reverse
 
 from articles.models import Article
+from comments.moderation import Policy
 from comments.simulation.generate import generate
 from comments.simulation.replay import ReplayError, read_records
 from comments.simulation.report import build_report, format_comparison, format_text
@@ -83,6 +86,11 @@ class Command(BaseCommand):
         except SimulationSetupError as exc:
             raise CommandError(str(exc)) from None
 
+        with transaction.atomic() if not opts["dry_run"] else contextlib.nullcontext():
+            self._simulate(opts, items, article, article_text, label, policy)
+
+    def _simulate(self, opts: dict[str, Any], items: list, article: Article | None, article_text: str, label: str,
+                  policy: Any) -> None:  # fmt: skip
         sink = None
         run = None
         if not opts["dry_run"]:
