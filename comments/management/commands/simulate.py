@@ -90,7 +90,7 @@ class Command(BaseCommand):
             self._simulate(opts, items, article, article_text, label, policy)
 
     def _simulate(self, opts: dict[str, Any], items: list, article: Article | None, article_text: str, label: str,
-                  policy: Any) -> None:  # fmt: skip
+                  policy: Policy) -> None:  # fmt: skip
         sink = None
         run = None
         if not opts["dry_run"]:
