@@ -113,6 +113,29 @@ def _blocks(lines: list[str]) -> list[_Block]:
     return blocks
 
 
+def _split_header(blocks: list[_Block]) -> list[_Block]:
+    """Read the header line by line when blank lines are missing between its parts.
+
+    The headline is always its own block; a block holding the standfirst and the date
+    line together is split before the date line.
+    """
+    head, *rest = blocks
+    pieces = [_Block(head.line, head.lines[:1])]
+    if len(head.lines) > 1:
+        rest = [_Block(head.line + 1, head.lines[1:]), *rest]
+    for index, block in enumerate(rest):
+        if index >= 2:
+            pieces.extend(rest[index:])
+            break
+        split = next((i for i, line in enumerate(block.lines) if i and SOURCE_DATE_RE.match(line.strip())), None)
+        if split is None:
+            pieces.append(block)
+        else:
+            pieces.append(_Block(block.line, block.lines[:split]))
+            pieces.append(_Block(block.line + split, block.lines[split:]))
+    return pieces
+
+
 def _parse_date(match: re.Match[str], line: int) -> dt.date:
     month = MONTHS[match["month"].lower()]
     try:
@@ -146,12 +169,8 @@ def parse_article(text: str) -> ParsedArticle:
     if not blocks:
         raise ArticleFormatError(1, "the file is empty: expected a headline on the first line.")
 
+    blocks = _split_header(blocks)
     headline_block = blocks[0]
-    if len(headline_block.lines) > 1:
-        raise ArticleFormatError(
-            headline_block.line + 1,
-            "expected a blank line after the headline (the headline is a single line).",
-        )
     headline = headline_block.text
     if SOURCE_DATE_RE.match(headline):
         raise ArticleFormatError(

@@ -100,7 +100,7 @@ def test_short_final_line_is_a_paragraph_not_a_link():
     [
         ("", 1, "empty"),
         ("\n\n  \n", 1, "empty"),
-        ("Headline\nsecond line\n\nBBC May 1, 2020\n\nLONDON: Text.", 2, "blank line after the headline"),
+        ("Headline\nsecond line\nthird line\n\nLONDON: Text.", 2, "source and date"),
         ("Headline\n\nStandfirst\n\nNo date here\n\nLONDON: Text.", 3, "source and date"),
         ("Headline\n\nBBC February 30, 2020\n\nLONDON: Text.", 3, "not a real date"),
         ("Headline\n\nMay 1, 2020\n\nLONDON: Text.", 3, "names no source"),
@@ -138,3 +138,12 @@ def test_date_line_with_a_time_and_a_credit_in_title_case():
     assert parsed.source == "Dawn"
     assert parsed.published_on == dt.date(2023, 1, 5)
     assert (parsed.photo_caption, parsed.photo_credit) == ("Dockers return to work.", "AFP")
+
+
+def test_header_lines_without_blank_lines_between():
+    parsed = parse_article("Budget passes\nA late-night vote\nThe Guardian March 3, 2021\n\nLONDON: It passed.\n")
+    assert (parsed.headline, parsed.standfirst, parsed.source) == ("Budget passes", "A late-night vote", "The Guardian")
+    spaced = parse_article("Budget passes\n\nA late-night vote\nThe Guardian March 3, 2021\n\nLONDON: It passed.\n")
+    assert (spaced.standfirst, spaced.source) == ("A late-night vote", "The Guardian")
+    bare = parse_article("Budget passes\nBBC March 3, 2021\nMPs vote. PHOTO: PA\n\nLONDON: It passed.\n")
+    assert (bare.standfirst, bare.source, bare.photo_credit) == ("", "BBC", "PA")
