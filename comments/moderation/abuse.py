@@ -155,10 +155,10 @@ _rule(
     "abusive.insult",
     "insults the person it answers",
     0.7,
-    r"\b(?:go back to (?:your|where)|get lost|get a brain|get a life|grow a brain|learn to read|go to hell|"
+    r"\b(?:go back to (?:your|where|school)|get lost|get a brain|get a life|grow a brain|learn to read|go to hell|"
     r"drop dead|go die)\b",
     {"go", "get", "grow", "learn", "drop"},
-    {"back", "lost", "brain", "life", "read", "hell", "dead", "die"},
+    {"back", "lost", "brain", "life", "read", "hell", "dead", "die", "school"},
 )
 # A reply that is nothing but a name: "Idiot.", "Pathetic clown!"
 _rule(
@@ -243,6 +243,14 @@ _rule(
     ),
 )
 
+_rule(
+    "abusive.threat",
+    "threatens someone",
+    0.9,
+    r"\b(?:shut|silence)\s+(?:you|u|him|her|them)\b(?:\s+up)?"
+    r"\s+(?:for good|permanently|once and for all)\b|\bwhat(?:'s| is) coming (?:to (?:you|u|him|her|them))\b",
+    _words("good|permanently|once|coming"),
+)
 # -- hateful generalisations: a whole group called vermin, or wished away
 _rule(
     "abusive.hate",
@@ -307,7 +315,8 @@ _rule(
     _words("breed|breeding|multiply|filthy|dirty|savage|subhuman|inferior|disgusting|stinking|full|infested|overrun"),
 )
 _rule("abusive.hate", "calls for harm to a group", 0.95,
-      r"\b(?:should|must|need to|needs to|deserve to|ought to)\s+be\s+(?:exterminated|gassed|wiped out|eradicated|"
+      r"\b(?:should|must|need to|needs to|deserve to|ought to)\s+be\s+(?:exterminated|gassed|wiped out|"
+    r"wiped off the (?:map|face of the earth)|eradicated|"
       r"nuked|cleansed|purged|sterilized|sterilised|slaughtered)\b|\bnuke (?:them|the|all|every)\b",
       _words("exterminated|gassed|wiped|eradicated|nuked|cleansed|purged|sterilized|sterilised|slaughtered|nuke"))  # fmt: skip
 

@@ -141,3 +141,20 @@ def test_same_input_same_verdict():
 )
 def test_short_replies_and_opinions_about_groups(text, expected):
     assert verdict(text).action is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Someone should shut you up for good.", "abusive.threat"),
+        ("I hope you get what is coming to you.", "abusive.threat"),
+        ("Immigrants should be wiped off the map.", "abusive.hate"),
+        ("Go back to school before you comment again.", "abusive.insult"),
+    ],
+)
+def test_veiled_threats_found_by_the_simulator(text, code):
+    assert code in verdict(text).codes
+
+
+def test_deal_for_good_is_not_a_threat():
+    assert verdict("We should deal with them for good, through talks in Doha.").action is Action.PUBLISH
