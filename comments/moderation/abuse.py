@@ -188,20 +188,35 @@ _rule(
 )
 
 # -- threats
-THREAT_VERBS = (
+# Verbs of violence. Said to "you", even the everyday ones threaten ("I will find you");
+# about third parties only the unambiguous ones count ("we should end their support" is politics).
+THREAT_VERBS_TO_YOU = (
     "kill|murder|shoot|stab|hang|lynch|behead|strangle|hurt|beat|bash|smash|break|burn|bomb|slaughter|execute|"
-    "butcher|find|hunt|end|rape|torture|deal with|get|come for|visit"
+    "butcher|find|hunt|rape|torture|deal with|come for|come after"
 )
+THREAT_VERBS = (
+    "kill|murder|shoot|stab|hang|lynch|behead|strangle|hurt|beat up|bash|butcher|slaughter|execute|rape|torture"
+)
+_THREAT_SUBJECT = r"\b(?:i|we|someone|somebody|they)(?:'ll| will| would| am going to|'m going to| are going to|'re going to| gonna| should| shall)\s+(?:\w+\s+){0,2}"
+# Aimed at the person in the conversation, or at the journalist: a threat.
 _rule(
     "abusive.threat",
     "threatens violence",
     0.97,
-    r"\b(?:i|we|someone|somebody|they)(?:'ll| will| would| am going to|'m going to| are going to|'re going to| gonna|"
-    rf" should| shall)\s+(?:\w+\s+){{0,2}}(?:{THREAT_VERBS})\s+"
-    r"(?:you|u|your|ya|him|her|them|his|their|the (?:author|writer|journalist|reporter))\b",
+    rf"{_THREAT_SUBJECT}(?:{THREAT_VERBS_TO_YOU})\s+(?:you|u|ya|your|the (?:author|writer|journalist|reporter))\b",
+    _words("i|we|someone|somebody|they|i'll|we'll|they'll|i'm|we're|they're"),
+    _words(THREAT_VERBS_TO_YOU),
+    _words("you|u|your|ya|author|writer|journalist|reporter"),
+)
+# At a third party ("someone should kill him"): violent talk a moderator should read.
+_rule(
+    "abusive.threat",
+    "calls for violence against someone",
+    0.6,
+    rf"{_THREAT_SUBJECT}(?:{THREAT_VERBS})\s+(?:him|her|them|his|their)\b",
     _words("i|we|someone|somebody|they|i'll|we'll|they'll|i'm|we're|they're"),
     _words(THREAT_VERBS),
-    _words("you|u|your|ya|him|her|them|his|their|author|writer|journalist|reporter"),
+    _words("him|her|them|his|their"),
 )
 _rule(
     "abusive.threat",

@@ -158,3 +158,15 @@ def test_veiled_threats_found_by_the_simulator(text, code):
 
 def test_deal_for_good_is_not_a_threat():
     assert verdict("We should deal with them for good, through talks in Doha.").action is Action.PUBLISH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We will get you a copy of the statement.",
+        "Pakistan should end their support for the militants.",
+        "They will get him eventually, the Haqqanis always do.",
+    ],
+)
+def test_everyday_verbs_are_not_threats(text):
+    assert not any(f.code == "abusive.threat" for f in verdict(text).findings)
