@@ -92,7 +92,8 @@ _rule(
     "abusive.insult",
     "insults the person it answers",
     0.8,
-    rf"\b{YOU_ARE}\s+{INTENSIFIERS}{ADJ_RUN}(?:{INSULT_NOUNS})\b",
+    # "you are a brainless idiot" or, addressing, "you idiot"
+    rf"\b(?:{YOU_ARE}\s+{INTENSIFIERS}{ADJ_RUN}|(?:you|u)\s+(?:(?:{INSULT_ADJECTIVES})\s+)*)(?:{INSULT_NOUNS})\b",
     YOU_WORDS,
     _words(INSULT_NOUNS),
 )
@@ -111,14 +112,6 @@ _rule(
     rf"\b(?:{YOU_ARE}|you sound|you seem)\s+{INTENSIFIERS}(?:{INSULT_ADJECTIVES})\b",
     YOU_WORDS,
     _words(INSULT_ADJECTIVES),
-)
-_rule(
-    "abusive.insult",
-    "insults the person it answers",
-    0.8,
-    rf"\b(?:you|u)\s+(?:(?:{INSULT_ADJECTIVES})\s+)*(?:{INSULT_NOUNS})\b",
-    YOU_WORDS,
-    _words(INSULT_NOUNS),
 )
 _rule(
     "abusive.insult",

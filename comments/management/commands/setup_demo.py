@@ -48,6 +48,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo moderator: username '{DEMO_USERNAME}', password '{DEMO_PASSWORD}' "
-                "(log in at http://127.0.0.1:8000/admin/)"
+                "(log in at /admin/ on the site)"
             )
         )
