@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .models import Comment, CommentReport, ModerationEvent, ModerationPolicy, ReviewQueueItem, SimulationRun
-from .policy import forget_active_policy
+from .policy import forget_active_policy, model_summary
 
 
 def highlighted(comment: Comment) -> str:
@@ -331,12 +331,15 @@ class CommentReportAdmin(admin.ModelAdmin):
 class ModerationPolicyAdmin(admin.ModelAdmin):
     list_display = ["name", "is_active", "mode", "abuse_hold", "abuse_reject", "off_topic_hold", "hold_first_comments"]
     list_editable = ["is_active"]
+    readonly_fields = ["live_model"]
     fieldsets = [
         (None, {"fields": ["name", "is_active", "summary", "mode"]}),
         (
             "Thresholds (0-1)",
-            {"fields": ["abuse_hold", "abuse_reject", "off_topic_hold", "spam_hold", "spam_reject", "shouting_hold"]},
+            {"fields": ["abuse_hold", "abuse_reject", "model_hold", "model_reject", "off_topic_hold", "spam_hold",
+                        "spam_reject", "shouting_hold"]},
         ),  # fmt: skip
+        ("Learned model", {"fields": ["live_model"]}),
         (
             "Rules",
             {
@@ -350,6 +353,10 @@ class ModerationPolicyAdmin(admin.ModelAdmin):
             },
         ),  # fmt: skip
     ]
+
+    @admin.display(description="Model in use")
+    def live_model(self, obj: ModerationPolicy | None = None) -> str:
+        return model_summary()
 
     def save_model(self, request: HttpRequest, obj: ModerationPolicy, form: Any, change: bool) -> None:
         if obj.is_active:

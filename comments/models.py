@@ -162,6 +162,12 @@ class ModerationPolicy(models.Model):
     mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.AUTO)
     abuse_hold = models.FloatField(default=0.5, help_text="Abuse score at which a comment is held (0-1).")
     abuse_reject = models.FloatField(default=0.9, help_text="Abuse score at which a comment is rejected (0-1).")
+    model_hold = models.FloatField(
+        default=0.62, help_text="The learned model's abuse probability at which a comment is held (0-1)."
+    )
+    model_reject = models.FloatField(
+        default=0.93, help_text="The learned model's abuse probability at which a comment is rejected (0-1)."
+    )
     off_topic_hold = models.FloatField(
         default=0.6, help_text="Off-topic score at which a comment is held (0-1). Off-topic alone never rejects."
     )

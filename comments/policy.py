@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
 from django.core.cache import cache
 
 from .models import ModerationPolicy
 from .moderation import Policy
+from .moderation.model import AbuseModel, ModelError
+
+logger = logging.getLogger(__name__)
 
 CACHE_KEY = "comments:active-policy"
 
@@ -29,6 +37,8 @@ def policy_from_record(record: ModerationPolicy) -> Policy:
         mode=record.mode,
         abuse_hold=record.abuse_hold,
         abuse_reject=record.abuse_reject,
+        model_hold=record.model_hold,
+        model_reject=record.model_reject,
         off_topic_hold=record.off_topic_hold,
         spam_hold=record.spam_hold,
         spam_reject=record.spam_reject,
@@ -38,3 +48,44 @@ def policy_from_record(record: ModerationPolicy) -> Policy:
         allowed_words=tuple(w.strip() for w in record.allowed_words.splitlines() if w.strip()),
         hold_first_comments=record.hold_first_comments,
     )
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    path: str
+    model: AbuseModel | None
+    error: str = ""
+
+
+@lru_cache(maxsize=4)
+def _load_model(path: str) -> ModelStatus:
+    try:
+        model = AbuseModel.load(path)
+    except ModelError as exc:
+        logger.warning("Abuse model not loaded, the rules alone decide: %s", exc)
+        return ModelStatus(path, None, str(exc))
+    return ModelStatus(path, model)
+
+
+def model_status() -> ModelStatus:
+    """The learned model named by settings.MODERATION_MODEL, loaded once per process (gunicorn preloads it)."""
+    return _load_model(str(settings.MODERATION_MODEL))
+
+
+def active_model() -> AbuseModel | None:
+    return model_status().model
+
+
+def forget_model() -> None:
+    _load_model.cache_clear()
+
+
+def model_summary() -> str:
+    """One line for moderators: which model decides, or why none does."""
+    status = model_status()
+    if status.model is None:
+        return f"No learned model: the rules alone decide. {status.error}"
+    meta = status.model.metadata
+    figures = meta.get("figures", {}).get("val", {})
+    auc = f", validation AUC {figures['auc']}" if "auc" in figures else ""
+    return f"{status.model.name} ({status.path}{auc})"

@@ -22,7 +22,7 @@ from articles.models import Article
 from .models import Comment, CommentReport, ModerationEvent, SimulationRun
 from .moderation import Action, Context, Policy, Verdict, moderate
 from .moderation.topic import conversation_vocabulary
-from .policy import active_policy_record, policy_from_record
+from .policy import active_model, active_policy_record, policy_from_record
 from .simulation.pipeline import CONVERSATION_MAX_OFF_TOPIC
 
 STATUS_FOR_ACTION = {
@@ -120,7 +120,7 @@ def comment_post(
     if context is None:
         window = record.duplicate_window_minutes if record else 10
         context = _article_context(article, parent, author_email, now, window)
-    verdict = moderate(body, context, policy)
+    verdict = moderate(body, context, policy, active_model())
     status = STATUS_FOR_ACTION[verdict.action]
     reasons = [r.as_dict(body) for r in verdict.reasons]
     if extra_reasons and status == Comment.Status.PUBLISHED:

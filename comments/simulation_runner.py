@@ -17,7 +17,7 @@ from articles.models import Article
 
 from .models import Comment, ModerationPolicy, SimulationRun
 from .moderation import Context, Policy, Verdict, moderate
-from .policy import active_policy_record, policy_from_record
+from .policy import active_model, active_policy_record, policy_from_record
 from .sanitize import clean_text
 from .services import CommentError, comment_post
 from .simulation.article import ArticleFacts, extract_facts
@@ -102,6 +102,7 @@ def run_pipeline(
     The caller wraps a database run in one transaction, so an interrupted run leaves nothing behind.
     """
     pipeline = Pipeline(article_text=article_text, policy=policy)
+    model = active_model()
     decisions: list[Decision] = []
     skipped: list[tuple[StreamItem, str]] = []
     pending = list(items)
@@ -110,7 +111,7 @@ def run_pipeline(
         for item in chunk:
             context = pipeline.context_for(item)
             if sink is None:
-                verdict = moderate(item.text, context, policy)
+                verdict = moderate(item.text, context, policy, model)
             else:
                 try:
                     verdict = sink(item, context, policy)

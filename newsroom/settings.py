@@ -204,6 +204,11 @@ ADMIN_LOGIN_FAILURES = os.environ.get("ADMIN_LOGIN_FAILURES", "5/15m")
 # A person needs a few seconds to write even "Agreed."; a form sent faster is held as a likely bot.
 COMMENTS_MIN_SECONDS_TO_WRITE = env_int("COMMENTS_MIN_SECONDS_TO_WRITE", 3)
 
+# The learned abuse model (comments/moderation/model.py). The shipped one was trained on public
+# data (README: "The abuse model"); point this at a model made with `manage.py train_filter`.
+# If the file is missing or unreadable, the rules alone decide and the admin says so.
+MODERATION_MODEL = os.environ.get("MODERATION_MODEL") or str(BASE_DIR / "comments" / "moderation" / "data" / "abuse-model.nrm")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import abuse, spam, topic
 from .normalize import fold, fold_with_offsets
 from .profanity import ProfanityChecker, default_checker, expand
+
+if TYPE_CHECKING:
+    from .model import AbuseModel
 
 
 class Action(StrEnum):
@@ -30,6 +33,10 @@ class Policy:
     mode: str = Mode.AUTO
     abuse_hold: float = 0.5
     abuse_reject: float = 0.9
+    # The learned model's chance that a comment is abusive, at which it is held / rejected.
+    # Chosen on validation data for the shipped model (its metadata says so).
+    model_hold: float = 0.62
+    model_reject: float = 0.93
     off_topic_hold: float = 0.6
     spam_hold: float = 0.5
     spam_reject: float = 0.9
@@ -103,6 +110,7 @@ class Verdict:
 
 
 CATEGORY = {
+    "abusive.model": "model",
     "abusive": "abuse",
     "spam": "spam",
     "off_topic": "off_topic",
@@ -187,8 +195,24 @@ def _single_letters(piece: str) -> bool:
     return all(len(part) == 1 for part in piece.replace(".", " ").replace("-", " ").split())
 
 
-def moderate(text: str, context: Context | None = None, policy: Policy | None = None) -> Verdict:
-    """Judge one comment. Pure: the same text, context and policy give the same verdict."""
+def _category(code: str) -> str:
+    return CATEGORY.get(code) or CATEGORY[code.split(".")[0]]
+
+
+def _model_finding(text: str, model: AbuseModel, policy: Policy) -> tuple[float, Reason | None]:
+    score = model.score(text)
+    if score < min(policy.model_hold, policy.model_reject):
+        return score, None  # spans only for the comments it decides: explaining costs more than scoring
+    return score, Reason("abusive.model", score, "reads like abuse to the filter's learned model", model.explain(text))
+
+
+def moderate(
+    text: str, context: Context | None = None, policy: Policy | None = None, model: AbuseModel | None = None
+) -> Verdict:
+    """Judge one comment. Pure: the same text, context, policy and model give the same verdict.
+
+    Without a model the rules alone decide (and the verdict's scores have no "model").
+    """
     context = context or Context()
     policy = policy or Policy()
     folded = fold(text)
@@ -228,16 +252,20 @@ def moderate(text: str, context: Context | None = None, policy: Policy | None = 
             findings.append(Reason(optional.code, optional.score, optional.message, optional.spans))
 
     scores = {"abuse": 0.0, "off_topic": relevance.score, "spam": 0.0, "shouting": 0.0}
+    if model is not None:
+        scores["model"], model_reason = _model_finding(text, model, policy)
+        if model_reason:
+            findings.append(model_reason)
     for finding in findings:
-        category = CATEGORY[finding.code.split(".")[0]]
+        category = _category(finding.code)
         scores[category] = max(scores.get(category, 0.0), finding.score)
 
     hold_at = {"abuse": policy.abuse_hold, "off_topic": policy.off_topic_hold, "spam": policy.spam_hold,
-               "shouting": policy.shouting_hold}  # fmt: skip
-    reject_at = {"abuse": policy.abuse_reject, "spam": policy.spam_reject}
+               "shouting": policy.shouting_hold, "model": policy.model_hold}  # fmt: skip
+    reject_at = {"abuse": policy.abuse_reject, "spam": policy.spam_reject, "model": policy.model_reject}
 
     def category_of(reason: Reason) -> str:
-        return CATEGORY[reason.code.split(".")[0]]
+        return _category(reason.code)
 
     rejecting = [f for f in findings if f.score >= reject_at.get(category_of(f), 2.0)]
     holding = [f for f in findings if f.score >= hold_at.get(category_of(f), 2.0)]

@@ -5,6 +5,7 @@ from typing import Any
 from django import template
 
 from comments.models import Comment
+from comments.policy import model_status, model_summary
 
 register = template.Library()
 
@@ -19,6 +20,8 @@ def review_queue_counts(context: dict[str, Any]) -> dict[str, Any]:
         "held": held,
         "reported": reported,
         "can_moderate": user.has_perm("comments.can_moderate"),
+        "model_loaded": model_status().model is not None,
+        "model_summary": model_summary(),
     }
 
 

@@ -181,7 +181,8 @@ def test_editing_the_policy_changes_the_faq_and_the_filter(client, admin_client)
         f"/admin/comments/moderationpolicy/{policy.pk}/change/",
         {
             "name": "strict", "is_active": "on", "summary": "Only civil comments appear here.", "mode": "hold_all",
-            "abuse_hold": 0.5, "abuse_reject": 0.9, "off_topic_hold": 0.6, "spam_hold": 0.5, "spam_reject": 0.9,
+            "abuse_hold": 0.5, "abuse_reject": 0.9, "model_hold": 0.62, "model_reject": 0.93, "off_topic_hold": 0.6,
+                "spam_hold": 0.5, "spam_reject": 0.9,
             "shouting_hold": 0.8, "max_links": 2, "blocked_words": "", "allowed_words": "",
             "hold_first_comments": 0, "duplicate_window_minutes": 10,
         },

@@ -1,0 +1,397 @@
+"""The learned abuse scorer: hashed word and character n-grams, TF-IDF, a linear model.
+
+Use it like this::
+
+    from comments.moderation.model import AbuseModel
+
+    model = AbuseModel.load("comments/moderation/data/abuse-model.nrm")
+    model.score("you are a disgrace to your family")        # 0.0 .. 1.0, the chance it is abusive
+    model.scores(["first comment", "second comment"])        # numpy array, the same figures
+    model.explain("you are a disgrace to your family")      # ((8, 16),): the words that weighed most
+
+Training (``comments.moderation.training``) needs scikit-learn; scoring needs only
+numpy. The features are computed here rather than with scikit-learn's
+``HashingVectorizer`` because importing scikit-learn's text module costs a worker
+about 90 MB of memory, and numpy does the hashing of a whole comment in a few
+array operations: an n-gram's hash is built from its characters' code points, so
+every n-gram of a comment is hashed at once, with its position known (which is
+what ``explain`` needs).
+
+The model file is not a pickle: a short magic line, a JSON header (features,
+intercept, array layout, metadata: training data hashes, library versions,
+measured figures), the arrays as raw little-endian float32, and a SHA-256 of
+everything before it. Loading checks all of it and never executes anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import struct
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .normalize import fold, fold_with_offsets
+
+MAGIC = b"NEWSROOM-MODEL\n"
+FORMAT = 1
+KIND = "abuse-linear"
+MAX_FILE_BYTES = 256 * 1024 * 1024
+ARRAYS = ("word_idf", "word_coef", "char_idf", "char_coef")
+
+Floats = npt.NDArray[np.float32]
+Ints = npt.NDArray[np.uint32]
+
+
+class ModelError(ValueError):
+    """A model file that cannot be used: missing, corrupt, tampered with or of another kind."""
+
+
+@dataclass(frozen=True)
+class Features:
+    """How a comment becomes numbers. Stored in the model file, so a model always scores the way it was trained."""
+
+    word_bits: int = 18  # 2**18 hashed slots for word 1- and 2-grams
+    char_bits: int = 18  # and as many for character n-grams
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (3, 5)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Features:
+        try:
+            features = cls(
+                word_bits=int(data["word_bits"]),
+                char_bits=int(data["char_bits"]),
+                word_ngrams=(int(data["word_ngrams"][0]), int(data["word_ngrams"][1])),
+                char_ngrams=(int(data["char_ngrams"][0]), int(data["char_ngrams"][1])),
+            )
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise ModelError(f"the feature description is incomplete ({exc})") from exc
+        if not (8 <= features.word_bits <= 24 and 8 <= features.char_bits <= 24):
+            raise ModelError("the hashed feature space must have between 2**8 and 2**24 slots")
+        if not (1 <= features.word_ngrams[0] <= features.word_ngrams[1] <= 2):
+            raise ModelError("word n-grams must be 1- or 2-grams")
+        if not (1 <= features.char_ngrams[0] <= features.char_ngrams[1] <= 6):
+            raise ModelError("character n-grams must be between 1 and 6 characters long")
+        return features
+
+
+# --- Preparing text ---------------------------------------------------------------------------
+
+# Twitter-style placeholders in the public training data, and links, say nothing about abuse.
+_NOISE_RE = re.compile(r"https?://\S+|www\.\S+|@\w+|\burl\b|&amp;|&lt;|&gt;|&quot;|#")
+_WORD_RE = re.compile(r"\w\w+")
+
+
+def prepare(text: str) -> str:
+    """The text as the model reads it: folded (case, look-alikes), links and mentions blanked, spaces collapsed."""
+    return " ".join(_NOISE_RE.sub(" ", fold(text)).split())
+
+
+def prepare_with_offsets(text: str) -> tuple[str, list[int]]:
+    """:func:`prepare`, and for each character of the result its index in ``text``."""
+    folded, offsets = fold_with_offsets(text)
+    masked = _NOISE_RE.sub(lambda m: " " * len(m.group()), folded)
+    out: list[str] = []
+    kept: list[int] = []
+    for index, ch in enumerate(masked):
+        if ch.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+                kept.append(offsets[index])
+            continue
+        out.append(ch)
+        kept.append(offsets[index])
+    if out and out[-1] == " ":
+        out.pop()
+        kept.pop()
+    return "".join(out), kept
+
+
+# --- Hashing ------------------------------------------------------------------------------------
+
+_PRIME = np.uint32(0x01000193)
+_SEEDS = {n: np.uint32(0x9E3779B1 * (n + 1) & 0xFFFFFFFF) for n in range(1, 8)}
+
+
+def _mix(h: Ints) -> Ints:
+    """MurmurHash3's finaliser: spreads the bits of a polynomial hash over the whole word."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+@dataclass(frozen=True)
+class Grams:
+    """The hashed n-grams of one prepared text, with where each one sits in it."""
+
+    word_slots: Ints
+    word_starts: npt.NDArray[np.int64]
+    word_ends: npt.NDArray[np.int64]
+    char_slots: Ints
+    char_starts: npt.NDArray[np.int64]
+    char_ends: npt.NDArray[np.int64]
+
+
+_EMPTY_U = np.zeros(0, dtype=np.uint32)
+_EMPTY_I = np.zeros(0, dtype=np.int64)
+
+
+def grams(prepared: str, features: Features) -> Grams:
+    word_mask = np.uint32((1 << features.word_bits) - 1)
+    char_mask = np.uint32((1 << features.char_bits) - 1)
+    with np.errstate(over="ignore"):
+        # Words: each token's CRC-32, then pairs of neighbours combined.
+        tokens = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(prepared)]
+        w_slots, w_starts, w_ends = [], [], []
+        if tokens:
+            token_hash = np.fromiter((zlib.crc32(t.encode()) for _, _, t in tokens), np.uint32, len(tokens))
+            starts = np.fromiter((s for s, _, _ in tokens), np.int64, len(tokens))
+            ends = np.fromiter((e for _, e, _ in tokens), np.int64, len(tokens))
+            lo, hi = features.word_ngrams
+            if lo <= 1 <= hi:
+                w_slots.append(_mix(token_hash ^ _SEEDS[1]) & word_mask)
+                w_starts.append(starts)
+                w_ends.append(ends)
+            if hi >= 2 and len(tokens) > 1:
+                w_slots.append(_mix(token_hash[:-1] * _PRIME + token_hash[1:] ^ _SEEDS[2]) & word_mask)
+                w_starts.append(starts[:-1])
+                w_ends.append(ends[1:])
+        # Characters: polynomial hashes of every n-gram, grown one character at a time.
+        codes = np.frombuffer(prepared.encode("utf-32-le"), dtype=np.uint32)
+        c_slots, c_starts = [], []
+        lo, hi = features.char_ngrams
+        h = codes.copy()
+        for n in range(1, hi + 1):
+            if n > 1:
+                h = h[:-1] * _PRIME + codes[n - 1 :]
+            if len(h) == 0:
+                break
+            if n >= lo:
+                c_slots.append(_mix(h ^ _SEEDS[n]) & char_mask)
+                c_starts.append(np.arange(len(h), dtype=np.int64))
+        char_lengths = [np.full(len(s), n, dtype=np.int64) for s, n in zip(c_slots, range(lo, hi + 1), strict=False)]
+    char_starts = np.concatenate(c_starts) if c_starts else _EMPTY_I
+    return Grams(
+        word_slots=np.concatenate(w_slots) if w_slots else _EMPTY_U,
+        word_starts=np.concatenate(w_starts) if w_starts else _EMPTY_I,
+        word_ends=np.concatenate(w_ends) if w_ends else _EMPTY_I,
+        char_slots=np.concatenate(c_slots) if c_slots else _EMPTY_U,
+        char_starts=char_starts,
+        char_ends=char_starts + (np.concatenate(char_lengths) if char_lengths else _EMPTY_I),
+    )
+
+
+def tfidf(slots: Ints, idf: Floats) -> tuple[Ints, Floats, Ints]:
+    """Unique slots, their l2-normalised sublinear TF-IDF values, and each occurrence's index into them."""
+    unique, inverse, counts = np.unique(slots, return_inverse=True, return_counts=True)
+    values = (1.0 + np.log(counts.astype(np.float32))) * idf[unique]
+    norm = float(np.sqrt(np.dot(values, values)))
+    if norm > 0:
+        values = values / norm
+    return unique.astype(np.uint32), values.astype(np.float32), inverse.astype(np.uint32)
+
+
+# --- The model ----------------------------------------------------------------------------------
+
+
+@dataclass
+class AbuseModel:
+    features: Features
+    word_idf: Floats
+    word_coef: Floats
+    char_idf: Floats
+    char_coef: Floats
+    intercept: float
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name", "unnamed model"))
+
+    def _logit(self, prepared: str) -> float:
+        g = grams(prepared, self.features)
+        total = self.intercept
+        for slots, idf, coef in (
+            (g.word_slots, self.word_idf, self.word_coef),
+            (g.char_slots, self.char_idf, self.char_coef),
+        ):
+            if len(slots):
+                unique, values, _ = tfidf(slots, idf)
+                total += float(np.dot(values, coef[unique]))
+        return total
+
+    def score(self, text: str) -> float:
+        """The chance, by this model, that the comment is abusive."""
+        return _sigmoid(self._logit(prepare(text)))
+
+    def scores(self, texts: Iterable[str]) -> npt.NDArray[np.float64]:
+        return np.array([_sigmoid(self._logit(prepare(text))) for text in texts], dtype=np.float64)
+
+    def explain(self, text: str, limit: int = 3) -> tuple[tuple[int, int], ...]:
+        """Spans of ``text``: the words whose n-grams pushed the score up most, in reading order."""
+        prepared, offsets = prepare_with_offsets(text)
+        if not prepared:
+            return ()
+        g = grams(prepared, self.features)
+        per_char = np.zeros(len(prepared) + 1, dtype=np.float64)
+        by_start: dict[int, float] = {}  # word n-gram weight, by where its words start
+        by_end: dict[int, float] = {}
+        if len(g.word_slots):
+            unique, values, inverse = tfidf(g.word_slots, self.word_idf)
+            counts = np.bincount(inverse, minlength=len(unique))
+            share = (values * self.word_coef[unique] / counts)[inverse]
+            tokens = {m.span() for m in _WORD_RE.finditer(prepared)}
+            for start, end, weight in zip(g.word_starts, g.word_ends, share, strict=True):
+                if (start, end) in tokens:
+                    by_start[int(start)] = by_start.get(int(start), 0.0) + float(weight)
+                else:  # a 2-gram's weight goes half to each of its words
+                    by_start[int(start)] = by_start.get(int(start), 0.0) + float(weight) / 2
+                    by_end[int(end)] = by_end.get(int(end), 0.0) + float(weight) / 2
+        weights = []
+        for match in _WORD_RE.finditer(prepared):
+            start, end = match.span()
+            weight = float(per_char[start:end].sum()) + by_start.get(start, 0.0) + by_end.get(end, 0.0)
+            weights.append((weight, start, end))
+        positive = sorted((w for w in weights if w[0] > 0), reverse=True)
+        if not positive:
+            return ()
+        top = positive[0][0]
+        chosen = [w for w in positive[:limit] if w[0] >= 0.25 * top]
+        return tuple(sorted((offsets[s], offsets[e - 1] + 1) for _, s, e in chosen))
+
+    # --- The file ---
+
+    def to_bytes(self) -> bytes:
+        arrays = {name: np.ascontiguousarray(getattr(self, name), dtype="<f4") for name in ARRAYS}
+        layout, offset = [], 0
+        for name in ARRAYS:
+            size = arrays[name].nbytes
+            layout.append(
+                {"name": name, "dtype": "<f4", "shape": list(arrays[name].shape), "offset": offset, "bytes": size}
+            )
+            offset += size
+        header = {
+            "format": FORMAT,
+            "kind": KIND,
+            "features": asdict(self.features),
+            "intercept": self.intercept,
+            "arrays": layout,
+            "metadata": self.metadata,
+        }
+        head = json.dumps(header, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+        body = MAGIC + struct.pack("<Q", len(head)) + head + b"".join(arrays[name].tobytes() for name in ARRAYS)
+        return body + hashlib.sha256(body).digest()
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_bytes(self.to_bytes())
+
+    @classmethod
+    def load(cls, path: str | Path) -> AbuseModel:
+        path = Path(path)
+        try:
+            size = path.stat().st_size
+            if not path.is_file():
+                raise ModelError(f"{path} is not a file")
+            if size > MAX_FILE_BYTES:
+                raise ModelError(f"{path} is {size} bytes, larger than any model this project writes")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}") from exc
+        try:
+            return cls.from_bytes(data)
+        except ModelError as exc:
+            raise ModelError(f"{path}: {exc}") from exc
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> AbuseModel:
+        if not data.startswith(MAGIC):
+            raise ModelError("not a Newsroom model file (it does not start with the model header)")
+        if len(data) < len(MAGIC) + 8 + 32:
+            raise ModelError("the file is cut short")
+        body, digest = data[:-32], data[-32:]
+        if hashlib.sha256(body).digest() != digest:
+            raise ModelError("the file's checksum does not match: it is corrupt or was changed after training")
+        (head_length,) = struct.unpack("<Q", body[len(MAGIC) : len(MAGIC) + 8])
+        head_end = len(MAGIC) + 8 + head_length
+        if head_end > len(body):
+            raise ModelError("the header runs past the end of the file")
+        try:
+            header = json.loads(body[len(MAGIC) + 8 : head_end].decode())
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ModelError(f"the header is not valid JSON ({exc})") from exc
+        if not isinstance(header, dict) or header.get("kind") != KIND:
+            raise ModelError(
+                f"the file holds another kind of model ({header.get('kind') if isinstance(header, dict) else '?'})"
+            )
+        if header.get("format") != FORMAT:
+            raise ModelError(f"model file format {header.get('format')!r}; this version reads format {FORMAT}")
+        features = Features.from_dict(header.get("features") or {})
+        payload = body[head_end:]
+        expected = {
+            "word_idf": 1 << features.word_bits,
+            "word_coef": 1 << features.word_bits,
+            "char_idf": 1 << features.char_bits,
+            "char_coef": 1 << features.char_bits,
+        }
+        arrays: dict[str, Floats] = {}
+        for entry in header.get("arrays") or []:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if name not in expected or name in arrays:
+                raise ModelError(f"unexpected array {name!r} in the model file")
+            if entry.get("dtype") != "<f4" or entry.get("shape") != [expected[name]]:
+                raise ModelError(f"array {name} has the wrong type or shape")
+            offset, size = entry.get("offset"), entry.get("bytes")
+            if not isinstance(offset, int) or size != expected[name] * 4 or offset < 0 or offset + size > len(payload):
+                raise ModelError(f"array {name} lies outside the file")
+            array = np.frombuffer(payload, dtype="<f4", count=expected[name], offset=offset)
+            if not np.isfinite(array).all():
+                raise ModelError(f"array {name} holds values that are not numbers")
+            arrays[name] = array
+        missing = set(expected) - set(arrays)
+        if missing:
+            raise ModelError(f"the model file lacks {', '.join(sorted(missing))}")
+        intercept = header.get("intercept")
+        if not isinstance(intercept, int | float) or not math.isfinite(intercept):
+            raise ModelError("the intercept is not a number")
+        metadata = header.get("metadata")
+        return cls(
+            features=features,
+            intercept=float(intercept),
+            metadata=metadata if isinstance(metadata, dict) else {},
+            **arrays,
+        )
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def roc_auc(labels: Sequence[bool], scores: Sequence[float]) -> float:
+    """Area under the ROC curve by ranks (ties share their rank): the chance an abusive comment outscores a clean one."""
+    y = np.asarray(labels, dtype=bool)
+    s = np.asarray(scores, dtype=np.float64)
+    positives, negatives = int(y.sum()), int((~y).sum())
+    if not positives or not negatives:
+        return float("nan")
+    order = np.argsort(s, kind="mergesort")
+    ranks = np.empty(len(s), dtype=np.float64)
+    sorted_scores = s[order]
+    # Average ranks over ties.
+    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
+    average = first + (counts + 1) / 2.0
+    ranks[order] = np.repeat(average, counts)
+    return float((ranks[y].sum() - positives * (positives + 1) / 2.0) / (positives * negatives))

@@ -1,0 +1,200 @@
+"""The learned abuse model: training, the file format, scoring, spans, and the shipped model's figures."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from comments.moderation import Context, Policy, moderate
+from comments.moderation.model import AbuseModel, Features, ModelError, prepare, prepare_with_offsets, roc_auc
+from comments.moderation.training import Record, TrainingError, read_records, split_records, train
+
+DATA = Path("comments/moderation/data")
+SHIPPED = DATA / "abuse-model.nrm"
+SMALL = Features(word_bits=12, char_bits=12)
+
+INSULTS = ["you are a worthless idiot", "shut up you pathetic moron", "what a disgusting clown you are",
+           "go away you stupid loser", "you ignorant fool, nobody cares"]  # fmt: skip
+CIVIL = ["the talks in doha may bring a ceasefire", "pakistan has influence over the taliban",
+         "the envoy met the army chief on sunday", "a peace deal needs both sides at the table",
+         "the prisoner release is the sticking point"]  # fmt: skip
+
+
+def small_records(n: int = 60, seed: int = 1) -> list[Record]:
+    rng = random.Random(seed)
+    records = []
+    for i in range(n):
+        abusive = i % 2 == 0
+        text = rng.choice(INSULTS if abusive else CIVIL) + " " + rng.choice(["today", "again", "indeed", "now"])
+        records.append(Record(text, abusive, "val" if i % 5 == 0 else "train", "toy"))
+    return records
+
+
+@pytest.fixture(scope="module")
+def toy() -> AbuseModel:
+    return train(small_records(), features=SMALL, seed=3).model
+
+
+@pytest.fixture(scope="module")
+def shipped() -> AbuseModel:
+    return AbuseModel.load(SHIPPED)
+
+
+def test_training_is_deterministic_byte_for_byte() -> None:
+    first = train(small_records(), features=SMALL, seed=3).model.to_bytes()
+    second = train(small_records(), features=SMALL, seed=3).model.to_bytes()
+    assert first == second
+    other_data = train(small_records(seed=2), features=SMALL, seed=3).model.to_bytes()
+    assert other_data != first
+
+
+def test_a_toy_model_learns_the_difference(toy: AbuseModel) -> None:
+    assert toy.score("you are a pathetic idiot") > 0.5 > toy.score("the ceasefire talks in doha")
+
+
+def test_saved_model_reloads_to_the_same_scores(toy: AbuseModel, tmp_path: Path) -> None:
+    path = tmp_path / "toy.nrm"
+    toy.save(path)
+    again = AbuseModel.load(path)
+    texts = INSULTS + CIVIL + ["", "ünïcödé ж 😀", "x" * 5000]
+    assert np.array_equal(toy.scores(texts), again.scores(texts))
+    assert again.features == SMALL
+
+
+def test_test_records_are_never_trained_on() -> None:
+    records = small_records()
+    poisoned = records + [Record("the ceasefire talks in doha", True, "test", "toy")] * 50
+    with_test, without = train(poisoned, features=SMALL, seed=3).model, train(records, features=SMALL, seed=3).model
+    assert np.array_equal(with_test.word_coef, without.word_coef) and with_test.intercept == without.intercept
+    assert with_test.metadata["figures"]["records"]["test_left_out"] == 50
+
+
+def test_a_source_without_val_lends_a_fixed_tenth() -> None:
+    records = [Record(f"comment number {i}", i % 2 == 0, "train", "only") for i in range(1000)]
+    train_rows, val_rows, test_rows = split_records(records)
+    assert 60 < len(val_rows) < 140 and not test_rows
+    assert split_records(records)[1] == val_rows
+
+
+def test_training_needs_both_labels() -> None:
+    with pytest.raises(TrainingError, match="both"):
+        train([Record("a b c", False)] * 10, features=SMALL)
+
+
+def test_reading_records_names_the_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl"
+    path.write_text('{"text": "fine", "abusive": false}\n{"text": "no label"}\n', encoding="utf-8")
+    with pytest.raises(TrainingError, match="line 2: 'abusive'"):
+        read_records(path)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b[:-1] + bytes([b[-1] ^ 1]),  # the checksum
+        lambda b: b[:100] + bytes([b[100] ^ 1]) + b[101:],  # the header
+        lambda b: b[: len(b) // 2] + bytes([b[len(b) // 2] ^ 1]) + b[len(b) // 2 + 1 :],  # the weights
+        lambda b: b[: len(b) // 2],  # cut short
+        lambda b: b"\x80\x04\x95" + b,  # a pickle's opening
+        lambda b: b"",
+    ],
+)
+def test_a_tampered_or_foreign_file_is_refused(toy: AbuseModel, tmp_path: Path, damage: object) -> None:
+    path = tmp_path / "bad.nrm"
+    path.write_bytes(damage(toy.to_bytes()))  # type: ignore[operator]
+    with pytest.raises(ModelError, match=str(path)):
+        AbuseModel.load(path)
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="cannot read the model file"):
+        AbuseModel.load(tmp_path / "nothing.nrm")
+
+
+def test_prepare_and_its_offsets_agree() -> None:
+    for text in [
+        "Hello   @USER  you IDIOT http://x.example/y",
+        "  Ünïcödé  ＦＵＬＬ width\u200b here ",
+        "#tag&amp;more",
+    ]:
+        prepared, offsets = prepare_with_offsets(text)
+        assert prepared == prepare(text)
+        assert len(offsets) == len(prepared)
+
+
+def test_spans_point_at_real_words(shipped: AbuseModel) -> None:
+    text = "Honestly, you are a disgusting little idiot and everyone here knows it."
+    spans = shipped.explain(text)
+    assert spans
+    words = [text[s:e] for s, e in spans]
+    assert all(w.isalpha() for w in words)
+    assert "idiot" in words or "disgusting" in words
+
+
+def test_spans_survive_disguises(shipped: AbuseModel) -> None:
+    text = "Ｙｏｕ  are   an  IDIOT!!"
+    for start, end in shipped.explain(text):
+        assert text[start:end].strip() and not text[start:end].startswith(" ")
+
+
+def test_the_model_is_a_check_in_the_verdict(shipped: AbuseModel) -> None:
+    verdict = moderate("you people are disgusting animals, every last one of you", Context(), Policy(), shipped)
+    assert "model" in verdict.scores
+    reason = next(r for r in verdict.findings if r.code == "abusive.model")
+    assert reason.spans and reason.score >= Policy().model_hold
+    civil = moderate("The talks in Doha will decide whether the ceasefire holds.", Context(), Policy(), shipped)
+    assert "abusive.model" not in civil.codes and civil.scores["model"] < Policy().model_hold
+
+
+def test_model_thresholds_come_from_the_policy(shipped: AbuseModel) -> None:
+    text = "you people are disgusting animals, every last one of you"
+    assert (
+        moderate(
+            text, Context(), Policy(model_hold=0.99, model_reject=0.999, abuse_hold=2, abuse_reject=2), shipped
+        ).action
+        == "publish"
+    )
+    assert moderate(text, Context(), Policy(model_hold=0.01, model_reject=0.02), shipped).action == "reject"
+
+
+def test_without_a_model_the_rules_alone_decide() -> None:
+    verdict = moderate("You are a brainless idiot.", Context(), Policy())
+    assert "model" not in verdict.scores and verdict.action != "publish"
+
+
+def test_roc_auc_matches_the_definition() -> None:
+    labels = [True, False, True, False, True]
+    scores = [0.9, 0.1, 0.4, 0.4, 0.8]
+    pairs = [
+        (p, n)
+        for p, yp in zip(scores, labels, strict=True)
+        for n, yn in zip(scores, labels, strict=True)
+        if yp and not yn
+    ]
+    expected = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p, n in pairs) / len(pairs)
+    assert roc_auc(labels, scores) == pytest.approx(expected)
+
+
+# The figures a plain scikit-learn model (word 1-2-grams + char 2-5-grams, TF-IDF, logistic
+# regression) reached on the same test splits, as measured in issue 9: the shipped model must beat them.
+BASELINE_AUC = {"olid2019": 0.77, "hatexplain": 0.83}
+
+
+def test_the_shipped_model_beats_the_baseline_on_the_public_test_splits(shipped: AbuseModel) -> None:
+    rows = [json.loads(line) for line in (DATA / "public-test.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["split"] for r in rows} == {"test"}
+    for source, baseline in BASELINE_AUC.items():
+        mine = [r for r in rows if r["source"] == source]
+        auc = roc_auc([r["abusive"] for r in mine], shipped.scores(r["text"] for r in mine).tolist())
+        assert auc > baseline, (source, auc)
+
+
+def test_the_shipped_model_says_what_it_was_trained_on(shipped: AbuseModel) -> None:
+    meta = shipped.metadata
+    assert set(meta["trained_on"]) == {"olid2019.jsonl", "hatexplain.jsonl"}
+    assert meta["figures"]["records"]["test_left_out"] > 0
+    assert "scikit-learn" in meta["libraries"]
