@@ -6,13 +6,21 @@ traffic. The hard cases are here on purpose: insults with no swear word,
 relevant remarks that share no word with the article, Scunthorpe words, swearing
 quoted in an on-topic comment, evasions, and trolls answering others. None of the
 abusive text comes from the filter's word lists; it is written here.
+
+Text written beside the rules agrees with the rules by construction, so by default
+the abusive personas (and a share of the clean commenters) speak with real
+labelled comments instead: a :class:`Corpus` of public data the filter was never
+trained on (``comments/moderation/data/public-test.jsonl``). The report says
+where its ground truth came from.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from .article import ArticleFacts
 from .metrics import Truth
@@ -242,13 +250,72 @@ PERSONAS = (
     ),
 )
 
+ABUSIVE_PERSONAS = frozenset({"abuser_swearing", "abuser_clean", "troll"})
+# Real comments are not about our article: their topic is unknown, not "on-topic".
+REAL_ABUSIVE = Truth(abusive=True, on_topic=None, spam=False)
+REAL_CLEAN = Truth(abusive=False, on_topic=None, spam=False)
+
+
+class CorpusError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Real labelled comments to speak with: abusive and clean texts, and where they came from."""
+
+    name: str
+    abusive: tuple[str, ...]
+    clean: tuple[str, ...]
+
+    @classmethod
+    def load(cls, path: str | Path) -> Corpus:
+        path = Path(path)
+        abusive: list[str] = []
+        clean: list[str] = []
+        sources: set[str] = set()
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CorpusError(f"{path}: cannot read it ({exc})") from exc
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                raise CorpusError(f"{path}, line {number}: not JSON ({exc})") from exc
+            if (
+                not isinstance(record, dict)
+                or not isinstance(record.get("text"), str)
+                or not isinstance(record.get("abusive"), bool)
+            ):
+                raise CorpusError(f"{path}, line {number}: needs 'text' (string) and 'abusive' (true/false)")
+            text = " ".join(record["text"].replace("@USER", "").replace("URL", "").split())
+            if len(text) < 3:
+                continue
+            (abusive if record["abusive"] else clean).append(text[:3000])
+            sources.add(str(record.get("source") or path.stem))
+        if not abusive:
+            raise CorpusError(f"{path}: no abusive records to draw from")
+        return cls(f"{path.name} ({', '.join(sorted(sources))})", tuple(abusive), tuple(clean))
+
+    def describe(self) -> str:
+        return (
+            f"abusive comments and a fifth of the clean ones are real, labelled by their data set: {self.name}, "
+            f"{len(self.abusive)} abusive and {len(self.clean)} clean texts; the rest are generated"
+        )
+
+
+GENERATED_TRUTH = "generated: every comment is written from templates beside the filter's rules"
+
 BURST_SHARE = 0.75  # most comments arrive soon after publication
 BURST_MEAN_SECONDS = 2 * 3600
 TAIL_SECONDS = 48 * 3600
 
 
-def generate(facts: ArticleFacts, count: int, seed: int) -> Iterator[StreamItem]:
-    """``count`` comments in time order; the same facts, count and seed give the same stream."""
+def generate(facts: ArticleFacts, count: int, seed: int, corpus: Corpus | None = None) -> Iterator[StreamItem]:
+    """``count`` comments in time order; the same facts, count, seed and corpus give the same stream."""
     rng = random.Random(seed)
     times = sorted(
         rng.expovariate(1 / BURST_MEAN_SECONDS) if rng.random() < BURST_SHARE else rng.uniform(0, TAIL_SECONDS)
@@ -267,6 +334,11 @@ def generate(facts: ArticleFacts, count: int, seed: int) -> Iterator[StreamItem]
             # Mostly answer something recent.
             parent_id, parent_author = posted[max(0, len(posted) - 1 - int(rng.expovariate(1 / 8)))]
         text = persona.write(rng, facts, parent_author)
+        truth = persona.truth
+        if corpus is not None and persona.name in ABUSIVE_PERSONAS:
+            text, truth = rng.choice(corpus.abusive), REAL_ABUSIVE
+        elif corpus is not None and corpus.clean and persona.truth == CLEAN and rng.random() < 0.2:
+            text, truth = rng.choice(corpus.clean), REAL_CLEAN
         if parent_author and persona.name in {"informed", "heated"} and rng.random() < 0.5:
             text = f"@{parent_author} {text}"
         ident = f"sim-{seed}-{index + 1}"
@@ -278,6 +350,6 @@ def generate(facts: ArticleFacts, count: int, seed: int) -> Iterator[StreamItem]
             parent_id=parent_id,
             at=round(at, 1),
             persona=persona.name,
-            truth=persona.truth,
+            truth=truth,
         )
         posted.append((ident, author))

@@ -167,3 +167,21 @@ def test_replayed_text_is_cleaned_before_storing(slug, tmp_path):
     assert comment.body == "Doha talks matter for Kabul and Islamabad."
     assert comment.author_name == "A" * 50
     assert ModerationEvent.objects.get(comment=comment).action == "auto"
+
+
+def test_by_default_the_abusive_comments_are_real_and_the_report_says_so(slug, tmp_path):
+    out, _ = simulate(
+        "--article", slug, "--comments", "300", "--seed", "4", "--dry-run", "--json", str(tmp_path / "r.json")
+    )
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert "public-test.jsonl (hatexplain, olid2019)" in report["ground_truth"]
+    assert "Ground truth: abusive comments and a fifth of the clean ones are real" in out
+    out, _ = simulate("--article", slug, "--comments", "300", "--seed", "4", "--dry-run", "--corpus", "none")
+    assert "Ground truth: generated" in out
+
+
+def test_a_bad_corpus_is_a_clear_error(slug, tmp_path):
+    bad = tmp_path / "c.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="line 1: not JSON"):
+        simulate("--article", slug, "--dry-run", "--corpus", str(bad))

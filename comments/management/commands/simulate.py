@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from comments.moderation import Policy
-from comments.simulation.generate import generate
+from comments.simulation.generate import GENERATED_TRUTH, Corpus, CorpusError, generate
 from comments.simulation.replay import ReplayError, read_records
 from comments.simulation.report import build_report, format_comparison, format_text
 from comments.simulation_runner import (
@@ -51,6 +51,9 @@ class Progress:
         self.stream.flush()
 
 
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "moderation" / "data" / "public-test.jsonl"
+
+
 class Command(BaseCommand):
     help = "Generate (--comments) or replay (--replay FILE) comments through the moderation pipeline and report."
 
@@ -58,6 +61,11 @@ class Command(BaseCommand):
         parser.add_argument("--article", metavar="SLUG", help="the article the comments are posted under")
         parser.add_argument("--comments", type=int, default=1000, help="how many comments to generate (default 1000)")
         parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same stream")
+        parser.add_argument(
+            "--corpus", default=str(DEFAULT_CORPUS), metavar="FILE.jsonl",
+            help="real labelled comments (text, abusive) the abusive personas speak with; 'none' for templates only "
+            "(default: the shipped OLID and HateXplain test splits)",
+        )  # fmt: skip
         parser.add_argument("--replay", type=Path, metavar="FILE", help="JSON Lines or CSV of real comments")
         parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
         parser.add_argument("--dry-run", action="store_true", help="run the pipeline, write nothing to the database")
@@ -110,6 +118,7 @@ class Command(BaseCommand):
             decisions, moderators=opts["moderators"], review_seconds=opts["review_seconds"], label=label
         )
         report["skipped"] = len(skipped)
+        report["ground_truth"] = opts["ground_truth"]
         if run is not None:
             run.report = report
             run.save(update_fields=["report"])
@@ -119,6 +128,7 @@ class Command(BaseCommand):
             self._write(opts["json"], json.dumps(report, indent=2))
         if int(opts["verbosity"]) > 0:
             self.stdout.write(format_text(report))
+            self.stdout.write(f"\nGround truth: {report['ground_truth']}.")
             if run is not None:
                 url = reverse("comments:simulation", kwargs={"pk": run.pk})
                 self.stdout.write(f"\nStored as simulation #{run.pk}; report page: {url} (staff)")
@@ -148,9 +158,17 @@ class Command(BaseCommand):
                 self.stderr.write(f"{opts['replay']}: {error}; skipped")
             if not items:
                 raise CommandError(f"{opts['replay']}: no usable records.")
+            opts["ground_truth"] = f"the labels in the replayed file {opts['replay'].name}"
             return items
         assert article is not None
-        return list(generate(facts_for(article), opts["comments"], opts["seed"]))
+        corpus = None
+        if opts["corpus"] and opts["corpus"] != "none":
+            try:
+                corpus = Corpus.load(opts["corpus"])
+            except CorpusError as exc:
+                raise CommandError(str(exc)) from None
+        opts["ground_truth"] = corpus.describe() if corpus else GENERATED_TRUTH
+        return list(generate(facts_for(article), opts["comments"], opts["seed"], corpus))
 
     def _compare(self, opts: dict[str, Any], items: list, article_text: str) -> None:
         reports = []
@@ -164,7 +182,10 @@ class Command(BaseCommand):
             )
         if opts["json"]:
             self._write(opts["json"], json.dumps({"a": reports[0], "b": reports[1]}, indent=2))
+        for report in reports:
+            report["ground_truth"] = opts["ground_truth"]
         self.stdout.write(format_comparison(reports[0], reports[1]))
+        self.stdout.write(f"\nGround truth: {opts['ground_truth']}.")
         self.stdout.write("\nCompared on the same stream without writing to the database.")
 
     def _write(self, path: Path, text: str) -> None:

@@ -67,3 +67,35 @@ def test_abusive_text_is_not_drawn_from_the_filter_word_list():
     assert clean_abuse
     for text in clean_abuse:
         assert not (set(text.lower().replace(",", " ").replace(".", " ").split()) & listed), text
+
+
+def test_with_a_corpus_the_abusive_personas_speak_real_labelled_text(tmp_path):
+    from comments.simulation.generate import ABUSIVE_PERSONAS, Corpus
+
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(
+        '{"text": "@USER real abusive text number one", "abusive": true, "source": "olid"}\n'
+        '{"text": "real abusive text number two", "abusive": true}\n'
+        '{"text": "a real clean remark", "abusive": false}\n',
+        encoding="utf-8",
+    )
+    corpus = Corpus.load(path)
+    stream = list(generate(facts(SEED), 400, seed=3, corpus=corpus))
+    abusive = [i for i in stream if i.persona in ABUSIVE_PERSONAS]
+    assert abusive and all(i.text in corpus.abusive for i in abusive)
+    assert "@USER" not in corpus.abusive[0]
+    assert all(i.truth.abusive is True and i.truth.on_topic is None for i in abusive)
+    real_clean = [i for i in stream if i.text == "a real clean remark"]
+    assert real_clean and all(i.truth.abusive is False for i in real_clean)
+    assert "corpus.jsonl" in corpus.describe()
+
+
+def test_a_bad_corpus_names_its_line(tmp_path):
+    import pytest
+
+    from comments.simulation.generate import Corpus, CorpusError
+
+    path = tmp_path / "corpus.jsonl"
+    path.write_text('{"text": "fine", "abusive": true}\n{"text": 3}\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match="line 2"):
+        Corpus.load(path)
