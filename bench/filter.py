@@ -25,6 +25,7 @@ from evaluate import SEED, article_text, load  # noqa: E402
 
 from articles.importer import parse_article  # noqa: E402
 from comments.moderation import Context, Policy, moderate  # noqa: E402
+from comments.moderation.model import AbuseModel  # noqa: E402
 from comments.moderation.normalize import fold  # noqa: E402
 from comments.moderation.profanity import default_checker  # noqa: E402
 from comments.moderation.topic import conversation_vocabulary  # noqa: E402
@@ -45,6 +46,14 @@ def make_comments(count: int, rng: random.Random) -> list[str]:
             parts.append(rng.choice(civil))
         comments.append(" ".join(parts)[:target])
     return comments
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def rate(label: str, func, items: list, repeat: int = 3) -> float:
@@ -82,7 +91,22 @@ def main() -> None:
         f"{len(comments)} comments, {min(lengths)}-{max(lengths)} characters "
         f"(median {statistics.median(lengths):.0f}), one core:"
     )
-    whole = rate("whole filter (moderate)", lambda text: moderate(text, context, policy), comments)
+    whole = rate("whole filter (moderate), rules only", lambda text: moderate(text, context, policy), comments)
+    before = rss_mib()
+    t0 = time.perf_counter()
+    model = AbuseModel.load(ROOT / "comments" / "moderation" / "data" / "abuse-model.nrm")
+    model.score("warm up")
+    loaded_in = time.perf_counter() - t0
+    added = rss_mib() - before
+    with_model = rate(
+        "whole filter with the learned model", lambda text: moderate(text, context, policy, model), comments
+    )
+    rate("learned model alone (score)", model.score, comments)
+    print(f"learned model: loaded in {loaded_in:.2f}s, adds {added:.1f} MiB to the process")
+    print(
+        f"targets (issue 9): whole filter with model >= 5,000/s: {with_model >= 5000} ({with_model:,.0f}/s); "
+        f"<= 2 ms a comment: {1000 / with_model <= 2} ({1000 / with_model:.2f} ms); model <= 60 MB: {added <= 60}"
+    )
     checker = default_checker()
     ours = rate("profanity check alone (ours)", lambda text: checker.contains(fold(text)), comments)
     from better_profanity import Profanity

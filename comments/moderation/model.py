@@ -227,8 +227,11 @@ class AbuseModel:
             (g.char_slots, self.char_idf, self.char_coef),
         ):
             if len(slots):
-                unique, values, _ = tfidf(slots, idf)
-                total += float(np.dot(values, coef[unique]))
+                unique, counts = np.unique(slots, return_counts=True)
+                values = (1.0 + np.log(counts)) * idf[unique]
+                norm = math.sqrt(float(np.dot(values, values)))
+                if norm > 0:
+                    total += float(np.dot(values, coef[unique])) / norm
         return total
 
     def score(self, text: str) -> float:
