@@ -32,8 +32,9 @@ import numpy as np  # noqa: E402
 
 from articles.importer import parse_article  # noqa: E402
 from comments.moderation import Context, Policy, moderate  # noqa: E402
-from comments.moderation.model import AbuseModel, roc_auc  # noqa: E402
+from comments.moderation.model import AbuseModel  # noqa: E402
 from comments.moderation.topic import content_stems  # noqa: E402
+from comments.moderation.training import roc_auc  # noqa: E402
 from comments.simulation.metrics import Outcome, Truth, format_report, score  # noqa: E402
 
 SEED = ROOT / "articles" / "demo" / "us-seeks-pakistans-help.txt"

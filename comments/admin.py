@@ -336,8 +336,18 @@ class ModerationPolicyAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "is_active", "summary", "mode"]}),
         (
             "Thresholds (0-1)",
-            {"fields": ["abuse_hold", "abuse_reject", "model_hold", "model_reject", "off_topic_hold", "spam_hold",
-                        "spam_reject", "shouting_hold"]},
+            {
+                "fields": [
+                    "abuse_hold",
+                    "abuse_reject",
+                    "model_hold",
+                    "model_reject",
+                    "off_topic_hold",
+                    "spam_hold",
+                    "spam_reject",
+                    "shouting_hold",
+                ]
+            },
         ),  # fmt: skip
         ("Learned model", {"fields": ["live_model"]}),
         (

@@ -31,7 +31,7 @@ import math
 import re
 import struct
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,14 +192,24 @@ def grams(prepared: str, features: Features) -> Grams:
     )
 
 
-def tfidf(slots: Ints, idf: Floats) -> tuple[Ints, Floats, Ints]:
-    """Unique slots, their l2-normalised sublinear TF-IDF values, and each occurrence's index into them."""
-    unique, inverse, counts = np.unique(slots, return_inverse=True, return_counts=True)
-    values = (1.0 + np.log(counts.astype(np.float32))) * idf[unique]
-    norm = float(np.sqrt(np.dot(values, values)))
-    if norm > 0:
-        values = values / norm
-    return unique.astype(np.uint32), values.astype(np.float32), inverse.astype(np.uint32)
+@dataclass(frozen=True)
+class Weighted:
+    """One block of a comment's n-grams as the model weighs them."""
+
+    slots: Ints  # the distinct hashed slots
+    values: npt.NDArray[np.float64]  # their l2-normalised sublinear TF-IDF values
+    counts: npt.NDArray[np.int64]  # how often each occurs
+    occurrence: npt.NDArray[np.intp] | None  # for each n-gram occurrence, its index into ``slots`` (only when asked for)
+
+
+def tfidf(slots: Ints, idf: Floats, *, occurrences: bool = False) -> Weighted:
+    if occurrences:
+        unique, inverse, counts = np.unique(slots, return_inverse=True, return_counts=True)
+    else:  # sorting without the inverse is the cheaper half: the scoring path needs no positions
+        (unique, counts), inverse = np.unique(slots, return_counts=True), None
+    values = (1.0 + np.log(counts)) * idf[unique]
+    norm = math.sqrt(float(np.dot(values, values)))
+    return Weighted(unique, values / norm if norm > 0 else values, counts, inverse)
 
 
 # --- The model ----------------------------------------------------------------------------------
@@ -227,11 +237,8 @@ class AbuseModel:
             (g.char_slots, self.char_idf, self.char_coef),
         ):
             if len(slots):
-                unique, counts = np.unique(slots, return_counts=True)
-                values = (1.0 + np.log(counts)) * idf[unique]
-                norm = math.sqrt(float(np.dot(values, values)))
-                if norm > 0:
-                    total += float(np.dot(values, coef[unique])) / norm
+                weighted = tfidf(slots, idf)
+                total += float(np.dot(weighted.values, coef[weighted.slots]))
         return total
 
     def score(self, text: str) -> float:
@@ -251,9 +258,8 @@ class AbuseModel:
         by_start: dict[int, float] = {}  # word n-gram weight, by where its words start
         by_end: dict[int, float] = {}
         if len(g.word_slots):
-            unique, values, inverse = tfidf(g.word_slots, self.word_idf)
-            counts = np.bincount(inverse, minlength=len(unique))
-            share = (values * self.word_coef[unique] / counts)[inverse]
+            w = tfidf(g.word_slots, self.word_idf, occurrences=True)
+            share = (w.values * self.word_coef[w.slots] / w.counts)[w.occurrence]
             tokens = {m.span() for m in _WORD_RE.finditer(prepared)}
             for start, end, weight in zip(g.word_starts, g.word_ends, share, strict=True):
                 if (start, end) in tokens:
@@ -381,20 +387,3 @@ def _sigmoid(x: float) -> float:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)
     return z / (1.0 + z)
-
-
-def roc_auc(labels: Sequence[bool], scores: Sequence[float]) -> float:
-    """Area under the ROC curve by ranks (ties share their rank): the chance an abusive comment outscores a clean one."""
-    y = np.asarray(labels, dtype=bool)
-    s = np.asarray(scores, dtype=np.float64)
-    positives, negatives = int(y.sum()), int((~y).sum())
-    if not positives or not negatives:
-        return float("nan")
-    order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(len(s), dtype=np.float64)
-    sorted_scores = s[order]
-    # Average ranks over ties.
-    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
-    average = first + (counts + 1) / 2.0
-    ranks[order] = np.repeat(average, counts)
-    return float((ranks[y].sum() - positives * (positives + 1) / 2.0) / (positives * negatives))

@@ -27,14 +27,14 @@ import hashlib
 import json
 import platform
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .model import AbuseModel, Features, grams, prepare, roc_auc
+from .model import AbuseModel, Features, grams, prepare
 
 VAL_SPLITS = {"val", "valid", "validation", "dev"}
 TEST_SPLITS = {"test"}
@@ -119,22 +119,45 @@ def _matrix(texts: list[str], features: Features) -> tuple[Any, Any]:
     """Word and character count matrices (scipy CSR) of hashed n-grams, as the model computes them."""
     from scipy.sparse import csr_matrix
 
-    blocks = []
-    for kind, bits in (("word", features.word_bits), ("char", features.char_bits)):
-        indptr, indices, data = [0], [], []
-        for text in texts:
-            g = grams(prepare(text), features)
-            slots = g.word_slots if kind == "word" else g.char_slots
+    blocks: dict[str, tuple[list[int], list[np.ndarray], list[np.ndarray]]] = {
+        "word": ([0], [], []),
+        "char": ([0], [], []),
+    }
+    for text in texts:
+        g = grams(prepare(text), features)
+        for kind, slots in (("word", g.word_slots), ("char", g.char_slots)):
+            indptr, indices, data = blocks[kind]
             unique, counts = np.unique(slots, return_counts=True)
             indices.append(unique.astype(np.int64))
             data.append(counts.astype(np.float64))
             indptr.append(indptr[-1] + len(unique))
-        matrix = csr_matrix(
-            (np.concatenate(data) if data else [], np.concatenate(indices) if indices else [], indptr),
-            shape=(len(texts), 1 << bits),
+    word, char = (
+        csr_matrix((np.concatenate(data), np.concatenate(indices), indptr), shape=(len(texts), 1 << bits))
+        for (indptr, indices, data), bits in (
+            (blocks["word"], features.word_bits),
+            (blocks["char"], features.char_bits),
         )
-        blocks.append(matrix)
-    return blocks[0], blocks[1]
+    )
+    return word, char
+
+
+def roc_auc(labels: Sequence[bool], scores: Sequence[float]) -> float:
+    """Area under the ROC curve (scikit-learn's); NaN when only one label is present, as nothing can be ranked."""
+    from sklearn.metrics import roc_auc_score
+
+    if len(set(labels)) < 2:
+        return float("nan")
+    return float(roc_auc_score(labels, scores))
+
+
+def auc_by_source(model: AbuseModel, records: Sequence[Record]) -> dict[str, float]:
+    """The model's ROC AUC on each source's records (sources with both labels)."""
+    figures = {}
+    for source in sorted({r.source for r in records}):
+        rows = [r for r in records if r.source == source]
+        if len({r.abusive for r in rows}) == 2:
+            figures[source] = round(roc_auc([r.abusive for r in rows], model.scores(r.text for r in rows).tolist()), 4)
+    return figures
 
 
 def _idf(counts: Any) -> np.ndarray:
@@ -222,16 +245,7 @@ def train(
         reject = max(hold, _threshold_for_clean_rate(val_scores, val_labels, REJECT_CLEAN_RATE))
         figures["val"] = {
             "auc": round(roc_auc(val_labels.tolist(), val_scores.tolist()), 4),
-            "by_source": {
-                source: round(
-                    roc_auc(
-                        [r.abusive for r in val_rows if r.source == source],
-                        [s for r, s in zip(val_rows, val_scores, strict=True) if r.source == source],
-                    ),
-                    4,
-                )  # fmt: skip
-                for source in sorted({r.source for r in val_rows})
-            },
+            "by_source": auc_by_source(model, val_rows),
             "recall_at_hold": round(float((val_scores[val_labels] >= hold).mean()), 4),
         }
         figures["thresholds"] = {"hold": round(hold, 3), "reject": round(reject, 3)}

@@ -16,11 +16,12 @@ where its ground truth came from.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from comments.moderation.training import TrainingError, read_records
 
 from .article import ArticleFacts
 from .metrics import Truth
@@ -270,35 +271,21 @@ class Corpus:
 
     @classmethod
     def load(cls, path: str | Path) -> Corpus:
-        path = Path(path)
+        try:
+            records = read_records(path)
+        except TrainingError as exc:
+            raise CorpusError(str(exc)) from None
         abusive: list[str] = []
         clean: list[str] = []
-        sources: set[str] = set()
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CorpusError(f"{path}: cannot read it ({exc})") from exc
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                raise CorpusError(f"{path}, line {number}: not JSON ({exc})") from exc
-            if (
-                not isinstance(record, dict)
-                or not isinstance(record.get("text"), str)
-                or not isinstance(record.get("abusive"), bool)
-            ):
-                raise CorpusError(f"{path}, line {number}: needs 'text' (string) and 'abusive' (true/false)")
-            text = " ".join(record["text"].replace("@USER", "").replace("URL", "").split())
-            if len(text) < 3:
-                continue
-            (abusive if record["abusive"] else clean).append(text[:3000])
-            sources.add(str(record.get("source") or path.stem))
+        for record in records:
+            # The public sets' placeholders for mentions and links read oddly in a comment section.
+            text = " ".join(record.text.replace("@USER", "").replace("URL", "").split())
+            if len(text) >= 3:
+                (abusive if record.abusive else clean).append(text[:3000])
         if not abusive:
             raise CorpusError(f"{path}: no abusive records to draw from")
-        return cls(f"{path.name} ({', '.join(sorted(sources))})", tuple(abusive), tuple(clean))
+        sources = ", ".join(sorted({r.source for r in records}))
+        return cls(f"{Path(path).name} ({sources})", tuple(abusive), tuple(clean))
 
     def describe(self) -> str:
         return (

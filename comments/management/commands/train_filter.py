@@ -22,8 +22,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from comments.models import Comment, ModerationEvent
-from comments.moderation.model import roc_auc
-from comments.moderation.training import Record, TrainingError, read_records, split_records, train
+from comments.moderation.training import Record, TrainingError, auc_by_source, read_records, split_records, train
 
 DECISIONS_SOURCE = "site-decisions"
 
@@ -94,14 +93,7 @@ class Command(BaseCommand):
         model, figures = result.model, result.figures
         test = split_records(records)[2]
         if test:
-            by_source = {}
-            for source in sorted({r.source for r in test}):
-                rows = [r for r in test if r.source == source]
-                if len({r.abusive for r in rows}) == 2:
-                    by_source[source] = round(
-                        roc_auc([r.abusive for r in rows], model.scores(r.text for r in rows).tolist()), 4
-                    )
-            figures["test_auc"] = by_source
+            figures["test_auc"] = auc_by_source(model, test)
         model.metadata["name"] = options["name"] or out.stem
         model.metadata["figures"] = figures
 

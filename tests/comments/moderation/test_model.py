@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from comments.moderation import Context, Policy, moderate
-from comments.moderation.model import AbuseModel, Features, ModelError, prepare, prepare_with_offsets, roc_auc
-from comments.moderation.training import Record, TrainingError, read_records, split_records, train
+from comments.moderation.model import AbuseModel, Features, ModelError, prepare, prepare_with_offsets
+from comments.moderation.training import Record, TrainingError, read_records, roc_auc, split_records, train
 
 DATA = Path("comments/moderation/data")
 SHIPPED = DATA / "abuse-model.nrm"
