@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
@@ -66,6 +66,36 @@ class ReasonFilter(admin.SimpleListFilter):
             return queryset.filter(open_reports__gt=0)
         # Reasons are a short JSON list of codes; a text match on the prefix is enough and portable.
         return queryset.filter(reasons__icontains=f'"{value}')
+
+
+class TrafficFilter(admin.SimpleListFilter):
+    """Readers' comments by default; the simulator's only when asked for (or when a run is picked)."""
+
+    title = "traffic"
+    parameter_name = "traffic"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("simulated", "Simulated"), ("all", "Readers' and simulated")]
+
+    def choices(self, changelist: Any) -> Any:
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Readers' comments",
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
+        if self.value() == "simulated":
+            return queryset.filter(simulation__isnull=False)
+        if self.value() == "all" or "simulation__id__exact" in request.GET:
+            return queryset
+        return queryset.real()  # type: ignore[attr-defined, no-any-return]
 
 
 class ModerationEventInline(admin.TabularInline):
@@ -171,7 +201,7 @@ class CommentModerationMixin:
 @admin.register(ReviewQueueItem)
 class ReviewQueueAdmin(CommentModerationMixin, admin.ModelAdmin):
     list_display = ["comment_text", "article_link", "in_reply_to", "why", "score_summary", "created_at", "status_label"]
-    list_filter = [ReasonFilter, "status", "article", "simulation"]
+    list_filter = [TrafficFilter, ReasonFilter, "status", "article", "simulation"]
     search_fields = ["body", "author_name", "author_email", "article__headline"]
     ordering = ["created_at", "id"]
     list_per_page = 50
@@ -277,7 +307,7 @@ class ReviewQueueAdmin(CommentModerationMixin, admin.ModelAdmin):
 @admin.register(Comment)
 class CommentAdmin(CommentModerationMixin, admin.ModelAdmin):
     list_display = ["author_name", "short_body", "article", "status", "decision", "created_at", "open_reports"]
-    list_filter = ["status", "decision", ReasonFilter, "article", "simulation"]
+    list_filter = [TrafficFilter, "status", "decision", ReasonFilter, "article", "simulation"]
     search_fields = ["body", "author_name", "author_email"]
     raw_id_fields = ["parent", "root", "article", "simulation"]
     readonly_fields = [
@@ -377,5 +407,33 @@ class ModerationPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(SimulationRun)
 class SimulationRunAdmin(admin.ModelAdmin):
-    list_display = ["label", "article", "created_at"]
+    """A run and everything it generated can be deleted as a whole, by a superuser: generated data is not readers'."""
+
+    list_display = ["label", "article", "created_at", "comment_count"]
     readonly_fields = ["label", "article", "created_at", "parameters", "report"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SimulationRun]:
+        return super().get_queryset(request).annotate(comment_total=Count("comments"))
+
+    @admin.display(description="comments", ordering="comment_total")
+    def comment_count(self, obj: SimulationRun) -> int:
+        return obj.comment_total  # type: ignore[attr-defined, no-any-return]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # The generated comments, their audit rows and reports go with the run; readers'
+        # comments can never be deleted, so no permission on them is asked for here.
+        deleted, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, model_count, set(), protected
+
+    def delete_model(self, request: HttpRequest, obj: SimulationRun) -> None:
+        services.simulation_delete(run=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SimulationRun]) -> None:
+        for run in queryset:
+            services.simulation_delete(run=run)

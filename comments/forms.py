@@ -76,7 +76,7 @@ class CommentForm(forms.Form):
         parent_id = self.cleaned_data.get("parent")
         if parent_id is None:
             return None
-        parent = Comment.objects.filter(pk=parent_id).first()
+        parent = Comment.objects.real().filter(pk=parent_id).first()
         if parent is None or parent.article_id != self.article.pk:
             raise forms.ValidationError(
                 "The comment you are replying to is not on this article. Your text is kept below; post it as a new comment."

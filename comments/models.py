@@ -8,6 +8,10 @@ from articles.models import Article
 
 
 class CommentQuerySet(models.QuerySet["Comment"]):
+    def real(self) -> CommentQuerySet:
+        """Readers' comments, without the simulator's: what every page, count and live context reads."""
+        return self.filter(simulation__isnull=True)
+
     def published(self) -> CommentQuerySet:
         return self.filter(status=Comment.Status.PUBLISHED)
 

@@ -86,11 +86,12 @@ def comment_section(
 ) -> CommentSection:
     sort = sort if sort in SORTS else "oldest"
     own = set(own_comment_ids)
-    count = Comment.objects.published().filter(article=article).count()
+    count = Comment.objects.real().published().filter(article=article).count()
     # A removed comment stays as a tombstone while it has published replies, so they keep their context.
-    has_published_replies = Exists(Comment.objects.filter(root=OuterRef("pk"), status=Comment.Status.PUBLISHED))
+    has_published_replies = Exists(Comment.objects.real().filter(root=OuterRef("pk"), status=Comment.Status.PUBLISHED))
     top_level = (
-        Comment.objects.filter(article=article)
+        Comment.objects.real()
+        .filter(article=article)
         .top_level()
         .filter(
             Q(status=Comment.Status.PUBLISHED)
@@ -105,7 +106,8 @@ def comment_section(
     roots = list(page.object_list)
     root_ids = [c.pk for c in roots]
     replies = (
-        Comment.objects.filter(root_id__in=root_ids)
+        Comment.objects.real()
+        .filter(root_id__in=root_ids)
         .exclude(Q(status=Comment.Status.HELD) & ~Q(pk__in=own))
         .order_by("created_at", "id")
     )
@@ -118,7 +120,7 @@ def comment_section(
     if own:
         own_pending = [
             Entry(comment=c, depth=0, is_own_pending=True)
-            for c in Comment.objects.held().top_level().filter(pk__in=own, article=article)
+            for c in Comment.objects.real().held().top_level().filter(pk__in=own, article=article)
         ]
     return CommentSection(count=count, page=page, threads=threads, sort=sort, own_pending=own_pending)
 
@@ -131,4 +133,4 @@ def reply_target(*, article: Article, comment_id: str | int | None) -> Comment |
         return None
     if pk is None:
         return None
-    return Comment.objects.published().filter(article=article, pk=pk).first()
+    return Comment.objects.real().published().filter(article=article, pk=pk).first()

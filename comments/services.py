@@ -48,10 +48,13 @@ class PostResult:
 def _article_context(article: Article, parent: Comment | None, email: str, now: dt.datetime, window: int) -> Context:
     recent_since = now - dt.timedelta(minutes=window)
     recent = list(
-        Comment.objects.filter(article=article, created_at__gte=recent_since).values_list("author_email", "body")[:200]
+        Comment.objects.real()
+        .filter(article=article, created_at__gte=recent_since)
+        .values_list("author_email", "body")[:200]
     )
     conversation_texts = (
-        Comment.objects.published()
+        Comment.objects.real()
+        .published()
         .filter(article=article, scores__off_topic__lt=CONVERSATION_MAX_OFF_TOPIC)
         .order_by("-created_at")
         .values_list("body", flat=True)[:CONVERSATION_SAMPLE]
@@ -63,7 +66,7 @@ def _article_context(article: Article, parent: Comment | None, email: str, now: 
         conversation=dict(conversation_vocabulary(conversation_texts)),
         own_recent=tuple(body for author, body in recent if author.lower() == email_key),
         others_recent=tuple(body for author, body in recent if author.lower() != email_key),
-        author_published_count=Comment.objects.published().filter(author_email__iexact=email_key).count(),
+        author_published_count=Comment.objects.real().published().filter(author_email__iexact=email_key).count(),
     )
 
 
@@ -247,3 +250,14 @@ def comment_report(*, comment: Comment, reason: str, note: str = "", ip_address:
             new_status=comment.status,
         )
     return report
+
+
+def simulation_delete(*, run: SimulationRun) -> int:
+    """Delete a simulation run with every comment it generated (their audit rows and reports go with them).
+
+    Returns how many comments were deleted. Readers' comments are never touched: only the run's own.
+    """
+    with transaction.atomic():
+        count = Comment.objects.filter(simulation=run).count()
+        run.delete()  # the run's comments cascade, and their events and reports with them
+    return count

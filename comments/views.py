@@ -48,7 +48,7 @@ def too_fast(request: HttpRequest, email: str) -> int:
 def comment_url(comment: Comment) -> str:
     """Where a comment can be seen: its article, on the page of comments that holds its thread."""
     root = comment.root or comment
-    before = Comment.objects.filter(
+    before = Comment.objects.real().filter(
         article_id=comment.article_id,
         parent__isnull=True,
         status=Comment.Status.PUBLISHED,
@@ -116,7 +116,7 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def comment_report_view(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
+    comment = get_object_or_404(Comment.objects.real().select_related("article"), pk=pk)
     wait = ratelimit.hit("report-ip", client_ip(request) or "unknown", settings.REPORTS_RATE_PER_IP)
     if wait:
         response = render(

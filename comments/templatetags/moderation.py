@@ -13,8 +13,8 @@ register = template.Library()
 @register.inclusion_tag("admin/comments/queue_counts.html", takes_context=True)
 def review_queue_counts(context: dict[str, Any]) -> dict[str, Any]:
     """What waits for moderators, for the top of the admin index."""
-    held = Comment.objects.held().count()
-    reported = Comment.objects.published().filter(open_reports__gt=0).count()
+    held = Comment.objects.real().held().count()
+    reported = Comment.objects.real().published().filter(open_reports__gt=0).count()
     user = context["request"].user
     return {
         "held": held,

@@ -10,6 +10,13 @@ from tests.factories import make_seed_article
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def development_site(settings):
+    # pytest-django runs with DEBUG off; simulate writes to the database only on a development site
+    # (or with --allow-live-database), which is where these runs belong.
+    settings.DEBUG = True
+
+
 def simulate(*args):
     out, err = io.StringIO(), io.StringIO()
     call_command("simulate", *args, stdout=out, stderr=err)

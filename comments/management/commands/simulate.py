@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
@@ -69,6 +70,11 @@ class Command(BaseCommand):
         parser.add_argument("--replay", type=Path, metavar="FILE", help="JSON Lines or CSV of real comments")
         parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
         parser.add_argument("--dry-run", action="store_true", help="run the pipeline, write nothing to the database")
+        parser.add_argument(
+            "--allow-live-database", action="store_true",
+            help="write to the database even though DEBUG is off (a production site): generated comments are kept "
+            "apart from readers' but fill the review queue's Simulated view",
+        )  # fmt: skip
         parser.add_argument("--policy", default="default", help="policy name or .json file (default: the active one)")
         parser.add_argument("--compare", nargs=2, metavar=("POLICY_A", "POLICY_B"), help="run the stream under both")
         parser.add_argument("--moderators", type=int, default=2, help="moderators working the queue (default 2)")
@@ -81,6 +87,11 @@ class Command(BaseCommand):
             raise CommandError("--moderators must be at least 1 and --review-seconds more than 0.")
         if opts["comments"] < 1:
             raise CommandError("--comments must be at least 1.")
+        if not (opts["dry_run"] or opts["compare"] or settings.DEBUG or opts["allow_live_database"]):
+            raise CommandError(
+                "DEBUG is off, so this looks like a live site: add --dry-run, or --allow-live-database to store "
+                "the simulated comments here anyway (readers never see them; a superuser can delete the run)."
+            )
         article = self._article(
             opts["article"], required=not opts["replay"] or not (opts["dry_run"] or opts["compare"])
         )
