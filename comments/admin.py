@@ -56,6 +56,7 @@ class ReasonFilter(admin.SimpleListFilter):
             ("bot", "Likely bot"),
             ("new_commenter", "New commenter"),
             ("reported", "Reported by readers"),
+            ("flagged", "Published, possibly off-topic"),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
@@ -64,6 +65,8 @@ class ReasonFilter(admin.SimpleListFilter):
             return queryset
         if value == "reported":
             return queryset.filter(open_reports__gt=0)
+        if value == "flagged":
+            return queryset.filter(status=Comment.Status.PUBLISHED, flagged=True)
         # Reasons are a short JSON list of codes; a text match on the prefix is enough and portable.
         return queryset.filter(reasons__icontains=f'"{value}')
 
@@ -252,7 +255,11 @@ class ReviewQueueAdmin(CommentModerationMixin, admin.ModelAdmin):
 
     @admin.display(description="status")
     def status_label(self, obj: Comment) -> str:
-        return "Reported" if obj.status == Comment.Status.PUBLISHED and obj.open_reports else obj.get_status_display()
+        if obj.status == Comment.Status.PUBLISHED and obj.open_reports:
+            return "Reported"
+        if obj.status == Comment.Status.PUBLISHED and obj.flagged:
+            return "Published, possibly off-topic"
+        return obj.get_status_display()
 
     @admin.display(description="replying to")
     def parent_text(self, obj: Comment) -> str:
@@ -373,6 +380,7 @@ class ModerationPolicyAdmin(admin.ModelAdmin):
                     "model_hold",
                     "model_reject",
                     "off_topic_hold",
+                    "off_topic_action",
                     "spam_hold",
                     "spam_reject",
                     "shouting_hold",

@@ -22,8 +22,12 @@ class CommentQuerySet(models.QuerySet["Comment"]):
         return self.filter(parent__isnull=True)
 
     def needing_review(self) -> CommentQuerySet:
-        """The review queue: held comments, and published ones a reader reported."""
-        return self.filter(Q(status=Comment.Status.HELD) | Q(status=Comment.Status.PUBLISHED, open_reports__gt=0))
+        """The review queue: held comments, published ones a reader reported, and published ones the filter flagged."""
+        return self.filter(
+            Q(status=Comment.Status.HELD)
+            | Q(status=Comment.Status.PUBLISHED, open_reports__gt=0)
+            | Q(status=Comment.Status.PUBLISHED, flagged=True)
+        )
 
     def with_reply_counts(self) -> CommentQuerySet:
         return self.annotate(
@@ -65,6 +69,8 @@ class Comment(models.Model):
     explanation = models.JSONField(default=list, blank=True)
 
     open_reports = models.PositiveIntegerField(default=0)
+    # Published at once but listed for a moderator (a "publish and flag" topic policy); a decision clears it.
+    flagged = models.BooleanField(default=False)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     # A token the form carries: the same form sent twice (a double click) stores one comment.
     submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
@@ -172,9 +178,19 @@ class ModerationPolicy(models.Model):
     model_reject = models.FloatField(
         default=0.93, help_text="The learned model's abuse probability at which a comment is rejected (0-1)."
     )
+    class TopicAction(models.TextChoices):
+        HOLD = "hold", "Hold it for review"
+        FLAG = "flag", "Publish it and flag it for moderators"
+
     off_topic_hold = models.FloatField(
-        default=0.6, help_text="Off-topic score at which a comment is held (0-1). Off-topic alone never rejects."
+        default=0.5,
+        help_text="Calibrated chance that a comment is off-topic (0-1) at which it is held or flagged. "
+        "Off-topic alone never rejects.",
     )
+    off_topic_action = models.CharField(
+        max_length=8, choices=TopicAction.choices, default=TopicAction.HOLD,
+        help_text="What happens to a likely off-topic comment.",
+    )  # fmt: skip
     spam_hold = models.FloatField(default=0.5)
     spam_reject = models.FloatField(default=0.9)
     shouting_hold = models.FloatField(default=0.8)

@@ -40,6 +40,7 @@ def policy_from_record(record: ModerationPolicy) -> Policy:
         model_hold=record.model_hold,
         model_reject=record.model_reject,
         off_topic_hold=record.off_topic_hold,
+        off_topic_action=record.off_topic_action,
         spam_hold=record.spam_hold,
         spam_reject=record.spam_reject,
         shouting_hold=record.shouting_hold,

@@ -130,6 +130,11 @@ def comment_post(
         status = Comment.Status.HELD
         reasons += [{"code": code, "score": 1.0, "message": message, "spans": [], "excerpts": []}
                     for code, message in extra_reasons]  # fmt: skip
+    flagged = status == Comment.Status.PUBLISHED and bool(verdict.flagged)
+    note = verdict.explain() if not extra_reasons else "held: " + "; ".join(m for _, m in extra_reasons)
+    if flagged:
+        reasons = [r.as_dict(body) for r in verdict.flagged]
+        note = "Published and flagged for a moderator: it " + "; ".join(r.message for r in verdict.flagged) + "."
     decision = {
         Comment.Status.PUBLISHED: Comment.Decision.PUBLISH,
         Comment.Status.HELD: Comment.Decision.HOLD,
@@ -150,6 +155,7 @@ def comment_post(
         reasons=[r["code"] for r in reasons],
         scores=verdict.scores,
         explanation=reasons,
+        flagged=flagged,
         ip_address=ip_address,
         submission_token=submission_token or None,
         simulation=simulation,
@@ -162,7 +168,7 @@ def comment_post(
                 comment=comment,
                 action=ModerationEvent.Action.AUTO,
                 reason=",".join(comment.reasons)[:200],
-                note=verdict.explain() if not extra_reasons else "held: " + "; ".join(m for _, m in extra_reasons),
+                note=note,
                 old_status="",
                 new_status=status,
             )
@@ -184,7 +190,8 @@ def _change_status(
         old_status = locked.status
         locked.status = new_status
         locked.open_reports = 0
-        locked.save(update_fields=["status", "open_reports"])
+        locked.flagged = False
+        locked.save(update_fields=["status", "open_reports", "flagged"])
         CommentReport.objects.filter(comment=locked, resolved=False).update(resolved=True)
         ModerationEvent.objects.create(
             comment=locked,
@@ -195,12 +202,12 @@ def _change_status(
             old_status=old_status,
             new_status=new_status,
         )
-    comment.status, comment.open_reports = new_status, 0
+    comment.status, comment.open_reports, comment.flagged = new_status, 0, False
     return comment
 
 
 def comment_approve(*, comment: Comment, actor: AbstractBaseUser | None, note: str = "") -> Comment:
-    """Publish a held comment, or keep a reported one published and close its reports."""
+    """Publish a held comment, or keep a reported or flagged one published and close its reports and flag."""
     action = ModerationEvent.Action.APPROVE
     if comment.status == Comment.Status.PUBLISHED and comment.open_reports:
         action = ModerationEvent.Action.DISMISS_REPORTS

@@ -18,7 +18,7 @@ Every reason carries the spans of text that triggered it, so a moderator sees wh
 The Django side (``comments.services``) turns a verdict into a status and an audit row.
 """
 
-from .core import Action, Context, Mode, Policy, Reason, Verdict, moderate
+from .core import Action, Context, Mode, Policy, Reason, TopicAction, Verdict, moderate
 from .profanity import ProfanityChecker, default_checker
 from .topic import conversation_vocabulary
 
@@ -29,6 +29,7 @@ __all__ = [
     "Policy",
     "ProfanityChecker",
     "Reason",
+    "TopicAction",
     "Verdict",
     "conversation_vocabulary",
     "default_checker",

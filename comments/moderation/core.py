@@ -28,6 +28,11 @@ class Mode(StrEnum):
     PUBLISH_ALL = "publish_all"
 
 
+class TopicAction(StrEnum):
+    HOLD = "hold"  # a likely off-topic comment waits for a moderator
+    FLAG = "flag"  # it is published at once and listed for moderators as "published, possibly off-topic"
+
+
 @dataclass(frozen=True)
 class Policy:
     mode: str = Mode.AUTO
@@ -37,7 +42,10 @@ class Policy:
     # Chosen on validation data for the shipped model (its metadata says so).
     model_hold: float = 0.62
     model_reject: float = 0.93
-    off_topic_hold: float = 0.6
+    # The calibrated chance that a comment is off-topic at which it is held (or flagged): more
+    # likely than not, given that about one comment in ten is (topic.OFF_TOPIC_PRIOR).
+    off_topic_hold: float = 0.5
+    off_topic_action: str = TopicAction.HOLD
     spam_hold: float = 0.5
     spam_reject: float = 0.9
     shouting_hold: float = 0.8
@@ -93,6 +101,7 @@ class Verdict:
     reasons: tuple[Reason, ...]  # what decided: findings at or over their threshold
     scores: dict[str, float] = field(default_factory=dict)  # one per check, 0..1
     findings: tuple[Reason, ...] = ()  # everything noticed, decisive or not
+    flagged: tuple[Reason, ...] = ()  # published, but listed for a moderator (off-topic under a "flag" policy)
 
     @property
     def codes(self) -> list[str]:
@@ -206,6 +215,15 @@ def _model_finding(text: str, model: AbuseModel, policy: Policy) -> tuple[float,
     return score, Reason("abusive.model", score, "reads like abuse to the filter's learned model", model.explain(text))
 
 
+def _off_topic_message(relevance: topic.TopicResult, folded: str, context: Context) -> str:
+    where = "the article" + (" or the comment it answers" if context.parent_text else "")
+    words = topic.surface_words(folded, relevance.unrelated)
+    if not words:
+        return f"may be off-topic: it shares little with {where}"
+    quoted = ", ".join(f"“{w}”" for w in words)
+    return f"may be off-topic: it talks of {quoted} and shares little with {where}"
+
+
 def moderate(
     text: str, context: Context | None = None, policy: Policy | None = None, model: AbuseModel | None = None
 ) -> Verdict:
@@ -236,10 +254,7 @@ def moderate(
         original=text,
     )
     if relevance.judged:
-        message = "may be off-topic: it shares little with the article" + (
-            " or the comment it answers" if context.parent_text else ""
-        )
-        findings.append(Reason("off_topic", relevance.score, message))
+        findings.append(Reason("off_topic", relevance.probability, _off_topic_message(relevance, folded, context)))
 
     for link in spam.link_findings(text, max_links=policy.max_links):
         findings.append(Reason(link.code, link.score, link.message, link.spans))
@@ -251,7 +266,7 @@ def moderate(
         if optional:
             findings.append(Reason(optional.code, optional.score, optional.message, optional.spans))
 
-    scores = {"abuse": 0.0, "off_topic": relevance.score, "spam": 0.0, "shouting": 0.0}
+    scores = {"abuse": 0.0, "off_topic": relevance.probability, "spam": 0.0, "shouting": 0.0}
     if model is not None:
         scores["model"], model_reason = _model_finding(text, model, policy)
         if model_reason:
@@ -267,6 +282,7 @@ def moderate(
     def category_of(reason: Reason) -> str:
         return _category(reason.code)
 
+    flagged: list[Reason] = []
     rejecting = [f for f in findings if f.score >= reject_at.get(category_of(f), 2.0)]
     holding = [f for f in findings if f.score >= hold_at.get(category_of(f), 2.0)]
     if (
@@ -286,6 +302,8 @@ def moderate(
     elif rejecting:
         # The rejecting reasons first, then whatever else would have held it.
         action, reasons = Action.REJECT, rejecting + [f for f in holding if f not in rejecting]
+    elif policy.off_topic_action == TopicAction.FLAG and holding and all(r.code == "off_topic" for r in holding):
+        action, reasons, flagged = Action.PUBLISH, [], holding
     elif holding:
         action, reasons = Action.HOLD, holding
     else:
@@ -297,4 +315,5 @@ def moderate(
         reasons=tuple(reasons),
         scores={k: round(v, 3) for k, v in scores.items()},
         findings=tuple(findings),
+        flagged=tuple(flagged),
     )

@@ -15,10 +15,12 @@ def review_queue_counts(context: dict[str, Any]) -> dict[str, Any]:
     """What waits for moderators, for the top of the admin index."""
     held = Comment.objects.real().held().count()
     reported = Comment.objects.real().published().filter(open_reports__gt=0).count()
+    flagged = Comment.objects.real().published().filter(flagged=True).count()
     user = context["request"].user
     return {
         "held": held,
         "reported": reported,
+        "flagged": flagged,
         "can_moderate": user.has_perm("comments.can_moderate"),
         "model_loaded": model_status().model is not None,
         "model_summary": model_summary(),

@@ -182,7 +182,7 @@ def test_editing_the_policy_changes_the_faq_and_the_filter(client, admin_client)
         {
             "name": "strict", "is_active": "on", "summary": "Only civil comments appear here.", "mode": "hold_all",
             "abuse_hold": 0.5, "abuse_reject": 0.9, "model_hold": 0.62, "model_reject": 0.93, "off_topic_hold": 0.6,
-                "spam_hold": 0.5, "spam_reject": 0.9,
+            "off_topic_action": "hold", "spam_hold": 0.5, "spam_reject": 0.9,
             "shouting_hold": 0.8, "max_links": 2, "blocked_words": "", "allowed_words": "",
             "hold_first_comments": 0, "duplicate_window_minutes": 10,
         },
@@ -197,4 +197,30 @@ def test_editing_the_policy_changes_the_faq_and_the_filter(client, admin_client)
     assert result.comment.status == Comment.Status.HELD
     from comments.policy import forget_active_policy
 
+    forget_active_policy()
+
+
+def test_publish_and_flag_lists_off_topic_comments_for_moderators(mod_client, client):
+    from comments.policy import forget_active_policy
+    from comments.services import comment_post
+
+    ModerationPolicy.objects.update_or_create(name="default", defaults={"is_active": True, "off_topic_action": "flag"})
+    forget_active_policy()
+    article = make_seed_article()
+    comment = comment_post(
+        article=article, author_name="Bo", author_email="bo@example.com",
+        body="I made a lovely banana bread this weekend, the trick is really ripe bananas and cinnamon.",
+    ).comment  # fmt: skip
+    assert comment.status == Comment.Status.PUBLISHED and comment.flagged and comment.reasons == ["off_topic"]
+    assert "banana bread" in client.get(article.get_absolute_url()).content.decode()
+    event = comment.events.get()
+    assert event.note.startswith("Published and flagged for a moderator: it may be off-topic")
+    index = mod_client.get("/admin/").content.decode()
+    assert '<strong class="flagged-count">1</strong> published, possibly off-topic' in index
+    queue = mod_client.get(QUEUE + "?reason=flagged").content.decode()
+    assert "banana bread" in queue and "Published, possibly off-topic" in queue
+    mod_client.post(QUEUE, {"action": "approve", "_selected_action": [comment.pk]})
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PUBLISHED and not comment.flagged
+    assert "banana bread" not in mod_client.get(QUEUE).content.decode()
     forget_active_policy()

@@ -24,7 +24,13 @@ def test_filter_quality_on_the_labelled_set():
     report = score(outcomes)
     assert report.families["abusive"].recall >= 0.9
     assert report.families["abusive"].precision >= 0.85
-    assert report.families["off_topic"].recall >= 0.7
+    # Off-topic holds need strong evidence (issue 9): on real comments, absent words are weak
+    # evidence, so this set's chatter is partly published; what is held must be off-topic.
+    assert report.families["off_topic"].recall >= 0.5
+    assert report.families["off_topic"].precision >= 0.95
+    genuine = [o for o in outcomes if o.truth.on_topic]
+    held_for_topic = [o for o in genuine if "off_topic" in o.reasons]
+    assert len(held_for_topic) <= 0.1 * len(genuine)
     assert report.families["spam"].recall >= 0.8
     assert report.leak_rate <= 0.05
     assert report.clean_blocked_rate <= 0.12
