@@ -108,10 +108,12 @@ def run_pipeline(
     pending = list(items)
     for offset in range(0, len(pending), batch):
         chunk = pending[offset : offset + batch]
+        # A dry run scores the chunk's texts at once; a database run posts each through the service.
+        scorer = model.batch(item.text for item in chunk) if model is not None and sink is None else model
         for item in chunk:
             context = pipeline.context_for(item)
             if sink is None:
-                verdict = moderate(item.text, context, policy, model)
+                verdict = moderate(item.text, context, policy, scorer)
             else:
                 try:
                     verdict = sink(item, context, policy)

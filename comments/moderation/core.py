@@ -13,7 +13,7 @@ from .normalize import fold, fold_with_offsets
 from .profanity import ProfanityChecker, default_checker, expand
 
 if TYPE_CHECKING:
-    from .model import AbuseModel
+    from .model import Scorer
 
 
 class Action(StrEnum):
@@ -73,8 +73,10 @@ class Context:
     parent_text: str = ""
     # How many of the article's published comments use each term (topic.conversation_vocabulary).
     conversation: dict[str, int] | None = None
-    own_recent: tuple[str, ...] = ()  # this author's comments of the last few minutes
-    others_recent: tuple[str, ...] = ()  # everyone else's, same window
+    # This author's comments of the last few minutes, and everyone else's. Only the duplicate check
+    # reads them, and only for equal fingerprints: a caller may pass just those (the simulator does).
+    own_recent: tuple[str, ...] = ()
+    others_recent: tuple[str, ...] = ()
     author_published_count: int | None = None  # None: unknown
 
 
@@ -208,7 +210,7 @@ def _category(code: str) -> str:
     return CATEGORY.get(code) or CATEGORY[code.split(".")[0]]
 
 
-def _model_finding(text: str, model: AbuseModel, policy: Policy) -> tuple[float, Reason | None]:
+def _model_finding(text: str, model: Scorer, policy: Policy) -> tuple[float, Reason | None]:
     score = model.score(text)
     if score < min(policy.model_hold, policy.model_reject):
         return score, None  # spans only for the comments it decides: explaining costs more than scoring
@@ -225,7 +227,7 @@ def _off_topic_message(relevance: topic.TopicResult, folded: str, context: Conte
 
 
 def moderate(
-    text: str, context: Context | None = None, policy: Policy | None = None, model: AbuseModel | None = None
+    text: str, context: Context | None = None, policy: Policy | None = None, model: Scorer | None = None
 ) -> Verdict:
     """Judge one comment. Pure: the same text, context, policy and model give the same verdict.
 

@@ -31,10 +31,10 @@ import math
 import re
 import struct
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -87,8 +87,10 @@ class Features:
 # --- Preparing text ---------------------------------------------------------------------------
 
 # Twitter-style placeholders in the public training data, and links, say nothing about abuse.
-_NOISE_RE = re.compile(r"https?://\S+|www\.\S+|@\w+|\burl\b|&amp;|&lt;|&gt;|&quot;|#")
+# (The lookahead lets the engine skip, one character test a position, text that cannot start a match.)
+_NOISE_RE = re.compile(r"(?=[hw@u&#])(?:https?://\S+|www\.\S+|@\w+|\burl\b|&(?:amp|lt|gt|quot);|#)")
 _WORD_RE = re.compile(r"\w\w+")
+_NON_SPACE_RE = re.compile(r"\S+")
 
 
 def prepare(text: str) -> str:
@@ -100,20 +102,18 @@ def prepare_with_offsets(text: str) -> tuple[str, list[int]]:
     """:func:`prepare`, and for each character of the result its index in ``text``."""
     folded, offsets = fold_with_offsets(text)
     masked = _NOISE_RE.sub(lambda m: " " * len(m.group()), folded)
-    out: list[str] = []
+    pieces: list[str] = []
+    previous_end = 0
     kept: list[int] = []
-    for index, ch in enumerate(masked):
-        if ch.isspace():
-            if out and out[-1] != " ":
-                out.append(" ")
-                kept.append(offsets[index])
-            continue
-        out.append(ch)
-        kept.append(offsets[index])
-    if out and out[-1] == " ":
-        out.pop()
-        kept.pop()
-    return "".join(out), kept
+    for match in _NON_SPACE_RE.finditer(masked):
+        start, end = match.span()
+        if pieces:  # the run of spaces before it becomes one, placed where the run began
+            pieces.append(" ")
+            kept.append(offsets[previous_end])
+        pieces.append(match.group())
+        kept.extend(offsets[start:end])
+        previous_end = end
+    return "".join(pieces), kept
 
 
 # --- Hashing ------------------------------------------------------------------------------------
@@ -133,43 +133,73 @@ def _mix(h: Ints) -> Ints:
 
 @dataclass(frozen=True)
 class Grams:
-    """The hashed n-grams of one prepared text, with where each one sits in it."""
+    """The hashed n-grams of one prepared text or of several joined, with where each sits and whose it is."""
 
     word_slots: Ints
     word_starts: npt.NDArray[np.int64]
     word_ends: npt.NDArray[np.int64]
+    word_docs: npt.NDArray[np.int64]
     char_slots: Ints
     char_starts: npt.NDArray[np.int64]
     char_ends: npt.NDArray[np.int64]
+    char_docs: npt.NDArray[np.int64]
 
 
 _EMPTY_U = np.zeros(0, dtype=np.uint32)
 _EMPTY_I = np.zeros(0, dtype=np.int64)
+# Texts are hashed together, joined by a character prepare() never leaves and no word contains.
+SEPARATOR = "\n"
 
 
-def grams(prepared: str, features: Features) -> Grams:
+def _cat(parts: list[npt.NDArray[Any]], empty: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    return np.concatenate(parts) if parts else empty
+
+
+def grams(prepared: str | Sequence[str], features: Features, *, positions: bool = False) -> Grams:
+    """Every n-gram of the text(s), hashed; no n-gram spans two texts.
+
+    Positions (in the joined text) are kept for character n-grams always, for word n-grams only when asked
+    (``explain``): finding them costs more than hashing the words.
+    """
+    texts = [prepared] if isinstance(prepared, str) else list(prepared)
+    joined = SEPARATOR.join(texts)
+    lengths = np.fromiter((len(t) for t in texts), np.int64, len(texts))
+    doc_starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])) if len(texts) else _EMPTY_I
+    doc_ends = doc_starts + lengths
+    doc_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)[: len(joined)]
     word_mask = np.uint32((1 << features.word_bits) - 1)
     char_mask = np.uint32((1 << features.char_bits) - 1)
+    w_slots, w_starts, w_ends, w_docs = [], [], [], []
+    c_slots, c_starts, c_ends, c_docs = [], [], [], []
     with np.errstate(over="ignore"):
-        # Words: each token's CRC-32, then pairs of neighbours combined.
-        tokens = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(prepared)]
-        w_slots, w_starts, w_ends = [], [], []
-        if tokens:
-            token_hash = np.fromiter((zlib.crc32(t.encode()) for _, _, t in tokens), np.uint32, len(tokens))
-            starts = np.fromiter((s for s, _, _ in tokens), np.int64, len(tokens))
-            ends = np.fromiter((e for _, e, _ in tokens), np.int64, len(tokens))
+        # Words: each token's CRC-32, then pairs of neighbours in the same text combined.
+        per_text = [_WORD_RE.findall(text) for text in texts]
+        counts = np.fromiter((len(t) for t in per_text), np.int64, len(texts))
+        flat = [token for tokens in per_text for token in tokens]
+        if flat:
+            token_hash = np.array(list(map(zlib.crc32, map(str.encode, flat))), dtype=np.uint32)
+            docs = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
+            if positions:
+                spans = [m.span() for m in _WORD_RE.finditer(joined)]
+                starts = np.array([a for a, _ in spans], dtype=np.int64)
+                ends = np.array([b for _, b in spans], dtype=np.int64)
+            else:
+                starts = ends = np.zeros(len(flat), dtype=np.int64)
             lo, hi = features.word_ngrams
             if lo <= 1 <= hi:
                 w_slots.append(_mix(token_hash ^ _SEEDS[1]) & word_mask)
                 w_starts.append(starts)
                 w_ends.append(ends)
-            if hi >= 2 and len(tokens) > 1:
-                w_slots.append(_mix(token_hash[:-1] * _PRIME + token_hash[1:] ^ _SEEDS[2]) & word_mask)
-                w_starts.append(starts[:-1])
-                w_ends.append(ends[1:])
+                w_docs.append(docs)
+            if hi >= 2 and len(flat) > 1:
+                same = docs[:-1] == docs[1:]
+                pairs = _mix(token_hash[:-1] * _PRIME + token_hash[1:] ^ _SEEDS[2]) & word_mask
+                w_slots.append(pairs[same])
+                w_starts.append(starts[:-1][same])
+                w_ends.append(ends[1:][same])
+                w_docs.append(docs[:-1][same])
         # Characters: polynomial hashes of every n-gram, grown one character at a time.
-        codes = np.frombuffer(prepared.encode("utf-32-le"), dtype=np.uint32)
-        c_slots, c_starts = [], []
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
         lo, hi = features.char_ngrams
         h = codes.copy()
         for n in range(1, hi + 1):
@@ -178,17 +208,26 @@ def grams(prepared: str, features: Features) -> Grams:
             if len(h) == 0:
                 break
             if n >= lo:
-                c_slots.append(_mix(h ^ _SEEDS[n]) & char_mask)
-                c_starts.append(np.arange(len(h), dtype=np.int64))
-        char_lengths = [np.full(len(s), n, dtype=np.int64) for s, n in zip(c_slots, range(lo, hi + 1), strict=False)]
-    char_starts = np.concatenate(c_starts) if c_starts else _EMPTY_I
+                at = np.arange(len(h), dtype=np.int64)
+                docs = doc_of[at]
+                if len(texts) > 1:  # drop the n-grams that run across a separator into the next text
+                    inside = at + n <= doc_ends[docs]
+                    h_in, at, docs = h[inside], at[inside], docs[inside]
+                else:
+                    h_in = h
+                c_slots.append(_mix(h_in ^ _SEEDS[n]) & char_mask)
+                c_starts.append(at)
+                c_ends.append(at + n)
+                c_docs.append(docs)
     return Grams(
-        word_slots=np.concatenate(w_slots) if w_slots else _EMPTY_U,
-        word_starts=np.concatenate(w_starts) if w_starts else _EMPTY_I,
-        word_ends=np.concatenate(w_ends) if w_ends else _EMPTY_I,
-        char_slots=np.concatenate(c_slots) if c_slots else _EMPTY_U,
-        char_starts=char_starts,
-        char_ends=char_starts + (np.concatenate(char_lengths) if char_lengths else _EMPTY_I),
+        word_slots=_cat(w_slots, _EMPTY_U),
+        word_starts=_cat(w_starts, _EMPTY_I),
+        word_ends=_cat(w_ends, _EMPTY_I),
+        word_docs=_cat(w_docs, _EMPTY_I),
+        char_slots=_cat(c_slots, _EMPTY_U),
+        char_starts=_cat(c_starts, _EMPTY_I),
+        char_ends=_cat(c_ends, _EMPTY_I),
+        char_docs=_cat(c_docs, _EMPTY_I),
     )
 
 
@@ -199,7 +238,9 @@ class Weighted:
     slots: Ints  # the distinct hashed slots
     values: npt.NDArray[np.float64]  # their l2-normalised sublinear TF-IDF values
     counts: npt.NDArray[np.int64]  # how often each occurs
-    occurrence: npt.NDArray[np.intp] | None  # for each n-gram occurrence, its index into ``slots`` (only when asked for)
+    occurrence: (
+        npt.NDArray[np.intp] | None
+    )  # for each n-gram occurrence, its index into ``slots`` (only when asked for)
 
 
 def tfidf(slots: Ints, idf: Floats, *, occurrences: bool = False) -> Weighted:
@@ -245,33 +286,71 @@ class AbuseModel:
         """The chance, by this model, that the comment is abusive."""
         return _sigmoid(self._logit(prepare(text)))
 
-    def scores(self, texts: Iterable[str]) -> npt.NDArray[np.float64]:
-        return np.array([_sigmoid(self._logit(prepare(text))) for text in texts], dtype=np.float64)
+    def scores(self, texts: Iterable[str], *, batch: int = 256) -> npt.NDArray[np.float64]:
+        """The chance for each text, computed for many at once: the same figures as :meth:`score`."""
+        texts = list(texts)
+        out = np.empty(len(texts), dtype=np.float64)
+        for offset in range(0, len(texts), batch):
+            chunk = [prepare(text) for text in texts[offset : offset + batch]]
+            g = grams(chunk, self.features)
+            logits = np.full(len(chunk), self.intercept, dtype=np.float64)
+            for docs, slots, idf, coef in (
+                (g.word_docs, g.word_slots, self.word_idf, self.word_coef),
+                (g.char_docs, g.char_slots, self.char_idf, self.char_coef),
+            ):
+                keys, counts = np.unique((docs.astype(np.uint64) << np.uint64(32)) | slots, return_counts=True)
+                doc = (keys >> np.uint64(32)).astype(np.int64)
+                slot = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+                values = (1.0 + np.log(counts)) * idf[slot]
+                norms = np.sqrt(np.bincount(doc, weights=values * values, minlength=len(chunk)))
+                dots = np.bincount(doc, weights=values * coef[slot], minlength=len(chunk))
+                logits += np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
+            out[offset : offset + len(chunk)] = 1.0 / (1.0 + np.exp(-logits))
+        return out
+
+    def batch(self, texts: Iterable[str]) -> BatchScores:
+        """A scorer for these texts with their chances computed at once (the simulator's path)."""
+        texts = list(texts)
+        return BatchScores(self, dict(zip(texts, self.scores(texts).tolist(), strict=True)))
 
     def explain(self, text: str, limit: int = 3) -> tuple[tuple[int, int], ...]:
         """Spans of ``text``: the words whose n-grams pushed the score up most, in reading order."""
         prepared, offsets = prepare_with_offsets(text)
         if not prepared:
             return ()
-        g = grams(prepared, self.features)
+        g = grams(prepared, self.features, positions=True)
         per_char = np.zeros(len(prepared) + 1, dtype=np.float64)
+        if len(g.char_slots):
+            w = tfidf(g.char_slots, self.char_idf, occurrences=True)
+            share = (w.values * self.char_coef[w.slots] / w.counts)[w.occurrence]
+            lengths = g.char_ends - g.char_starts
+            # Spread each n-gram's share over its characters: add at its start, take off at its end, sum up.
+            size = len(prepared) + 1
+            spread = share / lengths
+            per_char = np.cumsum(
+                np.bincount(g.char_starts, weights=spread, minlength=size)
+                - np.bincount(g.char_ends, weights=spread, minlength=size)
+            )
         by_start: dict[int, float] = {}  # word n-gram weight, by where its words start
         by_end: dict[int, float] = {}
         if len(g.word_slots):
             w = tfidf(g.word_slots, self.word_idf, occurrences=True)
             share = (w.values * self.word_coef[w.slots] / w.counts)[w.occurrence]
-            tokens = {m.span() for m in _WORD_RE.finditer(prepared)}
-            for start, end, weight in zip(g.word_starts, g.word_ends, share, strict=True):
+            spans = [m.span() for m in _WORD_RE.finditer(prepared)]
+            tokens = set(spans)
+            for start, end, weight in zip(g.word_starts.tolist(), g.word_ends.tolist(), share.tolist(), strict=True):
                 if (start, end) in tokens:
-                    by_start[int(start)] = by_start.get(int(start), 0.0) + float(weight)
+                    by_start[start] = by_start.get(start, 0.0) + weight
                 else:  # a 2-gram's weight goes half to each of its words
-                    by_start[int(start)] = by_start.get(int(start), 0.0) + float(weight) / 2
-                    by_end[int(end)] = by_end.get(int(end), 0.0) + float(weight) / 2
-        weights = []
-        for match in _WORD_RE.finditer(prepared):
-            start, end = match.span()
-            weight = float(per_char[start:end].sum()) + by_start.get(start, 0.0) + by_end.get(end, 0.0)
-            weights.append((weight, start, end))
+                    by_start[start] = by_start.get(start, 0.0) + weight / 2
+                    by_end[end] = by_end.get(end, 0.0) + weight / 2
+        else:
+            spans = [m.span() for m in _WORD_RE.finditer(prepared)]
+        running = np.concatenate(([0.0], np.cumsum(per_char))).tolist()
+        weights = [
+            (running[end] - running[start] + by_start.get(start, 0.0) + by_end.get(end, 0.0), start, end)
+            for start, end in spans
+        ]
         positive = sorted((w for w in weights if w[0] > 0), reverse=True)
         if not positive:
             return ()
@@ -380,6 +459,28 @@ class AbuseModel:
             metadata=metadata if isinstance(metadata, dict) else {},
             **arrays,
         )
+
+
+class Scorer(Protocol):
+    """What the verdict asks of a model: a chance, and the spans behind it."""
+
+    def score(self, text: str) -> float: ...
+
+    def explain(self, text: str, limit: int = 3) -> tuple[tuple[int, int], ...]: ...
+
+
+class BatchScores:
+    """Chances computed in advance for a batch of texts; other texts, and spans, are asked of the model."""
+
+    def __init__(self, model: AbuseModel, known: dict[str, float]) -> None:
+        self.model, self.known = model, known
+
+    def score(self, text: str) -> float:
+        known = self.known.get(text)
+        return known if known is not None else self.model.score(text)
+
+    def explain(self, text: str, limit: int = 3) -> tuple[tuple[int, int], ...]:
+        return self.model.explain(text, limit)
 
 
 def _sigmoid(x: float) -> float:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from comments.moderation import Context, Policy, Verdict, moderate
+from comments.moderation.spam import fingerprint
 from comments.moderation.topic import content_stems
 
 from .metrics import Outcome
@@ -49,26 +50,36 @@ class Pipeline:
         self.window = duplicate_window
         self.texts: dict[str, str] = {}
         self.conversation: dict[str, int] = {}
-        self.recent: deque[tuple[float, str, str]] = deque()  # (at, author, text)
+        # The window's comments by fingerprint: the duplicate check only compares equal ones, so a
+        # comment's context holds just those, and a busy window costs nothing per comment.
+        self.recent: deque[tuple[float, str]] = deque()  # (at, fingerprint), oldest first
+        self.by_mark: dict[str, deque[tuple[str, str]]] = {}  # fingerprint -> (author, text), oldest first
         self.published_by: dict[str, int] = {}
 
     def context_for(self, item: StreamItem) -> Context:
         while self.recent and self.recent[0][0] < item.at - self.window:
-            self.recent.popleft()
+            _, mark = self.recent.popleft()
+            same = self.by_mark[mark]
+            same.popleft()
+            if not same:
+                del self.by_mark[mark]
         author = item.author.lower()
+        same = self.by_mark.get(fingerprint(item.text)) or deque()
         return Context(
             article_text=item.article_text or self.article_text,
             parent_text=self.texts.get(item.parent_id, "") if item.parent_id else "",
             conversation=self.conversation,
-            own_recent=tuple(text for _, who, text in self.recent if who == author),
-            others_recent=tuple(text for _, who, text in self.recent if who != author),
+            own_recent=tuple(text for who, text in same if who == author),
+            others_recent=tuple(text for who, text in same if who != author),
             author_published_count=self.published_by.get(author, 0),
         )
 
     def observe(self, item: StreamItem, verdict: Verdict) -> Decision:
         author = item.author.lower()
         self.texts[item.id] = item.text
-        self.recent.append((item.at, author, item.text))
+        mark = fingerprint(item.text)
+        self.recent.append((item.at, mark))
+        self.by_mark.setdefault(mark, deque()).append((author, item.text))
         if verdict.action.value == "publish":
             self.published_by[author] = self.published_by.get(author, 0) + 1
         if verdict.action.value == "publish" and verdict.scores.get("off_topic", 1.0) < CONVERSATION_MAX_OFF_TOPIC:

@@ -198,3 +198,23 @@ def test_the_shipped_model_says_what_it_was_trained_on(shipped: AbuseModel) -> N
     assert set(meta["trained_on"]) == {"olid2019.jsonl", "hatexplain.jsonl"}
     assert meta["figures"]["records"]["test_left_out"] > 0
     assert "scikit-learn" in meta["libraries"]
+
+
+def test_batch_scores_are_the_single_scores(shipped: AbuseModel) -> None:
+    texts = INSULTS + CIVIL + ["", "  ", "ünïcödé ж 😀 idiot", "x" * 3000, "a\nb", "@USER URL #tag &amp; you moron"]
+    single = np.array([shipped.score(t) for t in texts])
+    assert np.allclose(shipped.scores(texts, batch=4), single, rtol=0, atol=1e-9)
+    scorer = shipped.batch(texts[:3])
+    assert scorer.score(texts[0]) == pytest.approx(single[0], abs=1e-9)
+    assert scorer.score("not in the batch, you idiot") == shipped.score("not in the batch, you idiot")
+    assert scorer.explain(INSULTS[0]) == shipped.explain(INSULTS[0])
+
+
+def test_no_ngram_runs_across_two_texts_of_a_batch() -> None:
+    from comments.moderation.model import grams
+
+    joined = grams(["abc", "def"], SMALL)
+    apart = [grams("abc", SMALL), grams("def", SMALL)]
+    assert sorted(joined.char_slots.tolist()) == sorted(apart[0].char_slots.tolist() + apart[1].char_slots.tolist())
+    assert sorted(joined.word_slots.tolist()) == sorted(apart[0].word_slots.tolist() + apart[1].word_slots.tolist())
+    assert joined.char_docs.tolist().count(0) == len(apart[0].char_slots)
