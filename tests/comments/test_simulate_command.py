@@ -72,6 +72,7 @@ def test_database_path_goes_through_the_service_and_fills_the_queue(slug, tmp_pa
     html = page.content.decode()
     assert page.status_code == 200
     assert "<svg" in html and "Review queue length" in html and 'id="confusion"' in html
+    assert 'id="ground-truth"' in html and "public-test.jsonl" in html
     assert client.get("/staff/simulations/").status_code == 200
 
 
@@ -192,3 +193,48 @@ def test_a_bad_corpus_is_a_clear_error(slug, tmp_path):
     bad.write_text("not json\n", encoding="utf-8")
     with pytest.raises(CommandError, match="line 1: not JSON"):
         simulate("--article", slug, "--dry-run", "--corpus", str(bad))
+
+
+def test_train_filter_learns_from_the_sites_own_moderators(slug, tmp_path, admin_user):
+    from articles.models import Article
+    from comments.moderation import Policy
+    from comments.moderation.model import AbuseModel
+    from comments.services import comment_approve, comment_post, comment_reject
+
+    article = Article.objects.get(slug=slug)
+    hold = {"policy": Policy(mode="hold_all")}
+
+    def post(body, n):
+        return comment_post(
+            article=article, author_name=f"R{n}", author_email=f"r{n}@example.com", body=body, **hold
+        ).comment
+
+    for n in range(12):
+        comment_approve(comment=post(f"The Doha talks need Pakistan at the table, point {n}.", n), actor=admin_user)
+        comment_reject(
+            comment=post(f"Shut up you worthless clown number {n}.", 100 + n), actor=admin_user, reason="abusive"
+        )
+    comment_reject(comment=post("Buy watches here now.", 300), actor=admin_user, reason="spam")  # says nothing of abuse
+    post("Nobody has looked at this one yet, you clown.", 301)  # unreviewed: left out
+    simulate("--article", slug, "--comments", "30")  # simulated comments are never used
+    data = tmp_path / "data.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({"text": f"civil remark {i} about the talks", "abusive": i % 2 == 1}) + "\n" for i in range(40)
+        ),
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    call_command("train_filter", "--data", str(data), "--from-decisions", "--out", str(tmp_path / "m.nrm"), stdout=out)
+    assert "24 moderator decisions added (12 abusive)." in out.getvalue()
+    model = AbuseModel.load(tmp_path / "m.nrm")
+    assert set(model.metadata["trained_on"]) == {"data.jsonl", "site-decisions"}
+    assert "site-decisions abusive" in model.metadata["figures"]["records"]["train_by_source"]
+
+
+def test_train_filter_writes_nothing_on_bad_input(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine", "abusive": false}\n{"text": "x", "abusive": "yes"}\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="line 2"):
+        call_command("train_filter", "--data", str(bad), "--out", str(tmp_path / "m.nrm"), stdout=io.StringIO())
+    assert not (tmp_path / "m.nrm").exists()
