@@ -56,8 +56,7 @@ def unseen(path: Path, trained_on: set[str]) -> list[dict]:
     return [row for row in rows if row.get("split") == "test"]
 
 
-def public_report(model: AbuseModel | None, policy: Policy, paths: list[Path]) -> None:
-    trained_on = set(AbuseModel.load(MODEL).metadata.get("trained_on", {}))
+def public_report(model: AbuseModel | None, policy: Policy, paths: list[Path], trained_on: set[str]) -> None:
     rows = [row for path in paths for row in unseen(path, trained_on)]
     names = ", ".join(p.name for p in paths)
     print(f"Public data never trained on ({names}), default policy, no article context (topic not judged)")
@@ -150,10 +149,11 @@ def main() -> None:
         "(default: the shipped public test splits)",
     )  # fmt: skip
     args = parser.parse_args()
-    model = None if args.no_model else AbuseModel.load(MODEL)
+    shipped = AbuseModel.load(MODEL)
+    model = None if args.no_model else shipped
     if model:
         print(f"Model: {model.name}\n")
-    public_report(model, Policy(), args.public or [PUBLIC_TEST])
+    public_report(model, Policy(), args.public or [PUBLIC_TEST], set(shipped.metadata.get("trained_on", {})))
     rows = load(args.file)
     t0 = time.perf_counter()
     outcomes, verdicts = evaluate(rows, Policy(), model)

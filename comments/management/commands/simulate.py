@@ -95,21 +95,21 @@ class Command(BaseCommand):
         article = self._article(
             opts["article"], required=not opts["replay"] or not (opts["dry_run"] or opts["compare"])
         )
-        items = self._stream(opts, article)
+        items, ground_truth = self._stream(opts, article)
         article_text = article.text_for_relevance() if article else ""
         try:
             if opts["compare"]:
-                self._compare(opts, items, article_text)
+                self._compare(opts, items, article_text, ground_truth)
                 return
             label, policy = resolve_policy(opts["policy"])
         except SimulationSetupError as exc:
             raise CommandError(str(exc)) from None
 
         with transaction.atomic() if not opts["dry_run"] else contextlib.nullcontext():
-            self._simulate(opts, items, article, article_text, label, policy)
+            self._simulate(opts, items, article, article_text, label, policy, ground_truth)
 
     def _simulate(self, opts: dict[str, Any], items: list, article: Article | None, article_text: str, label: str,
-                  policy: Policy) -> None:  # fmt: skip
+                  policy: Policy, ground_truth: str) -> None:  # fmt: skip
         sink = None
         run = None
         if not opts["dry_run"]:
@@ -129,7 +129,7 @@ class Command(BaseCommand):
             decisions, moderators=opts["moderators"], review_seconds=opts["review_seconds"], label=label
         )
         report["skipped"] = len(skipped)
-        report["ground_truth"] = opts["ground_truth"]
+        report["ground_truth"] = ground_truth
         if run is not None:
             run.report = report
             run.save(update_fields=["report"])
@@ -157,7 +157,8 @@ class Command(BaseCommand):
             raise CommandError(f"no article with slug {slug!r} (articles: {known}).")
         return article
 
-    def _stream(self, opts: dict[str, Any], article: Article | None) -> list:
+    def _stream(self, opts: dict[str, Any], article: Article | None) -> tuple[list, str]:
+        """The comments to run, and where their ground truth comes from."""
         if opts["replay"]:
             try:
                 items, errors = read_records(opts["replay"], strict=opts["strict"])
@@ -169,8 +170,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"{opts['replay']}: {error}; skipped")
             if not items:
                 raise CommandError(f"{opts['replay']}: no usable records.")
-            opts["ground_truth"] = f"the labels in the replayed file {opts['replay'].name}"
-            return items
+            return items, f"the labels in the replayed file {opts['replay'].name}"
         assert article is not None
         corpus = None
         if opts["corpus"] and opts["corpus"] != "none":
@@ -178,10 +178,10 @@ class Command(BaseCommand):
                 corpus = Corpus.load(opts["corpus"])
             except CorpusError as exc:
                 raise CommandError(str(exc)) from None
-        opts["ground_truth"] = corpus.describe() if corpus else GENERATED_TRUTH
-        return list(generate(facts_for(article), opts["comments"], opts["seed"], corpus))
+        ground_truth = corpus.describe() if corpus else GENERATED_TRUTH
+        return list(generate(facts_for(article), opts["comments"], opts["seed"], corpus)), ground_truth
 
-    def _compare(self, opts: dict[str, Any], items: list, article_text: str) -> None:
+    def _compare(self, opts: dict[str, Any], items: list, article_text: str, ground_truth: str) -> None:
         reports = []
         for spec in opts["compare"]:
             label, policy = resolve_policy(spec)
@@ -191,12 +191,12 @@ class Command(BaseCommand):
                     decisions, moderators=opts["moderators"], review_seconds=opts["review_seconds"], label=label
                 )
             )
+        for report in reports:
+            report["ground_truth"] = ground_truth
         if opts["json"]:
             self._write(opts["json"], json.dumps({"a": reports[0], "b": reports[1]}, indent=2))
-        for report in reports:
-            report["ground_truth"] = opts["ground_truth"]
         self.stdout.write(format_comparison(reports[0], reports[1]))
-        self.stdout.write(f"\nGround truth: {opts['ground_truth']}.")
+        self.stdout.write(f"\nGround truth: {ground_truth}.")
         self.stdout.write("\nCompared on the same stream without writing to the database.")
 
     def _write(self, path: Path, text: str) -> None:
