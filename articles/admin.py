@@ -3,13 +3,13 @@ from django.contrib import admin
 from .models import Article, RelatedLink
 
 
-class RelatedLinkInline(admin.TabularInline):
+class RelatedLinkInline(admin.TabularInline[RelatedLink, Article]):
     model = RelatedLink
     extra = 0
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(admin.ModelAdmin[Article]):
     list_display = ["headline", "source", "published_on", "dateline", "is_published"]
     list_filter = ["is_published", "source", "published_on"]
     search_fields = ["headline", "standfirst", "body"]

@@ -24,7 +24,7 @@ tokens = {r["submission_token"]: r["n"] for r in Comment.objects.values("submiss
 bad_threads = [
     c.pk
     for c in Comment.objects.filter(parent__isnull=False).select_related("parent")
-    if c.root_id != (c.parent.root_id or c.parent_id) or c.depth != c.parent.depth + 1
+    if c.parent is None or c.root_id != (c.parent.root_id or c.parent_id) or c.depth != c.parent.depth + 1
 ]
 print(
     json.dumps({"tokens": tokens, "bad_threads": bad_threads, "replies": Comment.objects.exclude(parent=None).count()})

@@ -27,15 +27,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import json  # noqa: E402
+from dataclasses import replace  # noqa: E402
+from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from articles.importer import parse_article  # noqa: E402
-from comments.moderation import Context, Policy, moderate  # noqa: E402
+from articles.importer import ParsedArticle, parse_article  # noqa: E402
+from comments.moderation import Context, Policy, Verdict, moderate  # noqa: E402
 from comments.moderation.model import AbuseModel  # noqa: E402
-from comments.moderation.topic import content_stems  # noqa: E402
 from comments.moderation.training import roc_auc  # noqa: E402
 from comments.simulation.metrics import Outcome, Truth, format_report, score  # noqa: E402
+from comments.simulation.pipeline import Pipeline  # noqa: E402
+from comments.simulation.stream import StreamItem  # noqa: E402
 
 SEED = ROOT / "articles" / "demo" / "us-seeks-pakistans-help.txt"
 MODEL = ROOT / "comments" / "moderation" / "data" / "abuse-model.nrm"
@@ -48,7 +51,7 @@ def leak_at(scores: np.ndarray, labels: np.ndarray, clean_held: float) -> float:
     return float((scores[labels] <= threshold).mean())
 
 
-def unseen(path: Path, trained_on: set[str]) -> list[dict]:
+def unseen(path: Path, trained_on: set[str]) -> list[dict[str, Any]]:
     """The file's test records; all its records if the shipped model never saw the file (Davidson)."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if path.name not in trained_on and path != PUBLIC_TEST:
@@ -66,7 +69,7 @@ def public_report(model: AbuseModel | None, policy: Policy, paths: list[Path], t
     for source in sorted({r["source"] for r in rows}):
         mine = [r for r in rows if r["source"] == source]
         labels = np.array([r["abusive"] for r in mine], dtype=bool)
-        verdicts = [moderate(r["text"], Context(), policy, model) for r in mine]
+        verdicts = [moderate(r["text"], Context(), replace(policy, model=model)) for r in mine]
         rules = np.array([v.scores["abuse"] for v in verdicts])
         learned = np.array([v.scores.get("model", 0.0) for v in verdicts])
         combined = np.maximum(learned, rules) if model else rules
@@ -85,7 +88,7 @@ def public_report(model: AbuseModel | None, policy: Policy, paths: list[Path], t
     )
 
 
-def load(path: Path) -> list[dict]:
+def load(path: Path) -> list[dict[str, Any]]:
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
@@ -104,7 +107,7 @@ def load(path: Path) -> list[dict]:
     return rows
 
 
-def article_text(parsed) -> str:
+def article_text(parsed: ParsedArticle) -> str:
     return "\n".join(
         [parsed.headline, parsed.standfirst, parsed.photo_caption, parsed.dateline, parsed.body]
         + [r.headline for r in parsed.related]
@@ -112,27 +115,21 @@ def article_text(parsed) -> str:
 
 
 def evaluate(
-    rows: list[dict], policy: Policy, model: AbuseModel | None = None
-) -> tuple[list[Outcome], list[tuple[dict, object]]]:
+    rows: list[dict[str, Any]], policy: Policy, model: AbuseModel | None = None
+) -> tuple[list[Outcome], list[tuple[dict[str, Any], Verdict]]]:
+    """Through the simulator's pipeline: one comment a minute, each from its own reader."""
     article = article_text(parse_article(SEED.read_text(encoding="utf-8")))
-    by_id = {r["id"]: r for r in rows}
-    conversation: dict[str, int] = {}
-    published: list[str] = []
+    policy = replace(policy, model=model)
+    pipeline = Pipeline(article_text=article, policy=policy)
     outcomes = []
     verdicts = []
-    for row in rows:
-        parent = by_id.get(row["parent_id"]) if row["parent_id"] else None
-        context = Context(
-            article_text=article,
-            parent_text=parent["text"] if parent else "",
-            conversation=conversation,
-            others_recent=tuple(published[-20:]),
-        )
-        verdict = moderate(row["text"], context, policy, model)
-        if verdict.action == "publish":
-            published.append(row["text"])
-            for term in set(content_stems(row["text"])):
-                conversation[term] = conversation.get(term, 0) + 1
+    for index, row in enumerate(rows):
+        item = StreamItem(
+            id=row["id"], text=row["text"], author=f"reader {row['line']}", parent_id=row["parent_id"] or None,
+            at=60.0 * index, truth=row["truth"],
+        )  # fmt: skip
+        verdict = moderate(item.text, pipeline.context_for(item), policy)
+        pipeline.observe(item, verdict)
         outcomes.append(Outcome(verdict.action.value, tuple(verdict.codes), row["truth"]))
         verdicts.append((row, verdict))
     return outcomes, verdicts

@@ -15,6 +15,8 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,11 +26,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from evaluate import SEED, article_text, load  # noqa: E402
 
 from articles.importer import parse_article  # noqa: E402
-from comments.moderation import Context, Policy, moderate  # noqa: E402
+from comments.moderation import Context, Conversation, Policy, moderate  # noqa: E402
 from comments.moderation.model import AbuseModel  # noqa: E402
 from comments.moderation.normalize import fold  # noqa: E402
 from comments.moderation.profanity import default_checker  # noqa: E402
-from comments.moderation.topic import conversation_vocabulary  # noqa: E402
 
 
 def make_comments(count: int, rng: random.Random) -> list[str]:
@@ -56,7 +57,7 @@ def rss_mib() -> float:
     return 0.0
 
 
-def rate(label: str, func, items: list, repeat: int = 3) -> float:
+def rate(label: str, func: Callable[[str], object], items: list[str], repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -80,7 +81,7 @@ def main() -> None:
     context = Context(
         article_text=article,
         parent_text=comments[0],
-        conversation=dict(conversation_vocabulary(comments[:200])),
+        conversation=Conversation(comments[:200]).snapshot(),
         others_recent=tuple(comments[:20]),
     )
     policy = Policy()
@@ -98,16 +99,18 @@ def main() -> None:
     model.score("warm up")
     loaded_in = time.perf_counter() - t0
     added = rss_mib() - before
+    with_model_policy = replace(policy, model=model)
     with_model = rate(
-        "whole filter with the model, one at a time", lambda text: moderate(text, context, policy, model), comments
+        "whole filter with the model, one at a time", lambda text: moderate(text, context, with_model_policy), comments
     )
     rate("learned model alone, one at a time", model.score, comments)
     t0 = time.perf_counter()
     scored = model.batch(comments)
     batch_seconds = time.perf_counter() - t0
     print(f"  {'learned model alone, in one batch':<46} {len(comments) / batch_seconds:>10,.0f} comments/s")
+    batch_policy = replace(policy, model=scored)
     batched = rate(
-        "whole filter with the model, batch-scored", lambda text: moderate(text, context, policy, scored), comments
+        "whole filter with the model, batch-scored", lambda text: moderate(text, context, batch_policy), comments
     )
     print(f"learned model: loaded in {loaded_in:.2f}s, adds {added:.1f} MiB to the process")
     print(

@@ -16,11 +16,12 @@ import datetime as dt
 import random
 import statistics
 import time
+from typing import Any
 
 import _django
 
 
-def fill(article, total: int, rng: random.Random) -> None:
+def fill(article: Any, total: int, rng: random.Random) -> None:
     from django.utils import timezone
 
     from comments.models import Comment
@@ -28,10 +29,10 @@ def fill(article, total: int, rng: random.Random) -> None:
     start = timezone.now() - dt.timedelta(days=2)
     made = 0
 
-    def batch(rows):
+    def batch(rows: list[Any]) -> list[Any]:
         return Comment.objects.bulk_create(rows, batch_size=500)
 
-    def row(parent, n):
+    def row(parent: Any, n: int) -> Any:
         return Comment(
             article=article,
             parent=parent,
@@ -65,7 +66,7 @@ def fill(article, total: int, rng: random.Random) -> None:
         made += size
 
 
-def measure(client, url: str, repeat: int) -> tuple[float, int]:
+def measure(client: Any, url: str, repeat: int) -> tuple[float, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

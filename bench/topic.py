@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from comments.moderation import Policy, topic  # noqa: E402
+from comments.moderation import Conversation, Policy, topic  # noqa: E402
 from comments.moderation.normalize import fold  # noqa: E402
 from comments.moderation.training import roc_auc  # noqa: E402
 
@@ -64,7 +64,7 @@ def probes(path: Path, seed: int) -> list[tuple[str, str, dict[str, int], str, b
     for name, texts in sorted(by_topic.items()):
         context, own = texts[: len(texts) // 2], texts[len(texts) // 2 :]
         article = " ".join(context[:25])
-        conversation = dict(topic.conversation_vocabulary(context[25:]))
+        conversation = Conversation(context[25:]).snapshot()
         others = [t for other, v in sorted(by_topic.items()) if other != name for t in v[len(v) // 2 :]]
         cases += [(name, article, conversation, text, False) for text in own]
         cases += [(name, article, conversation, text, True) for text in rng.sample(others, min(len(own), len(others)))]
@@ -102,7 +102,10 @@ def main() -> None:
     threshold = Policy().off_topic_hold
     genuine = [r for _, r, off in held_out if not off]
     foreign = [r for _, r, off in held_out if off]
-    held = lambda rs: sum(r.judged and r.probability >= threshold for r in rs) / len(rs)  # noqa: E731
+
+    def held(results: list[topic.TopicResult]) -> float:
+        return sum(r.judged and r.probability >= threshold for r in results) / len(results)
+
     print(
         f"  at the default policy (hold at P(off-topic) >= {threshold}, prior {topic.OFF_TOPIC_PRIOR:.0%}): "
         f"genuine held {held(genuine):.1%}, foreign held {held(foreign):.1%}"

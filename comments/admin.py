@@ -1,24 +1,25 @@
-"""The review queue and the audit trail, in the Django admin.
+"""The review queue and the audit trail, in the Django admin: declarations only.
 
-Moderators act through admin actions that call the services, so every decision
-is audited the same way whoever makes it. Nothing here deletes a comment.
+How moderators decide (the actions, the reject form, the decide view) is in
+``review.py``; every decision goes through the services, so it is audited the same
+way whoever makes it. Nothing here deletes a readers' comment.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
 from . import services
 from .models import Comment, CommentReport, ModerationEvent, ModerationPolicy, ReviewQueueItem, SimulationRun
+from .moderation import Family
 from .policy import forget_active_policy, model_summary
+from .review import ModerationActions, ReviewWorkflow
 
 
 def highlighted(comment: Comment) -> str:
@@ -49,12 +50,7 @@ class ReasonFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [
-            ("abusive", "Abusive"),
-            ("off_topic", "Off-topic"),
-            ("spam", "Spam"),
-            ("shouting", "Shouting"),
-            ("bot", "Likely bot"),
-            ("new_commenter", "New commenter"),
+            *((family.value, family.label) for family in Family if family is not Family.POLICY),
             ("reported", "Reported by readers"),
             ("flagged", "Published, possibly off-topic"),
         ]
@@ -101,11 +97,11 @@ class TrafficFilter(admin.SimpleListFilter):
         return queryset.real()  # type: ignore[attr-defined, no-any-return]
 
 
-class ModerationEventInline(admin.TabularInline):
+class ModerationEventInline(admin.TabularInline[ModerationEvent, Comment]):
     model = ModerationEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "actor_label", "action", "reason", "old_status", "new_status", "note"]
+    fields = ("created_at", "actor_label", "action", "reason", "old_status", "new_status", "note")
     readonly_fields = fields
     verbose_name_plural = "audit trail"
 
@@ -120,103 +116,22 @@ class ModerationEventInline(admin.TabularInline):
         return event.actor_label
 
 
-class RejectForm(forms.Form):
-    reason = forms.ChoiceField(choices=list(services.REJECT_REASONS.items()))
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class CommentModerationMixin:
-    """Approve / reject actions shared by the queue and the full comment list."""
-
-    actions = ["approve", "reject_abusive", "reject_off_topic", "reject_spam", "reject_other"]
-
-    # Comments are written by readers and never deleted: removal is a status, audited.
-    # (Without delete permission Django also drops its "delete selected" action.)
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_can_moderate_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("comments.can_moderate")
-
-    @admin.action(description="Approve (publish)", permissions=["can_moderate"])
-    def approve(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        done = 0
-        for comment in queryset.exclude(status__in=[Comment.Status.REMOVED]):
-            services.comment_approve(comment=comment, actor=request.user)
-            done += 1
-        self.message_user(  # type: ignore[attr-defined]
-            request, ngettext("%d comment approved.", "%d comments approved.", done) % done, messages.SUCCESS
-        )
-
-    def _reject(self, request: HttpRequest, queryset: QuerySet[Comment], reason: str, note: str = "") -> None:
-        done = 0
-        for comment in queryset.exclude(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED]):
-            services.comment_reject(comment=comment, actor=request.user, reason=reason, note=note)
-            done += 1
-        label = services.REJECT_REASONS[reason].lower()
-        self.message_user(  # type: ignore[attr-defined]
-            request,
-            ngettext("%(n)d comment rejected as %(r)s.", "%(n)d comments rejected as %(r)s.", done)
-            % {"n": done, "r": label},
-            messages.SUCCESS,
-        )
-
-    @admin.action(description="Reject: abusive", permissions=["can_moderate"])
-    def reject_abusive(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        self._reject(request, queryset, "abusive")
-
-    @admin.action(description="Reject: off-topic", permissions=["can_moderate"])
-    def reject_off_topic(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        self._reject(request, queryset, "off_topic")
-
-    @admin.action(description="Reject: spam", permissions=["can_moderate"])
-    def reject_spam(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        self._reject(request, queryset, "spam")
-
-    @admin.action(description="Reject: other reason (with a note)…", permissions=["can_moderate"])
-    def reject_other(self, request: HttpRequest, queryset: QuerySet[Comment]) -> HttpResponse | None:
-        if "confirm" in request.POST:
-            form = RejectForm(request.POST)
-            if form.is_valid() and (form.cleaned_data["reason"] != "other" or form.cleaned_data["note"].strip()):
-                self._reject(request, queryset, form.cleaned_data["reason"], form.cleaned_data["note"])
-                return None
-            if form.is_valid():
-                form.add_error("note", "Say why in a note when the reason is 'other'.")
-        else:
-            form = RejectForm(initial={"reason": "other"})
-        return TemplateResponse(
-            request,
-            "admin/comments/reject_with_note.html",
-            {
-                **self.admin_site.each_context(request),  # type: ignore[attr-defined]
-                "title": "Reject with a note",
-                "queryset": queryset,
-                "form": form,
-                "action": "reject_other",
-                "opts": self.model._meta,  # type: ignore[attr-defined]
-            },
-        )
-
-
 @admin.register(ReviewQueueItem)
-class ReviewQueueAdmin(CommentModerationMixin, admin.ModelAdmin):
+class ReviewQueueAdmin(ReviewWorkflow):
     list_display = ["comment_text", "article_link", "in_reply_to", "why", "score_summary", "created_at", "status_label"]
     list_filter = [TrafficFilter, ReasonFilter, "status", "article", "simulation"]
     search_fields = ["body", "author_name", "author_email", "article__headline"]
     ordering = ["created_at", "id"]
     list_per_page = 50
-    readonly_fields = [
+    readonly_fields = (
         "article", "parent_text", "author_name", "author_email", "created_at", "status", "decision",
         "highlighted_body", "reason_list", "scores", "open_reports", "ip_address",
-    ]  # fmt: skip
+    )  # fmt: skip
     fields = readonly_fields
     inlines = [ModerationEventInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
-        return super().get_queryset(request).needing_review().select_related("article", "parent")
+        return Comment.objects.needing_review().select_related("article", "parent")
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("comments.can_moderate") or super().has_view_permission(request, obj)
@@ -273,46 +188,9 @@ class ReviewQueueAdmin(CommentModerationMixin, admin.ModelAdmin):
     def reason_list(self, obj: Comment) -> str:
         return self.why(obj)
 
-    def changeform_view(self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
-                        extra_context: dict[str, Any] | None = None) -> HttpResponse:  # fmt: skip
-        extra_context = {**(extra_context or {}), "decide_form": RejectForm(), "show_decide": True}
-        if request.method == "POST" and object_id and "decide" in request.POST:
-            return self._decide(request, object_id)
-        return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def _decide(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        from django.shortcuts import redirect
-
-        if not request.user.has_perm("comments.can_moderate"):
-            self.message_user(request, "You do not have permission to moderate.", messages.ERROR)
-            return redirect("admin:comments_reviewqueueitem_changelist")
-        comment = Comment.objects.filter(pk=object_id).first()
-        if comment is None:
-            return redirect("admin:comments_reviewqueueitem_changelist")
-        if request.POST["decide"] == "approve":
-            services.comment_approve(comment=comment, actor=request.user)
-            self.message_user(request, "Comment approved.", messages.SUCCESS)
-        else:
-            form = RejectForm(request.POST)
-            if not form.is_valid():
-                self.message_user(request, "Choose a reason to reject.", messages.ERROR)
-                return redirect(request.path)
-            try:
-                services.comment_reject(
-                    comment=comment,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
-                )
-            except services.CommentError as exc:
-                self.message_user(request, exc.messages[0], messages.ERROR)
-                return redirect(request.path)
-            self.message_user(request, "Comment rejected.", messages.SUCCESS)
-        return redirect("admin:comments_reviewqueueitem_changelist")
-
 
 @admin.register(Comment)
-class CommentAdmin(CommentModerationMixin, admin.ModelAdmin):
+class CommentAdmin(ModerationActions):
     list_display = ["author_name", "short_body", "article", "status", "decision", "created_at", "open_reports"]
     list_filter = [TrafficFilter, "status", "decision", ReasonFilter, "article", "simulation"]
     search_fields = ["body", "author_name", "author_email"]
@@ -335,7 +213,7 @@ class CommentAdmin(CommentModerationMixin, admin.ModelAdmin):
 
 
 @admin.register(ModerationEvent)
-class ModerationEventAdmin(admin.ModelAdmin):
+class ModerationEventAdmin(admin.ModelAdmin[ModerationEvent]):
     list_display = ["created_at", "comment", "actor", "action", "reason", "old_status", "new_status"]
     list_filter = ["action", "reason", "actor"]
     search_fields = ["comment__body", "note"]
@@ -352,7 +230,7 @@ class ModerationEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommentReport)
-class CommentReportAdmin(admin.ModelAdmin):
+class CommentReportAdmin(admin.ModelAdmin[CommentReport]):
     list_display = ["created_at", "comment", "reason", "note", "resolved"]
     list_filter = ["reason", "resolved"]
     raw_id_fields = ["comment"]
@@ -365,7 +243,7 @@ class CommentReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationPolicy)
-class ModerationPolicyAdmin(admin.ModelAdmin):
+class ModerationPolicyAdmin(admin.ModelAdmin[ModerationPolicy]):
     list_display = ["name", "is_active", "mode", "abuse_hold", "abuse_reject", "off_topic_hold", "hold_first_comments"]
     list_editable = ["is_active"]
     readonly_fields = ["live_model"]
@@ -407,14 +285,15 @@ class ModerationPolicyAdmin(admin.ModelAdmin):
         return model_summary()
 
     def save_model(self, request: HttpRequest, obj: ModerationPolicy, form: Any, change: bool) -> None:
-        if obj.is_active:
-            ModerationPolicy.objects.exclude(pk=obj.pk).update(is_active=False)
         super().save_model(request, obj, form, change)
-        forget_active_policy()
+        if obj.is_active:
+            services.policy_activate(policy=obj)  # and no other
+        else:
+            forget_active_policy()
 
 
 @admin.register(SimulationRun)
-class SimulationRunAdmin(admin.ModelAdmin):
+class SimulationRunAdmin(admin.ModelAdmin[SimulationRun]):
     """A run and everything it generated can be deleted as a whole, by a superuser: generated data is not readers'."""
 
     list_display = ["label", "article", "created_at", "comment_count"]

@@ -7,13 +7,14 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
-from django.conf import settings
 from django.core import signing
 
 from articles.models import Article
 
+from . import limits
 from .models import Comment, CommentReport
 from .sanitize import clean_text
+from .services import Submission
 
 TIMESTAMP_SALT = "comments.form-started"
 # A form older than this has a stale timestamp: the reader is asked to send it again.
@@ -21,11 +22,15 @@ MAX_FORM_AGE = 60 * 60 * 24
 
 
 class CommentForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=settings.COMMENTS_NAME_MAX_LENGTH)
-    email = forms.EmailField(label="Email", help_text="Never shown. Used only if a moderator needs to reach you.")
+    name = forms.CharField(label="Name", max_length=limits.NAME_MAX_LENGTH)
+    email = forms.EmailField(
+        label="Email",
+        max_length=limits.EMAIL_MAX_LENGTH,
+        help_text="Never shown. Used only if a moderator needs to reach you.",
+    )
     body = forms.CharField(
         label="Comment",
-        max_length=settings.COMMENTS_BODY_MAX_LENGTH,
+        max_length=limits.BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -73,19 +78,16 @@ class CommentForm(forms.Form):
         return body.strip("\n\r")
 
     def clean_parent(self) -> int | None:
+        """Which comment it answers; whether it may be answered is the service's rule."""
         parent_id = self.cleaned_data.get("parent")
         if parent_id is None:
             return None
-        parent = Comment.objects.real().filter(pk=parent_id).first()
-        if parent is None or parent.article_id != self.article.pk:
+        self.parent_comment = Comment.objects.real().filter(pk=parent_id).first()
+        parent_id = self.parent_comment.pk if self.parent_comment else None
+        if self.parent_comment is None:
             raise forms.ValidationError(
                 "The comment you are replying to is not on this article. Your text is kept below; post it as a new comment."
             )
-        if parent.status != Comment.Status.PUBLISHED:
-            raise forms.ValidationError(
-                "The comment you are replying to is no longer published. Your text is kept below; post it as a new comment."
-            )
-        self.parent_comment = parent
         return parent_id
 
     def clean_started(self) -> str:
@@ -108,29 +110,34 @@ class CommentForm(forms.Form):
         self.seconds_taken = time.time() - signing.b62_decode(stamp)
         return started
 
-    def _fresh_timestamp(self) -> None:
-        data = self.data.copy()
-        data[self.add_prefix("started")] = signing.TimestampSigner(salt=TIMESTAMP_SALT).sign("form")
-        self.data = data
+    def forget_parent(self) -> None:
+        self.parent_comment = None
+        self.data = {**dict(self.data.items()), self.add_prefix("parent"): ""}
 
-    def clean(self) -> dict[str, Any]:
+    def _fresh_timestamp(self) -> None:
+        fresh = signing.TimestampSigner(salt=TIMESTAMP_SALT).sign("form")
+        self.data = {**dict(self.data.items()), self.add_prefix("started"): fresh}
+
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         # Errors on hidden fields would be invisible next to them: show them above the form.
         for name in ("parent", "token", "started"):
-            for error in self._errors.pop(name, []):
+            for error in self.errors.pop(name, []):
                 self.add_error(None, error)
         return cleaned
 
-    @property
-    def looks_automated(self) -> list[tuple[str, str]]:
-        reasons = []
-        if self.cleaned_data.get("website"):
-            reasons.append(("bot.honeypot", "filled in a field people cannot see"))
-        if self.seconds_taken is not None and self.seconds_taken < settings.COMMENTS_MIN_SECONDS_TO_WRITE:
-            reasons.append(("bot.too_fast", "was sent faster than a person can write"))
-        return reasons
+    def submission(self, *, ip_address: str | None) -> Submission:
+        """How this form was sent: the signs of a program among it are judged by the filter's bot check."""
+        return Submission(
+            ip_address=ip_address,
+            token=self.cleaned_data.get("token") or None,
+            honeypot_filled=bool(self.cleaned_data.get("website")),
+            seconds_to_write=self.seconds_taken,
+        )
 
 
 class ReportForm(forms.Form):
     reason = forms.ChoiceField(choices=CommentReport.Reason.choices, label="Why should a moderator look at this?")
-    note = forms.CharField(required=False, max_length=500, label="Anything to add (optional)")
+    note = forms.CharField(
+        required=False, max_length=limits.REPORT_NOTE_MAX_LENGTH, label="Anything to add (optional)"
+    )

@@ -6,6 +6,9 @@ from django.db.models import Count, Q
 
 from articles.models import Article
 
+from . import limits
+from .moderation import Family
+
 
 class CommentQuerySet(models.QuerySet["Comment"]):
     def real(self) -> CommentQuerySet:
@@ -55,8 +58,8 @@ class Comment(models.Model):
     root = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="thread_comments")
     depth = models.PositiveSmallIntegerField(default=0)
 
-    author_name = models.CharField(max_length=100)
-    author_email = models.EmailField()
+    author_name = models.CharField(max_length=limits.NAME_MAX_LENGTH)
+    author_email = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH)
     body = models.TextField()
     created_at = models.DateTimeField(db_index=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD, db_index=True)
@@ -140,14 +143,14 @@ class ModerationEvent(models.Model):
 
 class CommentReport(models.Model):
     class Reason(models.TextChoices):
-        ABUSIVE = "abusive", "Abusive or hateful"
-        OFF_TOPIC = "off_topic", "Off-topic"
-        SPAM = "spam", "Spam or advertising"
+        ABUSIVE = Family.ABUSIVE.value, "Abusive or hateful"
+        OFF_TOPIC = Family.OFF_TOPIC.value, "Off-topic"
+        SPAM = Family.SPAM.value, "Spam or advertising"
         OTHER = "other", "Something else"
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
     reason = models.CharField(max_length=20, choices=Reason.choices)
-    note = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=limits.REPORT_NOTE_MAX_LENGTH, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved = models.BooleanField(default=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from django.conf import settings
@@ -20,7 +20,7 @@ CACHE_KEY = "comments:active-policy"
 
 def active_policy_record() -> ModerationPolicy:
     record = cache.get(CACHE_KEY)
-    if record is None:
+    if not isinstance(record, ModerationPolicy):
         record = ModerationPolicy.objects.filter(is_active=True).first()
         if record is None:
             record, _ = ModerationPolicy.objects.get_or_create(name="default", defaults={"is_active": True})
@@ -33,6 +33,7 @@ def forget_active_policy() -> None:
 
 
 def policy_from_record(record: ModerationPolicy) -> Policy:
+    """The core's Policy for a stored one, with the learned model this process has loaded."""
     return Policy(
         mode=record.mode,
         abuse_hold=record.abuse_hold,
@@ -48,7 +49,20 @@ def policy_from_record(record: ModerationPolicy) -> Policy:
         blocked_words=tuple(w.strip() for w in record.blocked_words.splitlines() if w.strip()),
         allowed_words=tuple(w.strip() for w in record.allowed_words.splitlines() if w.strip()),
         hold_first_comments=record.hold_first_comments,
+        duplicate_window_minutes=record.duplicate_window_minutes,
+        min_seconds_to_write=settings.COMMENTS_MIN_SECONDS_TO_WRITE,
+        model=active_model(),
     )
+
+
+def live_policy() -> Policy:
+    """What judges a comment posted now: the active policy and the loaded model."""
+    return policy_from_record(active_policy_record())
+
+
+def with_live_model(policy: Policy) -> Policy:
+    """A policy from elsewhere (a file) judged the way the site would: with the loaded model."""
+    return replace(policy, model=active_model())
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ of comments, the section costs the same handful of queries.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -17,6 +18,8 @@ from django.db.models import Exists, OuterRef, Q
 from articles.models import Article
 
 from .models import Comment
+from .moderation import Context, Conversation, Policy, Recent, author_key, build_context
+from .moderation.context import CONVERSATION_MAX_OFF_TOPIC, CONVERSATION_SAMPLE, RECENT_SAMPLE
 
 SORTS = {
     "oldest": ("created_at", "id"),
@@ -40,7 +43,7 @@ class Entry:
 @dataclass
 class CommentSection:
     count: int
-    page: Page  # of top-level comments
+    page: Page[Comment]  # of top-level comments
     threads: list[list[Entry]]
     sort: str
     own_pending: list[Entry] = field(default_factory=list)
@@ -113,7 +116,8 @@ def comment_section(
     )
     children: dict[int, list[Comment]] = {}
     for reply in replies:
-        children.setdefault(reply.parent_id, []).append(reply)
+        if reply.parent_id is not None:
+            children.setdefault(reply.parent_id, []).append(reply)
     max_depth = settings.COMMENTS_MAX_DEPTH
     threads = [entries for root in roots if (entries := _flatten(root, children, max_depth, own))]
     own_pending: list[Entry] = []
@@ -134,3 +138,51 @@ def reply_target(*, article: Article, comment_id: str | int | None) -> Comment |
     if pk is None:
         return None
     return Comment.objects.real().published().filter(article=article, pk=pk).first()
+
+
+def moderation_context(
+    *,
+    article: Article,
+    parent: Comment | None,
+    author_name: str,
+    author_email: str,
+    body: str,
+    at: dt.datetime,
+    policy: Policy,
+    honeypot_filled: bool = False,
+    seconds_to_write: float | None = None,
+) -> Context:
+    """The moderation context of a comment about to be posted, fed from the database.
+
+    The article's latest readers' comments within the policy's duplicate window, and the
+    latest of its published comments that joined the conversation (what the simulator
+    keeps from its stream instead).
+    """
+    since = at - dt.timedelta(minutes=policy.duplicate_window_minutes)
+    recent = (
+        Comment.objects.real()
+        .filter(article=article, created_at__gte=since, created_at__lte=at)
+        .order_by("-created_at", "-id")
+        .values_list("author_name", "author_email", "body", "created_at")[:RECENT_SAMPLE]
+    )
+    conversation_texts = list(
+        Comment.objects.real()
+        .published()
+        .filter(article=article, scores__off_topic__lt=CONVERSATION_MAX_OFF_TOPIC)
+        .order_by("-created_at", "-id")
+        .values_list("body", flat=True)[:CONVERSATION_SAMPLE]
+    )
+    key = author_key(author_name, author_email)
+    return build_context(
+        text=body,
+        author=key,
+        at=at.timestamp(),
+        policy=policy,
+        article_text=article.text_for_relevance(),
+        parent_text=parent.body if parent else "",
+        recent=[Recent(author_key(name, email), text, when.timestamp()) for name, email, text, when in recent],
+        conversation=Conversation(reversed(conversation_texts)).snapshot(),
+        author_published_count=Comment.objects.real().published().filter(author_email__iexact=key).count(),
+        honeypot_filled=honeypot_filled,
+        seconds_to_write=seconds_to_write,
+    )

@@ -7,11 +7,9 @@ of status writes a ModerationEvent, so the audit trail is complete by constructi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -19,19 +17,17 @@ from django.utils import timezone
 
 from articles.models import Article
 
-from .models import Comment, CommentReport, ModerationEvent, SimulationRun
-from .moderation import Action, Context, Policy, Verdict, moderate
-from .moderation.topic import conversation_vocabulary
-from .policy import active_model, active_policy_record, policy_from_record
-from .simulation.pipeline import CONVERSATION_MAX_OFF_TOPIC
+from . import limits
+from .models import Comment, CommentReport, ModerationEvent, ModerationPolicy, SimulationRun
+from .moderation import JUDGED, Action, Context, Policy, Verdict, moderate
+from .policy import forget_active_policy, live_policy
+from .selectors import moderation_context
 
 STATUS_FOR_ACTION = {
     Action.PUBLISH: Comment.Status.PUBLISHED,
     Action.HOLD: Comment.Status.HELD,
     Action.REJECT: Comment.Status.REJECTED,
 }
-# How many of an article's published comments say what its readers talk about.
-CONVERSATION_SAMPLE = 200
 
 
 class CommentError(ValidationError):
@@ -45,47 +41,48 @@ class PostResult:
     duplicate_submission: bool = False
 
 
-def _article_context(article: Article, parent: Comment | None, email: str, now: dt.datetime, window: int) -> Context:
-    recent_since = now - dt.timedelta(minutes=window)
-    recent = list(
-        Comment.objects.real()
-        .filter(article=article, created_at__gte=recent_since)
-        .values_list("author_email", "body")[:200]
-    )
-    conversation_texts = (
-        Comment.objects.real()
-        .published()
-        .filter(article=article, scores__off_topic__lt=CONVERSATION_MAX_OFF_TOPIC)
-        .order_by("-created_at")
-        .values_list("body", flat=True)[:CONVERSATION_SAMPLE]
-    )
-    email_key = email.strip().lower()
-    return Context(
-        article_text=article.text_for_relevance(),
-        parent_text=parent.body if parent else "",
-        conversation=dict(conversation_vocabulary(conversation_texts)),
-        own_recent=tuple(body for author, body in recent if author.lower() == email_key),
-        others_recent=tuple(body for author, body in recent if author.lower() != email_key),
-        author_published_count=Comment.objects.real().published().filter(author_email__iexact=email_key).count(),
-    )
+@dataclass(frozen=True)
+class Submission:
+    """How a comment reached the page: from where, with which form, and the form's signs of a program."""
+
+    ip_address: str | None = None
+    token: str | None = None  # the same token twice is the same form sent twice
+    honeypot_filled: bool = False
+    seconds_to_write: float | None = None
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """What the simulator adds to a comment: its run, its clock, its ground truth, and the policy
+    and context it judged the comment with (built from its own stream, not the database)."""
+
+    run: SimulationRun
+    created_at: dt.datetime
+    policy: Policy
+    context: Context
+    ground_truth: dict[str, bool] = field(default_factory=dict)
 
 
 def _validate(*, article: Article, parent: Comment | None, author_name: str, author_email: str, body: str) -> None:
+    """The rules a comment must keep, whoever sends it (the form only checks its shape)."""
     if parent is not None:
         if parent.article_id != article.pk:
-            raise CommentError("The comment you are replying to belongs to another article.", code="parent_article")
+            raise CommentError("The comment you are replying to is not on this article.", code="parent_article")
         if parent.status != Comment.Status.PUBLISHED:
             raise CommentError(
-                "The comment you are replying to is not published (it may have been removed).", code="parent_status"
+                "The comment you are replying to is no longer published (it may have been removed).",
+                code="parent_status",
             )
     if not body.strip():
         raise CommentError("Write a comment first.", code="empty")
     if "\x00" in body or "\x00" in author_name or "\x00" in author_email:
         raise CommentError("The comment contains a NUL character, which cannot be stored.", code="nul")
-    if len(body) > settings.COMMENTS_BODY_MAX_LENGTH:
-        raise CommentError(f"Keep it under {settings.COMMENTS_BODY_MAX_LENGTH} characters.", code="too_long")
-    if not author_name.strip() or len(author_name) > settings.COMMENTS_NAME_MAX_LENGTH:
-        raise CommentError("Give a name of at most 50 characters.", code="name")
+    if len(body) > limits.BODY_MAX_LENGTH:
+        raise CommentError(f"Keep it under {limits.BODY_MAX_LENGTH} characters.", code="too_long")
+    if not author_name.strip() or len(author_name.strip()) > limits.NAME_MAX_LENGTH:
+        raise CommentError(f"Give a name of at most {limits.NAME_MAX_LENGTH} characters.", code="name")
+    if not author_email.strip() or len(author_email.strip()) > limits.EMAIL_MAX_LENGTH:
+        raise CommentError(f"Give an email address of at most {limits.EMAIL_MAX_LENGTH} characters.", code="email")
 
 
 def comment_post(
@@ -95,95 +92,83 @@ def comment_post(
     author_email: str,
     body: str,
     parent: Comment | None = None,
-    ip_address: str | None = None,
-    submission_token: str | None = None,
-    policy: Policy | None = None,
-    context: Context | None = None,
-    simulation: SimulationRun | None = None,
-    ground_truth: dict[str, bool] | None = None,
-    created_at: dt.datetime | None = None,
-    extra_reasons: Sequence[tuple[str, str]] = (),
+    submission: Submission | None = None,
 ) -> PostResult:
-    """Moderate and store one comment, with its automatic decision audited.
-
-    ``extra_reasons`` lets the caller add holds the text can't show (a form filled in
-    too fast to be a person): each (code, message) holds the comment for review.
-    """
+    """Moderate and store one reader's comment, with its automatic decision audited."""
     _validate(article=article, parent=parent, author_name=author_name, author_email=author_email, body=body)
-    if submission_token:
-        existing = Comment.objects.filter(submission_token=submission_token).first()
+    submission = submission or Submission()
+    if submission.token:
+        existing = Comment.objects.filter(submission_token=submission.token).first()
         if existing is not None:
             return PostResult(existing, None, duplicate_submission=True)
-
-    now = created_at or timezone.now()
-    record = None
-    if policy is None:
-        record = active_policy_record()
-        policy = policy_from_record(record)
-    if context is None:
-        window = record.duplicate_window_minutes if record else 10
-        context = _article_context(article, parent, author_email, now, window)
-    verdict = moderate(body, context, policy, active_model())
-    status = STATUS_FOR_ACTION[verdict.action]
-    reasons = [r.as_dict(body) for r in verdict.reasons]
-    if extra_reasons and status == Comment.Status.PUBLISHED:
-        status = Comment.Status.HELD
-        reasons += [{"code": code, "score": 1.0, "message": message, "spans": [], "excerpts": []}
-                    for code, message in extra_reasons]  # fmt: skip
-    flagged = status == Comment.Status.PUBLISHED and bool(verdict.flagged)
-    note = verdict.explain() if not extra_reasons else "held: " + "; ".join(m for _, m in extra_reasons)
-    if flagged:
-        reasons = [r.as_dict(body) for r in verdict.flagged]
-        note = "Published and flagged for a moderator: it " + "; ".join(r.message for r in verdict.flagged) + "."
-    decision = {
-        Comment.Status.PUBLISHED: Comment.Decision.PUBLISH,
-        Comment.Status.HELD: Comment.Decision.HOLD,
-        Comment.Status.REJECTED: Comment.Decision.REJECT,
-    }[status]
-
+    now = timezone.now()
+    policy = live_policy()
+    context = moderation_context(
+        article=article, parent=parent, author_name=author_name, author_email=author_email, body=body, at=now,
+        policy=policy, honeypot_filled=submission.honeypot_filled, seconds_to_write=submission.seconds_to_write,
+    )  # fmt: skip
     comment = Comment(
-        article=article,
-        parent=parent,
-        root=(parent.root or parent) if parent else None,
-        depth=(parent.depth + 1) if parent else 0,
-        author_name=author_name.strip(),
-        author_email=author_email.strip(),
-        body=body,
-        created_at=now,
-        status=status,
-        decision=decision,
-        reasons=[r["code"] for r in reasons],
-        scores=verdict.scores,
-        explanation=reasons,
-        flagged=flagged,
-        ip_address=ip_address,
-        submission_token=submission_token or None,
-        simulation=simulation,
-        ground_truth=ground_truth or {},
-    )
+        article=article, parent=parent, author_name=author_name, author_email=author_email, body=body,
+        created_at=now, ip_address=submission.ip_address, submission_token=submission.token or None,
+    )  # fmt: skip
     try:
-        with transaction.atomic():
-            comment.save()
-            ModerationEvent.objects.create(
-                comment=comment,
-                action=ModerationEvent.Action.AUTO,
-                reason=",".join(comment.reasons)[:200],
-                note=note,
-                old_status="",
-                new_status=status,
-            )
+        verdict = _judge_and_store(comment, policy, context)
     except IntegrityError:
         # The same form raced itself (a double click on two workers): keep the first.
-        if submission_token:
-            existing = Comment.objects.filter(submission_token=submission_token).first()
-            if existing is not None:
-                return PostResult(existing, None, duplicate_submission=True)
-        raise
+        existing = Comment.objects.filter(submission_token=submission.token).first() if submission.token else None
+        if existing is None:
+            raise
+        return PostResult(existing, None, duplicate_submission=True)
     return PostResult(comment, verdict)
 
 
+def comment_post_simulated(
+    *, article: Article, author_name: str, author_email: str, body: str, parent: Comment | None, simulated: Simulated
+) -> PostResult:
+    """Store one simulated comment through the same judgement and audit as a reader's, marked as its run's."""
+    _validate(article=article, parent=parent, author_name=author_name, author_email=author_email, body=body)
+    comment = Comment(
+        article=article, parent=parent, author_name=author_name, author_email=author_email, body=body,
+        created_at=simulated.created_at, simulation=simulated.run, ground_truth=simulated.ground_truth,
+    )  # fmt: skip
+    return PostResult(comment, _judge_and_store(comment, simulated.policy, simulated.context))
+
+
+def _judge_and_store(comment: Comment, policy: Policy, context: Context) -> Verdict:
+    """The one path: the verdict becomes the status, the stored reasons and the audit note, all three alike."""
+    verdict = moderate(comment.body, context, policy)
+    status = STATUS_FOR_ACTION[verdict.action]
+    flagged = status == Comment.Status.PUBLISHED and bool(verdict.flagged)
+    shown = verdict.flagged if flagged else verdict.reasons
+    note = verdict.explain()
+    if flagged:
+        note = "Published and flagged for a moderator: it " + "; ".join(r.message for r in verdict.flagged) + "."
+    parent = comment.parent
+    comment.root = (parent.root or parent) if parent else None
+    comment.depth = (parent.depth + 1) if parent else 0
+    comment.author_name = comment.author_name.strip()
+    comment.author_email = comment.author_email.strip()
+    comment.status = status
+    comment.decision = Comment.Decision(verdict.action.value)
+    comment.reasons = [r.code for r in shown]
+    comment.scores = verdict.scores
+    comment.explanation = [r.as_dict(comment.body) for r in shown]
+    comment.flagged = flagged
+    with transaction.atomic():
+        comment.save()
+        ModerationEvent.objects.create(
+            comment=comment,
+            action=ModerationEvent.Action.AUTO,
+            reason=",".join(comment.reasons)[:200],
+            note=note,
+            old_status="",
+            new_status=status,
+        )
+    return verdict
+
+
 def _change_status(
-    *, comment: Comment, actor: AbstractBaseUser | None, action: str, new_status: str, reason: str = "", note: str = ""
+    *, comment: Comment, actor: User | None, action: str, new_status: str, reason: str = "", note: str = ""
 ) -> Comment:
     with transaction.atomic():
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
@@ -206,7 +191,7 @@ def _change_status(
     return comment
 
 
-def comment_approve(*, comment: Comment, actor: AbstractBaseUser | None, note: str = "") -> Comment:
+def comment_approve(*, comment: Comment, actor: User | None, note: str = "") -> Comment:
     """Publish a held comment, or keep a reported or flagged one published and close its reports and flag."""
     action = ModerationEvent.Action.APPROVE
     if comment.status == Comment.Status.PUBLISHED and comment.open_reports:
@@ -214,15 +199,11 @@ def comment_approve(*, comment: Comment, actor: AbstractBaseUser | None, note: s
     return _change_status(comment=comment, actor=actor, action=action, new_status=Comment.Status.PUBLISHED, note=note)
 
 
-REJECT_REASONS = {
-    "abusive": "Abusive",
-    "off_topic": "Off-topic",
-    "spam": "Spam",
-    "other": "Other",
-}
+# What a moderator rejects a comment for: the families a comment can truly belong to, or something else.
+REJECT_REASONS = {**{family.value: family.label for family in JUDGED}, "other": "Other"}
 
 
-def comment_reject(*, comment: Comment, actor: AbstractBaseUser | None, reason: str, note: str = "") -> Comment:
+def comment_reject(*, comment: Comment, actor: User | None, reason: str, note: str = "") -> Comment:
     """Reject a held comment; a published one that is taken down is *removed* (a tombstone stays)."""
     if reason not in REJECT_REASONS:
         raise CommentError(f"Unknown reason {reason!r}; choose one of {', '.join(REJECT_REASONS)}.")
@@ -246,13 +227,14 @@ def comment_report(*, comment: Comment, reason: str, note: str = "", ip_address:
     if reason not in CommentReport.Reason.values:
         raise CommentError("Choose a reason for the report.")
     with transaction.atomic():
-        report = CommentReport.objects.create(comment=comment, reason=reason, note=note[:500], ip_address=ip_address)
+        note = note[: limits.REPORT_NOTE_MAX_LENGTH]
+        report = CommentReport.objects.create(comment=comment, reason=reason, note=note, ip_address=ip_address)
         Comment.objects.filter(pk=comment.pk).update(open_reports=F("open_reports") + 1)
         ModerationEvent.objects.create(
             comment=comment,
             action=ModerationEvent.Action.REPORT,
             reason=reason,
-            note=note[:500],
+            note=note,
             old_status=comment.status,
             new_status=comment.status,
         )
@@ -268,3 +250,14 @@ def simulation_delete(*, run: SimulationRun) -> int:
         count = Comment.objects.filter(simulation=run).count()
         run.delete()  # the run's comments cascade, and their events and reports with them
     return count
+
+
+def policy_activate(*, policy: ModerationPolicy) -> ModerationPolicy:
+    """Make this policy the live one (and no other), and have every worker read it afresh."""
+    with transaction.atomic():
+        ModerationPolicy.objects.exclude(pk=policy.pk).filter(is_active=True).update(is_active=False)
+        if not policy.is_active:
+            policy.is_active = True
+            policy.save(update_fields=["is_active"])
+    forget_active_policy()
+    return policy

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,12 @@ from django.utils import timezone
 
 from articles.models import Article
 
+from . import limits, services
 from .models import Comment, ModerationPolicy, SimulationRun
 from .moderation import Context, Policy, Verdict, moderate
-from .policy import active_model, active_policy_record, policy_from_record
+from .moderation.model import AbuseModel
+from .policy import active_policy_record, live_policy, policy_from_record, with_live_model
 from .sanitize import clean_text
-from .services import CommentError, comment_post
 from .simulation.article import ArticleFacts, extract_facts
 from .simulation.pipeline import Decision, Pipeline
 from .simulation.stream import StreamItem
@@ -40,52 +42,60 @@ def resolve_policy(spec: str) -> tuple[str, Policy]:
     if spec.endswith(".json") or path.is_file():
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return path.stem, Policy.from_dict(data)
+            return path.stem, with_live_model(Policy.from_dict(data))
         except OSError as exc:
             raise SimulationSetupError(f"cannot read policy file {spec}: {exc.strerror}") from None
         except (json.JSONDecodeError, TypeError, ValueError) as exc:
             raise SimulationSetupError(f"policy file {spec} is not a JSON object of policy fields: {exc}") from None
     if spec == "default":
-        record = active_policy_record()
-    else:
-        record = ModerationPolicy.objects.filter(name=spec).first()
-        if record is None:
-            names = ", ".join(ModerationPolicy.objects.values_list("name", flat=True)) or "none yet"
-            raise SimulationSetupError(f"no policy named {spec!r} (policies: {names}); or give a .json file")
+        return active_policy_record().name, live_policy()
+    record = ModerationPolicy.objects.filter(name=spec).first()
+    if record is None:
+        names = ", ".join(ModerationPolicy.objects.values_list("name", flat=True)) or "none yet"
+        raise SimulationSetupError(f"no policy named {spec!r} (policies: {names}); or give a .json file")
     return record.name, policy_from_record(record)
 
 
+def dry_run(item: StreamItem, context: Context, policy: Policy) -> Verdict:
+    """The sink of a dry run: judge, store nothing."""
+    return moderate(item.text, context, policy)
+
+
 class DatabaseSink:
-    """Posts each simulated comment through the service, as the page would, and marks it simulated."""
+    """Posts each simulated comment through the service, as the page would, marked as the run's."""
 
     def __init__(self, *, article: Article, run: SimulationRun, start: dt.datetime) -> None:
         self.article = article
         self.run = run
         self.start = start
         self.comments: dict[str, Comment] = {}
-        self.skipped: list[tuple[StreamItem, str]] = []
 
     def __call__(self, item: StreamItem, context: Context, policy: Policy) -> Verdict:
         parent = self.comments.get(item.parent_id) if item.parent_id else None
         if parent is not None and parent.status != Comment.Status.PUBLISHED:
             # Nobody can answer a comment they cannot see: it becomes a new thread.
             parent = None
-        result = comment_post(
+        result = services.comment_post_simulated(
             article=self.article,
             # Replayed text is cleaned as the web form cleans what readers type.
-            author_name=clean_text(item.author, single_line=True)[:50] or "Reader",
-            author_email=item.email[:254] or "reader@sim.example",
+            author_name=clean_text(item.author, single_line=True)[: limits.NAME_MAX_LENGTH] or "Reader",
+            author_email=item.email[: limits.EMAIL_MAX_LENGTH] or "reader@sim.example",
             body=clean_text(item.text),
             parent=parent,
-            policy=policy,
-            context=context,
-            simulation=self.run,
-            ground_truth={k: v for k, v in vars(item.truth).items() if v is not None},
-            created_at=self.start + dt.timedelta(seconds=item.at),
+            simulated=services.Simulated(
+                run=self.run,
+                created_at=self.start + dt.timedelta(seconds=item.at),
+                policy=policy,
+                context=context,
+                ground_truth={k: v for k, v in vars(item.truth).items() if v is not None},
+            ),
         )
         self.comments[item.id] = result.comment
         assert result.verdict is not None
         return result.verdict
+
+
+Sink = Callable[[StreamItem, Context, Policy], Verdict]
 
 
 def run_pipeline(
@@ -93,33 +103,31 @@ def run_pipeline(
     *,
     article_text: str,
     policy: Policy,
-    sink: DatabaseSink | None = None,
+    sink: Sink = dry_run,
     progress: Callable[[int], None] | None = None,
     batch: int = 500,
 ) -> tuple[list[Decision], list[tuple[StreamItem, str]]]:
-    """Moderate the stream in order; with a sink, store every comment through the service.
+    """Moderate the stream in order and hand every comment to the sink: a dry run judges only, the
+    database sink stores each through the service. One loop either way.
 
     The caller wraps a database run in one transaction, so an interrupted run leaves nothing behind.
     """
     pipeline = Pipeline(article_text=article_text, policy=policy)
-    model = active_model()
     decisions: list[Decision] = []
     skipped: list[tuple[StreamItem, str]] = []
     pending = list(items)
     for offset in range(0, len(pending), batch):
         chunk = pending[offset : offset + batch]
-        # A dry run scores the chunk's texts at once; a database run posts each through the service.
-        scorer = model.batch(item.text for item in chunk) if model is not None and sink is None else model
+        # The learned model scores the chunk's texts in one pass; each comment then reads its score.
+        model = policy.model
+        scored = replace(policy, model=model.batch(i.text for i in chunk)) if isinstance(model, AbuseModel) else policy
         for item in chunk:
             context = pipeline.context_for(item)
-            if sink is None:
-                verdict = moderate(item.text, context, policy, scorer)
-            else:
-                try:
-                    verdict = sink(item, context, policy)
-                except CommentError as exc:
-                    skipped.append((item, exc.messages[0]))
-                    continue
+            try:
+                verdict = sink(item, context, scored)
+            except services.CommentError as exc:
+                skipped.append((item, exc.messages[0]))
+                continue
             decisions.append(pipeline.observe(item, verdict))
         if progress:
             progress(min(len(pending), offset + batch))

@@ -12,8 +12,9 @@ from django.shortcuts import get_object_or_404, render
 
 from .charts import line_chart
 from .models import ModerationEvent, SimulationRun
+from .moderation import JUDGED
 
-FAMILY_LABELS = {"abusive": "Abusive", "off_topic": "Off-topic", "spam": "Spam"}
+FAMILY_LABELS = {family.value: family.label for family in JUDGED}
 
 
 @staff_member_required
@@ -78,7 +79,8 @@ def training_scores() -> list[dict[str, Any]]:
     )
     by_actor: dict[int, list[ModerationEvent]] = defaultdict(list)
     for event in events:
-        by_actor[event.actor_id].append(event)
+        if event.actor_id is not None:
+            by_actor[event.actor_id].append(event)
     rows = []
     for decisions in by_actor.values():
         agree = false_approvals = false_rejections = 0

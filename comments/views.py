@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from articles.selectors import article_for_page
 from articles.views import render_article_page
+from newsroom.http import client_ip
 
 from . import ratelimit
 from .forms import CommentForm, ReportForm
@@ -19,21 +19,8 @@ from .policy import active_policy_record
 from .services import CommentError, comment_post, comment_report
 from .session import remember_own_comment
 
-
-def _valid_ip(value: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    if settings.BEHIND_PROXY:
-        # The proxy appends the address it saw; the first entry is the reader's.
-        forwarded = _valid_ip(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0])
-        if forwarded:
-            return forwarded
-    return _valid_ip(request.META.get("REMOTE_ADDR") or "")
+# Which field a rule the service enforces is about; the others are shown above the form.
+FIELD_FOR_ERROR = {"empty": "body", "too_long": "body", "name": "name", "email": "email"}
 
 
 def too_fast(request: HttpRequest, email: str) -> int:
@@ -64,7 +51,7 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
     article = article_for_page(slug=slug)
     form = CommentForm(request.POST, article=article)
     if not form.is_valid():
-        return render_article_page(request, article, form=form, status=400)
+        return render_article_page(request, article, extra={"comment_form": form}, status=400)
     data = form.cleaned_data
     already = Comment.objects.filter(submission_token=data.get("token") or None).first() if data.get("token") else None
     if already is not None:
@@ -78,7 +65,7 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
             f"You are commenting faster than we allow. Wait {wait} seconds, then press Post comment again; "
             "your text is kept below.",
         )
-        response = render_article_page(request, article, form=form, status=429)
+        response = render_article_page(request, article, extra={"comment_form": form}, status=429)
         response["Retry-After"] = str(wait)
         return response
     try:
@@ -88,13 +75,15 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
             author_email=data["email"],
             body=data["body"],
             parent=form.parent_comment,
-            ip_address=client_ip(request),
-            submission_token=data.get("token") or None,
-            extra_reasons=form.looks_automated,
+            submission=form.submission(ip_address=client_ip(request)),
         )
     except CommentError as exc:
-        form.add_error(None, exc.messages[0])
-        return render_article_page(request, article, form=form, status=400)
+        message = exc.messages[0]
+        if (exc.code or "").startswith("parent"):
+            form.forget_parent()  # what it answered is gone: the text is kept to post as a new comment
+            message += " Your text is kept below; post it as a new comment."
+        form.add_error(FIELD_FOR_ERROR.get(exc.code or ""), message)
+        return render_article_page(request, article, extra={"comment_form": form}, status=400)
 
     comment = result.comment
     remember_own_comment(request, comment.pk)
@@ -111,7 +100,7 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
     # Rejected: say why, and give the text back so nothing the reader wrote is lost.
     because = "; ".join(dict.fromkeys(r["message"] for r in comment.explanation)) or "it breaks the comment policy"
     form.add_error(None, f"Your comment was not published because it {because}. You can edit it and try again.")
-    return render_article_page(request, article, form=form, status=200)
+    return render_article_page(request, article, extra={"comment_form": form}, status=200)
 
 
 @require_POST

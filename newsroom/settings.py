@@ -11,7 +11,11 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+# Lets the admin's classes be written ModelAdmin[Comment], as the type checker reads them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("NEWSROOM_VAR_DIR", BASE_DIR / "var"))
@@ -190,9 +194,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# Comments: limits and presentation, in one place.
-COMMENTS_NAME_MAX_LENGTH = env_int("COMMENTS_NAME_MAX_LENGTH", 50)
-COMMENTS_BODY_MAX_LENGTH = env_int("COMMENTS_BODY_MAX_LENGTH", 3000)
+# Comments: presentation and rate limits (the length limits are constants, in comments/limits.py).
 COMMENTS_MAX_DEPTH = env_int("COMMENTS_MAX_DEPTH", 3)
 COMMENTS_THREADS_PER_PAGE = env_int("COMMENTS_THREADS_PER_PAGE", 20)
 # Rate limits ("N/period" rules, comma-separated; empty turns a limit off): per client

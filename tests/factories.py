@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from typing import Any
+from unittest import mock
 
 from django.utils import timezone
 
@@ -57,16 +58,17 @@ def make_comment(
     policy: Policy = PUBLISH_ALL,
 ) -> Comment:
     n = next(_counter)
-    created = timezone.now() - dt.timedelta(minutes=minutes_ago) if minutes_ago is not None else None
-    comment = comment_post(
-        article=article,
-        author_name=name or f"Reader {n}",
-        author_email=f"reader{n}@example.com",
-        body=body,
-        parent=parent,
-        policy=policy,
-        created_at=created,
-    ).comment
+    with mock.patch("comments.services.live_policy", return_value=policy):
+        comment = comment_post(
+            article=article,
+            author_name=name or f"Reader {n}",
+            author_email=f"reader{n}@example.com",
+            body=body,
+            parent=parent,
+        ).comment
+    if minutes_ago is not None:
+        comment.created_at = timezone.now() - dt.timedelta(minutes=minutes_ago)
+        Comment.objects.filter(pk=comment.pk).update(created_at=comment.created_at)
     if status and comment.status != status:
         Comment.objects.filter(pk=comment.pk).update(status=status)
         comment.status = status

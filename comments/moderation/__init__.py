@@ -7,31 +7,39 @@ Use it like this::
     verdict = moderate(
         "You are a brainless idiot.",
         Context(article_text=article.text_for_relevance(), parent_text=parent.body),
-        Policy(abuse_hold=0.5, abuse_reject=0.9),
+        Policy(abuse_hold=0.5, abuse_reject=0.9, model=AbuseModel.load(path)),
     )
     verdict.action      # Action.HOLD / PUBLISH / REJECT
     verdict.codes       # ["abusive.insult"]
-    verdict.scores      # {"abuse": 0.8, "off_topic": 0.0, "spam": 0.0, "shouting": 0.0}
+    verdict.scores      # {"abuse": 0.8, "model": 0.97, "off_topic": 0.0, "spam": 0.0, "shouting": 0.0}
     verdict.explain()   # "Your comment was held for review because it insults the person it answers."
 
-Every reason carries the spans of text that triggered it, so a moderator sees why.
-The Django side (``comments.services``) turns a verdict into a status and an audit row.
+The checks are listed in ``checks/__init__.py``; each returns ``Reason``s (``reasons.py``),
+weighed against the policy's thresholds (``policy.py``). ``context.py`` builds the
+context the same way for the web and the simulator. Every reason carries the spans of
+text that triggered it, so a moderator sees why. The Django side
+(``comments.services``) turns a verdict into a status and an audit row.
 """
 
-from .core import Action, Context, Mode, Policy, Reason, TopicAction, Verdict, moderate
-from .profanity import ProfanityChecker, default_checker
-from .topic import conversation_vocabulary
+from .context import Context, Conversation, Recent, author_key, build_context
+from .core import Action, Verdict, moderate
+from .policy import Mode, Policy, TopicAction
+from .reasons import JUDGED, Family, Reason, family_of
 
 __all__ = [
+    "JUDGED",
     "Action",
     "Context",
+    "Conversation",
+    "Family",
     "Mode",
     "Policy",
-    "ProfanityChecker",
     "Reason",
+    "Recent",
     "TopicAction",
     "Verdict",
-    "conversation_vocabulary",
-    "default_checker",
+    "author_key",
+    "build_context",
+    "family_of",
     "moderate",
 ]

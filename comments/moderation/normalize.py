@@ -13,8 +13,10 @@ text. It is slower and only runs on comments that had a hit.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 # Characters that render as nothing or steer layout: a reader cannot see them,
 # so they only serve to split a word invisibly.
@@ -70,3 +72,34 @@ def fold_with_offsets(text: str) -> tuple[str, Sequence[int]]:
             out.append(folded_ch)
             offsets.append(index)
     return "".join(out), offsets
+
+
+class Text:
+    """A comment as the checks read it: as written, folded, and where each folded character came from.
+
+    The per-character map costs more than the fold, so it is made on first use: only a
+    check that found something needs positions.
+    """
+
+    __slots__ = ("_mapped", "folded", "raw")
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.folded = fold(raw)
+        self._mapped: tuple[str, Sequence[int]] | None = None
+
+    @property
+    def mapped(self) -> tuple[str, Sequence[int]]:
+        """The per-character fold (equal to ``folded`` but on rare compositions) and its offsets into ``raw``."""
+        if self._mapped is None:
+            self._mapped = fold_with_offsets(self.raw)
+        return self._mapped
+
+
+_NON_WORD_RE = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=4096)
+def fingerprint(text: str) -> str:
+    """Text reduced to its words, for spotting the same comment posted again."""
+    return _NON_WORD_RE.sub(" ", text.lower()).strip()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from .normalize import fold, fold_with_offsets
+from .normalize import fold_with_offsets
 
 # better-profanity's own substitution table: its variants are our floor.
 CHAR_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -193,9 +193,6 @@ class ProfanityChecker:
             if all(h.end <= start or h.start >= end for h in found):
                 found.append(Hit(word, start, end, joined=True))
         return sorted(found, key=lambda h: h.start)
-
-    def check(self, text: str) -> bool:
-        return self.contains(fold(text))
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """Where the hits are in the original text: (start, end, matched word)."""

@@ -35,56 +35,15 @@ from functools import lru_cache
 from typing import Any
 
 from .normalize import fold
+from .wordlists import words
 
 WORD_RE = re.compile(r"[a-z][a-z0-9']*[a-z0-9]|[a-z]")
 
-STOPWORDS = frozenset(
-    """
-    a about above after again against all almost also although always am among an and another any anyone anything
-    are aren't around as at away back be because been before being below between both but by can can't cannot
-    could couldn't did didn't do does doesn't doing don't done down during each either else enough even ever every
-    everyone everything few for from further get gets getting give given go goes going gone got had hadn't has
-    hasn't have haven't having he he'd he'll he's her here here's hers herself him himself his how how's however i
-    i'd i'll i'm i've if in into is isn't it it's its itself just know let let's like likely made make makes many
-    may maybe me might mine more most much must mustn't my myself need needs never no nobody none nor not nothing
-    now of off often oh ok okay on once one only or other others otherwise our ours ourselves out over own per
-    perhaps please put quite rather really right said same say says see seem seems shall shan't she she'd she'll
-    she's should shouldn't since so some someone something still such sure take than that that's the their
-    theirs them themselves then there there's these they they'd they'll they're they've thing things think this
-    those though through thus to too toward towards under until up upon us use used very via want wants was
-    wasn't way we we'd we'll we're we've well were weren't what what's whatever when when's where where's whether
-    which while who who's whoever whole whom whose why why's will with within without won't would wouldn't yeah
-    yes yet you you'd you'll you're you've your yours yourself yourselves lol yes no mr mrs ms dr also
-    time times year years day days good bad great lot lots people person new old first last long little big
-    another every thing always never actually agree disagree article story news read comment comments true
-    false point fact facts anyway""".split()
-)
+STOPWORDS = words("stopwords")
 
 # The vocabulary of arguing about public affairs: weak evidence that a comment
 # under a news story is about the story, whatever the story.
-NEWS_DISCOURSE = frozenset(
-    """
-    government govern country countri nation nations national state states war wars peace military army troops
-    soldier soldiers politic politics politician politicians leader leaders leadership president minister prime
-    election elections vote voters deal deals talks negotiat treaty agreement policy policies law laws rights
-    security economy economic trade sanction sanctions conflict violence terror terrorism terrorist terrorists
-    diplomacy diplomat diplomatic international foreign region regional border borders power powers regime
-    democracy corruption corrupt official officials administration congress parliament senate court courts
-    justice crime police protest protests media history historical invasion occupation withdrawal ceasefire
-    refugees refugee aid humanitarian weapons nuclear intelligence allies ally alliance enemy civilians
-    prisoners prisoner hostage hostages release released negotiations envoy embassy ambassador statement
-    fighters fighter battle battlefield attack attacks militants militant insurgents insurgency casualties
-    bombing strike strikes airstrike killed deaths mediation mediator neutral negotiator negotiators
-    sovereignty independence extremism extremist militia army generals general commander commanders troops
-    withdraw withdrawal occupation invasion bloodshed stability instability unrest crisis summit talks
-    minister ministers cabinet opposition party parties coalition campaign reform reforms budget taxes tax
-    inflation unemployment jobs wages poverty immigration immigrants migrants asylum citizens public
-    taxpayers spending debt interest rates markets investors prices shortage protests protesters strike
-    schools hospitals health healthcare pandemic vaccine climate emissions energy oil gas pipeline
-    journalists journalism press freedom censorship propaganda constitution supreme judge judges verdict trial
-    accountability transparency scandal investigation inquiry report reporting coverage headline sources
-    """.split()
-)
+NEWS_DISCOURSE = words("news-discourse")
 
 
 @lru_cache(maxsize=1)
@@ -171,14 +130,6 @@ def article_profile(article_text: str) -> ArticleProfile:
         spec = max(specificity[stemmed], 0.8 if stemmed in names else 0.0)
         weights[stemmed] = min(1.0, spec * (0.8 + 0.2 * math.log2(1 + count)))
     return ArticleProfile(weights)
-
-
-def conversation_vocabulary(texts: Iterable[str]) -> Counter[str]:
-    """How many of the given comments use each term (document frequency)."""
-    vocabulary: Counter[str] = Counter()
-    for text in texts:
-        vocabulary.update(_cached_terms(text).keys())
-    return vocabulary
 
 
 # Logistic map of the evidence ratio to P(off-topic) at even odds, fitted by bench/topic.py

@@ -14,7 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-FAMILIES = ("abusive", "off_topic", "spam")
+from comments.moderation.reasons import JUDGED, family_of
+
+FAMILIES = tuple(family.value for family in JUDGED)
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,6 @@ class Outcome:
     decision: str  # publish / hold / reject
     reasons: tuple[str, ...]
     truth: Truth
-
-
-def family_of(code: str) -> str:
-    return code.split(".", 1)[0]
 
 
 @dataclass

@@ -1,36 +1,24 @@
 """Moderate a stream in order, with the context a live page would have had.
 
-For every comment the context holds the article (or the record's own article
-text), the parent comment, the vocabulary of the comments published so far, the
-same author's and others' comments of the last minutes (for duplicates) and how
-many of the author's comments were published before. The web path builds the same
-context from the database; here it is kept in memory, so a simulation of 100,000
-comments never queries anything.
+For every comment the context is built by ``moderation.build_context`` — the one
+builder the web uses too — from what the stream has shown so far: the article (or
+the record's own article text), the parent comment, the vocabulary of the latest
+comments that joined the conversation, the same words posted within the policy's
+duplicate window, and how many of the author's comments were published before. It
+is kept in memory, so a simulation of 100,000 comments never queries anything.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from comments.moderation import Context, Policy, Verdict, moderate
-from comments.moderation.spam import fingerprint
-from comments.moderation.topic import content_stems
+from comments.moderation import Context, Conversation, Policy, Recent, Verdict, author_key, build_context
+from comments.moderation.context import joins_conversation
+from comments.moderation.normalize import fingerprint
 
 from .metrics import Outcome
 from .stream import StreamItem
-
-# Only comments clearly about the article teach it its readers' vocabulary; otherwise
-# a few published off-topic remarks would make the next ones look on-topic. (A calibrated
-# chance of 0.03 is an evidence ratio of about 0.3: most of its words tie it to the article.)
-CONVERSATION_MAX_OFF_TOPIC = 0.03
-
-Judge = Callable[[StreamItem, Context, Policy], Verdict]
-
-
-def judge_in_memory(item: StreamItem, context: Context, policy: Policy) -> Verdict:
-    return moderate(item.text, context, policy)
 
 
 @dataclass
@@ -43,17 +31,21 @@ class Decision:
         return Outcome(self.verdict.action.value, tuple(self.verdict.codes), self.item.truth)
 
 
+def item_author(item: StreamItem) -> str:
+    return author_key(item.author, item.email)
+
+
 class Pipeline:
-    def __init__(self, *, article_text: str, policy: Policy, duplicate_window: float = 600.0) -> None:
+    def __init__(self, *, article_text: str, policy: Policy) -> None:
         self.article_text = article_text
         self.policy = policy
-        self.window = duplicate_window
+        self.window = policy.duplicate_window_minutes * 60.0
         self.texts: dict[str, str] = {}
-        self.conversation: dict[str, int] = {}
+        self.conversation = Conversation()
         # The window's comments by fingerprint: the duplicate check only compares equal ones, so a
-        # comment's context holds just those, and a busy window costs nothing per comment.
+        # comment's context is fed just those, and a busy window costs nothing per comment.
         self.recent: deque[tuple[float, str]] = deque()  # (at, fingerprint), oldest first
-        self.by_mark: dict[str, deque[tuple[str, str]]] = {}  # fingerprint -> (author, text), oldest first
+        self.by_mark: dict[str, deque[Recent]] = {}  # fingerprint -> comments, oldest first
         self.published_by: dict[str, int] = {}
 
     def context_for(self, item: StreamItem) -> Context:
@@ -63,31 +55,28 @@ class Pipeline:
             same.popleft()
             if not same:
                 del self.by_mark[mark]
-        author = item.author.lower()
-        same = self.by_mark.get(fingerprint(item.text)) or deque()
-        return Context(
+        author = item_author(item)
+        return build_context(
+            text=item.text,
+            author=author,
+            at=item.at,
+            policy=self.policy,
             article_text=item.article_text or self.article_text,
             parent_text=self.texts.get(item.parent_id, "") if item.parent_id else "",
-            conversation=self.conversation,
-            own_recent=tuple(text for who, text in same if who == author),
-            others_recent=tuple(text for who, text in same if who != author),
+            recent=self.by_mark.get(fingerprint(item.text), ()),
+            conversation=self.conversation.counts,
             author_published_count=self.published_by.get(author, 0),
         )
 
     def observe(self, item: StreamItem, verdict: Verdict) -> Decision:
-        author = item.author.lower()
+        author = item_author(item)
         self.texts[item.id] = item.text
         mark = fingerprint(item.text)
         self.recent.append((item.at, mark))
-        self.by_mark.setdefault(mark, deque()).append((author, item.text))
-        if verdict.action.value == "publish":
+        self.by_mark.setdefault(mark, deque()).append(Recent(author, item.text, item.at))
+        published = verdict.action.value == "publish"
+        if published:
             self.published_by[author] = self.published_by.get(author, 0) + 1
-        if verdict.action.value == "publish" and verdict.scores.get("off_topic", 1.0) < CONVERSATION_MAX_OFF_TOPIC:
-            for term in set(content_stems(item.text)):
-                self.conversation[term] = self.conversation.get(term, 0) + 1
+        if joins_conversation(published, verdict.scores.get("off_topic", 1.0)):
+            self.conversation.add(item.text)
         return Decision(item, verdict)
-
-    def run(self, items: Iterable[StreamItem], judge: Judge = judge_in_memory) -> Iterator[Decision]:
-        for item in items:
-            context = self.context_for(item)
-            yield self.observe(item, judge(item, context, self.policy))

@@ -136,9 +136,12 @@ def test_reject_other_needs_a_note(mod_client):
 def test_single_decision_from_the_comment_page(mod_client):
     article = make_seed_article()
     comment = held_comment(article)
-    mod_client.post(f"{QUEUE}{comment.pk}/change/", {"decide": "reject", "reason": "abusive", "note": ""})
+    detail = mod_client.get(f"{QUEUE}{comment.pk}/change/").content.decode()
+    assert f'action="{QUEUE}{comment.pk}/decide/"' in detail
+    mod_client.post(f"{QUEUE}{comment.pk}/decide/", {"decide": "reject", "reason": "abusive", "note": ""})
     comment.refresh_from_db()
     assert comment.status == Comment.Status.REJECTED
+    assert ModerationEvent.objects.get(comment=comment, action="reject").reason == "abusive"
 
 
 def test_removing_a_reported_comment_leaves_a_tombstone_and_closes_reports(mod_client):

@@ -197,17 +197,15 @@ def test_a_bad_corpus_is_a_clear_error(slug, tmp_path):
 
 def test_train_filter_learns_from_the_sites_own_moderators(slug, tmp_path, admin_user):
     from articles.models import Article
-    from comments.moderation import Policy
+    from comments.models import ModerationPolicy
     from comments.moderation.model import AbuseModel
-    from comments.services import comment_approve, comment_post, comment_reject
+    from comments.services import comment_approve, comment_post, comment_reject, policy_activate
 
     article = Article.objects.get(slug=slug)
-    hold = {"policy": Policy(mode="hold_all")}
+    policy_activate(policy=ModerationPolicy.objects.create(name="hold-all", mode="hold_all"))
 
     def post(body, n):
-        return comment_post(
-            article=article, author_name=f"R{n}", author_email=f"r{n}@example.com", body=body, **hold
-        ).comment
+        return comment_post(article=article, author_name=f"R{n}", author_email=f"r{n}@example.com", body=body).comment
 
     for n in range(12):
         comment_approve(comment=post(f"The Doha talks need Pakistan at the table, point {n}.", n), actor=admin_user)

@@ -4,11 +4,13 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from comments.models import Comment, CommentReport, ModerationEvent, ModerationPolicy, SimulationRun
+from comments.moderation import Context
 from comments.policy import forget_active_policy
 from comments.selectors import comment_section
-from comments.services import comment_post, comment_report
+from comments.services import Simulated, comment_post, comment_post_simulated, comment_report
 from tests.factories import PUBLISH_ALL, comment_form_data, make_comment, make_seed_article
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +25,9 @@ def development_site(settings):
 
 
 def simulated(article, run, body, *, status=Comment.Status.PUBLISHED, parent=None, email="sim@sim.example"):
-    comment = comment_post(
+    comment = comment_post_simulated(
         article=article, author_name="Sim", author_email=email, body=body, parent=parent,
-        policy=PUBLISH_ALL, simulation=run,
+        simulated=Simulated(run=run, created_at=timezone.now(), policy=PUBLISH_ALL, context=Context()),
     ).comment  # fmt: skip
     if comment.status != status:
         Comment.objects.filter(pk=comment.pk).update(status=status)

@@ -48,12 +48,12 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             results = [(name, *article_import(parsed=article)) for name, article in parsed]
-        for name, article, created in results:
+        for name, stored, created in results:
             if self.verbosity < 1:
                 continue
             verb = "Imported" if created else "Updated"
             self.stdout.write(
-                self.style.SUCCESS(f"{verb} '{article.headline}' from {name} -> {article.get_absolute_url()}")
+                self.style.SUCCESS(f"{verb} '{stored.headline}' from {name} -> {stored.get_absolute_url()}")
             )
 
     def _describe(self, name: str, article: ParsedArticle) -> None:

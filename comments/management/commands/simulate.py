@@ -24,10 +24,13 @@ from comments.moderation import Policy
 from comments.simulation.generate import GENERATED_TRUTH, Corpus, CorpusError, generate
 from comments.simulation.replay import ReplayError, read_records
 from comments.simulation.report import build_report, format_comparison, format_text
+from comments.simulation.stream import StreamItem
 from comments.simulation_runner import (
     DatabaseSink,
     SimulationSetupError,
+    Sink,
     decisions_jsonl,
+    dry_run,
     facts_for,
     resolve_policy,
     run_pipeline,
@@ -108,9 +111,9 @@ class Command(BaseCommand):
         with transaction.atomic() if not opts["dry_run"] else contextlib.nullcontext():
             self._simulate(opts, items, article, article_text, label, policy, ground_truth)
 
-    def _simulate(self, opts: dict[str, Any], items: list, article: Article | None, article_text: str, label: str,
+    def _simulate(self, opts: dict[str, Any], items: list[StreamItem], article: Article | None, article_text: str, label: str,
                   policy: Policy, ground_truth: str) -> None:  # fmt: skip
-        sink = None
+        sink: Sink = dry_run
         run = None
         if not opts["dry_run"]:
             assert article is not None
@@ -157,7 +160,7 @@ class Command(BaseCommand):
             raise CommandError(f"no article with slug {slug!r} (articles: {known}).")
         return article
 
-    def _stream(self, opts: dict[str, Any], article: Article | None) -> tuple[list, str]:
+    def _stream(self, opts: dict[str, Any], article: Article | None) -> tuple[list[StreamItem], str]:
         """The comments to run, and where their ground truth comes from."""
         if opts["replay"]:
             try:
@@ -181,7 +184,7 @@ class Command(BaseCommand):
         ground_truth = corpus.describe() if corpus else GENERATED_TRUTH
         return list(generate(facts_for(article), opts["comments"], opts["seed"], corpus)), ground_truth
 
-    def _compare(self, opts: dict[str, Any], items: list, article_text: str, ground_truth: str) -> None:
+    def _compare(self, opts: dict[str, Any], items: list[StreamItem], article_text: str, ground_truth: str) -> None:
         reports = []
         for spec in opts["compare"]:
             label, policy = resolve_policy(spec)

@@ -142,11 +142,11 @@ def test_spans_survive_disguises(shipped: AbuseModel) -> None:
 
 
 def test_the_model_is_a_check_in_the_verdict(shipped: AbuseModel) -> None:
-    verdict = moderate("you people are disgusting animals, every last one of you", Context(), Policy(), shipped)
+    verdict = moderate("you people are disgusting animals, every last one of you", Context(), Policy(model=shipped))
     assert "model" in verdict.scores
     reason = next(r for r in verdict.findings if r.code == "abusive.model")
     assert reason.spans and reason.score >= Policy().model_hold
-    civil = moderate("The talks in Doha will decide whether the ceasefire holds.", Context(), Policy(), shipped)
+    civil = moderate("The talks in Doha will decide whether the ceasefire holds.", Context(), Policy(model=shipped))
     assert "abusive.model" not in civil.codes and civil.scores["model"] < Policy().model_hold
 
 
@@ -154,11 +154,11 @@ def test_model_thresholds_come_from_the_policy(shipped: AbuseModel) -> None:
     text = "you people are disgusting animals, every last one of you"
     assert (
         moderate(
-            text, Context(), Policy(model_hold=0.99, model_reject=0.999, abuse_hold=2, abuse_reject=2), shipped
+            text, Context(), Policy(model_hold=0.99, model_reject=0.999, abuse_hold=2, abuse_reject=2, model=shipped)
         ).action
         == "publish"
     )
-    assert moderate(text, Context(), Policy(model_hold=0.01, model_reject=0.02), shipped).action == "reject"
+    assert moderate(text, Context(), Policy(model_hold=0.01, model_reject=0.02, model=shipped)).action == "reject"
 
 
 def test_without_a_model_the_rules_alone_decide() -> None:

@@ -1,9 +1,10 @@
 """Abuse without swear words: insults aimed at a person, threats, dehumanising talk.
 
-Rules over folded text. The vocabulary is general English, not tied to any
-article. Each rule names the words it cannot match without; a rule runs only on
-a comment that has one of each, so a long, civil comment costs one word split and
-a few set look-ups instead of a regex pass per rule.
+Regex rules over the folded text, as a table: code, label for the author, score,
+pattern, and the words a rule cannot match without. The vocabulary comes from the
+word lists in ``words/`` and is general English, not tied to any article. A rule runs
+only on a comment that has one of each of its needed words, so a long, civil comment
+costs one word split and a few set look-ups instead of a regex pass per rule.
 """
 
 from __future__ import annotations
@@ -11,36 +12,19 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-# Nouns that, aimed at a person, insult them.
-INSULT_NOUNS = (
-    "idiot|idiots|moron|morons|imbecile|imbeciles|cretin|cretins|fool|fools|clown|clowns|loser|losers|"
-    "scum|scumbag|scumbags|vermin|parasite|parasites|pig|pigs|rat|rats|cockroach|cockroaches|maggot|maggots|"
-    "trash|garbage|filth|lowlife|lowlifes|degenerate|degenerates|subhuman|subhumans|animal|animals|"
-    "halfwit|halfwits|nitwit|nitwits|dimwit|dimwits|simpleton|buffoon|buffoons|troll|trolls|"
-    "hypocrite|hypocrites|liar|liars|traitor|traitors|coward|cowards|sheep|snake|snakes|leech|leeches|"
-    "waste of space|waste of oxygen|waste of air|joke|disgrace|embarrassment|nobody|piece of work|"
-    "dunce|dolt|oaf|numbskull|bonehead|knucklehead|airhead|lunatic|lunatics|psycho|psychopath|"
-    "savage|savages|creep|creeps|weasel|weasels|worm|worms|donkey|donkeys|sellout|shill|shills|bot"
-)
-# Nouns that name nobody kindly: used about anyone, they are name-calling.
-PERSON_INSULTS = (
-    "idiot|idiots|moron|morons|imbecile|imbeciles|cretin|cretins|halfwit|halfwits|nitwit|nitwits|dimwit|dimwits|"
-    "buffoon|buffoons|scumbag|scumbags|lowlife|lowlifes|numbskull|bonehead|knucklehead|dunce|simpleton|"
-    "shill|shills|loser|losers|troll|trolls|clown|clowns|fool|fools|degenerate|degenerates|subhuman|subhumans|"
-    "waste of space|waste of oxygen|waste of air|piece of garbage|piece of trash|excuse for a human|"
-    "hypocrite|hypocrites|liar|liars|bigot|bigots|crook|crooks|thug|thugs|jerk|jerks|dirtbag|dirtbags|slimeball|"
-    "sleazebag|lunatic|lunatics|psycho|psychos|clowns"
-)
-# Adjectives that, aimed at a person, insult them.
-INSULT_ADJECTIVES = (
-    "stupid|dumb|dense|thick|brainless|mindless|clueless|ignorant|pathetic|worthless|useless|idiotic|moronic|"
-    "imbecilic|retarded|deranged|demented|delusional|braindead|brain-dead|spineless|gutless|disgusting|vile|"
-    "despicable|repulsive|sick|twisted|evil|hopeless|illiterate|uneducated|senile|insane|crazy|mental|"
-    "ugly|fat|lazy|filthy|dirty|miserable|low-iq|low iq|small-minded|simple-minded|feeble-minded|gullible|"
-    "naive|shameless|two-faced|lying|corrupt|incompetent|inbred|subhuman|dishonest"
-)
+from ..context import Context
+from ..normalize import Text
+from ..policy import Policy
+from ..reasons import Reason
+from ..wordlists import alternation
+
+SCORE = "abuse"
+
+# Nouns that, aimed at a person, insult them; and those that insult whoever they name.
+INSULT_NOUNS = alternation("insults-aimed", "name-calling")
+PERSON_INSULTS = alternation("name-calling")
+INSULT_ADJECTIVES = alternation("insult-adjectives")
 INTENSIFIERS = (
     r"(?:(?:such|so|an?|the|total|complete|utter|absolute|fucking|bloody|real|typical|little|big|"
     r"pathetic|sad|just|really|truly|nothing but|nothing more than|clearly|obviously|simply|literally|and)\s+)*"
@@ -50,19 +34,9 @@ YOU_ARE = (
     r"(?:(?:you|u|you people|you lot|you guys|y'all|yall|your kind)\s*(?:'re|\s+are|\s+r|re)|ur|u r|"
     r"you always were|you sound like|you must be|you seem like|you act like|you(?:'re| are) like)"
 )
-DEHUMANISING = (
-    "vermin|animals|parasites|rats|cockroaches|roaches|subhuman|sub-human|savages|barbarians|apes|monkeys|"
-    "a plague|a disease|a cancer|a virus|filth|scum|trash|garbage|maggots|leeches|dogs|pigs|mongrels|"
-    "less than human|not human|breeding like rabbits"
-)
-LIVING_DEHUMANISING = (
-    "vermin|animals|parasites|rats|cockroaches|roaches|subhuman|sub-human|savages|barbarians|apes|monkeys|"
-    "maggots|leeches|mongrels|pigs|dogs|a plague|a disease|a cancer|a virus|less than human|not human"
-)
-GROUP_HARM = (
-    "killed|exterminated|wiped out|gassed|shot|hanged|hung|deported|eradicated|eliminated|nuked|bombed|"
-    "sterilized|sterilised|locked up|put down|removed|cleansed|purged"
-)
+LIVING_DEHUMANISING = alternation("dehumanising-creatures")
+DEHUMANISING = alternation("dehumanising-creatures", "dehumanising-things")
+GROUP_HARM = alternation("group-harm")
 
 _TOKEN_RE = re.compile(r"[a-z][a-z'\-]*")
 
@@ -70,8 +44,8 @@ _TOKEN_RE = re.compile(r"[a-z][a-z'\-]*")
 def _words(*alternations: str) -> frozenset[str]:
     """The longest word of each alternative ("plague" of "a plague"): what a rule cannot match without."""
     words = set()
-    for alternation in alternations:
-        for option in alternation.split("|"):
+    for alternation_ in alternations:
+        for option in alternation_.replace("\\", "").split("|"):
             found = _TOKEN_RE.findall(option.lower())
             if found:
                 words.add(max(found, key=len))
@@ -183,13 +157,8 @@ _rule(
 # -- threats
 # Verbs of violence. Said to "you", even the everyday ones threaten ("I will find you");
 # about third parties only the unambiguous ones count ("we should end their support" is politics).
-THREAT_VERBS_TO_YOU = (
-    "kill|murder|shoot|stab|hang|lynch|behead|strangle|hurt|beat|bash|smash|break|burn|bomb|slaughter|execute|"
-    "butcher|find|hunt|rape|torture|deal with|come for|come after"
-)
-THREAT_VERBS = (
-    "kill|murder|shoot|stab|hang|lynch|behead|strangle|hurt|beat up|bash|butcher|slaughter|execute|rape|torture"
-)
+THREAT_VERBS_TO_YOU = alternation("threat-verbs", "threat-verbs-to-you")
+THREAT_VERBS = alternation("threat-verbs")
 _THREAT_SUBJECT = r"\b(?:i|we|someone|somebody|they)(?:'ll| will| would| am going to|'m going to| are going to|'re going to| gonna| should| shall)\s+(?:\w+\s+){0,2}"
 # Aimed at the person in the conversation, or at the journalist: a threat.
 _rule(
@@ -331,20 +300,11 @@ _rule("abusive.hate", "calls for harm to a group", 0.95,
 SENTENCE_RE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
-@dataclass(frozen=True)
-class AbuseHit:
-    code: str
-    label: str
-    score: float
-    start: int
-    end: int
-
-
-def find_abuse(folded: str) -> list[AbuseHit]:
-    """Rule hits over the folded text: the strongest of each kind in each sentence."""
+def find(folded: str) -> list[tuple[str, str, float, int, int]]:
+    """Rule hits over the folded text, (code, label, score, start, end): the strongest of each kind per sentence."""
     tokens = set(_TOKEN_RE.findall(folded))
     sentence_starts: list[int] | None = None
-    best: dict[tuple[int, str], AbuseHit] = {}
+    best: dict[tuple[int, str], tuple[str, str, float, int, int]] = {}
     for code, label, score, pattern, needs in _RULES:
         if any(tokens.isdisjoint(words) for words in needs):
             continue
@@ -352,9 +312,20 @@ def find_abuse(folded: str) -> list[AbuseHit]:
             if sentence_starts is None:
                 sentence_starts = [m.start() for m in SENTENCE_RE.finditer(folded)] or [0]
             key = (bisect.bisect_right(sentence_starts, match.start()), code)
-            if key not in best or best[key].score < score:
-                best[key] = AbuseHit(code, label, score, match.start(), match.end())
+            if key not in best or best[key][2] < score:
+                best[key] = (code, label, score, match.start(), match.end())
     return list(best.values())
+
+
+def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
+    if not find(text.folded):
+        return []
+    # Positions only for the rare comment with a hit, from the per-character fold.
+    mapped, offsets = text.mapped
+    return [
+        Reason(code, score, label, ((offsets[start], offsets[end - 1] + 1),))
+        for code, label, score, start, end in find(mapped)
+    ]
 
 
 # Second-person targeting near a swear word turns profanity into abuse aimed at someone.

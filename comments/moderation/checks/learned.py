@@ -1,0 +1,20 @@
+"""The learned abuse model's chance that a comment is abusive (``model.py``); silent when the policy has no model."""
+
+from __future__ import annotations
+
+from ..context import Context
+from ..normalize import Text
+from ..policy import Policy
+from ..reasons import Reason
+
+SCORE = "model"
+
+
+def check(text: Text, context: Context, policy: Policy) -> list[Reason] | None:
+    if policy.model is None:
+        return None  # not run: the rules alone decide, and the verdict has no "model" score
+    score = policy.model.score(text.raw)
+    # Spans only for the comments it decides: explaining costs more than scoring.
+    decides = score >= min(policy.model_hold, policy.model_reject)
+    spans = policy.model.explain(text.raw) if decides else ()
+    return [Reason("abusive.model", score, "reads like abuse to the filter's learned model", spans)]

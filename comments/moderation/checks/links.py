@@ -1,0 +1,64 @@
+"""Links, link shorteners and sales talk."""
+
+from __future__ import annotations
+
+import re
+
+from ..context import Context
+from ..normalize import Text
+from ..policy import Policy
+from ..reasons import Reason
+from ..wordlists import words
+
+SCORE = "spam"
+
+URL_RE = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"']+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|info|biz|ru|cn|xyz|top|club|shop|site|online|"
+    r"io|ly|co|me|gl|gd|cc|tk|ml|ga|cf|gq|link|click|live|store|vip|win|bid|loan|pw)\b(?:/[^\s<>\"']*)?",
+    re.IGNORECASE,
+)
+SHORTENERS = words("link-shorteners")
+SALES_RE = re.compile(
+    r"\b(?:buy (?:now|cheap|online)|order now|click (?:here|the link|below)|visit (?:my|our) (?:site|website|page|profile)|"
+    r"check out my|work(?:ing)? from home|earn (?:\$|usd|up to )?\d|make (?:\$|money|cash)|\$\d+ (?:a|per) (?:day|hour|week)|"
+    r"free (?:gift|iphone|money|bitcoin|crypto|trial)|bitcoin|crypto(?:currency)?|forex|casino|betting|viagra|cialis|"
+    r"payday loans?|free shipping|replica (?:watches|bags|handbags)|best prices?|cheap (?:watches|flights|loans)|dm me|whats ?app|telegram me|subscribe to my|follow me|100% (?:free|guaranteed)|limited (?:time )?offer|"
+    r"promo code|discount code|cheap (?:pills|meds)|hot singles|onlyfans|sugar daddy|investment opportunity|"
+    r"passive income|financial freedom)\b",
+    re.IGNORECASE,
+)
+
+# Cheap first look: a URL needs "http", "www." or a dot glued between two words.
+_MAYBE_URL_RE = re.compile(r"https?:|www\.|[a-z0-9]\.[a-z]{2,}", re.IGNORECASE)
+
+
+def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
+    max_links = policy.max_links
+    raw = text.raw
+    links = list(URL_RE.finditer(raw)) if _MAYBE_URL_RE.search(raw) else []
+    sales = list(SALES_RE.finditer(raw))
+    findings: list[Reason] = []
+    if links:
+        if len(links) > max_links:
+            score = 0.7
+            message = f"has {len(links)} links (more than {max_links})"
+        else:
+            score = 0.2 * len(links)
+            message = f"has {len(links)} link{'s' if len(links) > 1 else ''}"
+        hosts = [re.sub(r"^(?:https?://)?(?:www\.)?", "", m.group().lower()).split("/")[0] for m in links]
+        if any(host in SHORTENERS for host in hosts):
+            score += 0.5
+            message += ", through a link shortener that hides where it leads"
+        if sales:
+            score += 0.3
+        findings.append(
+            Reason("spam.links", min(1.0, round(score, 3)), message, tuple((m.start(), m.end()) for m in links))
+        )
+    if sales:
+        score = min(1.0, 0.35 * len(sales) + (0.35 if links else 0.0))
+        findings.append(
+            Reason(
+                "spam.promotion", round(score, 3), "reads like advertising", tuple((m.start(), m.end()) for m in sales)
+            )
+        )
+    return findings

@@ -1,0 +1,33 @@
+"""Whether a comment is about the article, the comment it answers or what its readers discuss (``topic.py``)."""
+
+from __future__ import annotations
+
+from .. import topic
+from ..context import Context
+from ..normalize import Text
+from ..policy import Policy
+from ..reasons import Reason
+
+SCORE = "off_topic"
+
+
+def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
+    relevance = topic.off_topic_score(
+        text.folded,
+        article_text=context.article_text,
+        parent_text=context.parent_text,
+        conversation=context.conversation,
+        original=text.raw,
+    )
+    if not relevance.judged:
+        return []
+    return [Reason("off_topic", relevance.probability, _message(relevance, text.folded, context))]
+
+
+def _message(relevance: topic.TopicResult, folded: str, context: Context) -> str:
+    where = "the article" + (" or the comment it answers" if context.parent_text else "")
+    words = topic.surface_words(folded, relevance.unrelated)
+    if not words:
+        return f"may be off-topic: it shares little with {where}"
+    quoted = ", ".join(f"“{w}”" for w in words)
+    return f"may be off-topic: it talks of {quoted} and shares little with {where}"

@@ -1,0 +1,61 @@
+"""What a newsroom decided: the thresholds each check is weighed against, and the learned model it trusts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import Scorer
+
+
+class Mode(StrEnum):
+    AUTO = "auto"
+    HOLD_ALL = "hold_all"
+    PUBLISH_ALL = "publish_all"
+
+
+class TopicAction(StrEnum):
+    HOLD = "hold"  # a likely off-topic comment waits for a moderator
+    FLAG = "flag"  # it is published at once and listed for moderators as "published, possibly off-topic"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Thresholds are named after the score they apply to: ``<score>_hold`` and ``<score>_reject``."""
+
+    mode: str = Mode.AUTO
+    abuse_hold: float = 0.5
+    abuse_reject: float = 0.9
+    # The learned model's chance that a comment is abusive, at which it is held / rejected.
+    # Chosen on validation data for the shipped model (its metadata says so).
+    model_hold: float = 0.62
+    model_reject: float = 0.93
+    # The calibrated chance that a comment is off-topic at which it is held (or flagged): more
+    # likely than not, given that about one comment in ten is (topic.OFF_TOPIC_PRIOR).
+    off_topic_hold: float = 0.5
+    off_topic_action: str = TopicAction.HOLD
+    spam_hold: float = 0.5
+    spam_reject: float = 0.9
+    shouting_hold: float = 0.8
+    max_links: int = 2
+    blocked_words: tuple[str, ...] = ()
+    allowed_words: tuple[str, ...] = ()
+    hold_first_comments: int = 0
+    # How far back the duplicate check looks for the same words.
+    duplicate_window_minutes: int = 10
+    # A form sent sooner than this after it was served is held as a likely bot.
+    min_seconds_to_write: float = 3.0
+    # The learned abuse model (None: the rules alone decide). Not a setting a file can hold.
+    model: Scorer | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Policy:
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data and name != "model"}
+        for name in ("blocked_words", "allowed_words"):
+            if name in known and isinstance(known[name], str):
+                known[name] = tuple(w.strip() for w in known[name].splitlines() if w.strip())
+            elif name in known:
+                known[name] = tuple(known[name])
+        return cls(**known)

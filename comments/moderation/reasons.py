@@ -1,0 +1,68 @@
+"""What a check says about a comment: one ``Reason`` type, and the families reasons belong to.
+
+A reason's code is ``family`` or ``family.kind`` ("abusive.insult", "spam.links",
+"off_topic"). The family is what moderators, readers' reports, the simulator's metrics
+and the admin's filters talk about; it is defined here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Family(StrEnum):
+    ABUSIVE = "abusive"
+    OFF_TOPIC = "off_topic"
+    SPAM = "spam"
+    SHOUTING = "shouting"
+    NEW_COMMENTER = "new_commenter"
+    BOT = "bot"
+    POLICY = "policy"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Family.ABUSIVE: "Abusive",
+    Family.OFF_TOPIC: "Off-topic",
+    Family.SPAM: "Spam",
+    Family.SHOUTING: "Shouting",
+    Family.NEW_COMMENTER: "New commenter",
+    Family.BOT: "Likely bot",
+    Family.POLICY: "Policy",
+}
+
+# The families a comment can truly belong to: what readers report, moderators reject
+# for, and the simulator's ground truth and precision/recall are counted by.
+JUDGED = (Family.ABUSIVE, Family.OFF_TOPIC, Family.SPAM)
+
+
+def family_of(code: str) -> Family:
+    return Family(code.split(".", 1)[0])
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One finding: its code, its strength (0..1), a sentence for the author and where it is in the text."""
+
+    code: str
+    score: float
+    message: str
+    spans: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def family(self) -> Family:
+        return family_of(self.code)
+
+    def as_dict(self, text: str) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "score": self.score,
+            "message": self.message,
+            "spans": [[s, e] for s, e in self.spans],
+            "excerpts": [text[s:e] for s, e in self.spans],
+        }

@@ -1,0 +1,150 @@
+"""How moderators decide in the admin: the bulk actions, the reject form and the decide view.
+
+``admin.py`` declares what the queue shows; this module is what a moderator does with
+it. Every decision goes through ``services``, so it is audited like any other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils.translation import ngettext
+
+from . import services
+from .models import Comment
+
+
+def actor(request: HttpRequest) -> User | None:
+    """Who decides, for the audit row (the admin only lets signed-in staff this far)."""
+    return request.user if isinstance(request.user, User) else None
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(choices=list(services.REJECT_REASONS.items()))
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ModerationActions(admin.ModelAdmin[Comment]):
+    """Approve / reject actions, for any ModelAdmin of comments."""
+
+    actions = ["approve", "reject_abusive", "reject_off_topic", "reject_spam", "reject_other"]
+
+    # Comments are written by readers and never deleted: removal is a status, audited.
+    # (Without delete permission Django also drops its "delete selected" action.)
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_can_moderate_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("comments.can_moderate"))
+
+    @admin.action(description="Approve (publish)", permissions=["can_moderate"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        done = 0
+        for comment in queryset.exclude(status__in=[Comment.Status.REMOVED]):
+            services.comment_approve(comment=comment, actor=actor(request))
+            done += 1
+        self.message_user(
+            request, ngettext("%d comment approved.", "%d comments approved.", done) % done, messages.SUCCESS
+        )
+
+    def _reject(self, request: HttpRequest, queryset: QuerySet[Comment], reason: str, note: str = "") -> None:
+        done = 0
+        for comment in queryset.exclude(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED]):
+            services.comment_reject(comment=comment, actor=actor(request), reason=reason, note=note)
+            done += 1
+        label = services.REJECT_REASONS[reason].lower()
+        self.message_user(
+            request,
+            ngettext("%(n)d comment rejected as %(r)s.", "%(n)d comments rejected as %(r)s.", done)
+            % {"n": done, "r": label},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Reject: abusive", permissions=["can_moderate"])
+    def reject_abusive(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        self._reject(request, queryset, "abusive")
+
+    @admin.action(description="Reject: off-topic", permissions=["can_moderate"])
+    def reject_off_topic(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        self._reject(request, queryset, "off_topic")
+
+    @admin.action(description="Reject: spam", permissions=["can_moderate"])
+    def reject_spam(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        self._reject(request, queryset, "spam")
+
+    @admin.action(description="Reject: other reason (with a note)…", permissions=["can_moderate"])
+    def reject_other(self, request: HttpRequest, queryset: QuerySet[Comment]) -> HttpResponse | None:
+        if "confirm" in request.POST:
+            form = RejectForm(request.POST)
+            if form.is_valid() and (form.cleaned_data["reason"] != "other" or form.cleaned_data["note"].strip()):
+                self._reject(request, queryset, form.cleaned_data["reason"], form.cleaned_data["note"])
+                return None
+            if form.is_valid():
+                form.add_error("note", "Say why in a note when the reason is 'other'.")
+        else:
+            form = RejectForm(initial={"reason": "other"})
+        return TemplateResponse(
+            request,
+            "admin/comments/reject_with_note.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Reject with a note",
+                "queryset": queryset,
+                "form": form,
+                "action": "reject_other",
+                "opts": self.model._meta,
+            },
+        )
+
+
+class ReviewWorkflow(ModerationActions):
+    """The queue's detail page gets a Decide form, posted to its own view (``<id>/decide/``)."""
+
+    def get_urls(self) -> list[URLPattern]:
+        decide = self.admin_site.admin_view(self.decide_view)
+        return [path("<path:object_id>/decide/", decide, name="comments_reviewqueueitem_decide"), *super().get_urls()]
+
+    def changeform_view(self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
+                        extra_context: dict[str, Any] | None = None) -> HttpResponse:  # fmt: skip
+        extra_context = {**(extra_context or {}), "decide_form": RejectForm(), "show_decide": True}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        queue = redirect("admin:comments_reviewqueueitem_changelist")
+        if request.method != "POST":
+            return redirect("admin:comments_reviewqueueitem_change", object_id)
+        if not request.user.has_perm("comments.can_moderate"):
+            self.message_user(request, "You do not have permission to moderate.", messages.ERROR)
+            return queue
+        comment = Comment.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if comment is None:
+            return queue
+        back = redirect("admin:comments_reviewqueueitem_change", comment.pk)
+        if request.POST.get("decide") == "approve":
+            services.comment_approve(comment=comment, actor=actor(request))
+            self.message_user(request, "Comment approved.", messages.SUCCESS)
+            return queue
+        form = RejectForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, "Choose a reason to reject.", messages.ERROR)
+            return back
+        try:
+            services.comment_reject(
+                comment=comment, actor=actor(request), reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+            )
+        except services.CommentError as exc:
+            self.message_user(request, exc.messages[0], messages.ERROR)
+            return back
+        self.message_user(request, "Comment rejected.", messages.SUCCESS)
+        return queue

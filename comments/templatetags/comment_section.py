@@ -1,0 +1,51 @@
+"""The comment section under an article: ``{% load comment_section %}{% comment_section article %}``.
+
+The article app's template includes it; the article app's code knows nothing of comments
+(as django-contrib-comments is included through its template tags).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import reverse
+
+from articles.models import Article
+from comments.forms import CommentForm, ReportForm
+from comments.policy import active_policy_record
+from comments.selectors import SORT_LABELS, reply_target
+from comments.selectors import comment_section as section_for
+from comments.session import own_comment_ids
+
+register = template.Library()
+
+
+@register.inclusion_tag("comments/section.html", takes_context=True)
+def comment_section(context: template.Context, article: Article) -> dict[str, Any]:
+    request = context["request"]
+    form: CommentForm | None = context.get("comment_form")  # sent back bound, with what the reader typed
+    if form is None:
+        replying_to = reply_target(article=article, comment_id=request.GET.get("reply_to"))
+        form = CommentForm(article=article, initial={"parent": replying_to.pk} if replying_to else None)
+    else:
+        replying_to = form.parent_comment
+    form.helper.form_action = reverse("comments:post", kwargs={"slug": article.slug}) + "#comment-form"
+    return {
+        "request": request,
+        "article": article,
+        "section": section_for(
+            article=article,
+            page_number=request.GET.get("page"),
+            sort=request.GET.get("sort", "oldest"),
+            own_comment_ids=own_comment_ids(request),
+        ),
+        "sort_labels": SORT_LABELS,
+        "form": form,
+        "report_form": ReportForm(),
+        "replying_to": replying_to,
+        "policy": active_policy_record(),
+        "csrf_token": context.get("csrf_token"),
+        "messages": context.get("messages"),
+        "user": context.get("user"),
+    }
