@@ -62,3 +62,18 @@ def test_the_admin_names_the_live_model(admin_client):
     assert "Abuse model in use: newsroom-abuse-2026.11" in index
     policy_page = admin_client.get("/admin/comments/moderationpolicy/add/").content.decode()
     assert "newsroom-abuse-2026.11" in policy_page and "abuse-model.nrm" in policy_page
+
+
+def test_activating_a_policy_is_a_service_that_leaves_one_live():
+    from comments.models import ModerationPolicy
+    from comments.policy import live_policy
+    from comments.services import policy_activate
+
+    live_policy()  # the default exists and is cached
+    strict = ModerationPolicy.objects.create(name="strict", mode="hold_all")
+    policy_activate(policy=strict)
+    assert list(ModerationPolicy.objects.filter(is_active=True).values_list("name", flat=True)) == ["strict"]
+    assert live_policy().mode == "hold_all"  # read afresh, not from the cache
+    policy_activate(policy=ModerationPolicy.objects.get(name="default"))
+    assert list(ModerationPolicy.objects.filter(is_active=True).values_list("name", flat=True)) == ["default"]
+    assert live_policy().mode == "auto"

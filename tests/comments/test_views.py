@@ -253,3 +253,26 @@ def test_report_with_bad_input_is_not_a_500(client):
     assert client.post("/comments/999999/report/", {"reason": "spam"}).status_code == 404
     assert client.get(f"/comments/{comment.pk}/report/").status_code == 405
     assert CommentReport.objects.count() == 0
+
+
+def test_bot_signals_are_judged_like_any_check_so_status_reasons_and_audit_agree(client):
+    article = make_seed_article()
+    # The hidden field filled in, and a swear word at someone: rejected, for both, said alike everywhere.
+    client.post(post_url(article), comment_form_data(website="http://spam.example", body="Fuck you, Khalilzad fan."))
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.REJECTED
+    assert comment.reasons == ["abusive.profanity", "bot.honeypot"]
+    note = comment.events.get().note
+    assert note.startswith("Your comment was not published because it swears at someone")
+    assert "filled in a field people cannot see" in note
+    assert [r["code"] for r in comment.explanation] == comment.reasons
+
+
+def test_a_service_rule_is_shown_beside_its_field_with_the_text_kept(client):
+    article = make_seed_article()
+    long_email = "a" * 250 + "@example.com"  # a valid shape, longer than an address can be stored
+    response = client.post(post_url(article), comment_form_data(email=long_email, body="Words to keep."))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Words to keep." in html and "at most 254 characters" in html
+    assert not Comment.objects.exists()
