@@ -121,7 +121,7 @@ def test_article_written_in_the_admin_with_a_photo(admin_client, client, setting
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     article = Article.objects.get(slug="harbour-reopens")
-    assert article.photo.name.endswith(".png")
+    assert (article.photo.name or "").endswith(".png")
     html = client.get(article.get_absolute_url()).content.decode()
     assert article.photo.url in html and "J. SMITH" in html
     assert '<span class="nr-dateline">DOVER:</span> The harbour reopened on Friday.' in html

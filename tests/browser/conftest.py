@@ -58,7 +58,12 @@ def page(browser, tmp_path):
     page = context.new_page()
     page.set_default_timeout(15_000)
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_dialog(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.dialogs = dialogs
     # Console errors include Content-Security-Policy violations: a page must have none.
     console_errors: list[str] = []
