@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .models import Comment
+from .moderation import Family
 
 
 def actor(request: HttpRequest) -> User | None:
@@ -73,15 +74,15 @@ class ModerationActions(admin.ModelAdmin[Comment]):
 
     @admin.action(description="Reject: abusive", permissions=["can_moderate"])
     def reject_abusive(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        self._reject(request, queryset, "abusive")
+        self._reject(request, queryset, Family.ABUSIVE)
 
     @admin.action(description="Reject: off-topic", permissions=["can_moderate"])
     def reject_off_topic(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        self._reject(request, queryset, "off_topic")
+        self._reject(request, queryset, Family.OFF_TOPIC)
 
     @admin.action(description="Reject: spam", permissions=["can_moderate"])
     def reject_spam(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        self._reject(request, queryset, "spam")
+        self._reject(request, queryset, Family.SPAM)
 
     @admin.action(description="Reject: other reason (with a note)…", permissions=["can_moderate"])
     def reject_other(self, request: HttpRequest, queryset: QuerySet[Comment]) -> HttpResponse | None:

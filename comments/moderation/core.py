@@ -10,7 +10,7 @@ from .checks import CHECKS
 from .context import Context
 from .normalize import Text
 from .policy import Mode, Policy, TopicAction
-from .reasons import Reason
+from .reasons import Family, Reason
 
 
 class Action(StrEnum):
@@ -89,7 +89,7 @@ def moderate(text: str, context: Context | None = None, policy: Policy | None = 
     elif rejecting:
         # The rejecting reasons first, then whatever else would have held it.
         action, reasons = Action.REJECT, rejecting + [f for f in holding if f not in rejecting]
-    elif policy.off_topic_action == TopicAction.FLAG and holding and all(r.code == "off_topic" for r in holding):
+    elif policy.off_topic_action == TopicAction.FLAG and holding and all(r.family is Family.OFF_TOPIC for r in holding):
         action, reasons, flagged = Action.PUBLISH, [], holding
     elif holding:
         action, reasons = Action.HOLD, holding

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from comments.moderation.reasons import JUDGED, family_of
+from comments.moderation.reasons import JUDGED, Family, family_of
 
 FAMILIES = tuple(family.value for family in JUDGED)
 
@@ -26,11 +26,11 @@ class Truth:
     spam: bool | None = None
 
     def has(self, family: str) -> bool | None:
-        if family == "abusive":
+        if family == Family.ABUSIVE:
             return self.abusive
-        if family == "off_topic":
+        if family == Family.OFF_TOPIC:
             return None if self.on_topic is None else not self.on_topic
-        if family == "spam":
+        if family == Family.SPAM:
             return self.spam
         raise ValueError(family)
 

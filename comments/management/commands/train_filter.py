@@ -22,6 +22,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from comments.models import Comment, ModerationEvent
+from comments.moderation import Family
 from comments.moderation.training import Record, TrainingError, auc_by_source, read_records, split_records, train
 
 DECISIONS_SOURCE = "site-decisions"
@@ -47,7 +48,7 @@ def decision_records() -> list[Record]:
         if event.action in (ModerationEvent.Action.APPROVE, ModerationEvent.Action.DISMISS_REPORTS):
             if event.comment.status == Comment.Status.PUBLISHED:
                 records.append(Record(event.comment.body, False, "train", DECISIONS_SOURCE))
-        elif event.reason == "abusive":
+        elif event.reason == Family.ABUSIVE:
             records.append(Record(event.comment.body, True, "train", DECISIONS_SOURCE))
     return records
 

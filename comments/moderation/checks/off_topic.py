@@ -6,7 +6,7 @@ from .. import topic
 from ..context import Context
 from ..normalize import Text
 from ..policy import Policy
-from ..reasons import Reason
+from ..reasons import Family, Reason
 
 SCORE = "off_topic"
 
@@ -21,7 +21,7 @@ def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
     )
     if not relevance.judged:
         return []
-    return [Reason("off_topic", relevance.probability, _message(relevance, text.folded, context))]
+    return [Reason(Family.OFF_TOPIC.value, relevance.probability, _message(relevance, text.folded, context))]
 
 
 def _message(relevance: topic.TopicResult, folded: str, context: Context) -> str:
