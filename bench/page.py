@@ -25,14 +25,16 @@ def fill(article: Any, total: int, rng: random.Random) -> None:
     from django.utils import timezone
 
     from comments.models import Comment
+    from comments.moderation.normalize import fingerprint_key
 
-    start = timezone.now() - dt.timedelta(days=2)
+    start = timezone.now() - dt.timedelta(seconds=7 * total + 3600)  # all in the past, 7 s apart
     made = 0
 
     def batch(rows: list[Any]) -> list[Any]:
         return Comment.objects.bulk_create(rows, batch_size=500)
 
     def row(parent: Any, n: int) -> Any:
+        body = f"Comment {n} on the talks in Doha and what Pakistan can do. " * rng.randint(1, 4)
         return Comment(
             article=article,
             parent=parent,
@@ -40,7 +42,11 @@ def fill(article: Any, total: int, rng: random.Random) -> None:
             depth=parent.depth + 1 if parent else 0,
             author_name=f"Reader {n}",
             author_email=f"r{n}@example.com",
-            body=f"Comment {n} on the talks in Doha and what Pakistan can do. " * rng.randint(1, 4),
+            body=body,
+            # As the services store a published on-topic comment.
+            fingerprint=fingerprint_key(body),
+            in_conversation=True,
+            scores={"abuse": 0.0, "off_topic": 0.01, "spam": 0.0, "shouting": 0.0},
             created_at=start + dt.timedelta(seconds=n * 7),
             status=Comment.Status.PUBLISHED,
             decision=Comment.Decision.PUBLISH,

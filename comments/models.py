@@ -9,11 +9,13 @@ from articles.models import Article
 from . import limits
 from .moderation import Family
 
+REAL = Q(simulation__isnull=True)
+
 
 class CommentQuerySet(models.QuerySet["Comment"]):
     def real(self) -> CommentQuerySet:
         """Readers' comments, without the simulator's: what every page, count and live context reads."""
-        return self.filter(simulation__isnull=True)
+        return self.filter(REAL)
 
     def published(self) -> CommentQuerySet:
         return self.filter(status=Comment.Status.PUBLISHED)
@@ -59,6 +61,7 @@ class Comment(models.Model):
     depth = models.PositiveSmallIntegerField(default=0)
 
     author_name = models.CharField(max_length=limits.NAME_MAX_LENGTH)
+    # Stored lower-cased, so "this reader's comments" is an exact, indexed match.
     author_email = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH)
     body = models.TextField()
     created_at = models.DateTimeField(db_index=True)
@@ -70,6 +73,12 @@ class Comment(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     scores = models.JSONField(default=dict, blank=True)
     explanation = models.JSONField(default=list, blank=True)
+
+    # The key of the text's words (moderation.normalize.fingerprint_key): the duplicate check finds the same
+    # words again in one indexed read. And whether it taught the article its readers' vocabulary
+    # (published and clearly on-topic when decided): the conversation sample is an indexed read too.
+    fingerprint = models.CharField(max_length=32, blank=True, default="")
+    in_conversation = models.BooleanField(default=False)
 
     open_reports = models.PositiveIntegerField(default=0)
     # Published at once but listed for a moderator (a "publish and flag" topic policy); a decision clears it.
@@ -89,10 +98,18 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # Readers' pages and the live moderation context read real comments only: their indexes leave
+        # the simulator's out, so the planner can answer from the index alone.
         indexes = [
-            models.Index(fields=["article", "parent", "status", "created_at"]),
+            models.Index(fields=["article", "parent", "status", "created_at"], condition=REAL, name="comment_thread_idx"),
+            models.Index(fields=["article", "status", "created_at"], condition=REAL, name="comment_article_status_idx"),
             models.Index(fields=["root", "created_at"]),
             models.Index(fields=["author_email", "created_at"]),
+            models.Index(fields=["author_email", "status"], condition=REAL, name="comment_author_status_idx"),
+            models.Index(fields=["article", "fingerprint", "created_at"], condition=REAL, name="comment_same_words_idx"),
+            models.Index(
+                fields=["article", "in_conversation", "created_at"], condition=REAL, name="comment_conversation_idx"
+            ),
         ]
         permissions = [("can_moderate", "Can moderate comments (approve, reject, remove)")]
 

@@ -19,7 +19,8 @@ from articles.models import Article
 
 from .models import Comment
 from .moderation import Context, Conversation, Policy, Recent, author_key, build_context
-from .moderation.context import CONVERSATION_MAX_OFF_TOPIC, CONVERSATION_SAMPLE, RECENT_SAMPLE
+from .moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE
+from .moderation.normalize import fingerprint_key
 
 SORTS = {
     "oldest": ("created_at", "id"),
@@ -105,7 +106,7 @@ def comment_section(
         top_level = top_level.with_reply_counts()
     top_level = top_level.order_by(*SORTS[sort])
     paginator = Paginator(top_level, settings.COMMENTS_THREADS_PER_PAGE)
-    page = paginator.get_page(page_number)
+    page = paginator.get_page(paginator.num_pages if page_number == "last" else page_number)
     roots = list(page.object_list)
     root_ids = [c.pk for c in roots]
     replies = (
@@ -159,16 +160,17 @@ def moderation_context(
     keeps from its stream instead).
     """
     since = at - dt.timedelta(minutes=policy.duplicate_window_minutes)
+    # Only the same words can be a duplicate: one indexed read, however busy the article.
     recent = (
         Comment.objects.real()
-        .filter(article=article, created_at__gte=since, created_at__lte=at)
+        .filter(article=article, fingerprint=fingerprint_key(body), created_at__gte=since, created_at__lte=at)
         .order_by("-created_at", "-id")
         .values_list("author_name", "author_email", "body", "created_at")[:RECENT_SAMPLE]
     )
     conversation_texts = list(
         Comment.objects.real()
         .published()
-        .filter(article=article, scores__off_topic__lt=CONVERSATION_MAX_OFF_TOPIC)
+        .filter(article=article, in_conversation=True)
         .order_by("-created_at", "-id")
         .values_list("body", flat=True)[:CONVERSATION_SAMPLE]
     )
@@ -182,7 +184,7 @@ def moderation_context(
         parent_text=parent.body if parent else "",
         recent=[Recent(author_key(name, email), text, when.timestamp()) for name, email, text, when in recent],
         conversation=Conversation(reversed(conversation_texts)).snapshot(),
-        author_published_count=Comment.objects.real().published().filter(author_email__iexact=key).count(),
+        author_published_count=Comment.objects.real().published().filter(author_email=key).count(),
         honeypot_filled=honeypot_filled,
         seconds_to_write=seconds_to_write,
     )

@@ -20,6 +20,8 @@ from articles.models import Article
 from . import limits
 from .models import Comment, CommentReport, ModerationEvent, ModerationPolicy, SimulationRun
 from .moderation import JUDGED, Action, Context, Policy, Verdict, moderate
+from .moderation.context import joins_conversation
+from .moderation.normalize import fingerprint_key
 from .policy import forget_active_policy, live_policy
 from .selectors import moderation_context
 
@@ -147,7 +149,9 @@ def _judge_and_store(comment: Comment, policy: Policy, context: Context) -> Verd
     comment.root = (parent.root or parent) if parent else None
     comment.depth = (parent.depth + 1) if parent else 0
     comment.author_name = comment.author_name.strip()
-    comment.author_email = comment.author_email.strip()
+    comment.author_email = comment.author_email.strip().lower()
+    comment.fingerprint = fingerprint_key(comment.body)
+    comment.in_conversation = joins_conversation(status == Comment.Status.PUBLISHED, verdict.scores.get("off_topic", 1.0))
     comment.status = status
     comment.decision = Comment.Decision(verdict.action.value)
     comment.reasons = [r.code for r in shown]

@@ -35,14 +35,16 @@ def too_fast(request: HttpRequest, email: str) -> int:
 def comment_url(comment: Comment) -> str:
     """Where a comment can be seen: its article, on the page of comments that holds its thread."""
     root = comment.root or comment
-    before = Comment.objects.real().filter(
-        article_id=comment.article_id,
-        parent__isnull=True,
-        status=Comment.Status.PUBLISHED,
-        created_at__lt=root.created_at,
-    ).count()
-    page = before // settings.COMMENTS_THREADS_PER_PAGE + 1
-    query = "?" + urlencode({"page": page}) if page > 1 else ""
+    threads = Comment.objects.real().filter(
+        article_id=comment.article_id, parent__isnull=True, status=Comment.Status.PUBLISHED
+    )
+    if not threads.filter(created_at__gt=root.created_at).exists():
+        # The newest thread (a comment just posted) is on the last page: no need to count those before it.
+        query = "?page=last"
+    else:
+        before = threads.filter(created_at__lt=root.created_at).count()
+        page = before // settings.COMMENTS_THREADS_PER_PAGE + 1
+        query = "?" + urlencode({"page": page}) if page > 1 else ""
     return f"{comment.article.get_absolute_url()}{query}#comment-{comment.pk}"
 
 

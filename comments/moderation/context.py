@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .normalize import fingerprint
 from .policy import Policy
-from .topic import content_stems
+from .topic import conversation_terms
 
 # Only comments clearly about the article teach it its readers' vocabulary; otherwise
 # a few published off-topic remarks would make the next ones look on-topic. (A calibrated
@@ -29,7 +29,7 @@ from .topic import content_stems
 CONVERSATION_MAX_OFF_TOPIC = 0.03
 # How many of an article's latest such comments say what its readers talk about.
 CONVERSATION_SAMPLE = 200
-# How many of the article's latest comments in the duplicate window are compared.
+# At most this many comments with the same words in the duplicate window are compared.
 RECENT_SAMPLE = 200
 
 
@@ -61,7 +61,7 @@ class Recent:
 
 def author_key(name: str, email: str) -> str:
     """Who wrote a comment, to tell one's own recent comments from others': the address, else the name."""
-    return (email.strip() or name.strip()).casefold()
+    return (email.strip() or name.strip()).lower()
 
 
 def joins_conversation(published: bool, off_topic: float) -> bool:
@@ -80,7 +80,7 @@ class Conversation:
             self.add(text)
 
     def add(self, text: str) -> None:
-        terms = frozenset(content_stems(text))
+        terms = frozenset(conversation_terms(text))
         self._terms.append(terms)
         self.counts.update(terms)
         if len(self._terms) > self._size:

@@ -13,6 +13,7 @@ text. It is slower and only runs on comments that had a hit.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -103,3 +104,8 @@ _NON_WORD_RE = re.compile(r"[\W_]+")
 def fingerprint(text: str) -> str:
     """Text reduced to its words, for spotting the same comment posted again."""
     return _NON_WORD_RE.sub(" ", text.lower()).strip()
+
+
+def fingerprint_key(text: str) -> str:
+    """A short, fixed-length key of the fingerprint: what a database indexes to find the same words again."""
+    return hashlib.blake2b(fingerprint(text).encode("utf-8"), digest_size=16).hexdigest()

@@ -85,14 +85,16 @@ def content_terms(text: str, *, folded: bool = False) -> dict[str, float]:
     return terms
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=8192)
 def _cached_terms(text: str) -> dict[str, float]:
     """Terms of a parent comment, which many replies share."""
     return content_terms(text)
 
 
-def content_stems(text: str, *, folded: bool = False) -> list[str]:
-    return list(content_terms(text, folded=folded))
+def conversation_terms(text: str) -> list[str]:
+    """The stems a comment brings to its article's conversation (cached: a busy article's latest
+    comments are read again for every new one)."""
+    return list(_cached_terms(text))
 
 
 @lru_cache(maxsize=1)

@@ -276,3 +276,24 @@ def test_a_service_rule_is_shown_beside_its_field_with_the_text_kept(client):
     html = response.content.decode()
     assert "Words to keep." in html and "at most 254 characters" in html
     assert not Comment.objects.exists()
+
+
+def test_posting_costs_the_same_queries_whatever_the_articles_size(client, settings):
+    settings.COMMENTS_RATE_PER_IP = settings.COMMENTS_RATE_PER_EMAIL = ""
+    client.post(post_url(make_article()), comment_form_data())  # the session and the cached policy exist from now on
+    counts = []
+    for size in (2, 40):
+        article = make_article()
+        for n in range(size):
+            make_comment(article, body=f"Parliament and the budget, remark {n}.")
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(post_url(article), comment_form_data(body="The budget vote in parliament matters."))
+        assert response.status_code == 302
+        counts.append(len(ctx))
+    assert counts[0] == counts[1]
+
+
+def test_emails_are_stored_lower_cased_so_a_regular_is_matched_exactly(client):
+    article = make_seed_article()
+    client.post(post_url(article), comment_form_data(email="Amina.K@Example.COM"))
+    assert Comment.objects.get().author_email == "amina.k@example.com"
