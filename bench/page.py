@@ -1,12 +1,12 @@
 """How the article page scales with its comments.
 
-    .venv/bin/python bench/page.py [--comments 10000] [--small 200] [--repeat 25]
+    .venv/bin/python bench/page.py [--sizes 200,10000,50000] [--repeat 15]
 
-Fills one article with 10,000 published comments in realistic threads (most
-top-level, some chains ten deep) and another with 200, then times the article
-page's first page (server time through Django's full stack, median of runs) and
-counts its SQL queries. Runs on a throwaway SQLite file unless BENCH_DATABASE_URL
-names another database.
+Fills articles with 200, 10,000 and 50,000 published comments in realistic threads
+(most top-level, some chains ten deep), then times the article page's first page in
+each sort (server time through Django's full stack, median of runs), counts its SQL
+queries, and prints the page's weight per comment beyond the comment's own name and
+text. Runs on a throwaway SQLite file unless BENCH_DATABASE_URL names another database.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import _django
 
 
 def fill(article: Any, total: int, rng: random.Random) -> None:
+    from django.db.models import Count
     from django.utils import timezone
 
     from comments.models import Comment
@@ -70,15 +71,20 @@ def fill(article: Any, total: int, rng: random.Random) -> None:
         created = batch(rows)
         pool.extend(c for c in created if c.depth < 4)
         made += size
+    # What the services keep on each thread as its replies are published.
+    counts = Comment.objects.filter(article=article, root__isnull=False).values("root_id").annotate(n=Count("id"))
+    for entry in counts:
+        Comment.objects.filter(pk=entry["root_id"]).update(reply_count=entry["n"])
 
 
-def measure(client: Any, url: str, repeat: int) -> tuple[float, int]:
+def measure(client: Any, url: str, repeat: int) -> tuple[float, int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client.get(url)  # warm caches (templates, policy)
     times = []
     queries = 0
+    size = 0
     for _ in range(repeat):
         with CaptureQueriesContext(connection) as ctx:
             t0 = time.perf_counter()
@@ -86,41 +92,58 @@ def measure(client: Any, url: str, repeat: int) -> tuple[float, int]:
             times.append(time.perf_counter() - t0)
         assert response.status_code == 200
         queries = len(ctx)
-    return statistics.median(times), queries
+        size = len(response.content)
+    return statistics.median(times), queries, size
+
+
+SORTS = ("oldest", "newest", "replies")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--comments", type=int, default=10_000)
-    parser.add_argument("--small", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=25)
+    parser.add_argument("--sizes", default="200,10000,50000")
+    parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     database = _django.setup()
 
     from django.conf import settings
     from django.test import Client
 
+    from comments.selectors import comment_section
     from tests.factories import make_article
 
     rng = random.Random(7)
-    big = make_article(headline="Big thread", slug="bench-big")
-    small = make_article(headline="Small thread", slug="bench-small")
-    t0 = time.perf_counter()
-    fill(big, args.comments, rng)
-    fill(small, args.small, rng)
-    print(f"database: {database.split('://')[0]}; filled in {time.perf_counter() - t0:.1f}s")
+    sizes = [int(s) for s in args.sizes.split(",")]
     client = Client()
-    small_time, small_queries = measure(client, small.get_absolute_url(), args.repeat)
-    big_time, big_queries = measure(client, big.get_absolute_url(), args.repeat)
-    replies_time, replies_queries = measure(client, big.get_absolute_url() + "?sort=replies", args.repeat)
+    empty = make_article(headline="No comments yet", slug="bench-empty")
+    _, _, empty_bytes = measure(client, empty.get_absolute_url(), 1)
+    results: dict[int, dict[str, tuple[float, int, int]]] = {}
+    per_comment = []
+    for size in sizes:
+        article = make_article(headline=f"Thread of {size}", slug=f"bench-{size}")
+        t0 = time.perf_counter()
+        fill(article, size, rng)
+        filled = time.perf_counter() - t0
+        results[size] = {sort: measure(client, f"{article.get_absolute_url()}?sort={sort}", args.repeat) for sort in SORTS}
+        section = comment_section(article=article)
+        shown = [entry.comment for thread in section.threads for entry in thread]
+        text = sum(len(c.body) + len(c.author_name) for c in shown)
+        extra = (results[size]["oldest"][2] - empty_bytes - text) / len(shown)
+        per_comment.append((size, len(shown), extra))
+        print(f"filled {size:,} comments in {filled:.0f}s")
     per_page = settings.COMMENTS_THREADS_PER_PAGE
-    print(f"first page, {per_page} threads a page, median of {args.repeat} requests:")
-    print(f"  {args.small:>6} comments: {small_time * 1000:7.1f} ms  {small_queries} queries")
-    print(f"  {args.comments:>6} comments: {big_time * 1000:7.1f} ms  {big_queries} queries")
-    print(
-        f"  {args.comments:>6} comments sorted by most replies: {replies_time * 1000:7.1f} ms  {replies_queries} queries"
-    )
-    print(f"  ratio: {big_time / small_time:.2f}x (target <= 1.5x), same query count: {big_queries == small_queries}")
+    print(f"database: {database.split('://')[0]}; first page ({per_page} threads), median of {args.repeat} requests:")
+    print(f"  {'comments':>8}  " + "  ".join(f"{sort:>16}" for sort in SORTS))
+    for size in sizes:
+        cells = "  ".join(f"{results[size][s][0] * 1000:7.1f} ms {results[size][s][1]:>2} q" for s in SORTS)
+        print(f"  {size:>8,}  {cells}")
+    base, top = sizes[0], sizes[-1]
+    for sort in SORTS:
+        ratio = results[top][sort][0] / results[base][sort][0]
+        same = results[top][sort][1] == results[base][sort][1]
+        print(f"  {sort:<8} {top:,} / {base:,}: {ratio:.2f}x (target <= 1.5x), same query count: {same}")
+    for size, count, extra in per_comment:
+        print(f"  page weight at {size:,}: {count} comments shown, {extra:,.0f} bytes each beyond their name and text")
 
 
 if __name__ == "__main__":

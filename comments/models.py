@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from articles.models import Article
 
@@ -34,11 +34,6 @@ class CommentQuerySet(models.QuerySet["Comment"]):
             | Q(status=Comment.Status.PUBLISHED, flagged=True)
         )
 
-    def with_reply_counts(self) -> CommentQuerySet:
-        return self.annotate(
-            reply_total=Count("thread_comments", filter=Q(thread_comments__status=Comment.Status.PUBLISHED))
-        )
-
 
 class Comment(models.Model):
     class Status(models.TextChoices):
@@ -59,6 +54,9 @@ class Comment(models.Model):
     # moves: a whole thread is then one indexed read, and concurrent replies can't skew it.
     root = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="thread_comments")
     depth = models.PositiveSmallIntegerField(default=0)
+    # On a thread's top-level comment: how many readers' replies in the thread are published. Kept by the
+    # services as replies are posted and decided, so "most replies" and tombstones need no count per request.
+    reply_count = models.PositiveIntegerField(default=0)
 
     author_name = models.CharField(max_length=limits.NAME_MAX_LENGTH)
     # Stored lower-cased, so "this reader's comments" is an exact, indexed match.
@@ -89,8 +87,11 @@ class Comment(models.Model):
 
     # Simulated traffic is kept apart from real readers' and carries its ground truth,
     # which moderators never see in the queue.
+    # Indexed only where set (below): an index over all the NULLs of readers' comments would tempt the
+    # planner into reading every comment for "readers' comments only".
     simulation = models.ForeignKey(
-        "comments.SimulationRun", null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+        "comments.SimulationRun", null=True, blank=True, on_delete=models.CASCADE, related_name="comments",
+        db_index=False,
     )
     ground_truth = models.JSONField(default=dict, blank=True)
 
@@ -102,9 +103,14 @@ class Comment(models.Model):
         # the simulator's out, so the planner can answer from the index alone.
         indexes = [
             models.Index(fields=["article", "parent", "status", "created_at"], condition=REAL, name="comment_thread_idx"),
+            models.Index(fields=["article", "parent", "created_at"], condition=REAL, name="comment_threads_by_date_idx"),
+            models.Index(
+                fields=["article", "parent", "-reply_count", "created_at"], condition=REAL, name="comment_threads_by_replies_idx"
+            ),
             models.Index(fields=["article", "status", "created_at"], condition=REAL, name="comment_article_status_idx"),
-            models.Index(fields=["root", "created_at"]),
+            models.Index(fields=["root", "created_at"], condition=REAL, name="comment_replies_idx"),
             models.Index(fields=["author_email", "created_at"]),
+            models.Index(fields=["simulation"], condition=Q(simulation__isnull=False), name="comment_simulated_idx"),
             models.Index(fields=["author_email", "status"], condition=REAL, name="comment_author_status_idx"),
             models.Index(fields=["article", "fingerprint", "created_at"], condition=REAL, name="comment_same_words_idx"),
             models.Index(

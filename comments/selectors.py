@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from articles.models import Article
 
@@ -25,7 +25,7 @@ from .moderation.normalize import fingerprint_key
 SORTS = {
     "oldest": ("created_at", "id"),
     "newest": ("-created_at", "-id"),
-    "replies": ("-reply_total", "created_at", "id"),
+    "replies": ("-reply_count", "created_at", "id"),
 }
 SORT_LABELS = {"oldest": "Oldest", "newest": "Newest", "replies": "Most replies"}
 
@@ -92,18 +92,15 @@ def comment_section(
     own = set(own_comment_ids)
     count = Comment.objects.real().published().filter(article=article).count()
     # A removed comment stays as a tombstone while it has published replies, so they keep their context.
-    has_published_replies = Exists(Comment.objects.real().filter(root=OuterRef("pk"), status=Comment.Status.PUBLISHED))
     top_level = (
         Comment.objects.real()
         .filter(article=article)
         .top_level()
         .filter(
             Q(status=Comment.Status.PUBLISHED)
-            | Q(has_published_replies, status__in=[Comment.Status.REMOVED, Comment.Status.REJECTED])
+            | Q(reply_count__gt=0, status__in=[Comment.Status.REMOVED, Comment.Status.REJECTED])
         )
     )
-    if sort == "replies":
-        top_level = top_level.with_reply_counts()
     top_level = top_level.order_by(*SORTS[sort])
     paginator = Paginator(top_level, settings.COMMENTS_THREADS_PER_PAGE)
     page = paginator.get_page(paginator.num_pages if page_number == "last" else page_number)
@@ -131,7 +128,7 @@ def comment_section(
 
 
 def reply_target(*, article: Article, comment_id: str | int | None) -> Comment | None:
-    """The comment a no-JavaScript reply link points at, if it can be replied to."""
+    """The comment a no-JavaScript reply or report link points at, if it can be answered or reported."""
     try:
         pk = int(comment_id) if comment_id not in (None, "") else None
     except (TypeError, ValueError):

@@ -160,6 +160,7 @@ def _judge_and_store(comment: Comment, policy: Policy, context: Context) -> Verd
     comment.flagged = flagged
     with transaction.atomic():
         comment.save()
+        _count_reply(comment, +1 if status == Comment.Status.PUBLISHED else 0)
         ModerationEvent.objects.create(
             comment=comment,
             action=ModerationEvent.Action.AUTO,
@@ -169,6 +170,12 @@ def _judge_and_store(comment: Comment, policy: Policy, context: Context) -> Verd
             new_status=status,
         )
     return verdict
+
+
+def _count_reply(comment: Comment, change: int) -> None:
+    """Keep the thread's count of published readers' replies as a reply is published or taken down."""
+    if change and comment.root_id is not None and comment.simulation_id is None:
+        Comment.objects.filter(pk=comment.root_id).update(reply_count=F("reply_count") + change)
 
 
 def _change_status(
@@ -181,6 +188,8 @@ def _change_status(
         locked.open_reports = 0
         locked.flagged = False
         locked.save(update_fields=["status", "open_reports", "flagged"])
+        published = Comment.Status.PUBLISHED
+        _count_reply(locked, (new_status == published) - (old_status == published))
         CommentReport.objects.filter(comment=locked, resolved=False).update(resolved=True)
         ModerationEvent.objects.create(
             comment=locked,

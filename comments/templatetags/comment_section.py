@@ -44,6 +44,8 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         "form": form,
         "report_form": ReportForm(),
         "replying_to": replying_to,
+        # Reporting without JavaScript: the page's one report form is shown under this comment.
+        "reporting": reply_target(article=article, comment_id=request.GET.get("report")),
         "policy": active_policy_record(),
         "csrf_token": context.get("csrf_token"),
         "messages": context.get("messages"),

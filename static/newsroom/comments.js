@@ -57,3 +57,45 @@
     replyTo(parentInput.value, nameSlot.textContent);
   }
 })();
+
+// Reports: the page has one report form; "Report" moves it under the comment and points it
+// at that comment. Without JavaScript the link loads the page with the form there instead.
+(function () {
+  "use strict";
+  var wrap = document.getElementById("report-form-wrap");
+  var home = document.getElementById("report-form-home");
+  if (!wrap) { return; }
+  var form = wrap.querySelector("form");
+  var lastLink = null;
+
+  function open(link) {
+    var slot = document.querySelector('.nr-report-slot[data-report-slot-for="' + link.getAttribute("data-report") + '"]');
+    if (!slot || !form) { return false; }
+    form.setAttribute("action", link.getAttribute("data-report-url"));
+    slot.appendChild(wrap);
+    lastLink = link;
+    var reason = form.querySelector("select");
+    if (reason) { reason.focus(); }
+    return true;
+  }
+
+  function close() {
+    if (home) { home.appendChild(wrap); }
+    if (lastLink) { lastLink.focus(); }
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-report]");
+    if (link) {
+      if (open(link)) { event.preventDefault(); }
+      return;
+    }
+    if (event.target.closest("#cancel-report") && home) {
+      event.preventDefault();
+      close();
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && home && wrap.parentNode !== home) { close(); }
+  });
+})();

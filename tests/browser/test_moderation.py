@@ -67,7 +67,9 @@ def test_reader_reports_a_comment_and_it_enters_the_queue(live_server, page, bro
     comment = make_comment(article, name="Gul", body="The Haqqani network is the real power broker here.")
     page.goto(live_server.url + article.get_absolute_url())
     node = page.locator(f"#comment-{comment.pk}")
-    node.locator("summary", has_text="Report").click()
+    node.get_by_role("link", name="Report").click()
+    # The page's one report form has moved under this comment, its choice of reason focused.
+    assert page.evaluate("document.activeElement.id") == "report-reason"
     node.get_by_label("Why should a moderator look at this?").select_option("off_topic")
     node.get_by_role("button", name="Send report").click()
     assert "A moderator will look at this comment" in page.locator(".nr-messages").inner_text()
@@ -80,3 +82,18 @@ def test_reader_reports_a_comment_and_it_enters_the_queue(live_server, page, bro
     row = admin.locator("#result_list tbody tr", has_text="Haqqani network")
     assert "Reported" in row.inner_text()
     admin.context.close()
+
+
+def test_reader_reports_without_javascript(live_server, browser):
+    article = make_seed_article()
+    comment = make_comment(article, name="Ola", body="Islamabad's role in the Doha process is overstated.")
+    page = browser.new_context(java_script_enabled=False).new_page()
+    page.goto(live_server.url + article.get_absolute_url())
+    page.locator(f"#comment-{comment.pk}").get_by_role("link", name="Report").click()
+    node = page.locator(f"#comment-{comment.pk}")
+    node.get_by_label("Why should a moderator look at this?").select_option("spam")
+    node.get_by_role("button", name="Send report").click()
+    assert "A moderator will look at this comment" in page.locator(".nr-messages").inner_text()
+    comment.refresh_from_db()
+    assert comment.open_reports == 1
+    page.context.close()

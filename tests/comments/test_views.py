@@ -297,3 +297,17 @@ def test_emails_are_stored_lower_cased_so_a_regular_is_matched_exactly(client):
     article = make_seed_article()
     client.post(post_url(article), comment_form_data(email="Amina.K@Example.COM"))
     assert Comment.objects.get().author_email == "amina.k@example.com"
+
+
+def test_one_report_form_per_page_shown_under_the_comment_without_javascript(client):
+    article = make_seed_article()
+    first, second = make_comment(article, body="First remark on Doha."), make_comment(article, body="Second remark.")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert html.count('id="report-form"') == 1 and html.count('name="reason"') == 1
+    assert f'data-report="{first.pk}"' in html and f'data-report="{second.pk}"' in html
+    reporting = client.get(f"{article.get_absolute_url()}?report={second.pk}").content.decode()
+    assert reporting.count('id="report-form"') == 1
+    slot = reporting.split(f'data-report-slot-for="{second.pk}"')[1].split("</article>")[0]
+    assert f'action="/comments/{second.pk}/report/"' in slot
+    # Nothing to report there: the form stays hidden at the end of the section.
+    assert 'id="report-form-home" hidden' in client.get(f"{article.get_absolute_url()}?report=999999").content.decode()
