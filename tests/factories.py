@@ -7,6 +7,7 @@ import itertools
 from typing import Any
 from unittest import mock
 
+from django.db.models import F
 from django.utils import timezone
 
 from articles.importer import parse_article
@@ -70,7 +71,11 @@ def make_comment(
         comment.created_at = timezone.now() - dt.timedelta(minutes=minutes_ago)
         Comment.objects.filter(pk=comment.pk).update(created_at=comment.created_at)
     if status and comment.status != status:
+        # Forced as if decided that way: the thread's stored count of published replies agrees.
+        change = (status == Comment.Status.PUBLISHED) - (comment.status == Comment.Status.PUBLISHED)
         Comment.objects.filter(pk=comment.pk).update(status=status)
+        if comment.root_id and change:
+            Comment.objects.filter(pk=comment.root_id).update(reply_count=F("reply_count") + change)
         comment.status = status
     return comment
 
