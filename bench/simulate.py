@@ -30,7 +30,10 @@ def main() -> None:
     call_command("import_article", "articles/demo/us-seeks-pakistans-help.txt", stdout=io.StringIO())
     slug = Article.objects.get().slug
     print(f"database: {database.split('://')[0]}")
+    per_comment: dict[int, float] = {}
+    small = args.dry_run_comments // 10
     for label, count, extra in (
+        ("dry run", small, ["--dry-run"]),
         ("dry run", args.dry_run_comments, ["--dry-run"]),
         ("database", args.db_comments, []),
     ):
@@ -39,10 +42,14 @@ def main() -> None:
         call_command("simulate", "--article", slug, "--comments", str(count), "--seed", "1", *extra,
                      stdout=out, stderr=io.StringIO())  # fmt: skip
         elapsed = time.perf_counter() - t0
+        if extra:
+            per_comment[count] = elapsed / count
         summary = out.getvalue().splitlines()[1]
         print(f"  {label:<9} {count:>7,} comments in {elapsed:6.1f}s = {count / elapsed:8,.0f}/s (target < 60 s)")
         print(f"            {summary}")
     print(f"  comments stored by the database run: {Comment.objects.count():,}")
+    ratio = per_comment[args.dry_run_comments] / per_comment[small]
+    print(f"  dry run, per-comment cost at {args.dry_run_comments:,} / at {small:,}: {ratio:.2f}x (target <= 1.2x)")
 
 
 if __name__ == "__main__":
