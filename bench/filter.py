@@ -69,6 +69,27 @@ def rate(label: str, func: Callable[[str], object], items: list[str], repeat: in
     return per_second
 
 
+STARTUP = """
+import json, time
+def rss():
+    return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024
+before, t0 = rss(), time.perf_counter()
+from comments.moderation import Context, Policy, moderate
+moderate("Heyyy you absolute idiot, the Taliban talks in Doha are a farce", Context(article_text="Taliban talks in Doha"), Policy())
+print(json.dumps({"mib": rss() - before, "seconds": time.perf_counter() - t0}))
+"""
+
+
+def startup_cost() -> dict[str, float]:
+    """What the filter's word lists cost a new worker: memory and time to its first verdict."""
+    import json
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", STARTUP], cwd=ROOT, capture_output=True, text=True, check=True)
+    result: dict[str, float] = json.loads(done.stdout)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--comments", type=int, default=3000)
@@ -87,7 +108,12 @@ def main() -> None:
     policy = Policy()
     t0 = time.perf_counter()
     moderate("warm up the word lists", context, policy)
-    print(f"start-up (word lists, stemmer, frequencies): {time.perf_counter() - t0:.2f}s")
+    print(f"start-up in this process after the corpus was built: {time.perf_counter() - t0:.2f}s")
+    cost = startup_cost()
+    print(
+        f"word lists in a fresh process (profanity, rules, stemmer, frequencies; first verdict): "
+        f"{cost['mib']:.1f} MiB, {cost['seconds']:.2f} s (targets <= 20 MiB, <= 0.2 s)"
+    )
     print(
         f"{len(comments)} comments, {min(lengths)}-{max(lengths)} characters "
         f"(median {statistics.median(lengths):.0f}), one core:"
@@ -124,7 +150,8 @@ def main() -> None:
     reference = Profanity()
     sample = comments[: max(50, len(comments) // 20)]
     theirs = rate("better_profanity.contains_profanity", reference.contains_profanity, sample, repeat=1)
-    print(f"targets: whole filter >= 2,000/s: {whole >= 2000};  profanity alone >= 20,000/s: {ours >= 20000}")
+    print(f"targets (issue 15): rules only >= 5,000/s: {whole >= 5000} ({whole:,.0f}/s)")
+    print(f"profanity alone against better-profanity-rs's 46,000-75,000 checks/s: {ours / 46000:.2f}x of its low end")
     print(f"profanity check speed-up over better_profanity: {ours / theirs:,.0f}x")
 
 

@@ -75,6 +75,9 @@ def fold_with_offsets(text: str) -> tuple[str, Sequence[int]]:
     return "".join(out), offsets
 
 
+_ALNUM_RE = re.compile(r"[a-z0-9]+")
+
+
 class Text:
     """A comment as the checks read it: as written, folded, and where each folded character came from.
 
@@ -82,12 +85,20 @@ class Text:
     check that found something needs positions.
     """
 
-    __slots__ = ("_mapped", "folded", "raw")
+    __slots__ = ("_mapped", "_words", "folded", "raw")
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
         self.folded = fold(raw)
         self._mapped: tuple[str, Sequence[int]] | None = None
+        self._words: frozenset[str] | None = None
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Its words, folded, split at anything that is not a letter or digit: what checks gate on."""
+        if self._words is None:
+            self._words = frozenset(_ALNUM_RE.findall(self.folded))
+        return self._words
 
     @property
     def mapped(self) -> tuple[str, Sequence[int]]:

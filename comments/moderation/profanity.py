@@ -78,7 +78,70 @@ def load_default_words() -> list[str]:
 
 
 def expand(word: str) -> set[str]:
+    """Every spelling of a word under the substitutions (what better-profanity tries one by one)."""
     return {"".join(combo) for combo in itertools.product(*(CHAR_VARIANTS.get(ch, (ch,)) for ch in word))}
+
+
+# One letter for every character a substitution can stand for: "@" may be an a or an o, "l" an l or
+# an i, so a, o, 0, 4, @ read alike here, and so do i, l, 1 and u, v. A text word and a listed word
+# with the same reading are then checked character by character; "*" (any vowel) is tried in turn.
+CANON = str.maketrans({"@": "a", "4": "a", "o": "a", "0": "a", "l": "i", "1": "i", "v": "u", "3": "e", "$": "s",
+                       "5": "s", "7": "t"})  # fmt: skip
+_STAND_INS = {ch for spellings in CHAR_VARIANTS.values() for ch in spellings if ch != "*"}
+MAX_STARS = 3
+
+
+class Spellings:
+    """The set of every spelling of some words, without writing them all out.
+
+    ``token in spellings`` holds exactly when ``token`` is in ``set().union(*map(expand, words))``,
+    but this keeps only the words by their reading (``CANON``): a few thousand strings instead of
+    half a million, built in milliseconds.
+    """
+
+    def __init__(self, words: Iterable[str], *, excluded: Iterable[str] = ()) -> None:
+        self.words = frozenset(words)
+        self.excluded = frozenset(excluded)
+        self.by_reading: dict[str, list[str]] = {}
+        for word in self.words:
+            self.by_reading.setdefault(word.translate(CANON), []).append(word)
+        # Every beginning of a reading: where reading words together may still lead somewhere.
+        self.prefixes = frozenset(r[:i] for r in self.by_reading for i in range(1, len(r)))
+
+    def __contains__(self, token: object) -> bool:
+        if not isinstance(token, str) or token in self.excluded:
+            return False
+        if "*" in token:
+            return self._starred(token)
+        return any(_spells(token, word) for word in self.by_reading.get(token.translate(CANON), ()))
+
+    def readings(self) -> frozenset[str]:
+        return frozenset(self.by_reading)
+
+    def _starred(self, token: str) -> bool:
+        stars = token.count("*")
+        if stars > MAX_STARS:
+            return False
+        options = [CHAR_STANDS_FOR_STAR] * stars
+        for letters in itertools.product(*options):
+            candidate = token
+            for letter in letters:
+                candidate = candidate.replace("*", letter, 1)
+            words = self.by_reading.get(candidate.translate(CANON), ())
+            if any(_spells(token, word) for word in words):
+                return True
+        return False
+
+
+# The letters "*" stands for in better-profanity's table.
+CHAR_STANDS_FOR_STAR = tuple(sorted(letter for letter, spellings in CHAR_VARIANTS.items() if "*" in spellings))
+
+
+def _spells(token: str, word: str) -> bool:
+    """Whether ``token`` is ``word`` under the substitutions, character by character."""
+    return len(token) == len(word) and all(
+        t == w or t in CHAR_VARIANTS.get(w, ()) for t, w in zip(token, word, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -94,32 +157,31 @@ class ProfanityChecker:
 
     def __init__(self, words: Iterable[str] | None = None, *, allowed: Iterable[str] = ()) -> None:
         self.base_words: frozenset[str] = frozenset()
-        self._build(set(), load_default_words() if words is None else words, allowed)
+        self._build(load_default_words() if words is None else words, allowed)
 
-    def _build(self, variants: set[str], extra: Iterable[str], allowed: Iterable[str]) -> None:
+    def _build(self, extra: Iterable[str], allowed: Iterable[str]) -> None:
         allowed_set = {w.strip().lower() for w in allowed if w.strip()}
         base = set(self.base_words)
-        for word in extra:
-            word = word.strip().lower()
-            if word and word not in allowed_set:
-                variants |= expand(word)
-                base.add(word)
-        variants -= allowed_set
+        base.update(w.strip().lower() for w in extra if w.strip())
         self.base_words = frozenset(base - allowed_set)
-        self.variants = variants
+        self.variants = Spellings(self.base_words, excluded=allowed_set)
         # Listed words with marks inside ("sh!t", "g-spot", "s.o.b.") fall apart into several
         # words here; they match when those words are read together, never as one plain word.
-        self.joined_only = frozenset(b for v in variants if (b := _MARKS_RE.sub("", v)) != v and len(b) > 1) - variants
+        self.joined_only = Spellings(
+            {b for w in self.base_words if (b := _MARKS_RE.sub("", w)) != w and len(b) > 1}, excluded=allowed_set
+        )
         # Plurals of listed words ("bastards"), but not of words already ending in s.
         self.plurals = frozenset(w + "s" for w in self.base_words if len(w) >= 4 and w.isalpha() and w[-1] != "s")
-        # Every beginning of a listed word, to stop reading words together as soon as nothing can match.
-        self.prefixes = frozenset(v[:i] for v in variants | self.joined_only for i in range(1, len(v)))
+        self.readings = self.variants.readings()
+        # The readings of every beginning of a listed word, to stop reading words together as soon as
+        # nothing can match (a superset of the true beginnings: it only ever reads a little further).
+        self.prefixes = self.variants.prefixes | self.joined_only.prefixes
 
     def with_words(self, extra: Iterable[str], allowed: Iterable[str] = ()) -> ProfanityChecker:
         """A copy with more blocked words and some allowed ones (a policy's own lists)."""
         clone = ProfanityChecker.__new__(ProfanityChecker)
         clone.base_words = self.base_words
-        clone._build(set(self.variants), extra, allowed)
+        clone._build(extra, allowed)
         return clone
 
     def _stretched(self, token: str) -> str | None:
@@ -132,12 +194,16 @@ class ProfanityChecker:
                     return candidate
         return None
 
-    def _runs(self, tokens: list[str], starts: Iterable[int]) -> Iterator[tuple[int, int, str]]:
+    def _runs(
+        self, tokens: list[str], readings: list[str], starts: Iterable[int]
+    ) -> Iterator[tuple[int, int, str]]:
         """Words read together, "bull shit" or "f u c k": (first index, last index, what matched)."""
         count = len(tokens)
         variants, joined_only, prefixes = self.variants, self.joined_only, self.prefixes
+        listed, listed_joined = variants.by_reading, joined_only.by_reading
         for index in starts:
             joined = spaced = tokens[index]
+            read_joined = read_spaced = readings[index]
             letters_only = len(joined) == 1
             limit = MAX_LETTER_RUN if letters_only else MAX_RUN
             for step in range(1, limit):
@@ -150,16 +216,30 @@ class ProfanityChecker:
                     break
                 joined += nxt
                 spaced += " " + nxt
-                if joined in variants or spaced in variants or joined in joined_only:
+                read_joined += readings[last]
+                read_spaced += " " + readings[last]
+                starred = "*" in joined
+                # The readings first (dictionary look-ups); the exact spelling only for a reading that is listed.
+                if (
+                    ((starred or read_joined in listed) and joined in variants)
+                    or ((starred or read_spaced in listed) and spaced in variants)
+                    or ((starred or read_joined in listed_joined) and joined in joined_only)
+                ):
                     yield index, last, joined
                     break
-                if joined not in prefixes and spaced not in prefixes:
+                if not starred and read_joined not in prefixes and read_spaced not in prefixes:
                     break
 
     def contains(self, folded: str) -> bool:
         """The fast question: is there any hit at all? Mostly set operations done in C."""
         tokens = split_words(folded)
-        if not self.variants.isdisjoint(tokens) or not self.plurals.isdisjoint(tokens):
+        readings = split_words(folded.translate(CANON))  # the same words, read (one to one: CANON keeps lengths)
+        listed = self.readings.intersection(readings)
+        if listed and any(t in self.variants for t, r in zip(tokens, readings, strict=True) if r in listed):
+            return True
+        if not self.plurals.isdisjoint(tokens):
+            return True
+        if "*" in folded and any(t in self.variants for t in tokens if "*" in t):
             return True
         if _EMBEDDED_RE.search(folded):
             return True
@@ -168,8 +248,8 @@ class ProfanityChecker:
             if _REPEAT_RE.search(token) and self._stretched(token):
                 return True
         prefixes = self.prefixes
-        starts = [i for i, token in enumerate(tokens) if token in prefixes]
-        return any(True for _ in self._runs(tokens, starts))
+        starts = [i for i, reading in enumerate(readings) if reading in prefixes or "*" in reading]
+        return any(True for _ in self._runs(tokens, readings, starts))
 
     def hits(self, folded: str) -> list[Hit]:
         """Every hit with its place in the folded text. Slower: it runs once contains() said yes."""
@@ -177,9 +257,11 @@ class ProfanityChecker:
             return []
         matches = [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(folded.replace("_", " "))]
         tokens = [m[0] for m in matches]
+        readings = [token.translate(CANON) for token in tokens]
+        listed = self.readings
         found: list[Hit] = []
-        for token, start, end in matches:
-            word = token if token in self.variants else None
+        for (token, start, end), reading in zip(matches, readings, strict=True):
+            word = token if (reading in listed or "*" in token) and token in self.variants else None
             if word is None and token in self.plurals:
                 word = token[:-1]
             if word is None and _REPEAT_RE.search(token):
@@ -188,7 +270,9 @@ class ProfanityChecker:
                 word = embedded.group()
             if word:
                 found.append(Hit(word, start, end, joined=False))
-        for first, last, word in self._runs(tokens, range(len(tokens))):
+        prefixes = self.prefixes
+        starts = [i for i, reading in enumerate(readings) if reading in prefixes or "*" in reading]
+        for first, last, word in self._runs(tokens, readings, starts):
             start, end = matches[first][1], matches[last][2]
             if all(h.end <= start or h.start >= end for h in found):
                 found.append(Hit(word, start, end, joined=True))

@@ -73,15 +73,30 @@ def stem(word: str) -> str:
     return term(word)[0]
 
 
+# Each word seen, once: its (stem, specificity), or None for a word that says nothing of a topic.
+# A plain dict read in the loop below costs a fraction of a cached call per word.
+_CONTENT: dict[str, tuple[str, float] | None] = {}
+_CONTENT_LIMIT = 200_000
+
+
+def _content(word: str) -> tuple[str, float] | None:
+    if len(_CONTENT) >= _CONTENT_LIMIT:
+        _CONTENT.clear()
+    found = None if word in STOPWORDS or len(word) < 3 or word.isdigit() else term(word)
+    _CONTENT[word] = found
+    return found
+
+
 def content_terms(text: str, *, folded: bool = False) -> dict[str, float]:
     """The content words of a text as {stem: specificity}."""
     terms: dict[str, float] = {}
+    known = _CONTENT
     for word in WORD_RE.findall(text if folded else fold(text)):
-        if word in STOPWORDS or len(word) < 3 or word.isdigit():
-            continue
-        stemmed, specificity = term(word)
-        if specificity > terms.get(stemmed, 0.0):
-            terms[stemmed] = specificity
+        found = known[word] if word in known else _content(word)
+        if found is not None:
+            stemmed, specificity = found
+            if specificity > terms.get(stemmed, 0.0):
+                terms[stemmed] = specificity
     return terms
 
 
@@ -187,8 +202,9 @@ def off_topic_score(
     off = 0.0
     general = 0.0
     unrelated: list[tuple[float, str]] = []
+    weights = profile.weights
     for stemmed, specificity in terms.items():
-        weight = profile.weight(stemmed)
+        weight = weights.get(stemmed, 0.0)
         if stemmed in parent_terms:
             weight = max(weight, 0.5 * specificity + 0.3)
         if conversation:

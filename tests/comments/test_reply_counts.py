@@ -37,7 +37,7 @@ def test_reply_count_follows_every_decision(admin_user):
         simulated=Simulated(run=run, created_at=timezone.now(), policy=PUBLISH_ALL, context=Context()),
     )  # fmt: skip
     assert counted(root) == 2  # generated replies are not readers'
-    truth = Comment.objects.filter(pk=root.pk).annotate(
+    truth = Comment.objects.filter(pk=root.pk).aggregate(
         n=Count("thread_comments", filter=Q(thread_comments__status="published", thread_comments__simulation=None))
     )
-    assert truth.get().n == 2
+    assert truth["n"] == 2

@@ -54,11 +54,21 @@ def _words(*alternations: str) -> frozenset[str]:
 
 YOU_WORDS = _words("you|u|ur|you're|youre|yall|y'all|your")
 
-_RULES: list[tuple[str, str, float, re.Pattern[str], tuple[frozenset[str], ...]]] = []
+Gate = tuple[frozenset[str], ...]  # a word from each of these sets
+_RULES: list[tuple[str, str, float, re.Pattern[str], tuple[Gate, ...]]] = []
 
 
-def _rule(code: str, label: str, score: float, pattern: str, *needs: Iterable[str]) -> None:
-    _RULES.append((code, label, score, re.compile(pattern, re.IGNORECASE), tuple(frozenset(n) for n in needs)))
+def _rule(
+    code: str, label: str, score: float, pattern: str, *needs: Iterable[str], gates: Iterable[Gate] = ()
+) -> None:
+    """A rule that runs when the comment has a word from each of ``needs``, or passes any of ``gates``
+    (one gate per alternative of the pattern, for patterns whose alternatives need different words)."""
+    all_gates = tuple(gates) or (tuple(frozenset(n) for n in needs),)
+    _RULES.append((code, label, score, re.compile(pattern, re.IGNORECASE), all_gates))
+
+
+def _gate(*sets: str) -> Gate:
+    return tuple(frozenset(words.split()) for words in sets)
 
 
 # -- insults aimed at the person answered: "you are a brainless idiot", "you're pathetic", "you idiot"
@@ -113,9 +123,10 @@ _rule(
     r"your (?:mother|mom|mum) (?:should|must)|brain cells?|iq of (?:a|an)|room temperature iq|"
     r"do (?:us|the world|everyone) a favou?r and|(?:reasoning|thinking) skills of a|(?:intelligence|brain|iq) of a|"
     r"(?:anyone|nobody|no one|someone) with (?:a|half a) (?:working|functioning|single) brain)\b",
-    _words(
-        "shut|nobody|crawl|stupid|dumb|idiot|retarded|blind|brain|mother|mom|mum|cells|cell|iq|favour|favor|"
-        "skills|intelligence"
+    gates=(
+        _gate("shut"), _gate("nobody", "asked cares"), _gate("crawl"), _gate("stupid dumb idiot retarded blind", "are"),
+        _gate("brain"), _gate("mother mom mum", "should must"), _gate("iq"), _gate("favour favor"),
+        _gate("skills", "reasoning thinking"), _gate("intelligence", "of"),
     ),
 )
 _rule(
@@ -214,9 +225,12 @@ _rule(
     r"(?:shot|hanged|hung|killed|executed|lynched|beheaded|put down|strung up|burned alive|stoned|tortured)\b|"
     r"\b(?:put|puts|putting) a bullet (?:in|through)\b|\bsee what happens to (?:you|u)\b|"
     r"\b(?:you(?:'ll| will)|you are going to) (?:regret|pay for) (?:this|it|that)\b|\b(?:end up|ends up) (?:dead|missing)\b",
-    _words(
-        "shot|hanged|hung|killed|executed|lynched|beheaded|put|strung|burned|stoned|tortured|bullet|happens|"
-        "regret|pay|dead|missing"
+    gates=(
+        _gate(
+            "deserve deserves need needs ought should must has have",
+            "shot hanged hung killed executed lynched beheaded put strung burned stoned tortured",
+        ),
+        _gate("bullet"), _gate("happens"), _gate("regret pay"), _gate("end ends", "dead missing"),
     ),
 )
 
@@ -226,7 +240,7 @@ _rule(
     0.9,
     r"\b(?:shut|silence)\s+(?:you|u|him|her|them)\b(?:\s+up)?"
     r"\s+(?:for good|permanently|once and for all)\b|\bwhat(?:'s| is) coming (?:to (?:you|u|him|her|them))\b",
-    _words("good|permanently|once|coming"),
+    gates=(_gate("shut silence", "good permanently once"), _gate("coming")),
 )
 # -- hateful generalisations: a whole group called vermin, or wished away
 _rule(
@@ -255,6 +269,7 @@ _rule(
     r"(?:are|is)\s+(?:all\s+|just\s+)?(?:vermin|animals|parasites|rats|cockroaches|subhuman|savages|a plague|"
     r"a disease|a cancer|filth|scum|trash|garbage|the problem)\b",
     _words("kind|people"),
+    _words("vermin|animals|parasites|rats|cockroaches|subhuman|savages|plague|disease|cancer|filth|scum|trash|garbage|problem"),
 )
 _rule(
     "abusive.hate",
@@ -305,8 +320,8 @@ def find(folded: str) -> list[tuple[str, str, float, int, int]]:
     tokens = set(_TOKEN_RE.findall(folded))
     sentence_starts: list[int] | None = None
     best: dict[tuple[int, str], tuple[str, str, float, int, int]] = {}
-    for code, label, score, pattern, needs in _RULES:
-        if any(tokens.isdisjoint(words) for words in needs):
+    for code, label, score, pattern, gates in _RULES:
+        if not any(all(not tokens.isdisjoint(words) for words in gate) for gate in gates):
             continue
         for match in pattern.finditer(folded):
             if sentence_starts is None:
@@ -318,13 +333,16 @@ def find(folded: str) -> list[tuple[str, str, float, int, int]]:
 
 
 def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
-    if not find(text.folded):
+    hits = find(text.folded)
+    if not hits:
         return []
     # Positions only for the rare comment with a hit, from the per-character fold.
     mapped, offsets = text.mapped
+    if mapped != text.folded:
+        hits = find(mapped)
     return [
         Reason(code, score, label, ((offsets[start], offsets[end - 1] + 1),))
-        for code, label, score, start, end in find(mapped)
+        for code, label, score, start, end in hits
     ]
 
 

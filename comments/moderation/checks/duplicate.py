@@ -10,6 +10,8 @@ from ..reasons import Reason
 SCORE = "spam"
 
 def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
+    if not context.own_recent and not context.others_recent:
+        return []
     mark = fingerprint(text.raw)
     if len(mark) < 12:  # "Agreed." twice is a conversation, not spam
         return []

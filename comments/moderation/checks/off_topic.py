@@ -21,12 +21,15 @@ def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
     )
     if not relevance.judged:
         return []
-    return [Reason(Family.OFF_TOPIC.value, relevance.probability, _message(relevance, text.folded, context))]
+    # Which words it talks of only matters for a reason a person will read: one that holds or flags.
+    decisive = relevance.probability >= policy.off_topic_hold
+    message = _message(relevance, text.folded, context, quote=decisive)
+    return [Reason(Family.OFF_TOPIC.value, relevance.probability, message)]
 
 
-def _message(relevance: topic.TopicResult, folded: str, context: Context) -> str:
+def _message(relevance: topic.TopicResult, folded: str, context: Context, *, quote: bool) -> str:
     where = "the article" + (" or the comment it answers" if context.parent_text else "")
-    words = topic.surface_words(folded, relevance.unrelated)
+    words = topic.surface_words(folded, relevance.unrelated) if quote else []
     if not words:
         return f"may be off-topic: it shares little with {where}"
     quoted = ", ".join(f"“{w}”" for w in words)

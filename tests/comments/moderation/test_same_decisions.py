@@ -25,7 +25,7 @@ SNAPSHOT = ROOT / "tests" / "data" / "rule-decisions.jsonl.gz"
 DATA = ROOT / "comments" / "moderation" / "data" / "public-test.jsonl"
 
 
-def decisions() -> list[dict]:
+def decisions() -> list[dict[str, object]]:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bench_evaluate", ROOT / "bench" / "evaluate.py")
