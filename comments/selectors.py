@@ -8,12 +8,13 @@ of comments, the section costs the same handful of queries.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 
 from articles.models import Article
 
@@ -42,15 +43,39 @@ class Entry:
 
 
 @dataclass
+class Thread:
+    """A top-level comment and the replies shown with it (at most ``REPLIES_PER_PAGE`` of them)."""
+
+    root: Comment
+    entries: list[Entry]
+    replies_page: int = 1  # which page of this thread's replies is shown
+    more: bool = False  # further replies wait behind "Show more replies"
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+@dataclass
 class CommentSection:
     count: int
     page: Page[Comment]  # of top-level comments
-    threads: list[list[Entry]]
+    threads: list[Thread]
     sort: str
     own_pending: list[Entry] = field(default_factory=list)
+    thread_view: bool = False  # one thread, one page of its replies (from "Show more replies")
 
 
-def _flatten(root: Comment, children: dict[int, list[Comment]], max_depth: int, own: Collection[int]) -> list[Entry]:
+# Replies shown with a thread, and on each further page of it: a thread of a thousand replies
+# costs a page no more than a thread of twenty.
+REPLIES_PER_PAGE = 20
+
+
+def _flatten(
+    root: Comment, children: dict[int, list[Comment]], max_depth: int, own: Collection[int], *, with_root: bool = True
+) -> list[Entry]:
     entries: list[Entry] = []
 
     def has_visible(comment: Comment) -> bool:
@@ -69,7 +94,8 @@ def _flatten(root: Comment, children: dict[int, list[Comment]], max_depth: int, 
             Entry(
                 comment=comment,
                 depth=min(comment.depth, max_depth),
-                replying_to=parent.author_name if parent is not None else "",
+                # Its own parent, which on a later page of replies may not be the one above it.
+                replying_to=comment.parent.author_name if comment.parent is not None else "",
                 is_tombstone=not (published or pending),
                 is_own_pending=pending,
             )
@@ -77,7 +103,11 @@ def _flatten(root: Comment, children: dict[int, list[Comment]], max_depth: int, 
         for child in children.get(comment.pk, ()):
             walk(child, comment)
 
-    walk(root, None)
+    if with_root:
+        walk(root, None)
+    else:  # a later page of replies: those whose parent is on an earlier page lead their own branch
+        for child in children.get(root.pk, ()):
+            walk(child, root)
     return entries
 
 
@@ -87,7 +117,10 @@ def comment_section(
     page_number: int | str | None = 1,
     sort: str = "oldest",
     own_comment_ids: Collection[int] = (),
+    thread: int | str | None = None,
+    replies_page: int | str | None = 1,
 ) -> CommentSection:
+    """A page of threads; or, given ``thread``, that one thread with one page of its replies."""
     sort = sort if sort in SORTS else "oldest"
     own = set(own_comment_ids)
     count = Comment.objects.real().published().filter(article=article).count()
@@ -104,27 +137,61 @@ def comment_section(
     top_level = top_level.order_by(*SORTS[sort])
     paginator = Paginator(top_level, settings.COMMENTS_THREADS_PER_PAGE)
     page = paginator.get_page(paginator.num_pages if page_number == "last" else page_number)
-    roots = list(page.object_list)
-    root_ids = [c.pk for c in roots]
-    replies = (
+    thread_id = _as_int(thread)
+    shown = _as_int(replies_page) or 1
+    roots = list(top_level.filter(pk=thread_id)) if thread_id is not None else []
+    if not roots:  # no thread asked for, or not one of this article's
+        thread_id, shown, roots = None, 1, list(page.object_list)
+    first, last = (shown - 1) * REPLIES_PER_PAGE, shown * REPLIES_PER_PAGE
+    # Each thread's replies numbered in order, in the database: only the ones this page shows are read.
+    numbered = (
         Comment.objects.real()
-        .filter(root_id__in=root_ids)
+        .filter(root_id__in=[c.pk for c in roots])
         .exclude(Q(status=Comment.Status.HELD) & ~Q(pk__in=own))
+        .select_related("parent")
+        .annotate(place=Window(RowNumber(), partition_by=[F("root_id")], order_by=[F("created_at"), F("id")]))
+        .filter(place__gt=first, place__lte=last + 1)  # one more than shown: are there more?
         .order_by("created_at", "id")
     )
     children: dict[int, list[Comment]] = {}
-    for reply in replies:
-        if reply.parent_id is not None:
+    has_more: set[int] = set()
+    for reply in numbered:
+        if reply.place > last:  # type: ignore[attr-defined]
+            has_more.add(reply.root_id or 0)
+        elif reply.parent_id is not None:
             children.setdefault(reply.parent_id, []).append(reply)
+    if shown > 1:
+        # Replies whose parent was on an earlier page hang from the thread's top instead.
+        present = {c.pk for branch in children.values() for c in branch} | {c.pk for c in roots}
+        for parent_id in [p for p in children if p not in present]:
+            for reply in children.pop(parent_id):
+                children.setdefault(reply.root_id or 0, []).append(reply)
+        for branch in children.values():
+            branch.sort(key=lambda c: (c.created_at, c.pk))
     max_depth = settings.COMMENTS_MAX_DEPTH
-    threads = [entries for root in roots if (entries := _flatten(root, children, max_depth, own))]
+    threads = [
+        Thread(root, entries, replies_page=shown, more=root.pk in has_more)
+        for root in roots
+        if (entries := _flatten(root, children, max_depth, own, with_root=shown == 1))
+        or (shown > 1 and root.pk in has_more)
+    ]
     own_pending: list[Entry] = []
     if own:
         own_pending = [
             Entry(comment=c, depth=0, is_own_pending=True)
             for c in Comment.objects.real().held().top_level().filter(pk__in=own, article=article)
         ]
-    return CommentSection(count=count, page=page, threads=threads, sort=sort, own_pending=own_pending)
+    return CommentSection(
+        count=count, page=page, threads=threads, sort=sort, own_pending=own_pending, thread_view=thread_id is not None
+    )
+
+
+def _as_int(value: int | str | None) -> int | None:
+    try:
+        number = int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+    return number if number is not None and 0 < number < 2**31 else None
 
 
 def reply_target(*, article: Article, comment_id: str | int | None) -> Comment | None:

@@ -39,6 +39,8 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
             page_number=request.GET.get("page"),
             sort=request.GET.get("sort", "oldest"),
             own_comment_ids=own_comment_ids(request),
+            thread=request.GET.get("thread"),
+            replies_page=request.GET.get("replies"),
         ),
         "sort_labels": SORT_LABELS,
         "form": form,

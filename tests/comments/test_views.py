@@ -311,3 +311,41 @@ def test_one_report_form_per_page_shown_under_the_comment_without_javascript(cli
     assert f'action="/comments/{second.pk}/report/"' in slot
     # Nothing to report there: the form stays hidden at the end of the section.
     assert 'id="report-form-home" hidden' in client.get(f"{article.get_absolute_url()}?report=999999").content.decode()
+
+
+def test_a_long_thread_shows_its_replies_a_page_at_a_time_without_javascript(client):
+    from comments.selectors import REPLIES_PER_PAGE
+
+    article = make_seed_article()
+    root = make_comment(article, name="Zia", body="The Doha talks will stall.")
+    replies = [make_comment(article, parent=root, body=f"Reply number {n} on Doha.") for n in range(45)]
+    make_comment(article, parent=replies[30], body="An answer deep in the thread.")
+    first = client.get(article.get_absolute_url()).content.decode()
+    assert "Reply number 19 on Doha." in first and "Reply number 20 on Doha." not in first
+    assert f"?thread={root.pk}&amp;replies=2" in first and "Show more replies" in first
+    second = client.get(f"{article.get_absolute_url()}?thread={root.pk}&replies=2").content.decode()
+    assert "Reply number 20 on Doha." in second and "Reply number 19 on Doha." not in second
+    assert "Reply number 39 on Doha." in second and "Reply number 40 on Doha." not in second
+    assert "Replying to Zia" in second and f"?thread={root.pk}&amp;replies=3" in second
+    third = client.get(f"{article.get_absolute_url()}?thread={root.pk}&replies=3").content.decode()
+    assert "Reply number 44 on Doha." in third and "Show more replies" not in third
+    # Its parent is on the page before: it still says whom it answers.
+    assert f"Replying to {replies[30].author_name}" in third and "An answer deep in the thread." in third
+    assert len(second) < 200_000 and REPLIES_PER_PAGE == 20
+    # Nonsense asks for the ordinary page.
+    assert client.get(f"{article.get_absolute_url()}?thread=abc&replies=-4").status_code == 200
+
+
+def test_the_page_costs_the_same_queries_with_a_thread_of_any_length(client):
+    article = make_seed_article()
+    root = make_comment(article)
+    for n in range(25):
+        make_comment(article, parent=root, body=f"Reply {n}.")
+    client.get(article.get_absolute_url())
+    with CaptureQueriesContext(connection) as short:
+        client.get(article.get_absolute_url())
+    for n in range(40):
+        make_comment(article, parent=root, body=f"Later reply {n}.")
+    with CaptureQueriesContext(connection) as long:
+        client.get(article.get_absolute_url())
+    assert len(short) == len(long)
