@@ -103,6 +103,10 @@ class Comment(models.Model):
         # the simulator's out, so the planner can answer from the index alone.
         indexes = [
             models.Index(fields=["article", "parent", "status", "created_at"], condition=REAL, name="comment_thread_idx"),
+            # Counting a page's threads (published, or tombstones with replies) from the index alone.
+            models.Index(
+                fields=["article", "parent", "status", "reply_count"], condition=REAL, name="comment_thread_count_idx"
+            ),
             models.Index(fields=["article", "parent", "created_at"], condition=REAL, name="comment_threads_by_date_idx"),
             models.Index(
                 fields=["article", "parent", "-reply_count", "created_at"], condition=REAL, name="comment_threads_by_replies_idx"
