@@ -164,6 +164,7 @@ def run(label: str, database_url: str, args: argparse.Namespace) -> bool:
         COMMENTS_RATE_PER_IP="",
         COMMENTS_RATE_PER_EMAIL="",
         COMMENTS_MIN_SECONDS_TO_WRITE="0",
+        PER_PROCESS_LIMITS="1",  # the limits are off for the load anyway
         LOG_LEVEL="ERROR",
     )
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

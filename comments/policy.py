@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import cache
+
+from newsroom import cache
 
 from .models import ModerationPolicy
 from .moderation import Policy
@@ -19,17 +20,18 @@ CACHE_KEY = "comments:active-policy"
 
 
 def active_policy_record() -> ModerationPolicy:
-    record = cache.get(CACHE_KEY)
+    record = cache.call("get", CACHE_KEY)
     if not isinstance(record, ModerationPolicy):
         record = ModerationPolicy.objects.filter(is_active=True).first()
         if record is None:
             record, _ = ModerationPolicy.objects.get_or_create(name="default", defaults={"is_active": True})
-        cache.set(CACHE_KEY, record, 60)
+        cache.call("set", CACHE_KEY, record, 60)
     return record
 
 
 def forget_active_policy() -> None:
-    cache.delete(CACHE_KEY)
+    cache.call("delete", CACHE_KEY)
+    cache.FALLBACK.delete(CACHE_KEY)
 
 
 def policy_from_record(record: ModerationPolicy) -> Policy:

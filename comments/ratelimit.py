@@ -1,4 +1,5 @@
-"""Rate limits kept in the cache: shared by every app server when REDIS_URL is set.
+"""Rate limits kept in the cache: shared by every app server when REDIS_URL is set (and
+counted per process while that cache cannot be reached: ``newsroom.cache``).
 
 A limit reads like ``"1/5s,20/h"``: at most one in any five-second window and
 twenty an hour. Windows are fixed (a counter per window that expires with it),
@@ -12,8 +13,9 @@ import re
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+
+from newsroom import cache
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RULE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
@@ -49,7 +51,7 @@ def peek(scope: str, key: str, spec: str) -> int:
     now = time.time()
     wait = 0
     for rule, window, cache_key in _keys(scope, key, spec, now):
-        if (cache.get(cache_key) or 0) >= rule.count:
+        if (cache.call("get", cache_key) or 0) >= rule.count:
             wait = max(wait, int((window + 1) * rule.seconds - now) + 1)
     return wait
 
@@ -59,11 +61,11 @@ def hit(scope: str, key: str, spec: str) -> int:
     now = time.time()
     wait = 0
     for rule, window, cache_key in _keys(scope, key, spec, now):
-        cache.add(cache_key, 0, timeout=rule.seconds + 1)
+        cache.call("add", cache_key, 0, timeout=rule.seconds + 1)
         try:
-            count = cache.incr(cache_key)
+            count = cache.call("incr", cache_key)
         except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, timeout=rule.seconds + 1)
+            cache.call("set", cache_key, 1, timeout=rule.seconds + 1)
             count = 1
         if count > rule.count:
             wait = max(wait, int((window + 1) * rule.seconds - now) + 1)

@@ -1,4 +1,4 @@
-"""The admin site, with failed log-ins throttled per address and per username.
+"""The admin site, with failed log-ins throttled per address and per username at that address.
 
 Django's admin lets anyone guess passwords as fast as they can send requests;
 after a few failures in a window (ADMIN_LOGIN_FAILURES, "5/15m" by default)
@@ -7,6 +7,7 @@ further attempts are refused with 429 until the window passes.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from comments import ratelimit
+
+from .http import client_ip
 
 
 class NewsroomAdminSite(admin.AdminSite):
@@ -25,10 +28,13 @@ class NewsroomAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         if request.method != "POST" or not settings.ADMIN_LOGIN_FAILURES:
             return super().login(request, extra_context)
-        keys = [("login-ip", request.META.get("REMOTE_ADDR") or "unknown")]
-        username = request.POST.get("username", "")[:150]
+        ip = client_ip(request) or "unknown"
+        keys = [("login-ip", ip)]
+        # As the log-in form reads it (NFKC: a full-width spelling is the same user), and only from this
+        # address: guessing at a moderator's password from one address never locks them out everywhere.
+        username = unicodedata.normalize("NFKC", request.POST.get("username", "")[:150]).casefold()
         if username:
-            keys.append(("login-user", username))
+            keys.append(("login-user", f"{username} {ip}"))
         if any(ratelimit.peek(scope, key, settings.ADMIN_LOGIN_FAILURES) for scope, key in keys):
             return render(request, "429.html", {"wait": 15 * 60, "what": "log-in attempts"}, status=429)
         response = super().login(request, extra_context)

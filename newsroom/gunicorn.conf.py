@@ -10,6 +10,15 @@ import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+if workers > 1 and not os.environ.get("REDIS_URL"):
+    # Each worker would keep its own rate-limit counters: every limit multiplied by the worker count.
+    if os.environ.get("PER_PROCESS_LIMITS") != "1":
+        raise SystemExit(
+            f"Refusing to start {workers} workers without a shared cache: set REDIS_URL (rate limits are counted "
+            "in the cache), or WEB_CONCURRENCY=1 for a single worker (or PER_PROCESS_LIMITS=1 to accept limits "
+            "multiplied by the number of workers)."
+        )
+    print(f"WARNING: {workers} workers without REDIS_URL: every rate limit is multiplied by {workers}.", flush=True)
 preload_app = True
 timeout = 30
 graceful_timeout = 20

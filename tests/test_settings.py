@@ -101,3 +101,17 @@ def test_production_setup_creates_no_demo_account(tmp_path):
     assert run_manage(env, "setup_demo", "--no-user").returncode == 0
     count = run_manage(env, "shell", "-c", "from django.contrib.auth.models import User; print(User.objects.count())")
     assert count.stdout.split()[-1] == "0"
+
+
+def test_gunicorn_refuses_several_workers_without_a_shared_cache():
+    import os
+    import subprocess
+    import sys
+
+    conf = "exec(open('newsroom/gunicorn.conf.py').read())"
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "PER_PROCESS_LIMITS"}}
+    refused = subprocess.run([sys.executable, "-c", conf], env={**env, "WEB_CONCURRENCY": "4"}, capture_output=True,
+                             text=True)  # fmt: skip
+    assert refused.returncode != 0 and "without a shared cache" in refused.stderr
+    for extra in ({"WEB_CONCURRENCY": "1"}, {"WEB_CONCURRENCY": "4", "REDIS_URL": "redis://127.0.0.1:6379/0"}):
+        assert subprocess.run([sys.executable, "-c", conf], env={**env, **extra}).returncode == 0

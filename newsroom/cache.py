@@ -1,0 +1,45 @@
+"""The shared cache (Redis, when REDIS_URL is set) as an optimisation, never a point of failure.
+
+Every use goes through :func:`call`: when the shared cache cannot be reached, the
+operation runs on a cache private to this process instead and a warning is logged
+(at most once a minute). Rate limits then count per process until the shared cache
+is back; the active policy is read from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
+
+logger = logging.getLogger(__name__)
+
+FALLBACK = LocMemCache("newsroom-fallback", {"TIMEOUT": 300})
+_last_warning = 0.0
+
+try:
+    from redis.exceptions import RedisError
+
+    UNREACHABLE: tuple[type[BaseException], ...] = (RedisError, OSError)
+except ImportError:  # pragma: no cover - redis is a dependency
+    UNREACHABLE = (OSError,)
+
+
+def call(method: str, *args: Any, **kwargs: Any) -> Any:
+    """``cache.<method>(...)`` on the shared cache, or on this process's own when that fails."""
+    try:
+        return getattr(cache, method)(*args, **kwargs)
+    except UNREACHABLE as exc:
+        _warn(exc)
+        return getattr(FALLBACK, method)(*args, **kwargs)
+
+
+def _warn(exc: BaseException) -> None:
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= 60:
+        _last_warning = now
+        logger.warning("Shared cache unreachable (%s): limits count per process until it is back.", exc)

@@ -1,0 +1,71 @@
+"""The cache is an optimisation: with Redis gone mid-test, pages, posting and limits keep working."""
+
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from django.test import override_settings
+
+from comments.models import Comment
+from tests.factories import comment_form_data, make_seed_article
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server to start and kill"),
+]
+
+
+@pytest.fixture
+def redis_url():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(50):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0", server
+    server.kill()
+    server.wait()
+
+
+def test_pages_posting_and_limits_survive_redis_going_away(client, redis_url, caplog):
+    url, server = redis_url
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    with override_settings(CACHES=caches, COMMENTS_RATE_PER_EMAIL="1/h", COMMENTS_RATE_PER_IP=""):
+        article = make_seed_article()
+        page = article.get_absolute_url()
+        assert client.get(page).status_code == 200
+        first = client.post(f"/articles/{article.slug}/comments/", comment_form_data(email="a@example.com"))
+        assert first.status_code == 302
+
+        server.kill()
+        server.wait()
+
+        assert client.get(page).status_code == 200
+        second = client.post(
+            f"/articles/{article.slug}/comments/", comment_form_data(email="b@example.com", body="Pakistan's role again.")
+        )
+        assert second.status_code == 302  # stored, not a 500 and not lost
+        assert Comment.objects.filter(author_email="b@example.com").exists()
+        # The limit still counts, per process: the same address again is told to wait, text kept.
+        again = client.post(
+            f"/articles/{article.slug}/comments/", comment_form_data(email="b@example.com", body="Once more on Doha.")
+        )
+        assert again.status_code == 429 and "Once more on Doha." in again.content.decode()
+        assert client.get("/admin/login/").status_code == 200
+        assert any("Shared cache unreachable" in r.getMessage() for r in caplog.records)
