@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
@@ -56,6 +59,19 @@ class Article(models.Model):
         return "\n".join([self.headline, self.standfirst, self.photo_caption, self.dateline, self.body, links])
 
 
+def is_safe_link(url: str) -> bool:
+    """An address a reader can be sent to: http(s) anywhere, or a path on this site (not "//other.host")."""
+    url = url.strip()
+    if url.startswith("/"):
+        return not url.startswith("//") and "\\" not in url
+    return urlsplit(url).scheme in {"http", "https"} and bool(urlsplit(url).netloc)
+
+
+def validate_link(url: str) -> None:
+    if url and not is_safe_link(url):
+        raise ValidationError("Give an http(s) address or a path on this site starting with a single “/”.")
+
+
 class RelatedLink(models.Model):
     """A related-story link set between paragraphs of the body."""
 
@@ -67,6 +83,7 @@ class RelatedLink(models.Model):
     url = models.CharField(
         max_length=500,
         blank=True,
+        validators=[validate_link],
         help_text="Where it leads. Left blank, it links to our own article with that headline, or a search for it.",
     )
 

@@ -110,6 +110,9 @@ class CommentForm(forms.Form):
         self.seconds_taken = time.time() - signing.b62_decode(stamp)
         return started
 
+    def fresh_token(self) -> None:
+        self.data = {**dict(self.data.items()), self.add_prefix("token"): uuid.uuid4().hex}
+
     def forget_parent(self) -> None:
         self.parent_comment = None
         self.data = {**dict(self.data.items()), self.add_prefix("parent"): ""}

@@ -133,6 +133,10 @@ class ReviewWorkflow(ModerationActions):
             return queue
         back = redirect("admin:comments_reviewqueueitem_change", comment.pk)
         if request.POST.get("decide") == "approve":
+            if comment.status == Comment.Status.REMOVED:
+                # As the bulk action: taking a comment down is final (its tombstone stays).
+                self.message_user(request, "A removed comment stays removed.", messages.ERROR)
+                return back
             services.comment_approve(comment=comment, actor=actor(request))
             self.message_user(request, "Comment approved.", messages.SUCCESS)
             return queue

@@ -26,6 +26,11 @@ def clean_text(text: str, *, single_line: bool = False) -> str:
     return text
 
 
+def has_visible_text(text: str) -> bool:
+    """Whether anything would show: not only spaces, zero-width and other invisible characters."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in {"Cf", "Cc", "Mn", "Me", "Zs"} for ch in text)
+
+
 def _limit_marks(text: str) -> str:
     out: list[str] = []
     run = 0

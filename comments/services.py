@@ -23,6 +23,7 @@ from .moderation import JUDGED, Action, Context, Policy, Verdict, moderate
 from .moderation.context import joins_conversation
 from .moderation.normalize import fingerprint_key
 from .policy import forget_active_policy, live_policy
+from .sanitize import has_visible_text
 from .selectors import moderation_context
 
 STATUS_FOR_ACTION = {
@@ -75,13 +76,13 @@ def _validate(*, article: Article, parent: Comment | None, author_name: str, aut
                 "The comment you are replying to is no longer published (it may have been removed).",
                 code="parent_status",
             )
-    if not body.strip():
+    if not has_visible_text(body):
         raise CommentError("Write a comment first.", code="empty")
     if "\x00" in body or "\x00" in author_name or "\x00" in author_email:
         raise CommentError("The comment contains a NUL character, which cannot be stored.", code="nul")
     if len(body) > limits.BODY_MAX_LENGTH:
         raise CommentError(f"Keep it under {limits.BODY_MAX_LENGTH} characters.", code="too_long")
-    if not author_name.strip() or len(author_name.strip()) > limits.NAME_MAX_LENGTH:
+    if not has_visible_text(author_name) or len(author_name.strip()) > limits.NAME_MAX_LENGTH:
         raise CommentError(f"Give a name of at most {limits.NAME_MAX_LENGTH} characters.", code="name")
     if not author_email.strip() or len(author_email.strip()) > limits.EMAIL_MAX_LENGTH:
         raise CommentError(f"Give an email address of at most {limits.EMAIL_MAX_LENGTH} characters.", code="email")
@@ -102,7 +103,7 @@ def comment_post(
     if submission.token:
         existing = Comment.objects.filter(submission_token=submission.token).first()
         if existing is not None:
-            return PostResult(existing, None, duplicate_submission=True)
+            return PostResult(_same_form(existing, author_email, body), None, duplicate_submission=True)
     now = timezone.now()
     policy = live_policy()
     context = moderation_context(
@@ -120,8 +121,16 @@ def comment_post(
         existing = Comment.objects.filter(submission_token=submission.token).first() if submission.token else None
         if existing is None:
             raise
-        return PostResult(existing, None, duplicate_submission=True)
+        return PostResult(_same_form(existing, author_email, body), None, duplicate_submission=True)
     return PostResult(comment, verdict)
+
+
+def _same_form(existing: Comment, author_email: str, body: str) -> Comment:
+    """The comment stored from this form before, if the same person sent the same words: a token is not a key
+    to somebody else's comment (their held comment would otherwise show as the sender's own)."""
+    if existing.author_email == author_email.strip().lower() and existing.body == body:
+        return existing
+    raise CommentError("This form was already used to post a comment. Press Post comment again.", code="token")
 
 
 def comment_post_simulated(
@@ -239,6 +248,8 @@ def comment_report(*, comment: Comment, reason: str, note: str = "", ip_address:
         raise CommentError("Only published comments can be reported.")
     if reason not in CommentReport.Reason.values:
         raise CommentError("Choose a reason for the report.")
+    if ip_address and CommentReport.objects.filter(comment=comment, ip_address=ip_address, resolved=False).exists():
+        raise CommentError("You have already reported this comment; a moderator will look at it.")
     with transaction.atomic():
         note = note[: limits.REPORT_NOTE_MAX_LENGTH]
         report = CommentReport.objects.create(comment=comment, reason=reason, note=note, ip_address=ip_address)

@@ -23,12 +23,25 @@ from .session import remember_own_comment
 FIELD_FOR_ERROR = {"empty": "body", "too_long": "body", "name": "name", "email": "email"}
 
 
+# Providers that ignore dots in the local part: j.smith@ and jsmith@ are one mailbox there.
+DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def mailbox(email: str) -> str:
+    """The mailbox an address delivers to, for counting: no "+tag", no case (and no dots where they mean nothing)."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in DOTLESS_DOMAINS:
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
 def too_fast(request: HttpRequest, email: str) -> int:
     """Seconds this reader must wait before posting again (0: go ahead)."""
     ip = client_ip(request) or "unknown"
     return max(
         ratelimit.hit("comment-ip", ip, settings.COMMENTS_RATE_PER_IP),
-        ratelimit.hit("comment-email", email, settings.COMMENTS_RATE_PER_EMAIL),
+        ratelimit.hit("comment-email", mailbox(email), settings.COMMENTS_RATE_PER_EMAIL),
     )
 
 
@@ -55,7 +68,9 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return render_article_page(request, article, extra={"comment_form": form}, status=400)
     data = form.cleaned_data
-    already = Comment.objects.filter(submission_token=data.get("token") or None).first() if data.get("token") else None
+    already = Comment.objects.filter(
+        submission_token=data.get("token") or None, author_email=data["email"].strip().lower(), body=data["body"]
+    ).first() if data.get("token") else None  # fmt: skip
     if already is not None:
         # The same form again (a double click, a reload): it was posted once, show that.
         remember_own_comment(request, already.pk)
@@ -81,6 +96,8 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except CommentError as exc:
         message = exc.messages[0]
+        if exc.code == "token":
+            form.fresh_token()  # the text is kept; sent again, it is a new comment
         if (exc.code or "").startswith("parent"):
             form.forget_parent()  # what it answered is gone: the text is kept to post as a new comment
             message += " Your text is kept below; post it as a new comment."
@@ -107,7 +124,10 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def comment_report_view(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_object_or_404(Comment.objects.real().select_related("article"), pk=pk)
+    # Only what a reader can see can be reported: anything else is not found (and says nothing of it).
+    comment = get_object_or_404(
+        Comment.objects.real().published().filter(article__is_published=True).select_related("article"), pk=pk
+    )
     wait = ratelimit.hit("report-ip", client_ip(request) or "unknown", settings.REPORTS_RATE_PER_IP)
     if wait:
         response = render(

@@ -3,7 +3,7 @@ from django.contrib.auth.models import Permission
 
 from comments.models import Comment, ModerationEvent, ModerationPolicy
 from comments.roles import ensure_moderators_group
-from comments.services import comment_report
+from comments.services import comment_reject, comment_report
 from tests.factories import make_comment, make_seed_article
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +227,18 @@ def test_publish_and_flag_lists_off_topic_comments_for_moderators(mod_client, cl
     assert comment.status == Comment.Status.PUBLISHED and not comment.flagged
     assert "banana bread" not in mod_client.get(QUEUE).content.decode()
     forget_active_policy()
+
+
+def test_the_decide_view_refuses_what_the_bulk_action_refuses(mod_client, admin_user):
+    article = make_seed_article()
+    comment = make_comment(article)
+    comment_reject(comment=comment, actor=admin_user, reason="abusive")  # published, taken down: removed
+    mod_client.post(f"{QUEUE}{comment.pk}/decide/", {"decide": "approve"})
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.REMOVED
+    assert mod_client.post(f"{QUEUE}abc/decide/", {"decide": "approve"}).status_code == 302  # not a 500
+
+
+def test_a_nul_in_an_admin_filter_is_a_bad_request_not_a_500(mod_client):
+    assert mod_client.get(QUEUE, {"q": "a\x00b"}).status_code == 400
+    assert mod_client.get(QUEUE, {"q": "ab"}).status_code == 200

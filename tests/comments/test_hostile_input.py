@@ -47,8 +47,8 @@ def test_a_double_submitted_form_is_not_rate_limited_and_stores_one(client):
 @override_settings(REPORTS_RATE_PER_IP="2/m")
 def test_reports_are_rate_limited(client):
     article = make_seed_article()
-    comment = make_comment(article)
-    codes = [client.post(f"/comments/{comment.pk}/report/", {"reason": "spam"}).status_code for _ in range(3)]
+    comments = [make_comment(article, body=f"Remark {n} on Doha.") for n in range(3)]
+    codes = [client.post(f"/comments/{c.pk}/report/", {"reason": "spam"}).status_code for c in comments]
     assert codes == [302, 302, 429]
     assert CommentReport.objects.count() == 2
 
@@ -96,7 +96,7 @@ def test_invalid_utf8_and_huge_posts_are_not_500(client):
     "path", ["/articles/%00/", "/articles/x/comments/", "/comments/abc/report/", "/?page=-1&q=%00"]
 )
 def test_odd_urls_are_not_500(client, path):
-    assert client.get(path).status_code in (200, 404, 405)
+    assert client.get(path).status_code in (200, 400, 404, 405)
 
 
 def test_sanitize_is_idempotent_and_keeps_plain_text():
@@ -184,3 +184,57 @@ def test_the_service_refuses_nul_instead_of_failing_in_the_database():
     article = make_seed_article()
     with pytest.raises(CommentError, match="NUL"):
         comment_post(article=article, author_name="A", author_email="a@example.com", body="bad\x00text")
+
+
+@override_settings(COMMENTS_RATE_PER_IP="", COMMENTS_RATE_PER_EMAIL="1/h")
+def test_tagged_and_dotted_variants_of_an_address_share_its_limit(client):
+    article = make_seed_article()
+    addresses = ["j.smith@gmail.com", "jsmith+news@gmail.com", "J.S.mith@GMAIL.com", "jsmith@example.org"]
+    codes = [
+        client.post(post_url(article), comment_form_data(email=a, body=f"Remark {n} on the talks.")).status_code
+        for n, a in enumerate(addresses)
+    ]
+    assert codes == [302, 429, 429, 302]
+
+
+@pytest.mark.parametrize("field", ["name", "body"])
+def test_invisible_only_names_and_bodies_are_refused_with_the_text_kept(client, field):
+    article = make_seed_article()
+    data = comment_form_data(**{field: "\u200b\u200d\u2060 \ufeff"})
+    response = client.post(post_url(article), data)
+    assert response.status_code == 400
+    assert not Comment.objects.exists()
+
+
+def test_related_links_lead_only_to_http_or_this_site():
+    from django.core.exceptions import ValidationError
+
+    from articles.models import validate_link
+
+    for bad in ["javascript:alert(1)", "//evil.example/x", "data:text/html,x", "/\\\\evil.example"]:
+        with pytest.raises(ValidationError):
+            validate_link(bad)
+    for good in ["https://www.aa.com.tr/en/asia-pacific/x", "/articles/other-story/", ""]:
+        validate_link(good)
+
+
+def test_a_stored_unsafe_related_link_is_never_rendered(client):
+    from articles.models import RelatedLink
+
+    article = make_seed_article()
+    RelatedLink.objects.create(article=article, after_paragraph=1, headline="Click me", url="javascript:alert(1)")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Click me" in html and "javascript:" not in html
+
+
+def test_the_same_words_twice_are_caught_however_busy_the_window(client, settings):
+    settings.COMMENTS_RATE_PER_IP = settings.COMMENTS_RATE_PER_EMAIL = ""
+    article = make_seed_article()
+    for n in range(250):  # a busy window: more than the 200 comments the check reads
+        make_comment(article, body=f"Busy remark {n} about the Doha talks and Pakistan.")
+    text = "Pakistan must push the Taliban harder before the Doha talks collapse."
+    client.post(post_url(article), comment_form_data(email="dup@example.com", body=text))
+    client.post(post_url(article), comment_form_data(email="dup@example.com", body=text))
+    first, second = Comment.objects.filter(author_email="dup@example.com").order_by("pk")
+    assert first.status == Comment.Status.PUBLISHED
+    assert second.status != Comment.Status.PUBLISHED and "spam.duplicate" in second.reasons

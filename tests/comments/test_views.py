@@ -349,3 +349,46 @@ def test_the_page_costs_the_same_queries_with_a_thread_of_any_length(client):
     with CaptureQueriesContext(connection) as long:
         client.get(article.get_absolute_url())
     assert len(short) == len(long)
+
+
+@pytest.mark.parametrize("case", ["held", "rejected", "unpublished_article"])
+def test_only_what_a_reader_can_see_can_be_reported(client, case):
+    article = make_seed_article()
+    status = {"held": Comment.Status.HELD, "rejected": Comment.Status.REJECTED}.get(case)
+    comment = make_comment(article, status=status)
+    if case == "unpublished_article":
+        type(article).objects.filter(pk=article.pk).update(is_published=False)
+    response = client.post(f"/comments/{comment.pk}/report/", {"reason": "spam"})
+    assert response.status_code == 404 and article.slug not in response.get("Location", "")
+    assert not CommentReport.objects.exists()
+
+
+def test_one_address_reports_a_comment_once(client):
+    article = make_seed_article()
+    comment = make_comment(article)
+    for _ in range(4):
+        client.post(f"/comments/{comment.pk}/report/", {"reason": "spam"})
+    comment.refresh_from_db()
+    assert comment.open_reports == 1 and CommentReport.objects.count() == 1
+    page = client.get(client.post(f"/comments/{comment.pk}/report/", {"reason": "spam"})["Location"])
+    assert "already reported" in page.content.decode()
+
+
+def test_a_submission_token_is_not_a_key_to_someone_elses_comment(client):
+    from django.test import Client
+
+    article = make_seed_article()
+    first = comment_form_data(email="ann@example.com", body="You are a brainless idiot.")  # held
+    client.post(post_url(article), first)
+    held = Comment.objects.get()
+    assert held.status == Comment.Status.HELD
+    other = Client()
+    stolen = comment_form_data(token=first["token"], email="ben@example.com", body="Ben's own words on Doha.")
+    response = other.post(post_url(article), stolen)
+    html = response.content.decode()
+    assert response.status_code == 400 and "Ben&#x27;s own words on Doha." in html  # kept, not dropped
+    assert "brainless idiot" not in other.get(article.get_absolute_url()).content.decode()
+    assert first["token"] not in html  # a fresh token: sent again, it posts
+    fresh = re.search(r'name="token" value="([0-9a-f]+)"', html)
+    assert fresh and other.post(post_url(article), {**stolen, "token": fresh.group(1)}).status_code == 302
+    assert Comment.objects.filter(author_email="ben@example.com").count() == 1
