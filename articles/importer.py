@@ -43,10 +43,24 @@ SOURCE_DATE_RE = re.compile(
     re.IGNORECASE,
 )
 # "PHOTO:" (or "PHOTOS:", "PHOTO -") separates a caption from its credit.
+# A source-and-date line is short; longer lines are not tried (the pattern is not linear in length).
+SOURCE_DATE_MAX = 400
+# C0/C1 controls but tab and newline (terminal escape codes among them), and bidi overrides.
+CONTROLS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _source_date(line: str) -> re.Match[str] | None:
+    return SOURCE_DATE_RE.match(line) if len(line) <= SOURCE_DATE_MAX else None
+
+
 PHOTO_RE = re.compile(r"\b(?:PHOTOS?|Photos?)\s*[:\-–]\s*")
 # An upper-case place name and a colon open the first paragraph: "KARACHI:", "NEW YORK:",
 # "WASHINGTON, D.C.:", "SÃO PAULO:". At most six words, so a shouted sentence is not taken for one.
-DATELINE_RE = re.compile(r"^(?P<city>[^\W\d_a-z][^\sa-z:]*(?:[ ,]+[^\W\d_a-z][^\sa-z:]*){0,5})\s*:\s+(?P<rest>\S.*)$")
+# Possessive: each word is read once, so a long run like "A,A,A,..." fails at once instead of being split
+# every possible way.
+DATELINE_RE = re.compile(
+    r"^(?P<city>[^\W\d_a-z][^\sa-z:]*+(?:[ ,]++[^\W\d_a-z][^\sa-z:]*+){0,5}+)\s*+:\s+(?P<rest>\S.*)$"
+)
 FURNITURE_RE = re.compile(r"^\s*COMMENTS\s*$", re.IGNORECASE)
 # What a paragraph's last character is: sentence ends, quotes, brackets. A related-story
 # headline ends with a word or a number instead.
@@ -127,7 +141,7 @@ def _split_header(blocks: list[_Block]) -> list[_Block]:
         if index >= 2:
             pieces.extend(rest[index:])
             break
-        split = next((i for i, line in enumerate(block.lines) if i and SOURCE_DATE_RE.match(line.strip())), None)
+        split = next((i for i, line in enumerate(block.lines) if i and _source_date(line.strip())), None)
         if split is None:
             pieces.append(block)
         else:
@@ -159,6 +173,7 @@ def _is_related_headline(text: str) -> bool:
 def parse_article(text: str) -> ParsedArticle:
     if "\x00" in text:
         raise ArticleFormatError(None, "the file contains NUL bytes; it is not a text article.")
+    text = CONTROLS_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
     # Everything from a lone "COMMENTS" line on is the page's comment block, not the story.
     for index, line in enumerate(lines):
@@ -172,7 +187,7 @@ def parse_article(text: str) -> ParsedArticle:
     blocks = _split_header(blocks)
     headline_block = blocks[0]
     headline = headline_block.text
-    if SOURCE_DATE_RE.match(headline):
+    if _source_date(headline):
         raise ArticleFormatError(
             headline_block.line, "the first line looks like a source and date; a headline must come first."
         )
@@ -185,7 +200,7 @@ def parse_article(text: str) -> ParsedArticle:
     standfirst = ""
     date_index = None
     for candidate in (1, 2):
-        if candidate < len(blocks) and SOURCE_DATE_RE.match(blocks[candidate].lines[0].strip()):
+        if candidate < len(blocks) and _source_date(blocks[candidate].lines[0].strip()):
             date_index = candidate
             break
     if date_index is None:
@@ -199,7 +214,7 @@ def parse_article(text: str) -> ParsedArticle:
         standfirst = blocks[1].text
 
     date_block = blocks[date_index]
-    date_match = SOURCE_DATE_RE.match(date_block.lines[0].strip())
+    date_match = _source_date(date_block.lines[0].strip())
     assert date_match is not None
     source = date_match["source"].strip(" ,-–|")
     if not source:

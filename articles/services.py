@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -10,7 +12,10 @@ from .models import Article, RelatedLink
 
 
 def article_slug_for(headline: str) -> str:
-    return slugify(headline)[:200].strip("-") or "article"
+    """The address of a headline: its Latin letters and digits; for a headline with none (Arabic, Chinese …),
+    "article-" and a short digest of it, so two such stories never share one."""
+    digest = hashlib.sha256(headline.encode("utf-8")).hexdigest()[:10]
+    return slugify(headline)[:200].strip("-") or f"article-{digest}"
 
 
 @transaction.atomic
@@ -20,7 +25,12 @@ def article_import(*, parsed: ParsedArticle, slug: str | None = None) -> tuple[A
     Re-importing a file therefore updates in place: the article keeps its id, its
     comments and any uploaded photo.
     """
-    slug = slug or article_slug_for(parsed.headline)
+    if slug is None:
+        slug = base = article_slug_for(parsed.headline)
+        # Same address, another story: this one gets the next free address instead of overwriting it.
+        number = 2
+        while (other := Article.objects.filter(slug=slug).first()) and other.headline != parsed.headline:
+            slug, number = f"{base[:200]}-{number}", number + 1
     article, created = Article.objects.select_for_update().update_or_create(
         slug=slug,
         defaults={

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .model import Scorer
+
+
+def _non_negative_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
 class Mode(StrEnum):
@@ -52,7 +58,19 @@ class Policy:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Policy:
-        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data and name != "model"}
+        """A policy from plain data (a JSON file): unknown names and non-numbers are refused, never ignored."""
+        fields = [name for name in cls.__dataclass_fields__ if name != "model"]
+        for name in data:
+            if name not in fields:
+                close = difflib.get_close_matches(name, fields, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ValueError(f"unknown policy field {name!r}{hint}")
+        for name in fields:
+            default = getattr(cls, name, None)
+            numeric = isinstance(default, int | float) and not isinstance(default, bool)
+            if name in data and numeric and not _non_negative_number(data[name]):
+                raise ValueError(f"{name} must be a number of 0 or more, not {data[name]!r}")
+        known = {name: data[name] for name in fields if name in data}
         for name in ("blocked_words", "allowed_words"):
             if name in known and isinstance(known[name], str):
                 known[name] = tuple(w.strip() for w in known[name].splitlines() if w.strip())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,9 @@ TRUE = {"true", "1", "yes", "y", "t"}
 FALSE = {"false", "0", "no", "n", "f"}
 KNOWN = {"id", "text", "author", "parent_id", "article_title", "article_text", "abusive", "on_topic", "spam", "at"}
 MAX_TEXT = 100_000
+# A replay spans a story's life, not more: a year of seconds. (The report's timeline is hour by hour.)
+MAX_AT = 366 * 24 * 3600
+MAX_FILE_BYTES = 200_000_000
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,10 @@ class ReplayError(ValueError):
         super().__init__(str(error))
 
 
+class ReplayFileError(ValueError):
+    """The file as a whole cannot be replayed (not a regular file, too large)."""
+
+
 def _boolean(value: Any, name: str) -> bool | None:
     if value is None or value == "":
         return None
@@ -54,16 +62,28 @@ def _boolean(value: Any, name: str) -> bool | None:
 
 def _records_from_text(text: str, kind: str) -> Iterable[tuple[int, dict[str, Any] | str]]:
     if kind == "csv":
+        csv.field_size_limit(max(csv.field_size_limit(), 4 * MAX_TEXT))  # longer fields: an error for that line
         reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "text" not in reader.fieldnames:
+        try:
+            fields = reader.fieldnames
+        except csv.Error as exc:
+            yield 1, f"the CSV header cannot be read ({exc})"
+            return
+        if not fields or "text" not in fields:
             yield 1, "the CSV header has no 'text' column"
             return
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield reader.line_num + 1, f"the row cannot be read as CSV ({exc})"
+                continue
             if None in row:
                 yield reader.line_num, "the row has more fields than the header"
                 continue
             yield reader.line_num, dict(row)
-        return
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -71,6 +91,9 @@ def _records_from_text(text: str, kind: str) -> Iterable[tuple[int, dict[str, An
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             yield number, f"not valid JSON ({exc.msg})"
+            continue
+        except RecursionError:
+            yield number, "the JSON is nested too deeply"
             continue
         if not isinstance(value, dict):
             yield number, "a record must be a JSON object"
@@ -118,7 +141,9 @@ def parse_records(text: str, kind: str, *, strict: bool = False) -> tuple[list[S
                 spam=_boolean(record.get("spam"), "spam"),
             )
             at = float(record["at"]) if record.get("at") not in (None, "") else float(len(items) * 60)
-        except (ValueError, TypeError) as exc:
+            if not 0 <= at <= MAX_AT:  # also NaN, which compares false
+                raise ValueError(f"'at' must be between 0 and {MAX_AT:,} seconds, not {record.get('at')!r}")
+        except (ValueError, TypeError, OverflowError) as exc:
             fail(
                 line,
                 str(exc) if "must be" in str(exc) else f"'at' must be a number of seconds, not {record.get('at')!r}",
@@ -151,6 +176,10 @@ def parse_records(text: str, kind: str, *, strict: bool = False) -> tuple[list[S
 def read_records(path: Path, *, strict: bool = False) -> tuple[list[StreamItem], list[RecordError]]:
     kind = "csv" if path.suffix.lower() == ".csv" else "jsonl"
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would be read forever
+            raise ReplayFileError("not a regular file")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ReplayFileError(f"larger than {MAX_FILE_BYTES // 1_000_000} MB")
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ReplayError(

@@ -55,3 +55,18 @@ def test_dry_run_prints_and_writes_nothing(capsys):
     assert "KARACHI" in out and "Anadolu Agency" in out and "2020-05-10" in out
     assert "Khalilzad meets Gen Qamar" in out
     assert Article.objects.count() == 0
+
+
+def test_import_refuses_a_fifo_and_an_oversized_file(tmp_path):
+    import os
+
+    from django.core.management import CommandError, call_command
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(CommandError, match="not a regular file"):
+        call_command("import_article", str(fifo))
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"Headline\n\n" + b"x" * 1_100_000)
+    with pytest.raises(CommandError, match="larger than 1 MB"):
+        call_command("import_article", str(big))

@@ -5,6 +5,8 @@ import pytest
 from articles.importer import ArticleFormatError, decode_article_bytes, parse_article
 from tests.factories import seed_text
 
+SEED = seed_text()
+
 
 def test_seed_every_field():
     parsed = parse_article(seed_text())
@@ -147,3 +149,48 @@ def test_header_lines_without_blank_lines_between():
     assert (spaced.standfirst, spaced.source) == ("A late-night vote", "The Guardian")
     bare = parse_article("Budget passes\nBBC March 3, 2021\nMPs vote. PHOTO: PA\n\nLONDON: It passed.\n")
     assert (bare.standfirst, bare.source, bare.photo_credit) == ("", "BBC", "PA")
+
+
+def test_the_importers_patterns_are_bounded_on_their_worst_cases():
+    import contextlib
+    import time
+
+    from articles.importer import DATELINE_RE, _source_date
+
+    worst = {
+        "dateline": lambda: DATELINE_RE.match("A," * 50_000 + "x"),
+        "source and date": lambda: _source_date("x" + " " * 100_000 + "y"),
+        "whole article": lambda: parse_article(
+            "Headline\n\nAnadolu Agency May 10, 2020\n\n" + "A," * 50_000 + "\n\nA second paragraph.\n"
+        ),
+    }
+    for name, run in worst.items():
+        started = time.perf_counter()
+        with contextlib.suppress(ArticleFormatError):
+            run()
+        assert time.perf_counter() - started < 0.5, name
+
+
+def test_terminal_escape_codes_are_not_stored():
+    text = SEED.replace("US seeks Pakistan", "\x1b[31mUS seeks Pakistan", 1)
+    parsed = parse_article(text)
+    assert "\x1b" not in parsed.headline and parsed.headline.startswith("[31mUS seeks")
+
+
+@pytest.mark.django_db
+def test_a_colliding_or_non_latin_headline_never_overwrites_another_story():
+    from articles.services import article_import
+
+    first, _ = article_import(parsed=parse_article(SEED))
+    arabic = SEED.replace("US seeks Pakistan's help for intra-Afghan dialogue", "الولايات المتحدة تطلب مساعدة باكستان", 1)
+    chinese = SEED.replace("US seeks Pakistan's help for intra-Afghan dialogue", "美国寻求巴基斯坦帮助", 1)
+    one, _ = article_import(parsed=parse_article(arabic))
+    two, _ = article_import(parsed=parse_article(chinese))
+    assert len({first.slug, one.slug, two.slug}) == 3 and one.slug.startswith("article-")
+    punctuated = SEED.replace("US seeks Pakistan's help for intra-Afghan dialogue", "US seeks Pakistan’s help for intra-Afghan dialogue!", 1)
+    other, created = article_import(parsed=parse_article(punctuated))
+    assert created and other.slug == f"{first.slug}-2"
+    first.refresh_from_db()
+    assert first.headline == "US seeks Pakistan's help for intra-Afghan dialogue"
+    again, created = article_import(parsed=parse_article(SEED))  # the same story again: updated in place
+    assert not created and again.pk == first.pk

@@ -236,3 +236,14 @@ def test_train_filter_writes_nothing_on_bad_input(tmp_path):
     with pytest.raises(CommandError, match="line 2"):
         call_command("train_filter", "--data", str(bad), "--out", str(tmp_path / "m.nrm"), stdout=io.StringIO())
     assert not (tmp_path / "m.nrm").exists()
+
+
+def test_a_policy_file_with_a_typo_or_nan_is_refused(tmp_path, slug):
+    for content, fragment in [
+        ('{"abuse_hodl": 0.3}', "did you mean 'abuse_hold'"),
+        ('{"abuse_hold": NaN}', "abuse_hold must be a number"),
+    ]:
+        policy = tmp_path / "p.json"
+        policy.write_text(content, encoding="utf-8")
+        with pytest.raises(CommandError, match=fragment):
+            simulate("--article", slug, "--comments", "20", "--policy", str(policy), "--dry-run")

@@ -9,6 +9,7 @@ a second one.
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ from django.db import transaction
 
 from articles.importer import ArticleFormatError, ParsedArticle, decode_article_bytes, parse_article
 from articles.services import article_import, article_slug_for
+
+# The longest wire stories are tens of kilobytes.
+MAX_ARTICLE_BYTES = 1_000_000
 
 
 class Command(BaseCommand):
@@ -32,9 +36,16 @@ class Command(BaseCommand):
         for name in paths:
             path = Path(name)
             try:
-                data = path.read_bytes()
+                if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device would be read forever
+                    raise CommandError(f"{name}: not a regular file; nothing was imported.")
+                with path.open("rb") as handle:
+                    data = handle.read(MAX_ARTICLE_BYTES + 1)
             except OSError as exc:
                 raise CommandError(f"{name}: cannot read the file ({exc.strerror}).") from None
+            if len(data) > MAX_ARTICLE_BYTES:
+                raise CommandError(
+                    f"{name}: larger than {MAX_ARTICLE_BYTES // 1_000_000} MB, which no article is; nothing was imported."
+                )
             try:
                 parsed.append((name, parse_article(decode_article_bytes(data))))
             except ArticleFormatError as exc:

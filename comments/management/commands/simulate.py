@@ -22,7 +22,7 @@ from django.urls import reverse
 from articles.models import Article
 from comments.moderation import Policy
 from comments.simulation.generate import GENERATED_TRUTH, Corpus, CorpusError, generate
-from comments.simulation.replay import ReplayError, read_records
+from comments.simulation.replay import ReplayError, ReplayFileError, read_records
 from comments.simulation.report import build_report, format_comparison, format_text
 from comments.simulation.stream import StreamItem
 from comments.simulation_runner import (
@@ -167,6 +167,8 @@ class Command(BaseCommand):
                 items, errors = read_records(opts["replay"], strict=opts["strict"])
             except FileNotFoundError:
                 raise CommandError(f"{opts['replay']}: no such file.") from None
+            except ReplayFileError as exc:
+                raise CommandError(f"{opts['replay']}: {exc}; nothing was run.") from None
             except ReplayError as exc:
                 raise CommandError(f"{opts['replay']}: {exc}; stopped (--strict).") from None
             for error in errors:

@@ -70,3 +70,37 @@ def test_non_utf8_file_is_a_clear_error(tmp_path):
     path.write_bytes(b'{"text": "ok"}\n{"text": "caf\xe9"}\n')
     with pytest.raises(ReplayError, match="line 2: the file is not UTF-8"):
         read_records(path)
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ('{"text": "Far in the future.", "at": 1e13}', "'at' must be between 0"),
+        ('{"text": "Not a number.", "at": NaN}', "'at' must be between 0"),
+        ('{"text": "Forever.", "at": Infinity}', "'at' must be between 0"),
+        ('{"text": "Before the story.", "at": -5}', "'at' must be between 0"),
+        ('{"a":' * 100_000 + "1" + "}" * 100_000, "nested too deeply"),
+    ],
+)
+def test_hostile_records_are_named_and_skipped(line, fragment):
+    items, errors = parse_records('{"text": "A fine comment on Doha."}\n' + line + "\n", "jsonl")
+    assert len(items) == 1
+    assert errors and errors[0].line == 2 and fragment in errors[0].message
+
+
+def test_an_oversized_csv_field_is_one_bad_line_not_a_crash():
+    text = "text,abusive\nfirst fine comment,false\n" + '"' + "x" * 600_000 + '",false\nlast fine comment,true\n'
+    items, errors = parse_records(text, "csv")
+    assert [i.text for i in items] == ["first fine comment", "last fine comment"]
+    assert len(errors) == 1 and errors[0].line == 3
+
+
+def test_a_fifo_is_refused_as_a_file(tmp_path):
+    import os
+
+    from comments.simulation.replay import ReplayFileError, read_records
+
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(ReplayFileError, match="not a regular file"):
+        read_records(fifo)
