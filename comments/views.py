@@ -68,14 +68,24 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return render_article_page(request, article, extra={"comment_form": form}, status=400)
     data = form.cleaned_data
-    already = Comment.objects.filter(
-        submission_token=data.get("token") or None, author_email=data["email"].strip().lower(), body=data["body"]
-    ).first() if data.get("token") else None  # fmt: skip
+
+    def sent_before() -> Comment | None:
+        if not data.get("token"):
+            return None
+        return Comment.objects.filter(
+            submission_token=data["token"], author_email=data["email"].strip().lower(), body=data["body"]
+        ).first()
+
+    already = sent_before()
     if already is not None:
         # The same form again (a double click, a reload): it was posted once, show that.
         remember_own_comment(request, already.pk)
         return HttpResponseRedirect(comment_url(already))
     wait = too_fast(request, data["email"])
+    if wait and (already := sent_before()) is not None:
+        # A double click racing itself: the other request stored it meanwhile; that is not "too fast".
+        remember_own_comment(request, already.pk)
+        return HttpResponseRedirect(comment_url(already))
     if wait:
         form.add_error(
             None,

@@ -238,3 +238,30 @@ def test_the_same_words_twice_are_caught_however_busy_the_window(client, setting
     first, second = Comment.objects.filter(author_email="dup@example.com").order_by("pk")
     assert first.status == Comment.Status.PUBLISHED
     assert second.status != Comment.Status.PUBLISHED and "spam.duplicate" in second.reasons
+
+
+def test_a_huge_multipart_upload_is_refused_before_it_is_read(client):
+    article = make_seed_article()
+    response = client.generic(
+        "POST", post_url(article), b"x", content_type="multipart/form-data; boundary=zz",
+        CONTENT_LENGTH=str(200 * 1024 * 1024),
+    )  # fmt: skip
+    assert response.status_code == 413
+
+
+def test_a_double_click_racing_itself_is_not_told_too_fast(client):
+    from unittest import mock
+
+    from comments.services import Submission, comment_post
+
+    article = make_seed_article()
+    data = comment_form_data(body="Pakistan can bring the Taliban to the table.")
+
+    def the_other_click_wins(request, email):
+        comment_post(article=article, author_name=data["name"], author_email=email, body=data["body"],
+                     submission=Submission(token=data["token"]))  # fmt: skip
+        return 5
+
+    with mock.patch("comments.views.too_fast", side_effect=the_other_click_wins):
+        response = client.post(post_url(article), data)
+    assert response.status_code == 302 and Comment.objects.count() == 1
