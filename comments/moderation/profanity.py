@@ -105,6 +105,7 @@ class Spellings:
         self.by_reading: dict[str, list[str]] = {}
         for word in self.words:
             self.by_reading.setdefault(word.translate(CANON), []).append(word)
+        self._starred_seen: dict[str, bool] = {}
         # Every beginning of a reading: where reading words together may still lead somewhere.
         self.prefixes = frozenset(r[:i] for r in self.by_reading for i in range(1, len(r)))
 
@@ -119,22 +120,29 @@ class Spellings:
         return frozenset(self.by_reading)
 
     def _starred(self, token: str) -> bool:
-        stars = token.count("*")
-        if stars > MAX_STARS:
-            return False
-        options = [CHAR_STANDS_FOR_STAR] * stars
-        for letters in itertools.product(*options):
-            candidate = token
-            for letter in letters:
-                candidate = candidate.replace("*", letter, 1)
-            words = self.by_reading.get(candidate.translate(CANON), ())
-            if any(_spells(token, word) for word in words):
-                return True
-        return False
+        """A word with "*" in it: each star read as each vowel it may stand for (remembered: floods repeat)."""
+        known = self._starred_seen.get(token)
+        if known is not None:
+            return known
+        found = False
+        if token.count("*") <= MAX_STARS:
+            reading = token.translate(CANON)
+            for letters in itertools.product(STAR_READINGS, repeat=token.count("*")):
+                candidate = reading
+                for letter in letters:
+                    candidate = candidate.replace("*", letter, 1)
+                if any(_spells(token, word) for word in self.by_reading.get(candidate, ())):
+                    found = True
+                    break
+        if len(self._starred_seen) >= 10_000:
+            self._starred_seen.clear()
+        self._starred_seen[token] = found
+        return found
 
 
-# The letters "*" stands for in better-profanity's table.
+# The letters "*" stands for in better-profanity's table, as they read (a and o alike, u and v alike).
 CHAR_STANDS_FOR_STAR = tuple(sorted(letter for letter, spellings in CHAR_VARIANTS.items() if "*" in spellings))
+STAR_READINGS = tuple(sorted({letter.translate(CANON) for letter in CHAR_STANDS_FOR_STAR}))
 
 
 def _spells(token: str, word: str) -> bool:
@@ -219,6 +227,8 @@ class ProfanityChecker:
                 read_joined += readings[last]
                 read_spaced += " " + readings[last]
                 starred = "*" in joined
+                if joined.count("*") > MAX_STARS:
+                    break  # no listed word has that many letters starred out
                 # The readings first (dictionary look-ups); the exact spelling only for a reading that is listed.
                 if (
                     ((starred or read_joined in listed) and joined in variants)

@@ -168,7 +168,7 @@ def test_the_importers_patterns_are_bounded_on_their_worst_cases():
         started = time.perf_counter()
         with contextlib.suppress(ArticleFormatError):
             run()
-        assert time.perf_counter() - started < 0.5, name
+        assert time.perf_counter() - started < 1.0, name
 
 
 def test_terminal_escape_codes_are_not_stored():

@@ -352,15 +352,38 @@ TARGET_RE = re.compile(
 )
 
 
+CURLY_QUOTES = (("“", "”"), ("«", "»"), ("‘", "’"))
+
+
+class Quotes:
+    """Where a text's quotation marks are, found once: a comment may hold thousands of hits to ask about."""
+
+    def __init__(self, folded: str) -> None:
+        self.straight = [i for i, ch in enumerate(folded) if ch == '"'] if '"' in folded else []
+        self.curly = [
+            ([i for i, ch in enumerate(folded) if ch == opening], [i for i, ch in enumerate(folded) if ch == closing])
+            for opening, closing in CURLY_QUOTES
+            if opening in folded and closing in folded
+        ]
+
+    def around(self, start: int, end: int) -> bool:
+        """Whether a span sits inside quotation marks, as a word reported rather than used."""
+        if self.straight:
+            before = bisect.bisect_left(self.straight, start)
+            if before % 2 == 1 and bisect.bisect_left(self.straight, end) < len(self.straight):
+                return True
+        for openings, closings in self.curly:
+            last_open = bisect.bisect_left(openings, start) - 1
+            last_close = bisect.bisect_left(closings, start) - 1
+            opened = last_open >= 0 and (last_close < 0 or openings[last_open] > closings[last_close])
+            if opened and bisect.bisect_left(closings, end) < len(closings):
+                return True
+        return False
+
+
 def is_quoted(folded: str, start: int, end: int) -> bool:
     """Whether a span sits inside quotation marks, as a word reported rather than used."""
-    before, after = folded[:start], folded[end:]
-    if before.count('"') % 2 == 1 and '"' in after:
-        return True
-    for open_ch, close_ch in (("“", "”"), ("«", "»"), ("‘", "’")):
-        if before.rfind(open_ch) > before.rfind(close_ch) and close_ch in after:
-            return True
-    return False
+    return Quotes(folded).around(start, end)
 
 
 def targets_someone(folded: str, start: int, end: int, window: int = 12) -> bool:

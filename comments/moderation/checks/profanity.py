@@ -10,7 +10,7 @@ from ..policy import Policy
 from ..profanity import ProfanityChecker, default_checker, expand
 from ..reasons import Reason
 from ..wordlists import words
-from .abuse import is_quoted, targets_someone
+from .abuse import Quotes, targets_someone
 
 SCORE = "abuse"
 
@@ -38,11 +38,12 @@ def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
         folded = mapped
     reasons = []
     strong = 0
+    quotes = Quotes(folded)
     for hit in hits:
         start, end = offsets[hit.start], offsets[hit.end - 1] + 1
         if hit.joined and " " in folded[hit.start : hit.end] and not _single_letters(folded[hit.start : hit.end]):
             score, message = 0.3, "may contain a swear word split across words"
-        elif is_quoted(folded, hit.start, hit.end):
+        elif quotes.around(hit.start, hit.end):
             score, message = 0.55, "quotes a swear word"
         elif hit.word.strip("'\"") in SLURS:
             score, message = 0.95, "uses a slur"
