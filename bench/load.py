@@ -26,7 +26,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -36,6 +35,7 @@ SEED = ROOT / "articles" / "demo" / "us-seeks-pakistans-help.txt"
 SLUG = "us-seeks-pakistans-help-for-intra-afghan-dialogue"
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 STARTED_RE = re.compile(r'name="started" value="([^"]+)"')
+TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 COMMENT_RE = re.compile(r'id="comment-(\d+)"')
 BODIES = (
     "Pakistan's leverage over the Taliban is the key to the intra-Afghan talks.",
@@ -106,10 +106,11 @@ def client_loop(port: int, posts: int, deadline: float, stats: Stats, index: int
             return
         csrf = CSRF_RE.search(html)
         started = STARTED_RE.search(html)
-        if not csrf or not started:
+        page_token = TOKEN_RE.search(html)
+        if not csrf or not started or not page_token:
             raise RuntimeError(f"client {index}: no form on the page (status {status})")
         ids = COMMENT_RE.findall(html)
-        token = uuid.uuid4().hex
+        token = page_token.group(1)  # the timestamp is signed with the page's own token
         form = {
             "csrfmiddlewaretoken": csrf.group(1),
             "name": f"Load {index}",

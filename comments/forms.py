@@ -21,6 +21,11 @@ TIMESTAMP_SALT = "comments.form-started"
 MAX_FORM_AGE = 60 * 60 * 24
 
 
+def signed_start(token: str) -> str:
+    """When a form was served, signed together with its token."""
+    return signing.TimestampSigner(salt=TIMESTAMP_SALT).sign(token)
+
+
 class CommentForm(forms.Form):
     name = forms.CharField(label="Name", max_length=limits.NAME_MAX_LENGTH)
     email = forms.EmailField(
@@ -49,8 +54,8 @@ class CommentForm(forms.Form):
         self.parent_comment: Comment | None = None
         self.seconds_taken: float | None = None
         if not self.is_bound:
-            self.initial.setdefault("token", uuid.uuid4().hex)
-            self.initial.setdefault("started", signing.TimestampSigner(salt=TIMESTAMP_SALT).sign("form"))
+            token = self.initial.setdefault("token", uuid.uuid4().hex)
+            self.initial.setdefault("started", signed_start(token))
         self.helper = FormHelper()
         self.helper.form_id = "comment-form"
         self.helper.attrs = {"novalidate": ""}
@@ -94,7 +99,9 @@ class CommentForm(forms.Form):
         started: str = self.cleaned_data.get("started") or ""
         signer = signing.TimestampSigner(salt=TIMESTAMP_SALT)
         try:
-            signer.unsign(started, max_age=MAX_FORM_AGE)
+            # The timestamp is signed with this form's token: it cannot be lifted into another form.
+            if signer.unsign(started, max_age=MAX_FORM_AGE) != (self.cleaned_data.get("token") or ""):
+                raise signing.BadSignature("signed for another form")
         except signing.SignatureExpired:
             self._fresh_timestamp()
             raise forms.ValidationError(
@@ -111,15 +118,18 @@ class CommentForm(forms.Form):
         return started
 
     def fresh_token(self) -> None:
-        self.data = {**dict(self.data.items()), self.add_prefix("token"): uuid.uuid4().hex}
+        token = uuid.uuid4().hex
+        fresh = {self.add_prefix("token"): token, self.add_prefix("started"): signed_start(token)}
+        self.data = {**dict(self.data.items()), **fresh}
 
     def forget_parent(self) -> None:
         self.parent_comment = None
         self.data = {**dict(self.data.items()), self.add_prefix("parent"): ""}
 
     def _fresh_timestamp(self) -> None:
-        fresh = signing.TimestampSigner(salt=TIMESTAMP_SALT).sign("form")
-        self.data = {**dict(self.data.items()), self.add_prefix("started"): fresh}
+        token = self.data.get(self.add_prefix("token")) or uuid.uuid4().hex
+        fresh = {self.add_prefix("token"): token, self.add_prefix("started"): signed_start(token)}
+        self.data = {**dict(self.data.items()), **fresh}
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()

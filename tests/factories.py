@@ -80,8 +80,8 @@ def make_comment(
     return comment
 
 
-def signed_started(seconds_ago: int = 60) -> str:
-    """A form timestamp as the page would have signed it ``seconds_ago``."""
+def signed_started(seconds_ago: int = 60, token: str = "form") -> str:
+    """A form timestamp as the page would have signed it, for the form with ``token``, ``seconds_ago``."""
     import time
 
     from django.core import signing
@@ -89,7 +89,7 @@ def signed_started(seconds_ago: int = 60) -> str:
     from comments.forms import TIMESTAMP_SALT
 
     signer = signing.TimestampSigner(salt=TIMESTAMP_SALT)
-    return signing.Signer.sign(signer, f"form{signer.sep}{signing.b62_encode(int(time.time()) - seconds_ago)}")
+    return signing.Signer.sign(signer, f"{token}{signer.sep}{signing.b62_encode(int(time.time()) - seconds_ago)}")
 
 
 def comment_form_data(**overrides: Any) -> dict[str, Any]:
@@ -101,8 +101,9 @@ def comment_form_data(**overrides: Any) -> dict[str, Any]:
         "body": "Khalilzad is right to press Pakistan on the intra-Afghan talks.",
         "parent": "",
         "token": uuid.uuid4().hex,
-        "started": signed_started(),
         "website": "",
     }
+    seconds_ago = overrides.pop("started_seconds_ago", 60)
     data.update(overrides)
+    data.setdefault("started", signed_started(seconds_ago, token=data["token"]))
     return data

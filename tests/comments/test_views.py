@@ -139,7 +139,7 @@ def test_bot_signals_hold_the_comment(client):
     article = make_seed_article()
     client.post(post_url(article), comment_form_data(website="http://spam.example"))
     client.post(
-        post_url(article), comment_form_data(started=signed_started(seconds_ago=0), body="Quick words on Doha.")
+        post_url(article), comment_form_data(started_seconds_ago=0, body="Quick words on Doha.")
     )
     statuses = list(Comment.objects.values_list("status", flat=True))
     assert statuses == [Comment.Status.HELD, Comment.Status.HELD]
@@ -390,5 +390,24 @@ def test_a_submission_token_is_not_a_key_to_someone_elses_comment(client):
     assert "brainless idiot" not in other.get(article.get_absolute_url()).content.decode()
     assert first["token"] not in html  # a fresh token: sent again, it posts
     fresh = re.search(r'name="token" value="([0-9a-f]+)"', html)
-    assert fresh and other.post(post_url(article), {**stolen, "token": fresh.group(1)}).status_code == 302
+    started = re.search(r'name="started" value="([^"]+)"', html)
+    assert fresh and started
+    resent = {**stolen, "token": fresh.group(1), "started": started.group(1)}
+    assert other.post(post_url(article), resent).status_code == 302
     assert Comment.objects.filter(author_email="ben@example.com").count() == 1
+
+
+def test_a_signed_timestamp_cannot_be_lifted_into_another_form(client):
+    article = make_seed_article()
+    page = client.get(article.get_absolute_url()).content.decode()
+    found_started = re.search(r'name="started" value="([^"]+)"', page)
+    found_token = re.search(r'name="token" value="([0-9a-f]+)"', page)
+    assert found_started and found_token
+    started, token = found_started.group(1), found_token.group(1)
+    # The same timestamp with a token of the sender's choosing: refused, the text kept.
+    lifted = client.post(post_url(article), comment_form_data(started=started, body="Lifted words on Doha."))
+    assert lifted.status_code == 400 and "press Post comment again" in lifted.content.decode()
+    assert "Lifted words on Doha." in lifted.content.decode()
+    # With its own token it is the page's form.
+    own = client.post(post_url(article), comment_form_data(started=started, token=token, body="Own words on Doha."))
+    assert own.status_code == 302
