@@ -77,6 +77,16 @@ def fill(article: Any, total: int, rng: random.Random) -> None:
         Comment.objects.filter(pk=entry["root_id"]).update(reply_count=entry["n"])
 
 
+def filled_article(headline: str, slug: str, size: int, rng: random.Random) -> tuple[Any, float]:
+    """A new article with ``size`` comments, and the seconds filling it took."""
+    from tests.factories import make_article
+
+    article = make_article(headline=headline, slug=slug)
+    t0 = time.perf_counter()
+    fill(article, size, rng)
+    return article, time.perf_counter() - t0
+
+
 def measure(client: Any, url: str, repeat: int) -> tuple[float, int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -120,10 +130,7 @@ def main() -> None:
     results: dict[int, dict[str, tuple[float, int, int]]] = {}
     per_comment = []
     for size in sizes:
-        article = make_article(headline=f"Thread of {size}", slug=f"bench-{size}")
-        t0 = time.perf_counter()
-        fill(article, size, rng)
-        filled = time.perf_counter() - t0
+        article, filled = filled_article(f"Thread of {size}", f"bench-{size}", size, rng)
         results[size] = {sort: measure(client, f"{article.get_absolute_url()}?sort={sort}", args.repeat) for sort in SORTS}
         section = comment_section(article=article)
         shown = [entry.comment for thread in section.threads for entry in thread]

@@ -33,11 +33,11 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from page import fill
+    from page import filled_article
 
     from comments.models import Comment
     from comments.policy import live_policy
-    from tests.factories import comment_form_data, make_article
+    from tests.factories import comment_form_data
 
     live_policy()  # load the model and the policy before timing
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -45,10 +45,7 @@ def main() -> None:
     client = Client()
     rows = []
     for size in sizes:
-        article = make_article(headline=f"Story with {size} comments", slug=f"bench-post-{size}")
-        t0 = time.perf_counter()
-        fill(article, size, rng)
-        filled = time.perf_counter() - t0
+        article, filled = filled_article(f"Story with {size} comments", f"bench-post-{size}", size, rng)
         url = f"/articles/{article.slug}/comments/"
         texts = [
             "The parliament vote on the budget will decide what happens next.",

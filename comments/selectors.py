@@ -154,20 +154,17 @@ def comment_section(
         .order_by("created_at", "id")
     )
     children: dict[int, list[Comment]] = {}
-    has_more: set[int] = set()
-    for reply in numbered:
+    has_more: set[int | None] = set()
+    seen = {c.pk for c in roots}
+    for reply in numbered:  # in the order written, so a parent on this page always comes first
         if reply.place > last:  # type: ignore[attr-defined]
-            has_more.add(reply.root_id or 0)
-        elif reply.parent_id is not None:
-            children.setdefault(reply.parent_id, []).append(reply)
-    if shown > 1:
-        # Replies whose parent was on an earlier page hang from the thread's top instead.
-        present = {c.pk for branch in children.values() for c in branch} | {c.pk for c in roots}
-        for parent_id in [p for p in children if p not in present]:
-            for reply in children.pop(parent_id):
-                children.setdefault(reply.root_id or 0, []).append(reply)
-        for branch in children.values():
-            branch.sort(key=lambda c: (c.created_at, c.pk))
+            has_more.add(reply.root_id)
+            continue
+        # A reply whose parent is on an earlier page of the thread hangs from the thread's top.
+        under = reply.parent_id if reply.parent_id in seen else reply.root_id
+        if under is not None:
+            children.setdefault(under, []).append(reply)
+            seen.add(reply.pk)
     max_depth = settings.COMMENTS_MAX_DEPTH
     threads = [
         Thread(root, entries, replies_page=shown, more=root.pk in has_more)

@@ -66,6 +66,11 @@ class Simulated:
     ground_truth: dict[str, bool] = field(default_factory=dict)
 
 
+def normalise_email(email: str) -> str:
+    """An address as stored: lower-cased, so "this reader's comments" is an exact, indexed match."""
+    return email.strip().lower()
+
+
 def _validate(*, article: Article, parent: Comment | None, author_name: str, author_email: str, body: str) -> None:
     """The rules a comment must keep, whoever sends it (the form only checks its shape)."""
     if parent is not None:
@@ -100,10 +105,6 @@ def comment_post(
     """Moderate and store one reader's comment, with its automatic decision audited."""
     _validate(article=article, parent=parent, author_name=author_name, author_email=author_email, body=body)
     submission = submission or Submission()
-    if submission.token:
-        existing = Comment.objects.filter(submission_token=submission.token).first()
-        if existing is not None:
-            return PostResult(_same_form(existing, author_email, body), None, duplicate_submission=True)
     now = timezone.now()
     policy = live_policy()
     context = moderation_context(
@@ -117,7 +118,8 @@ def comment_post(
     try:
         verdict = _judge_and_store(comment, policy, context)
     except IntegrityError:
-        # The same form raced itself (a double click on two workers): keep the first.
+        # The token is unique: the same form was stored before (the page looks for that first; this is a
+        # double click racing itself on two workers). Keep the first.
         existing = Comment.objects.filter(submission_token=submission.token).first() if submission.token else None
         if existing is None:
             raise
@@ -128,7 +130,7 @@ def comment_post(
 def _same_form(existing: Comment, author_email: str, body: str) -> Comment:
     """The comment stored from this form before, if the same person sent the same words: a token is not a key
     to somebody else's comment (their held comment would otherwise show as the sender's own)."""
-    if existing.author_email == author_email.strip().lower() and existing.body == body:
+    if existing.author_email == normalise_email(author_email) and existing.body == body:
         return existing
     raise CommentError("This form was already used to post a comment. Press Post comment again.", code="token")
 
@@ -158,7 +160,7 @@ def _judge_and_store(comment: Comment, policy: Policy, context: Context) -> Verd
     comment.root = (parent.root or parent) if parent else None
     comment.depth = (parent.depth + 1) if parent else 0
     comment.author_name = comment.author_name.strip()
-    comment.author_email = comment.author_email.strip().lower()
+    comment.author_email = normalise_email(comment.author_email)
     comment.fingerprint = fingerprint_key(comment.body)
     comment.in_conversation = joins_conversation(status == Comment.Status.PUBLISHED, verdict.scores.get("off_topic", 1.0))
     comment.status = status

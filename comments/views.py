@@ -16,7 +16,7 @@ from . import ratelimit
 from .forms import CommentForm, ReportForm
 from .models import Comment
 from .policy import active_policy_record
-from .services import CommentError, comment_post, comment_report
+from .services import CommentError, comment_post, comment_report, normalise_email
 from .session import remember_own_comment
 
 # Which field a rule the service enforces is about; the others are shown above the form.
@@ -29,7 +29,7 @@ DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
 def mailbox(email: str) -> str:
     """The mailbox an address delivers to, for counting: no "+tag", no case (and no dots where they mean nothing)."""
-    local, _, domain = email.strip().lower().rpartition("@")
+    local, _, domain = normalise_email(email).rpartition("@")
     local = local.split("+", 1)[0]
     if domain in DOTLESS_DOMAINS:
         local = local.replace(".", "")
@@ -73,7 +73,7 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
         if not data.get("token"):
             return None
         return Comment.objects.filter(
-            submission_token=data["token"], author_email=data["email"].strip().lower(), body=data["body"]
+            submission_token=data["token"], author_email=normalise_email(data["email"]), body=data["body"]
         ).first()
 
     already = sent_before()

@@ -50,6 +50,4 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         "reporting": reply_target(article=article, comment_id=request.GET.get("report")),
         "policy": active_policy_record(),
         "csrf_token": context.get("csrf_token"),
-        "messages": context.get("messages"),
-        "user": context.get("user"),
     }

@@ -381,11 +381,6 @@ class Quotes:
         return False
 
 
-def is_quoted(folded: str, start: int, end: int) -> bool:
-    """Whether a span sits inside quotation marks, as a word reported rather than used."""
-    return Quotes(folded).around(start, end)
-
-
 def targets_someone(folded: str, start: int, end: int, window: int = 12) -> bool:
     near = folded[max(0, start - window) : end + window]
     return bool(TARGET_RE.search(near))

@@ -7,7 +7,7 @@ from functools import lru_cache
 from ..context import Context
 from ..normalize import Text
 from ..policy import Policy
-from ..profanity import ProfanityChecker, default_checker, expand
+from ..profanity import ProfanityChecker, Spellings, default_checker
 from ..reasons import Reason
 from ..wordlists import words
 from .abuse import Quotes, targets_someone
@@ -15,7 +15,7 @@ from .abuse import Quotes, targets_someone
 SCORE = "abuse"
 
 # Listed words news comments use in earnest: noted, but alone they hold nothing unless aimed at someone.
-MILD_VARIANTS = frozenset(v for word in words("mild-words") for v in expand(word))
+MILD = Spellings(words("mild-words"))
 SLURS = words("slurs")
 
 
@@ -47,7 +47,7 @@ def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
             score, message = 0.55, "quotes a swear word"
         elif hit.word.strip("'\"") in SLURS:
             score, message = 0.95, "uses a slur"
-        elif hit.word in MILD_VARIANTS:
+        elif hit.word in MILD:
             if targets_someone(folded, hit.start, hit.end):
                 score, message = 0.55, "uses a coarse word about someone"
             else:

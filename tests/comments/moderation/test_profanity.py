@@ -86,3 +86,14 @@ def test_instances_share_nothing():
     assert extended.contains("heck") and not extended.contains("darn it")
     # The default checker is untouched by either.
     assert not default_checker().contains("heck")
+
+
+def test_spellings_hold_exactly_the_expanded_variants():
+    from comments.moderation.profanity import Spellings, expand
+
+    listed = ["fuck", "shit", "bollocks", "ass", "twat", "s.o.b", "bull shit"]
+    spellings = Spellings(listed)
+    variants = set().union(*map(expand, listed))
+    assert all(v in spellings for v in variants)
+    near = {v[:-1] + "x" for v in variants} | {v + "s" for v in variants} | {"f**k", "fvck ", "b@ss", "shot"}
+    assert not any(n in spellings for n in near - variants)
