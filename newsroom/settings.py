@@ -8,6 +8,8 @@ throwaway secret key are used. Production: ``DEBUG`` off, and then
 from __future__ import annotations
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -86,6 +88,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "axes",
     "articles",
     "comments",
 ]
@@ -102,6 +105,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "newsroom.middleware.ContentSecurityPolicyMiddleware",
     "newsroom.middleware.RefuseNulMiddleware",
+    # Last, as django-axes asks: it turns a locked-out log-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes checks every log-in first, then Django's own user table.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -218,6 +229,23 @@ COMMENTS_RATE_PER_IP = os.environ.get("COMMENTS_RATE_PER_IP", "1/5s,30/h")
 COMMENTS_RATE_PER_EMAIL = os.environ.get("COMMENTS_RATE_PER_EMAIL", "1/5s,20/h")
 REPORTS_RATE_PER_IP = os.environ.get("REPORTS_RATE_PER_IP", "5/m,30/h")
 ADMIN_LOGIN_FAILURES = os.environ.get("ADMIN_LOGIN_FAILURES", "5/15m")
+# Log-in failures are counted by django-axes in the database (so every worker shares the count,
+# with or without Redis): per client address, and per username at that address, so someone
+# guessing from one address never locks a moderator out everywhere.
+_login_rule = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*", ADMIN_LOGIN_FAILURES)
+if ADMIN_LOGIN_FAILURES.strip() and not _login_rule:
+    raise ImproperlyConfigured(f"ADMIN_LOGIN_FAILURES={ADMIN_LOGIN_FAILURES!r}: write it like '5/15m'")
+AXES_ENABLED = bool(_login_rule)
+AXES_FAILURE_LIMIT = int(_login_rule[1]) if _login_rule else 5
+AXES_COOLOFF_TIME = timedelta(
+    seconds=int(_login_rule[2] or 1) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[_login_rule[3]] if _login_rule else 900
+)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_ip"
+AXES_USERNAME_CALLABLE = "newsroom.admin.login_username"
+AXES_LOCKOUT_CALLABLE = "newsroom.admin.login_locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 # A person needs a few seconds to write even "Agreed."; a form sent faster is held as a likely bot.
 COMMENTS_MIN_SECONDS_TO_WRITE = env_int("COMMENTS_MIN_SECONDS_TO_WRITE", 3)
 

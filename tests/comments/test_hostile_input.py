@@ -117,22 +117,43 @@ def test_admin_actions_need_csrf(admin_user):
     assert comment.status == Comment.Status.HELD
 
 
-@override_settings(ADMIN_LOGIN_FAILURES="3/15m")
+@override_settings(AXES_FAILURE_LIMIT=3)
 def test_admin_login_is_throttled(django_user_model):
     django_user_model.objects.create_user("mod", password="the-right-password-123", is_staff=True)
     client = Client()
-    for _ in range(3):
-        assert client.post("/admin/login/", {"username": "mod", "password": "wrong"}).status_code == 200
+    codes = [client.post("/admin/login/", {"username": "mod", "password": "wrong"}).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
     blocked = client.post("/admin/login/", {"username": "mod", "password": "the-right-password-123"})
-    assert blocked.status_code == 429
+    assert blocked.status_code == 429 and "log-in attempts" in blocked.content.decode()
     # The full-width spelling is the same user to the log-in form, and to the throttle.
-    wide = client.post("/admin/login/", {"username": "ｍｏｄ", "password": "the-right-password-123"})
-    assert wide.status_code == 429
+    wide = Client(REMOTE_ADDR="10.8.8.8")
+    for _ in range(2):
+        wide.post("/admin/login/", {"username": "mod", "password": "wrong"})
+    assert wide.post("/admin/login/", {"username": "ｍｏｄ", "password": "wrong"}).status_code == 429
     # Someone guessing from one address does not lock the moderator out from theirs.
     other = Client(REMOTE_ADDR="10.9.9.9").post(
         "/admin/login/", {"username": "mod", "password": "the-right-password-123"}
     )
     assert other.status_code == 302
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_one_address_cannot_guess_many_usernames(django_user_model):
+    client = Client()
+    codes = [client.post("/admin/login/", {"username": f"user{n}", "password": "x"}).status_code for n in range(4)]
+    assert codes == [200, 200, 429, 429]
+
+
+@override_settings(AXES_FAILURE_LIMIT=3, BEHIND_PROXY=1)
+def test_the_login_throttle_reads_the_address_our_proxy_wrote(django_user_model):
+    # Behind the proxy every request comes from its address; the client's is the last X-Forwarded-For entry.
+    attacker = Client(HTTP_X_FORWARDED_FOR="1.1.1.1, 198.51.100.20")
+    for n in range(3):
+        attacker.post("/admin/login/", {"username": "mod", "password": "x"}, HTTP_X_FORWARDED_FOR=f"9.9.9.{n}, 198.51.100.20")
+    assert attacker.post("/admin/login/", {"username": "mod", "password": "x"}).status_code == 429
+    django_user_model.objects.create_user("mod", password="the-right-password-123", is_staff=True)
+    moderator = Client(HTTP_X_FORWARDED_FOR="198.51.100.21")
+    assert moderator.post("/admin/login/", {"username": "mod", "password": "the-right-password-123"}).status_code == 302
 
 
 def test_successful_login_is_not_counted(django_user_model):
