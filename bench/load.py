@@ -1,6 +1,7 @@
 """Load on the production server: nothing accepted may be lost, nothing may fail.
 
     .venv/bin/python bench/load.py [--clients 16] [--posts 40] [--seconds 60] [--workers 4] [--only sqlite|postgres]
+                                   [--faults none,kill-worker,kill-db,kill-redis]
 
 Starts gunicorn (DEBUG off, whitenoise, several workers) on 127.0.0.1 against a
 fresh SQLite file and a fresh PostgreSQL database (127.0.0.1:5432, skipped with a
@@ -9,6 +10,18 @@ post comments and replies, and now and then send the same form twice at once (a
 double click). Every request stays on loopback and the run is bounded in count
 and time. Afterwards the database is checked: every post answered as accepted is
 stored exactly once, each double-sent form once, and no request got a 5xx.
+
+Fault scenarios (``--faults``, each a run of its own, after the plain one):
+
+- ``kill-worker``: a third and two thirds of the way through, one gunicorn worker is
+  killed (SIGKILL) mid-load; the master starts another. A client whose request died
+  with it sends it once more, as a browser's retry would (the form's token makes a
+  resent post count once).
+- ``kill-db``: at the same points every database connection the app holds is
+  terminated (PostgreSQL's ``pg_terminate_backend``; SQLite has none to cut).
+- ``kill-redis``: the app uses a Redis of its own (REDIS_URL, rate limits on but
+  high enough not to refuse the load); a third of the way through it is killed and
+  stays down for the rest of the run.
 """
 
 from __future__ import annotations
@@ -18,6 +31,7 @@ import http.client
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -37,6 +51,7 @@ CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 STARTED_RE = re.compile(r'name="started" value="([^"]+)"')
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 COMMENT_RE = re.compile(r'id="comment-(\d+)"')
+FAULTS = ("none", "kill-worker", "kill-db", "kill-redis")
 BODIES = (
     "Pakistan's leverage over the Taliban is the key to the intra-Afghan talks.",
     "Khalilzad has been patient, but the prisoner releases are far behind schedule.",
@@ -55,6 +70,7 @@ class Client:
     def __init__(self, port: int) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookies: dict[str, str] = {}
+        self.retries = 0
 
     def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str, dict[str, str]]:
         headers = {"Host": "127.0.0.1", "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
@@ -66,10 +82,12 @@ class Client:
                 response = self.conn.getresponse()
                 text = response.read().decode("utf-8", "replace")
                 break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            except (http.client.HTTPException, OSError):
+                # A server that died mid-request: send it once more, as a browser would.
                 self.conn.close()
+                self.retries += 1
                 if attempt:
-                    raise
+                    return 0, "", {}  # no answer at all
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
@@ -81,15 +99,28 @@ class Stats:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.post_times: list[float] = []
+        self.post_statuses: list[int] = []
         self.read_times: list[float] = []
         self.statuses: dict[int, int] = {}
         self.accepted: list[str] = []  # tokens answered with a redirect
         self.doubled: list[str] = []
+        self.retries = 0
+        self.done = threading.Event()
+        self.fault_at: list[float] = []  # when each fault struck (perf_counter)
+        self.after_fault: dict[int, int] = {}  # statuses of requests that ended after the first fault
+
+    def posted(self) -> int:
+        with self.lock:
+            return len(self.post_times)
 
     def record(self, kind: str, status: int, seconds: float, token: str | None = None) -> None:
         with self.lock:
             (self.post_times if kind == "post" else self.read_times).append(seconds)
+            if kind == "post":
+                self.post_statuses.append(status)
             self.statuses[status] = self.statuses.get(status, 0) + 1
+            if self.fault_at:
+                self.after_fault[status] = self.after_fault.get(status, 0) + 1
             if token and status == 302:
                 self.accepted.append(token)
 
@@ -98,12 +129,10 @@ def client_loop(port: int, posts: int, deadline: float, stats: Stats, index: int
     client = Client(port)
     page_path = f"/articles/{SLUG}/"
     post_path = f"/articles/{SLUG}/comments/"
-    t0 = time.perf_counter()
-    status, html, _ = client.request("GET", page_path)
-    stats.record("read", status, time.perf_counter() - t0)
+    status, html = read_page(client, page_path, stats)
     for n in range(posts):
         if time.monotonic() > deadline:
-            return
+            break
         csrf = CSRF_RE.search(html)
         started = STARTED_RE.search(html)
         page_token = TOKEN_RE.search(html)
@@ -134,13 +163,27 @@ def client_loop(port: int, posts: int, deadline: float, stats: Stats, index: int
         else:
             status, seconds = timed(client, "POST", post_path, body)
         stats.record("post", status, seconds, token)
+        status, html = read_page(client, page_path, stats)
+    with stats.lock:
+        stats.retries += client.retries
+
+
+def read_page(client: Client, path: str, stats: Stats) -> tuple[int, str]:
+    """The article page, read until it comes back whole (a failed read is counted, then tried again)."""
+    for _ in range(20):
         t0 = time.perf_counter()
-        status, html, _ = client.request("GET", page_path)
+        status, html, _ = client.request("GET", path)
         stats.record("read", status, time.perf_counter() - t0)
+        if status == 200:
+            return status, html
+        time.sleep(0.2)
+    raise RuntimeError(f"the article page did not come back: status {status}")
 
 
 def post_twin(client: Client, path: str, body: str, token: str, stats: Stats) -> None:
     stats.record("post", *timed(client, "POST", path, body), token)
+    with stats.lock:
+        stats.retries += client.retries
 
 
 def timed(client: Client, method: str, path: str, body: str) -> tuple[int, float]:
@@ -153,7 +196,78 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def run(label: str, database_url: str, args: argparse.Namespace) -> bool:
+def start_redis() -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    wait_for_port(port)
+    return server, f"redis://127.0.0.1:{port}/0"
+
+
+def wait_for_port(port: int) -> None:
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+def workers_of(master: int) -> list[int]:
+    """The gunicorn workers: the master's child processes, read from /proc."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def terminate_db_connections(database_url: str) -> int:
+    import psycopg
+
+    base, name = database_url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        ).fetchall()
+    return len(rows)
+
+
+def inject(
+    fault: str, stats: Stats, expected: int, master: int, database_url: str, redis: subprocess.Popen[bytes] | None
+) -> None:
+    """Strike ``fault`` a third (and, but for Redis, two thirds) of the way through the posts."""
+    marks = (1 / 3,) if fault == "kill-redis" else (1 / 3, 2 / 3)
+    for mark in marks:
+        while stats.posted() < expected * mark:
+            if stats.done.is_set():
+                return
+            time.sleep(0.02)
+        if fault == "kill-worker":
+            victims = workers_of(master)
+            if victims:
+                os.kill(victims[0], signal.SIGKILL)
+            what = f"killed worker {victims[0] if victims else '(none found)'}"
+        elif fault == "kill-db":
+            what = f"terminated {terminate_db_connections(database_url)} database connections"
+        else:
+            assert redis is not None
+            redis.kill()
+            redis.wait()
+            what = "killed Redis (down for the rest of the run)"
+        with stats.lock:
+            stats.fault_at.append(time.perf_counter())
+        print(f"  after {stats.posted()} posts: {what}", flush=True)
+
+
+def run(label: str, database_url: str, args: argparse.Namespace, fault: str = "none") -> bool:
     env = dict(os.environ)
     env.update(
         DEBUG="0",
@@ -162,17 +276,24 @@ def run(label: str, database_url: str, args: argparse.Namespace) -> bool:
         HTTPS="0",
         DATABASE_URL=database_url,
         NEWSROOM_VAR_DIR=tempfile.mkdtemp(prefix="newsroom-load-"),
-        COMMENTS_RATE_PER_IP="",
-        COMMENTS_RATE_PER_EMAIL="",
+        # The limits count (in the cache) but are set high enough never to refuse the load.
+        COMMENTS_RATE_PER_IP="100000/h",
+        COMMENTS_RATE_PER_EMAIL="10000/h",
         COMMENTS_MIN_SECONDS_TO_WRITE="0",
-        PER_PROCESS_LIMITS="1",  # the limits are off for the load anyway
         LOG_LEVEL="ERROR",
     )
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.pop("REDIS_URL", None)
+    redis = None
+    if fault == "kill-redis":
+        redis, env["REDIS_URL"] = start_redis()
+    else:
+        env["PER_PROCESS_LIMITS"] = "1"  # one machine, no Redis: per-worker counts are fine for a bench
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
     manage(env, "setup_demo", "--no-user")
     port = free_port()
+    server_log = Path(env["NEWSROOM_VAR_DIR"]) / "server.log"
     server = subprocess.Popen(
         [
             PY,
@@ -193,14 +314,12 @@ def run(label: str, database_url: str, args: argparse.Namespace) -> bool:
         cwd=ROOT,
         env=env,
         start_new_session=True,
+        stderr=server_log.open("w"),  # the tracebacks of failed requests, if any: named in the report
     )
+    label = label if fault == "none" else f"{label}, {fault}"
+    print(f"{label}:", flush=True)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         stats = Stats()
         deadline = time.monotonic() + args.seconds
         started = time.perf_counter()
@@ -208,18 +327,34 @@ def run(label: str, database_url: str, args: argparse.Namespace) -> bool:
             threading.Thread(target=client_loop, args=(port, args.posts, deadline, stats, i))
             for i in range(args.clients)
         ]
+        if fault != "none":
+            expected = args.clients * args.posts
+            threads.append(
+                threading.Thread(target=inject, args=(fault, stats, expected, server.pid, database_url, redis))
+            )
         for thread in threads:
             thread.start()
-        for thread in threads:
+        for thread in threads[: args.clients]:
+            thread.join()
+        stats.done.set()
+        for thread in threads[args.clients :]:
             thread.join()
         elapsed = time.perf_counter() - started
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    return report(label, env, stats, elapsed)
+        if redis and redis.poll() is None:
+            redis.kill()
+            redis.wait()
+    env.pop("REDIS_URL", None)  # the check reads the database only
+    env["PER_PROCESS_LIMITS"] = "1"
+    ok = report(env, stats, elapsed, fault)
+    if any(status >= 500 for status in stats.statuses):
+        print(f"  the server's log of those errors: {server_log}")
+    return ok
 
 
-def report(label: str, env: dict[str, str], stats: Stats, elapsed: float) -> bool:
+def report(env: dict[str, str], stats: Stats, elapsed: float, fault: str) -> bool:
     check = subprocess.run(
         [PY, str(ROOT / "bench" / "_load_check.py")],
         cwd=ROOT,
@@ -236,12 +371,12 @@ def report(label: str, env: dict[str, str], stats: Stats, elapsed: float) -> boo
     missing = [t for t in accepted if stored.get(t, 0) == 0]
     duplicated = [t for t, n in stored.items() if n > 1]
     errors = sum(n for status, n in stats.statuses.items() if status >= 500)
+    failed_posts = sum(1 for status in stats.post_statuses if status >= 500)
     posts, reads = stats.post_times, stats.read_times
 
     def ms(values: list[float], q: float) -> float:
         return sorted(values)[min(len(values) - 1, int(q * len(values)))] * 1000 if values else 0.0
 
-    print(f"{label}:")
     print(f"  {len(posts) + len(reads)} requests in {elapsed:.1f}s = {(len(posts) + len(reads)) / elapsed:.0f} req/s; "
           f"statuses {dict(sorted(stats.statuses.items()))}")  # fmt: skip
     print(f"  posting: {len(posts)} posts, {len(posts) / elapsed:.0f}/s, "
@@ -249,10 +384,17 @@ def report(label: str, env: dict[str, str], stats: Stats, elapsed: float) -> boo
     print(f"  reading the article page: {len(reads)} reads, p50 {statistics.median(reads) * 1000:.0f} ms, "
           f"p99 {ms(reads, 0.99):.0f} ms")  # fmt: skip
     print(f"  accepted {len(accepted)} distinct posts; stored {sum(stored.values())} comments; "
-          f"missing {len(missing)}; stored twice {len(duplicated)}; double-sent forms {len(stats.doubled)}; 5xx {errors}")  # fmt: skip
+          f"missing {len(missing)}; stored twice {len(duplicated)}; double-sent forms {len(stats.doubled)}; "
+          f"5xx {errors} ({failed_posts} of them posts)")  # fmt: skip
     print(f"  replies stored {result['replies']}; with a wrong thread root or depth: {len(bad_threads)}")
-    ok = not missing and not duplicated and errors == 0 and not bad_threads
-    print(f"  {'OK: nothing lost, nothing doubled, no 5xx' if ok else 'FAILED'}")
+    if fault != "none":
+        unanswered = stats.statuses.get(0, 0)
+        print(f"  after the first fault: statuses {dict(sorted(stats.after_fault.items()))}; "
+              f"requests resent after a dropped connection {stats.retries}; never answered {unanswered}")  # fmt: skip
+    # Cutting the database's connections may fail the requests that were using them (reported above);
+    # everything else must come through whole.
+    ok = not missing and not duplicated and not bad_threads and (errors == 0 or fault == "kill-db")
+    print(f"  {'OK: nothing lost, nothing doubled' + (', no 5xx' if errors == 0 else '') if ok else 'FAILED'}")
     return ok
 
 
@@ -286,21 +428,36 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="stop posting after this long")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument(
+        "--faults", default="none", help=f"comma-separated, run in turn: {', '.join(FAULTS)} (default: none)"
+    )
     args = parser.parse_args()
+    faults = [f.strip() for f in args.faults.split(",") if f.strip()]
+    unknown = sorted(set(faults) - set(FAULTS))
+    if unknown:
+        parser.error(f"unknown fault {', '.join(unknown)}: choose from {', '.join(FAULTS)}")
+    if "kill-redis" in faults and not shutil.which("redis-server"):
+        parser.error("kill-redis needs redis-server on the PATH")
     results = []
     print(
         f"{args.clients} clients x up to {args.posts} posts each, gunicorn with {args.workers} workers, loopback only"
     )
-    if args.only in (None, "sqlite"):
-        db = Path(tempfile.mkdtemp(prefix="newsroom-load-")) / "load.sqlite3"
-        results.append(run("SQLite (WAL)", f"sqlite:///{db}", args))
-    if args.only in (None, "postgres"):
-        url = postgres_url()
-        if url:
-            try:
-                results.append(run("PostgreSQL", url, args))
-            finally:
-                drop_postgres(url)
+    for fault in faults:
+        if args.only in (None, "sqlite"):
+            if fault == "kill-db":
+                print(
+                    "SQLite (WAL), kill-db: skipped (SQLite has no connections to cut; the file is opened per request)"
+                )
+            else:
+                db = Path(tempfile.mkdtemp(prefix="newsroom-load-")) / "load.sqlite3"
+                results.append(run("SQLite (WAL)", f"sqlite:///{db}", args, fault))
+        if args.only in (None, "postgres"):
+            url = postgres_url()
+            if url:
+                try:
+                    results.append(run("PostgreSQL", url, args, fault))
+                finally:
+                    drop_postgres(url)
     sys.exit(0 if all(results) else 1)
 
 

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
@@ -18,6 +20,8 @@ from .models import Comment
 from .policy import active_policy_record
 from .services import CommentError, comment_post, comment_report, normalise_email
 from .session import remember_own_comment
+
+logger = logging.getLogger(__name__)
 
 # Which field a rule the service enforces is about; the others are shown above the form.
 FIELD_FOR_ERROR = {"empty": "body", "too_long": "body", "name": "name", "email": "email"}
@@ -113,6 +117,17 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
             message += " Your text is kept below; post it as a new comment."
         form.add_error(FIELD_FOR_ERROR.get(exc.code or ""), message)
         return render_article_page(request, article, extra={"comment_form": form}, status=400)
+    except (OperationalError, InterfaceError):
+        # The database connection dropped mid-post (a restart, a fail-over): the transaction was rolled
+        # back or committed whole. Give the text back; sent again with the same token it is stored once.
+        logger.exception("Database connection lost while posting a comment")
+        connection.close()
+        form.add_error(
+            None,
+            "We lost the connection to our database while saving your comment. Press Post comment again: "
+            "your text is kept below, and it will not be posted twice.",
+        )
+        return render_article_page(request, article, extra={"comment_form": form}, status=503)
 
     comment = result.comment
     remember_own_comment(request, comment.pk)

@@ -1,4 +1,4 @@
-"""Two walls around every request.
+"""Walls around every request.
 
 A strict Content-Security-Policy: no inline script, nothing from other origins.
 Comment bodies are escaped already; the policy is the second wall, so that a
@@ -9,6 +9,11 @@ photo a few megabytes; a 200 MB upload is refused before it is read.
 
 No NUL in a query string: PostgreSQL cannot compare text with one, so a filter
 or search given one (the admin's included) would fail deep in a query.
+
+A read whose database connection drops mid-request (a restart, a fail-over, an
+administrator cutting connections) is answered from a fresh connection instead of
+with an error page. Writes are not retried here: the comment form gives the text back
+and a resend is stored once (its token).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 POLICY = "; ".join(
@@ -67,3 +73,28 @@ class RequestSizeMiddleware:
         if length > limit:
             return HttpResponse("The request is too large.", status=413, content_type="text/plain")
         return self.get_response(request)
+
+
+class ReconnectReadsMiddleware:
+    """Runs a GET or HEAD view once more on a fresh connection when its connection was lost."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if request.method not in ("GET", "HEAD") or getattr(request, "_reconnected", False):
+            return None
+        if not isinstance(exception, OperationalError | InterfaceError) or connection.in_atomic_block:
+            return None
+        if connection.connection is not None and connection.is_usable():
+            return None  # the connection is fine: a real error in the query, not a lost connection
+        match = request.resolver_match
+        if match is None:
+            return None
+        request._reconnected = True  # type: ignore[attr-defined]
+        connection.close()
+        response: HttpResponse = match.func(request, *match.args, **match.kwargs)
+        return response

@@ -286,3 +286,25 @@ def test_a_double_click_racing_itself_is_not_told_too_fast(client):
     with mock.patch("comments.views.too_fast", side_effect=the_other_click_wins):
         response = client.post(post_url(article), data)
     assert response.status_code == 302 and Comment.objects.count() == 1
+
+
+def test_a_dropped_database_connection_keeps_the_text_and_a_resend_stores_once(client):
+    from django.db import OperationalError, connection
+
+    article = make_seed_article()
+    form = comment_form_data(body="Doha needs Islamabad at the table.")
+
+    def drop_the_insert(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("INSERT") and "comments_comment" in sql:
+            raise OperationalError("terminating connection due to administrator command")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(drop_the_insert):
+        failed = client.post(post_url(article), form)
+    assert failed.status_code == 503
+    page = failed.content.decode()
+    assert "lost the connection to our database" in page and "Doha needs Islamabad at the table." in page
+    assert not Comment.objects.exists()
+    # The reader presses Post again (the same form, the same token) — twice, as a worried reader would.
+    assert [client.post(post_url(article), form).status_code for _ in range(2)] == [302, 302]
+    assert Comment.objects.filter(body="Doha needs Islamabad at the table.").count() == 1

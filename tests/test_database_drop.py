@@ -1,0 +1,68 @@
+"""A database connection cut mid-request (a restart, a fail-over): reads are answered, posts keep their text."""
+
+import time
+
+import psycopg
+import pytest
+from django.db import connection
+
+from comments.models import Comment
+from tests.factories import comment_form_data, make_seed_article
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no connection to cut: the file is opened per request")
+
+
+def cut_connection_before(statement: str):
+    """An execute wrapper that, the first time ``statement`` is about to run, has another connection
+    terminate ours (as an administrator or a fail-over would): the statement then meets a dead connection."""
+    cut: list[bool] = []
+
+    def wrapper(execute, sql, params, many, context):
+        if not cut and sql.lstrip().upper().startswith(statement) and "comments_comment" in sql:
+            cut.append(True)
+            pid = connection.connection.info.backend_pid
+            params_ = {
+                k: v
+                for k, v in connection.get_connection_params().items()
+                if k in ("dbname", "user", "host", "port", "password")
+            }
+            with psycopg.connect(**params_, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                for _ in range(100):
+                    if not admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
+                        break
+                    time.sleep(0.02)
+        return execute(sql, params, many, context)
+
+    wrapper.cut = cut  # type: ignore[attr-defined]
+    return wrapper
+
+
+def test_a_read_whose_connection_was_cut_is_answered(client):
+    article = make_seed_article()
+    wrapper = cut_connection_before("SELECT")
+    with connection.execute_wrapper(wrapper):
+        response = client.get(article.get_absolute_url())
+    assert wrapper.cut
+    assert response.status_code == 200
+    assert "US seeks Pakistan" in response.content.decode()
+
+
+def test_a_post_whose_connection_was_cut_keeps_the_text_and_a_resend_stores_once(client):
+    article = make_seed_article()
+    form = comment_form_data(body="Islamabad's role in Doha matters most.")
+    wrapper = cut_connection_before("INSERT")
+    with connection.execute_wrapper(wrapper):
+        failed = client.post(f"/articles/{article.slug}/comments/", form)
+    assert wrapper.cut
+    assert failed.status_code == 503
+    page = failed.content.decode()
+    assert "lost the connection to our database" in page and "Islamabad&#x27;s role in Doha matters most." in page
+    assert client.post(f"/articles/{article.slug}/comments/", form).status_code == 302
+    assert Comment.objects.filter(body="Islamabad's role in Doha matters most.").count() == 1
