@@ -121,7 +121,8 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
         # The database connection dropped mid-post (a restart, a fail-over): the transaction was rolled
         # back or committed whole. Give the text back; sent again with the same token it is stored once.
         logger.exception("Database connection lost while posting a comment")
-        connection.close()
+        if connection.connection is not None and not connection.in_atomic_block and not connection.is_usable():
+            connection.close()  # the page below is read on a fresh connection
         form.add_error(
             None,
             "We lost the connection to our database while saving your comment. Press Post comment again: "
