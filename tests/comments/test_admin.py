@@ -49,7 +49,7 @@ def test_queue_highlights_triggering_words_and_shows_reasons(mod_client, client)
     from comments.services import comment_post
 
     comment = comment_post(
-        article=article, author_name="X", author_email="x@example.com", body="Honestly, you are a brainless idiot."
+        article=article, author_name="X", author_email="x@example.com", body="Honestly, you are a brainless idiot about the talks."
     ).comment
     assert comment.status == Comment.Status.HELD
     html = mod_client.get(QUEUE).content.decode()
@@ -64,7 +64,9 @@ def test_filters_and_search(mod_client):
     article = make_seed_article()
     from comments.services import comment_post
 
-    comment_post(article=article, author_name="A", author_email="a@example.com", body="You are a brainless idiot.")
+    comment_post(
+        article=article, author_name="A", author_email="a@example.com", body="Honestly, you are a brainless idiot about the talks."
+    )
     comment_post(
         article=article, author_name="B", author_email="b@example.com",
         body="I baked banana bread with ripe bananas, cinnamon and walnuts this weekend for my neighbours.",
@@ -184,7 +186,7 @@ def test_editing_the_policy_changes_the_faq_and_the_filter(client, admin_client)
         f"/admin/comments/moderationpolicy/{policy.pk}/change/",
         {
             "name": "strict", "is_active": "on", "summary": "Only civil comments appear here.", "mode": "hold_all",
-            "abuse_hold": 0.5, "abuse_reject": 0.9, "model_hold": 0.62, "model_reject": 0.93, "off_topic_hold": 0.6,
+            "abuse_hold": 0.5, "abuse_reject": 0.9, "model_hold": 0.58, "model_reject": 0.92, "off_topic_hold": 0.6,
             "off_topic_action": "hold", "spam_hold": 0.5, "spam_reject": 0.9,
             "shouting_hold": 0.8, "max_links": 2, "blocked_words": "", "allowed_words": "",
             "hold_first_comments": 0, "duplicate_window_minutes": 10,

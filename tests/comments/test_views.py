@@ -261,7 +261,7 @@ def test_bot_signals_are_judged_like_any_check_so_status_reasons_and_audit_agree
     client.post(post_url(article), comment_form_data(website="http://spam.example", body="Fuck you, Khalilzad fan."))
     comment = Comment.objects.get()
     assert comment.status == Comment.Status.REJECTED
-    assert comment.reasons == ["abusive.profanity", "bot.honeypot"]
+    assert {"abusive.profanity", "bot.honeypot"} <= set(comment.reasons)  # the learned model may agree
     note = comment.events.get().note
     assert note.startswith("Your comment was not published because it swears at someone")
     assert "filled in a field people cannot see" in note
@@ -378,7 +378,7 @@ def test_a_submission_token_is_not_a_key_to_someone_elses_comment(client):
     from django.test import Client
 
     article = make_seed_article()
-    first = comment_form_data(email="ann@example.com", body="You are a brainless idiot.")  # held
+    first = comment_form_data(email="ann@example.com", body="Honestly, you are a brainless idiot about the talks.")  # held
     client.post(post_url(article), first)
     held = Comment.objects.get()
     assert held.status == Comment.Status.HELD

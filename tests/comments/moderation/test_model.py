@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from comments.moderation import Context, Policy, moderate
-from comments.moderation.model import AbuseModel, Features, ModelError, prepare, prepare_with_offsets
+from comments.moderation.model import MAGIC, AbuseModel, Features, ModelError, prepare, prepare_with_offsets
 from comments.moderation.training import Record, TrainingError, read_records, roc_auc, split_records, train
 
 DATA = Path("comments/moderation/data")
@@ -108,6 +111,67 @@ def test_a_tampered_or_foreign_file_is_refused(toy: AbuseModel, tmp_path: Path, 
     path.write_bytes(damage(toy.to_bytes()))  # type: ignore[operator]
     with pytest.raises(ModelError, match=str(path)):
         AbuseModel.load(path)
+
+
+def rewrite(data: bytes, header_change: dict[str, object], payload: bytes) -> bytes:
+    """A model file with its header changed and another payload, signed again: only the content is wrong."""
+    (length,) = struct.unpack("<Q", data[len(MAGIC) : len(MAGIC) + 8])
+    header = json.loads(data[len(MAGIC) + 8 : len(MAGIC) + 8 + length])
+    header.update(header_change)
+    header = {k: v for k, v in header.items() if v is not None}
+    head = json.dumps(header).encode()
+    body = MAGIC + struct.pack("<Q", len(head)) + head + payload
+    return body + hashlib.sha256(body).digest()
+
+
+def arrays_of(data: bytes) -> bytes:
+    (length,) = struct.unpack("<Q", data[len(MAGIC) : len(MAGIC) + 8])
+    return zlib.decompress(data[len(MAGIC) + 8 + length : -32])
+
+
+def test_a_compressed_file_that_inflates_past_its_arrays_is_refused(toy: AbuseModel, tmp_path: Path) -> None:
+    data = toy.to_bytes()
+    bomb = rewrite(data, {}, zlib.compress(arrays_of(data) + bytes(50_000_000), 9))
+    assert len(bomb) < 200_000  # small on disk, 50 MB more once inflated
+    path = tmp_path / "bomb.nrm"
+    path.write_bytes(bomb)
+    with pytest.raises(ModelError, match="do not decompress to the size"):
+        AbuseModel.load(path)
+    path.write_bytes(rewrite(data, {}, b"not zlib at all" * 10))
+    with pytest.raises(ModelError, match="cannot be decompressed"):
+        AbuseModel.load(path)
+
+
+def test_a_model_file_of_the_first_format_still_loads(toy: AbuseModel, tmp_path: Path) -> None:
+    data = toy.to_bytes()
+    path = tmp_path / "old.nrm"
+    path.write_bytes(rewrite(data, {"format": 1, "compression": None}, arrays_of(data)))
+    texts = INSULTS + CIVIL
+    assert np.array_equal(AbuseModel.load(path).scores(texts), toy.scores(texts))
+
+
+def test_split_votes_are_kept_as_a_share(tmp_path: Path) -> None:
+    path = tmp_path / "votes.jsonl"
+    rows = [
+        {"text": "a", "abusive": True, "labels": {"annotator_labels": ["hatespeech", "normal", "offensive"]}},
+        {"text": "b", "abusive": True, "labels": {"annotator_labels": ["hatespeech", "offensive", "offensive"]}},
+        {"text": "c", "abusive": False, "labels": {"annotator_labels": ["normal", "normal", "offensive"]}},
+        {"text": "d", "abusive": True, "labels": {"annotator_labels": ["normal", "normal", "offensive"]}},
+        {"text": "e", "abusive": False, "abusive_share": 0.25},
+        {"text": "f", "abusive": False, "abusive_share": "lots"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    shares = [r.share for r in read_records(path)]
+    # Unanimous votes and votes that contradict the label leave the label alone.
+    assert shares == [pytest.approx(2 / 3), None, pytest.approx(1 / 3), None, 0.25, None]
+
+
+def test_a_text_the_labellers_split_on_counts_for_less() -> None:
+    records = small_records()
+    probe = "the envoy met the army chief on sunday"
+    unanimous = train([*records, Record(probe, True)] * 2, features=SMALL, seed=3, refit=False).model
+    split = train([*records, Record(probe, True, share=0.5)] * 2, features=SMALL, seed=3, refit=False).model
+    assert split.score(probe) < unanimous.score(probe)
 
 
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
