@@ -18,7 +18,7 @@ from django.db.models.functions import RowNumber
 
 from articles.models import Article
 
-from .models import Comment
+from .models import Comment, CommentReport, ModerationEvent
 from .moderation import Context, Conversation, Policy, Recent, author_key, build_context
 from .moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE
 from .moderation.normalize import fingerprint_key
@@ -39,7 +39,10 @@ class Entry:
     depth: int
     replying_to: str = ""
     is_tombstone: bool = False
-    is_own_pending: bool = False
+    is_own_pending: bool = False  # its author's, not published (held, or turned down): only they see it
+    # For its author only: what became of it and why, beside the comment itself.
+    notice: str = ""
+    notice_kind: str = ""  # "held", "published" (after review), "rejected"
 
 
 @dataclass
@@ -87,7 +90,7 @@ def _flatten(
 
     def walk(comment: Comment, parent: Comment | None) -> None:
         published = comment.status == Comment.Status.PUBLISHED
-        pending = comment.status == Comment.Status.HELD and comment.pk in own
+        pending = not published and comment.pk in own
         if not (published or pending) and not any(has_visible(c) for c in children.get(comment.pk, ())):
             return
         entries.append(
@@ -174,13 +177,60 @@ def comment_section(
     ]
     own_pending: list[Entry] = []
     if own:
+        # The reader's own top-level comments that others cannot see (held, or turned down), at the top.
         own_pending = [
             Entry(comment=c, depth=0, is_own_pending=True)
-            for c in Comment.objects.real().held().top_level().filter(pk__in=own, article=article)
+            for c in Comment.objects.real()
+            .top_level()
+            .filter(pk__in=own, article=article)
+            .exclude(status=Comment.Status.PUBLISHED)
+            .exclude(pk__in=[t.root.pk for t in threads])
+            .order_by("-created_at")
         ]
+        _tell_authors([*own_pending, *(e for t in threads for e in t if e.comment.pk in own)])
     return CommentSection(
         count=count, page=page, threads=threads, sort=sort, own_pending=own_pending, thread_view=thread_id is not None
     )
+
+
+def _tell_authors(entries: list[Entry]) -> None:
+    """Each of the reader's own comments says what became of it: held and why, published after review,
+    or turned down and why (the filter's reasons, or the moderator's reason and note). One query."""
+    if not entries:
+        return
+    decided = {
+        event.comment_id: event
+        for event in ModerationEvent.objects.filter(
+            comment_id__in=[e.comment.pk for e in entries],
+            action__in=[ModerationEvent.Action.APPROVE, ModerationEvent.Action.REJECT, ModerationEvent.Action.REMOVE],
+        ).order_by("created_at", "id")
+    }  # the latest decision of each
+    for entry in entries:
+        comment, event = entry.comment, decided.get(entry.comment.pk)
+        entry.notice_kind, entry.notice = author_notice(comment, event)
+
+
+def author_notice(comment: Comment, event: ModerationEvent | None) -> tuple[str, str]:
+    """(kind, sentence) telling a comment's author what became of it; ("", "") when there is nothing to tell."""
+    because = "; ".join(dict.fromkeys(r["message"] for r in comment.explanation or []))
+    status = comment.status
+    if status == Comment.Status.HELD:
+        why = f" It was held because it {because}." if because else " Every comment is read by a moderator first."
+        return "held", "Awaiting moderation — only you can see this." + why
+    if status == Comment.Status.PUBLISHED:
+        if event is not None and event.action == ModerationEvent.Action.APPROVE and event.old_status != status:
+            return "published", "A moderator read your comment and published it."
+        return "", ""
+    if status in (Comment.Status.REJECTED, Comment.Status.REMOVED):
+        if event is not None and event.action in (ModerationEvent.Action.REJECT, ModerationEvent.Action.REMOVE):
+            verb = "removed" if status == Comment.Status.REMOVED else "did not publish"
+            reason = dict(CommentReport.Reason.choices).get(event.reason, event.reason or "").lower()
+            said = f" {reason.capitalize()}." if reason else ""
+            note = f" Their note: “{event.note.strip()}”" if event.note.strip() else ""
+            return "rejected", f"A moderator {verb} your comment — only you can see it now.{said}{note}"
+        why = f" because it {because}" if because else ""
+        return "rejected", f"Not published{why} — only you can see it. You can edit it and post it again."
+    return "", ""
 
 
 def _as_int(value: int | str | None) -> int | None:

@@ -137,10 +137,7 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, "Your comment is published.")
         return HttpResponseRedirect(comment_url(comment))
     if comment.status == Comment.Status.HELD:
-        why = ""
-        if comment.explanation:
-            why = " It was held because it " + "; ".join(dict.fromkeys(r["message"] for r in comment.explanation)) + "."
-        messages.info(request, "Your comment is awaiting moderation." + why)
+        # Why it was held is said beside the comment, where the page lands, for as long as it waits.
         return HttpResponseRedirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
     # Rejected: say why, and give the text back so nothing the reader wrote is lost.
     because = "; ".join(dict.fromkeys(r["message"] for r in comment.explanation)) or "it breaks the comment policy"

@@ -86,11 +86,20 @@ def test_held_comment_is_visible_to_its_author_only(live_server, browser, page):
     article = make_seed_article()
     page.goto(live_server.url + article.get_absolute_url())
     fill(page, "Eli", "eli@example.com", "The Haqqani network angle deserves more attention.")
-    assert "Your comment is awaiting moderation" in page.locator(".nr-messages").inner_text()
     held = Comment.objects.get()
     assert held.status == Comment.Status.HELD
     mine = page.locator(f"#comment-{held.pk}")
     assert mine.is_visible() and "Awaiting moderation" in mine.inner_text()
+    # The page lands on the comment, and the word about it is in view there, not thousands of pixels above.
+    notice = mine.locator(".nr-notice")
+    page.wait_for_load_state("load")
+    assert notice.is_visible() and "held because it" in notice.inner_text()
+    # (Bootstrap scrolls smoothly to the anchor: wait for the scroll to arrive.)
+    page.wait_for_function(
+        "() => { const r = document.querySelector('.nr-notice').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }",
+        timeout=5000,
+    )
 
     other = browser.new_context().new_page()
     other.goto(live_server.url + article.get_absolute_url())

@@ -36,9 +36,9 @@ def test_held_comment_is_approved_in_the_admin_and_appears(live_server, browser,
     form.get_by_label("Email").fill("farah@example.com")
     form.get_by_label("Comment").fill("I baked banana bread with ripe bananas and cinnamon for the whole street.")
     form.get_by_role("button", name="Post comment").click()
-    notice = reader.locator(".nr-messages").inner_text()
-    assert "awaiting moderation" in notice and "off-topic" in notice
     held = Comment.objects.get()
+    notice = reader.locator(f"#comment-{held.pk} .nr-notice").inner_text()
+    assert "Awaiting moderation" in notice and "off-topic" in notice
     assert held.status == Comment.Status.HELD
 
     log_in(page, live_server)
@@ -58,6 +58,10 @@ def test_held_comment_is_approved_in_the_admin_and_appears(live_server, browser,
     visitor = browser.new_context().new_page()
     visitor.goto(live_server.url + article.get_absolute_url())
     assert visitor.locator(f"#comment-{held.pk}").is_visible()
+    assert visitor.locator(f"#comment-{held.pk} .nr-notice").count() == 0
+    # On their next visit the author hears what the moderator decided, beside the comment.
+    reader.reload()
+    assert "A moderator read your comment and published it." in reader.locator(f"#comment-{held.pk}").inner_text()
     reader.context.close()
     visitor.context.close()
 

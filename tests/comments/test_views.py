@@ -123,10 +123,16 @@ def test_held_comment_is_shown_to_its_author_only(client, django_user_model):
         post_url(article), comment_form_data(body="Pakistan's role in Doha was pivotal."), follow=True
     )
     html = response.content.decode()
-    assert "Your comment is awaiting moderation" in html
-    assert "Pakistan&#x27;s role in Doha was pivotal." in html
-    assert "only you can see this" in html
-    assert Comment.objects.get().status == Comment.Status.HELD
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.HELD
+    # The notice sits in the comment's own block, where the page lands, not at the top of the page.
+    block = html[html.index(f'id="comment-{comment.pk}"') :]
+    block = block[: block.index("</article>")]
+    assert "Pakistan&#x27;s role in Doha was pivotal." in block
+    assert "Awaiting moderation — only you can see this. It was held because it waits for a moderator" in block
+    # And it stays there on reload, while the comment waits.
+    again = client.get(article.get_absolute_url()).content.decode()
+    assert "Awaiting moderation — only you can see this." in again
 
     from django.test import Client
 
@@ -138,9 +144,7 @@ def test_held_comment_is_shown_to_its_author_only(client, django_user_model):
 def test_bot_signals_hold_the_comment(client):
     article = make_seed_article()
     client.post(post_url(article), comment_form_data(website="http://spam.example"))
-    client.post(
-        post_url(article), comment_form_data(started_seconds_ago=0, body="Quick words on Doha.")
-    )
+    client.post(post_url(article), comment_form_data(started_seconds_ago=0, body="Quick words on Doha."))
     statuses = list(Comment.objects.values_list("status", flat=True))
     assert statuses == [Comment.Status.HELD, Comment.Status.HELD]
     assert all(any(r.startswith("bot.") for r in c.reasons) for c in Comment.objects.all())
@@ -378,7 +382,9 @@ def test_a_submission_token_is_not_a_key_to_someone_elses_comment(client):
     from django.test import Client
 
     article = make_seed_article()
-    first = comment_form_data(email="ann@example.com", body="Honestly, you are a brainless idiot about the talks.")  # held
+    first = comment_form_data(
+        email="ann@example.com", body="Honestly, you are a brainless idiot about the talks."
+    )  # held
     client.post(post_url(article), first)
     held = Comment.objects.get()
     assert held.status == Comment.Status.HELD
@@ -411,3 +417,45 @@ def test_a_signed_timestamp_cannot_be_lifted_into_another_form(client):
     # With its own token it is the page's form.
     own = client.post(post_url(article), comment_form_data(started=started, token=token, body="Own words on Doha."))
     assert own.status_code == 302
+
+
+def own_block(client, article, comment):
+    html = client.get(article.get_absolute_url()).content.decode()
+    if f'id="comment-{comment.pk}"' not in html:
+        return ""
+    block = html[html.index(f'id="comment-{comment.pk}"') :]
+    return block[: block.index("</article>")]
+
+
+def test_the_author_hears_the_outcome_and_reason_beside_the_comment(client, admin_user):
+    from django.test import Client
+
+    from comments.services import comment_approve, comment_reject
+
+    article = make_seed_article()
+    client.post(post_url(article), comment_form_data(body="Honestly, you are a brainless idiot about the talks."))
+    insult = Comment.objects.get()
+    assert insult.status == Comment.Status.HELD
+    # A top-level comment answers no one: its wording says so.
+    assert "insults someone directly" in own_block(client, article, insult)
+    client.post(post_url(article), comment_form_data(email="b@example.com", body="Doha matters, and Pakistan too."))
+    other = Comment.objects.exclude(pk=insult.pk).get()
+    client.post(
+        post_url(article),
+        comment_form_data(
+            email="c@example.com", body="Honestly, you are a brainless idiot about the talks.", parent=other.pk
+        ),
+    )
+    reply = Comment.objects.get(parent=other)
+    assert "insults the person it answers" in own_block(client, article, reply)
+
+    comment_reject(comment=insult, actor=admin_user, reason="abusive", note="Argue with the point, not the person.")
+    block = own_block(client, article, insult)
+    assert "A moderator did not publish your comment" in block and "Abusive or hateful." in block
+    assert "Argue with the point, not the person." in block
+    assert "brainless idiot" in block  # the text, so it can be fixed
+    assert own_block(Client(), article, insult) == ""  # nobody else sees any of it
+
+    comment_approve(comment=reply, actor=admin_user)
+    assert "A moderator read your comment and published it." in own_block(client, article, reply)
+    assert "A moderator read" not in own_block(Client(), article, reply)

@@ -71,10 +71,12 @@ def _gate(*sets: str) -> Gate:
     return tuple(frozenset(words.split()) for words in sets)
 
 
+ANSWERED = "insults the person it answers"
+
 # -- insults aimed at the person answered: "you are a brainless idiot", "you're pathetic", "you idiot"
 _rule(
     "abusive.insult",
-    "insults the person it answers",
+    ANSWERED,
     0.8,
     # "you are a brainless idiot" or, addressing, "you idiot"
     rf"\b(?:{YOU_ARE}\s+{INTENSIFIERS}{ADJ_RUN}|(?:you|u)\s+(?:(?:{INSULT_ADJECTIVES})\s+)*)(?:{INSULT_NOUNS})\b",
@@ -83,7 +85,7 @@ _rule(
 )
 _rule(
     "abusive.insult",
-    "insults the person it answers",
+    ANSWERED,
     0.75,
     rf"\b{YOU_ARE}\s+{INTENSIFIERS}(?:an?\s+)(?:[\w-]+\s+){{0,2}}(?:{PERSON_INSULTS}|disgrace|embarrassment|joke)\b",
     YOU_WORDS,
@@ -91,7 +93,7 @@ _rule(
 )
 _rule(
     "abusive.insult",
-    "insults the person it answers",
+    ANSWERED,
     0.75,
     rf"\b(?:{YOU_ARE}|you sound|you seem)\s+{INTENSIFIERS}(?:{INSULT_ADJECTIVES})\b",
     YOU_WORDS,
@@ -99,7 +101,7 @@ _rule(
 )
 _rule(
     "abusive.insult",
-    "insults the person it answers",
+    ANSWERED,
     0.75,
     rf"\bwhat (?:an?|a)\s+(?:(?:{INSULT_ADJECTIVES})\s+)*(?:{INSULT_NOUNS})\b(?:\s+you are)?",
     {"what"},
@@ -107,7 +109,7 @@ _rule(
 )
 _rule(
     "abusive.insult",
-    "insults the person it answers",
+    ANSWERED,
     0.75,
     rf"\b(?:people|someone|anyone|morons?|idiots?) like you\b[^.!?\n]{{0,40}}\b(?:are|is)\b[^.!?\n]{{0,30}}\b"
     rf"(?:{INSULT_NOUNS}|{INSULT_ADJECTIVES}|the problem|a cancer|a disease)\b",
@@ -116,7 +118,7 @@ _rule(
 )
 _rule(
     "abusive.insult",
-    "insults the person it answers",
+    ANSWERED,
     0.7,
     r"\b(?:shut up|shut your (?:mouth|trap|face)|nobody (?:asked|cares what) you|crawl back (?:under|into)|go crawl|"
     r"are you (?:stupid|dumb|an idiot|retarded|blind|brain ?dead)|your (?:tiny|pea|small) brain|"
@@ -131,7 +133,7 @@ _rule(
 )
 _rule(
     "abusive.insult",
-    "insults the person it answers",
+    ANSWERED,
     0.7,
     r"\b(?:go back to (?:your|where|school)|get lost|get a brain|get a life|grow a brain|learn to read|go to hell|"
     r"drop dead|go die)\b",
@@ -148,7 +150,7 @@ _rule(
 )
 _rule(
     "abusive.insult",
-    "insults the person it answers",
+    ANSWERED,
     0.65,
     rf"\byour\s+(?:{INSULT_ADJECTIVES})\s+(?:opinion|comment|brain|mind|head|posts?|takes?|logic)\b",
     {"your"},
@@ -341,9 +343,14 @@ def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
     if mapped != text.folded:
         hits = find(mapped)
     return [
-        Reason(code, score, label, ((offsets[start], offsets[end - 1] + 1),))
+        Reason(code, score, _addressed(label, context), ((offsets[start], offsets[end - 1] + 1),))
         for code, label, score, start, end in hits
     ]
+
+
+def _addressed(label: str, context: Context) -> str:
+    """A top-level comment answers no one: its insult is aimed at someone, not at "the person it answers"."""
+    return label if context.parent_text or label != ANSWERED else "insults someone directly"
 
 
 # Second-person targeting near a swear word turns profanity into abuse aimed at someone.

@@ -50,3 +50,11 @@ def test_a_listed_word_reaches_the_verdict():
     # Each list is read by the rules: "you <name-calling word>" insults whoever it answers.
     for word in sorted(words("name-calling"))[:10]:
         assert "abusive.insult" in moderate(f"you are such a {word}.", Context(), Policy()).codes, word
+
+
+def test_an_insult_is_worded_for_where_it_was_posted():
+    text = "Honestly, you are a brainless idiot."
+    top_level = moderate(text, Context(article_text="Talks in Doha"), Policy())
+    reply = moderate(text, Context(article_text="Talks in Doha", parent_text="Doha matters."), Policy())
+    assert "insults someone directly" in top_level.explain() and "answers" not in top_level.explain()
+    assert "insults the person it answers" in reply.explain()
