@@ -48,11 +48,6 @@ class Article(models.Model):
     def paragraphs(self) -> list[str]:
         return [block.strip() for block in self.body.replace("\r\n", "\n").split("\n\n") if block.strip()]
 
-    @property
-    def has_photo_block(self) -> bool:
-        """A photo block is shown when there is an image or at least a caption to show."""
-        return bool(self.photo or self.photo_caption or self.photo_credit)
-
     def text_for_relevance(self) -> str:
         """All the words a reader sees, for judging whether a comment is on-topic."""
         links = " ".join(link.headline for link in self.related_links.all())

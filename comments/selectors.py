@@ -70,6 +70,11 @@ class CommentSection:
     own_pending: list[Entry] = field(default_factory=list)
     thread_view: bool = False  # one thread, one page of its replies (from "Show more replies")
 
+    @property
+    def page_numbers(self) -> list[int | str]:
+        """The pages to offer: the first and last, and two either side of this one; "…" for the gaps."""
+        return list(self.page.paginator.get_elided_page_range(self.page.number, on_each_side=2, on_ends=1))
+
 
 # Replies shown with a thread, and on each further page of it: a thread of a thousand replies
 # costs a page no more than a thread of twenty.
@@ -117,6 +122,7 @@ def _flatten(
 def comment_section(
     *,
     article: Article,
+    count: int | None = None,
     page_number: int | str | None = 1,
     sort: str = "oldest",
     own_comment_ids: Collection[int] = (),
@@ -126,7 +132,7 @@ def comment_section(
     """A page of threads; or, given ``thread``, that one thread with one page of its replies."""
     sort = sort if sort in SORTS else "oldest"
     own = set(own_comment_ids)
-    count = Comment.objects.real().published().filter(article=article).count()
+    count = published_count(article=article) if count is None else count
     # A removed comment stays as a tombstone while it has published replies, so they keep their context.
     top_level = (
         Comment.objects.real()
@@ -191,6 +197,11 @@ def comment_section(
     return CommentSection(
         count=count, page=page, threads=threads, sort=sort, own_pending=own_pending, thread_view=thread_id is not None
     )
+
+
+def published_count(*, article: Article) -> int:
+    """How many readers' comments the article shows."""
+    return Comment.objects.real().published().filter(article=article).count()
 
 
 def _tell_authors(entries: list[Entry]) -> None:

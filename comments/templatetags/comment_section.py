@@ -14,11 +14,25 @@ from django.urls import reverse
 from articles.models import Article
 from comments.forms import CommentForm, ReportForm
 from comments.policy import active_policy_record
-from comments.selectors import SORT_LABELS, reply_target
+from comments.selectors import SORT_LABELS, published_count, reply_target
 from comments.selectors import comment_section as section_for
 from comments.session import own_comment_ids
 
 register = template.Library()
+
+
+def _count(request: Any, article: Article) -> int:
+    """The article's published comments, counted once a request (the headline's link and the section share it)."""
+    counts: dict[int, int] = request.__dict__.setdefault("_published_counts", {})
+    if article.pk not in counts:
+        counts[article.pk] = published_count(article=article)
+    return counts[article.pk]
+
+
+@register.inclusion_tag("comments/count_link.html", takes_context=True)
+def comment_count_link(context: template.Context, article: Article) -> dict[str, Any]:
+    """"N comments" by the headline, a link down to the section."""
+    return {"count": _count(context["request"], article)}
 
 
 @register.inclusion_tag("comments/section.html", takes_context=True)
@@ -36,6 +50,7 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         "article": article,
         "section": section_for(
             article=article,
+            count=_count(request, article),
             page_number=request.GET.get("page"),
             sort=request.GET.get("sort", "oldest"),
             own_comment_ids=own_comment_ids(request),

@@ -2,7 +2,7 @@ import re
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from comments.models import Comment, CommentReport, ModerationEvent
 from tests.factories import comment_form_data, make_article, make_comment, make_seed_article, signed_started
@@ -459,3 +459,31 @@ def test_the_author_hears_the_outcome_and_reason_beside_the_comment(client, admi
     comment_approve(comment=reply, actor=admin_user)
     assert "A moderator read your comment and published it." in own_block(client, article, reply)
     assert "A moderator read" not in own_block(Client(), article, reply)
+
+
+def test_the_headline_says_how_many_comments_and_links_to_them(client):
+    article = make_seed_article()
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<a class="nr-count-link ms-2" href="#comments">Comment on this story</a>' in html
+    for n in range(3):
+        make_comment(article, body=f"Remark {n} on Doha.")
+    make_comment(article, body="Held remark.", status=Comment.Status.HELD)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<a class="nr-count-link ms-2" href="#comments">3 comments</a>' in html
+    assert html.index("nr-count-link") < html.index('id="comments"')
+
+
+@override_settings(COMMENTS_THREADS_PER_PAGE=2)
+def test_pagination_shows_page_numbers(client):
+    article = make_seed_article()
+    for n in range(13):
+        make_comment(article, body=f"Remark {n} on Doha.")
+    html = client.get(f"{article.get_absolute_url()}?page=4").content.decode()
+    nav = html[html.index('aria-label="Comment pages"') :]
+    nav = nav[: nav.index("</nav>")]
+    # Seven pages: the first, two either side of the fourth, the last; the fourth is the current one.
+    for number in (1, 2, 3, 5, 6, 7):
+        assert f'page={number}#comments" aria-label="Page {number}">{number}</a>' in nav
+    assert '<li class="page-item active" aria-current="page"><span class="page-link">4</span>' in nav
+    first = client.get(article.get_absolute_url()).content.decode()
+    assert "…" in first[first.index('aria-label="Comment pages"') :]  # 1 2 3 … 7
