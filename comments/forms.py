@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from typing import Any
@@ -21,9 +22,10 @@ TIMESTAMP_SALT = "comments.form-started"
 MAX_FORM_AGE = 60 * 60 * 24
 
 
-def signed_start(token: str) -> str:
-    """When a form was served, signed together with its token."""
-    return signing.TimestampSigner(salt=TIMESTAMP_SALT).sign(token)
+def signed_start(token: str, at: float | None = None) -> str:
+    """When a form was served (to the millisecond: the bot check compares it with a second or two),
+    signed together with its token."""
+    return signing.Signer(salt=TIMESTAMP_SALT).sign(f"{token}@{time.time() if at is None else at:.3f}")
 
 
 class CommentForm(forms.Form):
@@ -37,7 +39,9 @@ class CommentForm(forms.Form):
         label="Comment",
         max_length=limits.BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=f"Up to {limits.BODY_MAX_LENGTH:,} characters.",
     )
+    remember = forms.BooleanField(required=False, label="Remember me on this browser")
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     started = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -67,6 +71,7 @@ class CommentForm(forms.Form):
             Field("name", autocomplete="name"),
             Field("email", autocomplete="email"),
             Field("body"),
+            Field("remember"),
             Submit("submit", "Post comment", css_class="btn-primary"),
         )
 
@@ -97,24 +102,23 @@ class CommentForm(forms.Form):
 
     def clean_started(self) -> str:
         started: str = self.cleaned_data.get("started") or ""
-        signer = signing.TimestampSigner(salt=TIMESTAMP_SALT)
         try:
+            token, _, stamp = signing.Signer(salt=TIMESTAMP_SALT).unsign(started).rpartition("@")
             # The timestamp is signed with this form's token: it cannot be lifted into another form.
-            if signer.unsign(started, max_age=MAX_FORM_AGE) != (self.cleaned_data.get("token") or ""):
+            if token != (self.cleaned_data.get("token") or ""):
                 raise signing.BadSignature("signed for another form")
-        except signing.SignatureExpired:
-            self._fresh_timestamp()
-            raise forms.ValidationError(
-                "This form was open for too long. Your text is kept: press Post comment again."
-            ) from None
-        except signing.BadSignature:
+            age = time.time() - float(stamp)
+            if not math.isfinite(age) or age < -60:  # not a time this site wrote (a clock a minute ahead at most)
+                raise signing.BadSignature("not a time")
+        except (signing.BadSignature, ValueError):
             self._fresh_timestamp()
             raise forms.ValidationError(
                 "This form could not be checked. Your text is kept: press Post comment again."
             ) from None
-        # The signature holds; the timestamp inside it says when the form was served.
-        stamp = signing.Signer.unsign(signer, started).rsplit(signer.sep, 1)[1]
-        self.seconds_taken = time.time() - signing.b62_decode(stamp)
+        if age > MAX_FORM_AGE:
+            self._fresh_timestamp()
+            raise forms.ValidationError("This form was open for too long. Your text is kept: press Post comment again.")
+        self.seconds_taken = max(age, 0.0)
         return started
 
     def fresh_token(self) -> None:
@@ -149,8 +153,33 @@ class CommentForm(forms.Form):
         )
 
 
+# The reader's name and email, kept on their browser when they ask (a signed cookie: tamper-proof,
+# unreadable to scripts, sent only to this site). Nothing is kept on the server for it.
+REMEMBER_COOKIE = "nr_commenter"
+REMEMBER_SALT = "comments.remember"
+REMEMBER_SECONDS = 365 * 24 * 60 * 60
+
+
+def remembered(cookie: str | None) -> dict[str, str]:
+    """The name and email a remember-me cookie holds, or nothing if it is missing, old or tampered with."""
+    if not cookie:
+        return {}
+    try:
+        data = signing.loads(cookie, salt=REMEMBER_SALT, max_age=REMEMBER_SECONDS)
+    except signing.BadSignature:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    name, email = data.get("name"), data.get("email")
+    if not isinstance(name, str) or not isinstance(email, str):
+        return {}
+    return {"name": name[: limits.NAME_MAX_LENGTH], "email": email[: limits.EMAIL_MAX_LENGTH]}
+
+
+def remember_cookie(name: str, email: str) -> str:
+    return signing.dumps({"name": name, "email": email}, salt=REMEMBER_SALT, compress=True)
+
+
 class ReportForm(forms.Form):
     reason = forms.ChoiceField(choices=CommentReport.Reason.choices, label="Why should a moderator look at this?")
-    note = forms.CharField(
-        required=False, max_length=limits.REPORT_NOTE_MAX_LENGTH, label="Anything to add (optional)"
-    )
+    note = forms.CharField(required=False, max_length=limits.REPORT_NOTE_MAX_LENGTH, label="Anything to add (optional)")

@@ -6,6 +6,7 @@ app_name = "comments"
 
 urlpatterns = [
     path("articles/<slug:slug>/comments/", views.comment_create, name="post"),
+    path("articles/<slug:slug>/comments/forget-me/", views.forget_commenter, name="forget"),
     path("comments/<int:pk>/report/", views.comment_report_view, name="report"),
     path("comments/faq/", views.faq, name="faq"),
     path("staff/simulations/", staff_views.simulation_list, name="simulations"),

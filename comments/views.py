@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from articles.views import render_article_page
 from newsroom.http import client_ip
 
 from . import ratelimit
-from .forms import CommentForm, ReportForm
+from .forms import REMEMBER_COOKIE, REMEMBER_SECONDS, CommentForm, ReportForm, remember_cookie
 from .models import Comment
 from .policy import active_policy_record
 from .services import CommentError, comment_post, comment_report, normalise_email
@@ -96,9 +97,9 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
             f"You are commenting faster than we allow. Wait {wait} seconds, then press Post comment again; "
             "your text is kept below.",
         )
-        response = render_article_page(request, article, extra={"comment_form": form}, status=429)
-        response["Retry-After"] = str(wait)
-        return response
+        limited = render_article_page(request, article, extra={"comment_form": form}, status=429)
+        limited["Retry-After"] = str(wait)
+        return limited
     try:
         result = comment_post(
             article=article,
@@ -132,17 +133,46 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
 
     comment = result.comment
     remember_own_comment(request, comment.pk)
+    response: HttpResponse
     if comment.status == Comment.Status.PUBLISHED:
         if not result.duplicate_submission:
             messages.success(request, "Your comment is published.")
-        return HttpResponseRedirect(comment_url(comment))
-    if comment.status == Comment.Status.HELD:
+        response = HttpResponseRedirect(comment_url(comment))
+    elif comment.status == Comment.Status.HELD:
         # Why it was held is said beside the comment, where the page lands, for as long as it waits.
-        return HttpResponseRedirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
-    # Rejected: say why, and give the text back so nothing the reader wrote is lost.
-    because = "; ".join(dict.fromkeys(r["message"] for r in comment.explanation)) or "it breaks the comment policy"
-    form.add_error(None, f"Your comment was not published because it {because}. You can edit it and try again.")
-    return render_article_page(request, article, extra={"comment_form": form}, status=200)
+        response = HttpResponseRedirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
+    else:
+        # Rejected: say why, and give the text back so nothing the reader wrote is lost.
+        because = "; ".join(dict.fromkeys(r["message"] for r in comment.explanation)) or "it breaks the comment policy"
+        form.add_error(None, f"Your comment was not published because it {because}. You can edit it and try again.")
+        response = render_article_page(request, article, extra={"comment_form": form}, status=200)
+    return keep_or_forget_commenter(request, response, data)
+
+
+def keep_or_forget_commenter(request: HttpRequest, response: HttpResponse, data: dict[str, Any]) -> HttpResponse:
+    """Ticked, the name and email are kept on this browser for next time; unticked, anything kept is forgotten."""
+    if data.get("remember"):
+        response.set_cookie(
+            REMEMBER_COOKIE,
+            remember_cookie(data["name"], data["email"]),
+            max_age=REMEMBER_SECONDS,
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Lax",
+        )
+    elif REMEMBER_COOKIE in request.COOKIES:
+        response.delete_cookie(REMEMBER_COOKIE, samesite="Lax")
+    return response
+
+
+@require_POST
+def forget_commenter(request: HttpRequest, slug: str) -> HttpResponse:
+    """The "Forget me" link: the name and email kept on this browser are dropped."""
+    article = article_for_page(slug=slug)
+    messages.info(request, "Your name and email are no longer kept on this browser.")
+    response = HttpResponseRedirect(f"{article.get_absolute_url()}#comment-form")
+    response.delete_cookie(REMEMBER_COOKIE, samesite="Lax")
+    return response
 
 
 @require_POST

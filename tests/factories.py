@@ -84,12 +84,9 @@ def signed_started(seconds_ago: int = 60, token: str = "form") -> str:
     """A form timestamp as the page would have signed it, for the form with ``token``, ``seconds_ago``."""
     import time
 
-    from django.core import signing
+    from comments.forms import signed_start
 
-    from comments.forms import TIMESTAMP_SALT
-
-    signer = signing.TimestampSigner(salt=TIMESTAMP_SALT)
-    return signing.Signer.sign(signer, f"{token}{signer.sep}{signing.b62_encode(int(time.time()) - seconds_ago)}")
+    return signed_start(token, at=time.time() - seconds_ago)
 
 
 def comment_form_data(**overrides: Any) -> dict[str, Any]:

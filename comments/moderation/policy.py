@@ -52,7 +52,7 @@ class Policy:
     # How far back the duplicate check looks for the same words.
     duplicate_window_minutes: int = 10
     # A form sent sooner than this after it was served is held as a likely bot.
-    min_seconds_to_write: float = 3.0
+    min_seconds_to_write: float = 1.0
     # The learned abuse model (None: the rules alone decide). Not a setting a file can hold.
     model: Scorer | None = field(default=None, compare=False, repr=False)
 

@@ -12,7 +12,7 @@ from django import template
 from django.urls import reverse
 
 from articles.models import Article
-from comments.forms import CommentForm, ReportForm
+from comments.forms import REMEMBER_COOKIE, CommentForm, ReportForm, remembered
 from comments.policy import active_policy_record
 from comments.selectors import SORT_LABELS, published_count, reply_target
 from comments.selectors import comment_section as section_for
@@ -39,9 +39,13 @@ def comment_count_link(context: template.Context, article: Article) -> dict[str,
 def comment_section(context: template.Context, article: Article) -> dict[str, Any]:
     request = context["request"]
     form: CommentForm | None = context.get("comment_form")  # sent back bound, with what the reader typed
+    kept = remembered(request.COOKIES.get(REMEMBER_COOKIE))
     if form is None:
         replying_to = reply_target(article=article, comment_id=request.GET.get("reply_to"))
-        form = CommentForm(article=article, initial={"parent": replying_to.pk} if replying_to else None)
+        initial: dict[str, Any] = {"parent": replying_to.pk} if replying_to else {}
+        if kept:
+            initial.update(kept, remember=True)
+        form = CommentForm(article=article, initial=initial)
     else:
         replying_to = form.parent_comment
     form.helper.form_action = reverse("comments:post", kwargs={"slug": article.slug}) + "#comment-form"
@@ -61,6 +65,7 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         "form": form,
         "report_form": ReportForm(),
         "replying_to": replying_to,
+        "remembered": bool(kept),
         # Reporting without JavaScript: the page's one report form is shown under this comment.
         "reporting": reply_target(article=article, comment_id=request.GET.get("report")),
         "policy": active_policy_record(),

@@ -1,4 +1,5 @@
 import re
+import time
 
 import pytest
 from django.db import connection
@@ -487,3 +488,42 @@ def test_pagination_shows_page_numbers(client):
     assert '<li class="page-item active" aria-current="page"><span class="page-link">4</span>' in nav
     first = client.get(article.get_absolute_url()).content.decode()
     assert "…" in first[first.index('aria-label="Comment pages"') :]  # 1 2 3 … 7
+
+
+def test_remember_me_keeps_name_and_email_in_a_signed_cookie_and_forgets_on_request(client):
+    from comments.forms import REMEMBER_COOKIE
+
+    article = make_seed_article()
+    response = client.post(post_url(article), comment_form_data(remember="on"))
+    cookie = response.cookies[REMEMBER_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and "amina@example.com" not in cookie.value
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert 'value="Amina"' in page and 'value="amina@example.com"' in page
+    assert "Forget my name and email on this browser" in page
+    # A cookie someone edited is ignored, not trusted and not an error.
+    client.cookies[REMEMBER_COOKIE] = cookie.value[:-3] + "abc"
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert 'value="Amina"' not in page and "Forget my name" not in page
+    client.cookies[REMEMBER_COOKIE] = cookie.value
+    forgotten = client.post(f"/articles/{article.slug}/comments/forget-me/")
+    assert forgotten.status_code == 302 and forgotten.cookies[REMEMBER_COOKIE].value == ""
+    # Posting without the box ticked forgets what was kept, too.
+    client.cookies[REMEMBER_COOKIE] = cookie.value
+    again = client.post(post_url(article), comment_form_data(body="Another thought on the Doha talks."))
+    assert again.cookies[REMEMBER_COOKIE].value == ""
+
+
+def test_the_form_time_is_signed_to_the_millisecond_and_checked(client):
+    from comments.forms import signed_start
+
+    article = make_seed_article()
+    token = "t" * 32
+    # Half a second after the page: a script, held; a forged or future time is refused, the text kept.
+    client.post(post_url(article), comment_form_data(token=token, started=signed_start(token, at=time.time() - 0.5)))
+    assert "bot.too_fast" in Comment.objects.get().reasons
+    later = "u" * 32
+    future = client.post(
+        post_url(article),
+        comment_form_data(body="From the future.", token=later, started=signed_start(later, at=time.time() + 3600)),
+    )
+    assert future.status_code == 400 and "From the future." in future.content.decode()
