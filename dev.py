@@ -58,8 +58,16 @@ def serve(argv: list[str]) -> None:
     run(*manage, "migrate", "--noinput", "-v", "0", env=env)
     run(*manage, "setup_demo", env=env)
     address = argv[0] if argv else "127.0.0.1:8000"
+    env.setdefault("SITE_URL", f"http://{address}")
+    start_email_sender(env)
     print(f"\nNewsroom is at http://{address}/  (Ctrl+C stops it)\n", flush=True)
     os.execve(str(PY), [str(PY), "manage.py", "runserver", address], env)
+
+
+def start_email_sender(env: dict[str, str]) -> None:
+    """Readers' emails wait in an outbox; a sender beside the server sends them (printed on the console
+    in development). It stops with the server (Ctrl+C reaches both)."""
+    subprocess.Popen([str(PY), "manage.py", "send_outbox", "--loop"], env=env)
 
 
 def chromium_available() -> bool:
@@ -90,6 +98,7 @@ def prod(argv: list[str]) -> None:
     gunicorn = VENV / "bin" / "gunicorn"
     args = [str(gunicorn), "-c", "newsroom/gunicorn.conf.py", "newsroom.wsgi", *argv]
     print("+", " ".join(args), flush=True)
+    start_email_sender(env)
     os.execve(str(gunicorn), args, env)
 
 

@@ -16,7 +16,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Comment, CommentReport, ModerationEvent, ModerationPolicy, ReviewQueueItem, SimulationRun
+from .models import (
+    Comment,
+    CommentReport,
+    EmailOptOut,
+    ModerationEvent,
+    ModerationPolicy,
+    OutboundEmail,
+    ReviewQueueItem,
+    SimulationRun,
+)
 from .moderation import Family
 from .policy import forget_active_policy, model_summary
 from .review import ModerationActions, ReviewWorkflow
@@ -227,6 +236,28 @@ class ModerationEventAdmin(admin.ModelAdmin[ModerationEvent]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
+    """What the site emailed readers, or is still trying to: read-only, the sender keeps it."""
+
+    list_display = ["created_at", "to", "kind", "subject", "sent_at", "attempts", "last_error"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["to", "subject"]
+    raw_id_fields = ["comment"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(admin.ModelAdmin[EmailOptOut]):
+    list_display = ["email", "created_at"]
+    search_fields = ["email"]
 
 
 @admin.register(CommentReport)

@@ -41,6 +41,7 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=f"Up to {limits.BODY_MAX_LENGTH:,} characters.",
     )
+    notify = forms.BooleanField(required=False, label="Tell me when someone replies (by e-mail)")
     remember = forms.BooleanField(required=False, label="Remember me on this browser")
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
@@ -71,6 +72,7 @@ class CommentForm(forms.Form):
             Field("name", autocomplete="name"),
             Field("email", autocomplete="email"),
             Field("body"),
+            Field("notify"),
             Field("remember"),
             Submit("submit", "Post comment", css_class="btn-primary"),
         )

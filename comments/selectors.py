@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -202,6 +203,22 @@ def comment_section(
 def published_count(*, article: Article) -> int:
     """How many readers' comments the article shows."""
     return Comment.objects.real().published().filter(article=article).count()
+
+
+def comment_url(comment: Comment) -> str:
+    """Where a comment can be seen: its article, on the page of comments that holds its thread."""
+    root = comment.root or comment
+    threads = Comment.objects.real().filter(
+        article_id=comment.article_id, parent__isnull=True, status=Comment.Status.PUBLISHED
+    )
+    if not threads.filter(created_at__gt=root.created_at).exists():
+        # The newest thread (a comment just posted) is on the last page: no need to count those before it.
+        query = "?page=last"
+    else:
+        before = threads.filter(created_at__lt=root.created_at).count()
+        page = before // settings.COMMENTS_THREADS_PER_PAGE + 1
+        query = "?" + urlencode({"page": page}) if page > 1 else ""
+    return f"{comment.article.get_absolute_url()}{query}#comment-{comment.pk}"
 
 
 def _tell_authors(entries: list[Entry]) -> None:

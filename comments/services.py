@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from articles.models import Article
 
-from . import limits
+from . import limits, notifications
 from .models import Comment, CommentReport, ModerationEvent, ModerationPolicy, SimulationRun
 from .moderation import JUDGED, Action, Context, Policy, Verdict, moderate
 from .moderation.context import joins_conversation
@@ -101,8 +101,11 @@ def comment_post(
     body: str,
     parent: Comment | None = None,
     submission: Submission | None = None,
+    notify_replies: bool = False,
 ) -> PostResult:
-    """Moderate and store one reader's comment, with its automatic decision audited."""
+    """Moderate and store one reader's comment, with its automatic decision audited.
+
+    ``notify_replies``: the author asked to be emailed when someone replies to it."""
     _validate(article=article, parent=parent, author_name=author_name, author_email=author_email, body=body)
     submission = submission or Submission()
     now = timezone.now()
@@ -114,6 +117,7 @@ def comment_post(
     comment = Comment(
         article=article, parent=parent, author_name=author_name, author_email=author_email, body=body,
         created_at=now, ip_address=submission.ip_address, submission_token=submission.token or None,
+        notify_replies=notify_replies,
     )  # fmt: skip
     try:
         verdict = _judge_and_store(comment, policy, context)
@@ -172,6 +176,8 @@ def _judge_and_store(comment: Comment, policy: Policy, context: Context) -> Verd
     with transaction.atomic():
         comment.save()
         _count_reply(comment, +1 if status == Comment.Status.PUBLISHED else 0)
+        if status == Comment.Status.PUBLISHED and parent is not None:
+            notifications.queue_reply(reply=comment)
         ModerationEvent.objects.create(
             comment=comment,
             action=ModerationEvent.Action.AUTO,
@@ -202,7 +208,7 @@ def _change_status(
         published = Comment.Status.PUBLISHED
         _count_reply(locked, (new_status == published) - (old_status == published))
         CommentReport.objects.filter(comment=locked, resolved=False).update(resolved=True)
-        ModerationEvent.objects.create(
+        event = ModerationEvent.objects.create(
             comment=locked,
             actor=actor,
             action=action,
@@ -211,6 +217,11 @@ def _change_status(
             old_status=old_status,
             new_status=new_status,
         )
+        # The author of a held comment hears the decision; a reply now published reaches whom it answers.
+        if old_status == Comment.Status.HELD and new_status in (published, Comment.Status.REJECTED):
+            notifications.queue_decision(comment=locked, event=event)
+        if new_status == published and old_status != published and locked.parent_id is not None:
+            notifications.queue_reply(reply=locked)
     comment.status, comment.open_reports, comment.flagged = new_status, 0, False
     return comment
 

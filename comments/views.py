@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from articles.selectors import article_for_page
@@ -18,7 +18,9 @@ from newsroom.http import client_ip
 from . import ratelimit
 from .forms import REMEMBER_COOKIE, REMEMBER_SECONDS, CommentForm, ReportForm, remember_cookie
 from .models import Comment
+from .notifications import email_for_token, unsubscribe
 from .policy import active_policy_record
+from .selectors import comment_url
 from .services import CommentError, comment_post, comment_report, normalise_email
 from .session import remember_own_comment
 
@@ -48,22 +50,6 @@ def too_fast(request: HttpRequest, email: str) -> int:
         ratelimit.hit("comment-ip", ip, settings.COMMENTS_RATE_PER_IP),
         ratelimit.hit("comment-email", mailbox(email), settings.COMMENTS_RATE_PER_EMAIL),
     )
-
-
-def comment_url(comment: Comment) -> str:
-    """Where a comment can be seen: its article, on the page of comments that holds its thread."""
-    root = comment.root or comment
-    threads = Comment.objects.real().filter(
-        article_id=comment.article_id, parent__isnull=True, status=Comment.Status.PUBLISHED
-    )
-    if not threads.filter(created_at__gt=root.created_at).exists():
-        # The newest thread (a comment just posted) is on the last page: no need to count those before it.
-        query = "?page=last"
-    else:
-        before = threads.filter(created_at__lt=root.created_at).count()
-        page = before // settings.COMMENTS_THREADS_PER_PAGE + 1
-        query = "?" + urlencode({"page": page}) if page > 1 else ""
-    return f"{comment.article.get_absolute_url()}{query}#comment-{comment.pk}"
 
 
 @require_POST
@@ -108,6 +94,7 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
             body=data["body"],
             parent=form.parent_comment,
             submission=form.submission(ip_address=client_ip(request)),
+            notify_replies=bool(data.get("notify")),
         )
     except CommentError as exc:
         message = exc.messages[0]
@@ -208,3 +195,15 @@ def comment_report_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def faq(request: HttpRequest) -> HttpResponse:
     return render(request, "comments/faq.html", {"policy": active_policy_record()})
+
+
+@csrf_exempt  # the signed token is the key; mail programs POST here for one-click unsubscribe (RFC 8058)
+def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop emails to the address the link was made for: a button to confirm, or a mail program's POST."""
+    email = email_for_token(token)
+    if email is None:
+        return render(request, "comments/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        unsubscribe(email)
+        return render(request, "comments/unsubscribe.html", {"email": email, "done": True})
+    return render(request, "comments/unsubscribe.html", {"email": email})

@@ -266,6 +266,26 @@ AXES_VERBOSE = False
 # 0.1 s. Half the fastest person. README: "How fast people post".
 COMMENTS_MIN_SECONDS_TO_WRITE = env_float("COMMENTS_MIN_SECONDS_TO_WRITE", 1.0)
 
+# Email to readers (decisions on their held comments, replies they asked to hear of). Written to an
+# outbox table with what it tells of, sent by `manage.py send_outbox --loop` (dev.py starts one).
+# Development prints emails on the console; give EMAIL_HOST (and the rest) to send them by SMTP.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Newsroom comments <comments@localhost>")
+# The site's address as readers reach it, for the links in emails.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
+    f"{'https' if HTTPS else 'http'}://{ALLOWED_HOSTS[0] if ALLOWED_HOSTS and ALLOWED_HOSTS[0] != '*' else 'localhost'}"
+    + (":8000" if DEBUG else "")
+)
+
 # The learned abuse model (comments/moderation/model.py). The shipped one was trained on public
 # data (README: "The abuse model"); point this at a model made with `manage.py train_filter`.
 # If the file is missing or unreadable, the rules alone decide and the admin says so.

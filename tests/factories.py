@@ -21,6 +21,7 @@ SEED_PATH = "articles/demo/us-seeks-pakistans-help.txt"
 _counter = itertools.count(1)
 # Tests that are not about moderation post through the real service with the filter off.
 PUBLISH_ALL = Policy(mode="publish_all")
+HOLD_ALL = Policy(mode="hold_all")
 
 
 def seed_text() -> str:

@@ -1,0 +1,166 @@
+"""Emails to readers, sent through a real SMTP server the test starts (aiosmtpd)."""
+
+import socket
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+from django.test import Client
+
+from comments.models import Comment, EmailOptOut, OutboundEmail
+from comments.notifications import MAX_ATTEMPTS, unsubscribe_token
+from comments.services import comment_approve, comment_post, comment_reject
+from tests.factories import HOLD_ALL, comment_form_data, make_comment, make_seed_article
+
+pytestmark = pytest.mark.django_db
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        message["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def bodies(self) -> list[str]:
+        return [m.get_content() for m in self.messages]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback, and the site pointed at it."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.SITE_URL = "https://news.example"
+    yield inbox
+    controller.stop()
+
+
+def held(article, **kwargs) -> Comment:
+    return make_comment(article, policy=HOLD_ALL, **kwargs)
+
+
+def test_a_decision_is_emailed_only_after_it_is_stored_and_says_why(smtp, admin_user):
+    article = make_seed_article()
+    kept = held(article, name="Ana", body="The Doha talks need Pakistan.")
+    turned_down = held(article, name="Ben", body="Khalilzad is a clown and so are you.")
+    comment_approve(comment=kept, actor=admin_user)
+    comment_reject(comment=turned_down, actor=admin_user, reason="abusive", note="Please argue with the point.")
+    assert OutboundEmail.objects.count() == 2
+    assert smtp.messages == []  # written with the decision; nothing sent during the request
+    call_command("send_outbox")
+    assert len(smtp.messages) == 2
+    published, rejected = sorted(smtp.messages, key=lambda m: "not published" in m["Subject"])
+    assert (
+        published["Subject"].strip()
+        == "Your comment on “US seeks Pakistan's help for intra-Afghan dialogue” is published"
+    )
+    assert published["X-Envelope-To"] == kept.author_email
+    text = rejected.get_content()
+    assert "did not publish it" in text and "Reason: Abusive or hateful." in text
+    assert "Their note: Please argue with the point." in text
+    assert "Khalilzad is a clown and so are you." in text  # the text is given back to be fixed
+    assert rejected["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert rejected["List-Unsubscribe"].strip().startswith("<https://news.example/comments/unsubscribe/")
+    assert all(e.sent_at for e in OutboundEmail.objects.all())
+    call_command("send_outbox")
+    assert len(smtp.messages) == 2  # sent once
+
+
+def test_replies_are_emailed_to_those_who_asked(smtp, client):
+    article = make_seed_article()
+    client.post(
+        f"/articles/{article.slug}/comments/",
+        comment_form_data(name="Cem", email="cem@example.com", body="Islamabad holds the key.", notify="on"),
+    )
+    asked = Comment.objects.get()
+    assert asked.notify_replies
+    silent = make_comment(article, name="Dia", body="Kabul holds the key.")
+    make_comment(article, name="Eda", body="Not only Islamabad: Doha too.", parent=asked)
+    make_comment(article, name="Fay", body="Kabul, surely.", parent=silent)
+    comment_post(
+        article=article, author_name="Cem", author_email="cem@example.com", body="And Rawalpindi.", parent=asked
+    )  # answering oneself is not news
+    call_command("send_outbox")
+    assert [m["X-Envelope-To"] for m in smtp.messages] == ["cem@example.com"]
+    message = smtp.messages[0]
+    assert message["Subject"].strip().startswith("Eda replied to your comment")
+    body = smtp.bodies()[0]
+    assert "Not only Islamabad: Doha too." in body and "https://news.example/articles/" in body
+
+
+def test_a_held_reply_reaches_its_parent_when_approved(smtp, admin_user):
+    article = make_seed_article()
+    parent = make_comment(article, name="Gus", body="Doha matters.")
+    Comment.objects.filter(pk=parent.pk).update(notify_replies=True)
+    parent.refresh_from_db()
+    reply = held(article, name="Hal", body="It does, for the prisoners.", parent=parent)
+    assert not OutboundEmail.objects.filter(to=parent.author_email).exists()
+    comment_approve(comment=reply, actor=admin_user)
+    call_command("send_outbox")
+    assert sorted(m["X-Envelope-To"] for m in smtp.messages) == sorted([parent.author_email, reply.author_email])
+
+
+def test_one_click_unsubscribe_needs_no_login_and_stops_everything(smtp, admin_user):
+    article = make_seed_article()
+    first, second = held(article, body="One on Doha."), held(article, body="Two on Doha.")
+    Comment.objects.filter(pk=second.pk).update(author_email=first.author_email)  # the same reader
+    second.refresh_from_db()
+    comment_approve(comment=first, actor=admin_user)
+    token = unsubscribe_token(first.author_email)
+    page = Client().get(f"/comments/unsubscribe/{token}/")
+    assert page.status_code == 200 and "Stop these emails" in page.content.decode()
+    # A mail program's one-click POST: no cookie, no CSRF token.
+    done = Client(enforce_csrf_checks=True).post(f"/comments/unsubscribe/{token}/", {"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and "no more emails" in done.content.decode()
+    assert EmailOptOut.objects.filter(email=first.author_email).exists()
+    comment_approve(comment=second, actor=admin_user)
+    call_command("send_outbox")
+    assert smtp.messages == []  # the waiting one was dropped, the next one never written
+    forged = Client().get(f"/comments/unsubscribe/{token[:-4]}abcd/")
+    assert forged.status_code == 400
+
+
+def test_a_failed_send_is_tried_again_and_never_touches_the_comment(smtp, settings, admin_user):
+    article = make_seed_article()
+    comment = held(article, body="Pakistan and the Doha talks.")
+    working = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()  # nothing listens there: the mail server is down
+    comment_approve(comment=comment, actor=admin_user)
+    call_command("send_outbox")
+    email = OutboundEmail.objects.get()
+    assert email.sent_at is None and email.attempts == 1 and "Error" in email.last_error
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PUBLISHED
+    call_command("send_outbox")  # not due yet: it waits a minute before the next try
+    assert OutboundEmail.objects.get().attempts == 1
+    OutboundEmail.objects.update(send_after=email.created_at)
+    settings.EMAIL_PORT = working  # the mail server is back
+    call_command("send_outbox")
+    assert len(smtp.messages) == 1 and OutboundEmail.objects.get().sent_at is not None
+
+
+def test_it_gives_up_after_the_last_attempt(settings, admin_user):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    article = make_seed_article()
+    comment_approve(comment=held(article), actor=admin_user)
+    for _ in range(MAX_ATTEMPTS + 2):
+        OutboundEmail.objects.update(send_after=OutboundEmail.objects.get().created_at)
+        call_command("send_outbox")
+    assert OutboundEmail.objects.get().attempts == MAX_ATTEMPTS
