@@ -188,3 +188,53 @@ def test_how_fast_people_post_and_the_bot_threshold(live_server, browser, capsys
         assert comment.status == Comment.Status.PUBLISHED, (name, comment.reasons)
     bot = Comment.objects.get(author_name="Bot")
     assert "bot.too_fast" in bot.reasons and bot.status == Comment.Status.HELD
+
+
+def test_a_reader_who_asks_hears_of_a_reply_by_email(live_server, browser, page, smtp, settings):
+    from django.core.management import call_command
+
+    settings.COMMENTS_MIN_SECONDS_TO_WRITE = 0
+    article = make_seed_article()
+    page.goto(live_server.url + article.get_absolute_url())
+    form = page.locator("#comment-form")
+    form.get_by_label("Name").fill("Quinn")
+    form.get_by_label("Email").fill("quinn@example.com")
+    form.get_by_label("Comment").fill("The Doha deal depends on the prisoner swap.")
+    form.get_by_label("Tell me when someone replies (by e-mail)").check()
+    form.get_by_role("button", name="Post comment").click()
+    page.wait_for_selector(".alert-success")
+    asked = Comment.objects.get()
+
+    other = browser.new_context().new_page()
+    other.goto(live_server.url + article.get_absolute_url())
+    other.locator(f"#comment-{asked.pk}").get_by_role("link", name="Reply").click()
+    reply_form = other.locator("#comment-form")
+    reply_form.get_by_label("Name").fill("Rui")
+    reply_form.get_by_label("Email").fill("rui@example.com")
+    reply_form.get_by_label("Comment").fill("And on Kabul releasing its share of them.")
+    reply_form.get_by_role("button", name="Post comment").click()
+    other.wait_for_selector(".alert-success")
+    other.context.close()
+
+    call_command("send_outbox")
+    assert [m["X-Envelope-To"] for m in smtp.messages] == ["quinn@example.com"]
+    link = next(line for line in smtp.bodies()[0].splitlines() if line.startswith("Read it and answer: "))
+    reader = page.context.new_page()  # the link, opened from the mail program
+    reader.goto(link.removeprefix("Read it and answer: ").replace(settings.SITE_URL, live_server.url))
+    reply = Comment.objects.get(parent=asked)
+    assert "And on Kabul releasing its share of them." in reader.locator(f"#comment-{reply.pk}").inner_text()
+
+
+def test_the_sorts_are_one_click(live_server, page):
+    article = make_seed_article()
+    older = make_comment(article, name="Sam", body="First on Doha.", minutes_ago=10)
+    newer = make_comment(article, name="Tea", body="Second on Doha.")
+    make_comment(article, name="Uma", body="A reply.", parent=older)
+    page.goto(live_server.url + article.get_absolute_url())
+    sorts = page.get_by_role("navigation", name="Sort comments")
+    sorts.get_by_role("link", name="Newest").click()
+    page.wait_for_url("**sort=newest**")
+    assert page.locator(".nr-thread .nr-author").first.inner_text() == newer.author_name
+    sorts.get_by_role("link", name="Most replies").click()
+    page.wait_for_url("**sort=replies**")
+    assert page.locator(".nr-thread .nr-author").first.inner_text() == older.author_name

@@ -1,54 +1,16 @@
 """Emails to readers, sent through a real SMTP server the test starts (aiosmtpd)."""
 
-import socket
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.test import Client
 
 from comments.models import Comment, EmailOptOut, OutboundEmail
 from comments.notifications import MAX_ATTEMPTS, unsubscribe_token
 from comments.services import comment_approve, comment_post, comment_reject
+from tests.conftest import free_port
 from tests.factories import HOLD_ALL, comment_form_data, make_comment, make_seed_article
 
 pytestmark = pytest.mark.django_db
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        message["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def bodies(self) -> list[str]:
-        return [m.get_content() for m in self.messages]
-
-
-@pytest.fixture
-def smtp(settings):
-    """A real SMTP server on loopback, and the site pointed at it."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.SITE_URL = "https://news.example"
-    yield inbox
-    controller.stop()
 
 
 def held(article, **kwargs) -> Comment:
