@@ -7,11 +7,15 @@ way whoever makes it. Nothing here deletes a readers' comment.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
@@ -28,7 +32,7 @@ from .models import (
 )
 from .moderation import Family
 from .policy import forget_active_policy, model_summary
-from .review import ModerationActions, ReviewWorkflow
+from .review import ModerationActions, ReviewWorkflow, approve_label, suggested_reason
 
 
 def highlighted(comment: Comment) -> str:
@@ -125,22 +129,92 @@ class ModerationEventInline(admin.TabularInline[ModerationEvent, Comment]):
         return event.actor_label
 
 
+class QueueTab(admin.SimpleListFilter):
+    """The desk's tabs: what needs a moderator (the default), or one slice of the recent past."""
+
+    title = "queue"
+    parameter_name = "queue"
+    TABS = {
+        "review": "To review",
+        "held": "Held",
+        "reported": "Reported",
+        "recent": "All recent",
+        "approved": "Approved",
+        "rejected": "Rejected",
+    }
+    RECENT_DAYS = 7
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(key, label) for key, label in self.TABS.items() if key != "review"]
+
+    def choices(self, changelist: Any) -> Any:
+        yield {
+            "selected": self.value() in (None, "review"),
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": self.TABS["review"],
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
+        return tab_queryset(queryset, self.value() or "review")
+
+
+def tab_queryset(queryset: QuerySet[Comment], tab: str) -> QuerySet[Comment]:
+    published = Comment.Status.PUBLISHED
+    if tab == "held":
+        return queryset.filter(status=Comment.Status.HELD)
+    if tab == "reported":
+        return queryset.filter(Q(status=published) & (Q(open_reports__gt=0) | Q(flagged=True)))
+    if tab == "recent":
+        return queryset.filter(created_at__gte=timezone.now() - dt.timedelta(days=QueueTab.RECENT_DAYS))
+    if tab == "approved":
+        approved = ModerationEvent.objects.filter(comment=OuterRef("pk"), action=ModerationEvent.Action.APPROVE)
+        return queryset.filter(status=published).filter(Exists(approved))
+    if tab == "rejected":
+        return queryset.filter(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED])
+    return queryset.needing_review()  # type: ignore[attr-defined, no-any-return]
+
+
+def badge(text: str, kind: str = "") -> str:
+    return format_html('<span class="desk-badge{}">{}</span>', f" desk-{kind}" if kind else "", text)
+
+
 @admin.register(ReviewQueueItem)
 class ReviewQueueAdmin(ReviewWorkflow):
-    list_display = ["comment_text", "article_link", "in_reply_to", "why", "score_summary", "created_at", "status_label"]
-    list_filter = [TrafficFilter, ReasonFilter, "status", "article", "simulation"]
+    """The moderation desk: compact rows, one-click and single-key decisions, tabs with counts."""
+
+    list_display = ["desk_comment", "desk_why", "desk_scores", "desk_decide"]
+    list_display_links = None
+    list_filter = [QueueTab, TrafficFilter, ReasonFilter, "status", "article", "simulation"]
     search_fields = ["body", "author_name", "author_email", "article__headline"]
-    ordering = ["created_at", "id"]
     list_per_page = 50
     readonly_fields = (
         "article", "parent_text", "author_name", "author_email", "created_at", "status", "decision",
-        "highlighted_body", "reason_list", "scores", "open_reports", "ip_address",
+        "highlighted_body", "reason_list", "score_badges", "report_list", "ip_address",
     )  # fmt: skip
     fields = readonly_fields
     inlines = [ModerationEventInline]
 
+    class Media:
+        css = {"all": ["newsroom/desk.css"]}
+        js = ["newsroom/desk.js"]
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
-        return Comment.objects.needing_review().select_related("article", "parent")
+        open_reports = CommentReport.objects.filter(resolved=False).order_by("created_at")
+        return Comment.objects.select_related("article", "parent").prefetch_related(
+            Prefetch("reports", queryset=open_reports, to_attr="open_report_list")
+        )
+
+    def get_ordering(self, request: HttpRequest) -> list[str | Any]:
+        # What waits is worked oldest first; the record of what was done reads newest first.
+        if request.GET.get("queue") in ("recent", "approved", "rejected"):
+            return ["-created_at", "-id"]
+        return ["created_at", "id"]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("comments.can_moderate") or super().has_view_permission(request, obj)
@@ -148,15 +222,109 @@ class ReviewQueueAdmin(ReviewWorkflow):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="comment")
-    def comment_text(self, obj: Comment) -> str:
-        return format_html("<strong>{}</strong><br>{}", obj.author_name, highlighted(obj))
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        current = request.GET.get("queue") or "review"
+        base = Comment.objects.real()
+        tabs = [
+            {"key": key, "label": label, "count": tab_queryset(base, key).count(), "active": key == current,
+             "query": "" if key == "review" else f"?queue={key}"}
+            for key, label in QueueTab.TABS.items()
+        ]  # fmt: skip
+        return super().changelist_view(request, {**(extra_context or {}), "desk_tabs": tabs})
 
-    @admin.display(description="article")
-    def article_link(self, obj: Comment) -> str:
-        return format_html(
-            '<a href="{}#comment-{}">{}</a>', obj.article.get_absolute_url(), obj.pk, obj.article.headline
+    @admin.display(description="comment")
+    def desk_comment(self, obj: Comment) -> str:
+        text = highlighted(obj)
+        body = (
+            format_html('<details class="desk-text"><summary>{}…</summary>{}</details>', obj.body[:140], text)
+            if len(obj.body) > 160
+            else format_html('<div class="desk-text">{}</div>', text)
         )
+        reply = (
+            format_html(
+                '<div class="desk-reply">Replying to <strong>{}</strong>: <q>{}</q></div>',
+                obj.parent.author_name,
+                obj.parent.body[:120],
+            )  # fmt: skip
+            if obj.parent
+            else ""
+        )
+        return format_html(
+            '<div class="desk-head"><a class="desk-open" href="{}"><strong>{}</strong></a> {} '
+            '<span class="desk-age" title="{}">{}</span></div>{}{}'
+            '<div class="desk-story"><a href="{}#comment-{}" title="{}">{}</a></div>',
+            reverse("admin:comments_reviewqueueitem_change", args=[obj.pk]), obj.author_name,
+            badge(self.status_label(obj), "status"), obj.created_at.isoformat(), naturaltime(obj.created_at),
+            reply, body, obj.article.get_absolute_url(), obj.pk, obj.article.headline, obj.article.headline,
+        )  # fmt: skip
+
+    @admin.display(description="why")
+    def desk_why(self, obj: Comment) -> str:
+        reasons = format_html_join(
+            "",
+            "<div>{} {}</div>",
+            ((badge(r.get("code", ""), "reason"), r.get("message", "")) for r in obj.explanation or []),
+        )
+        reports = format_html_join(
+            "", '<div class="desk-report">{} {}</div>',
+            ((badge(f"reported: {r.get_reason_display().lower()}", "report"), f"“{r.note}”" if r.note else "")
+             for r in getattr(obj, "open_report_list", []))
+        )  # fmt: skip
+        return format_html("{}{}", reasons, reports) or "—"
+
+    @admin.display(description="scores")
+    def desk_scores(self, obj: Comment) -> str:
+        return format_html_join(
+            " ", "{}", ((badge(f"{name} {value:.2f}", "high" if value >= 0.5 else "low"),)
+                        for name, value in (obj.scores or {}).items() if value >= 0.05)
+        ) or "—"  # fmt: skip
+
+    @admin.display(description="decide")
+    def desk_decide(self, obj: Comment) -> str:
+        url = reverse("admin:comments_reviewqueueitem_decide", args=[obj.pk])
+        verb = approve_label(obj)
+        if verb is None:
+            return format_html('<span class="desk-final">{}</span>', obj.get_status_display())
+        options = format_html_join(
+            "", '<option value="{}"{}>{}</option>',
+            ((value, " selected" if value == suggested_reason(obj) else "", label)
+             for value, label in services.REJECT_REASONS.items()),
+        )  # fmt: skip
+        reject = (
+            format_html(
+                '<select name="reason-{}" class="desk-reason" aria-label="Reason to reject">{}</select> '
+                '<button type="submit" class="desk-reject button" formaction="{}" name="decide" value="reject">'
+                "{}</button>",
+                obj.pk, options, url, "Remove" if obj.status == Comment.Status.PUBLISHED else "Reject",
+            )
+            if obj.status not in (Comment.Status.REJECTED, Comment.Status.REMOVED)
+            else ""
+        )  # fmt: skip
+        return format_html(
+            '<div class="desk-decide" data-decide-url="{}">'
+            '<button type="submit" class="desk-approve button default" formaction="{}" name="decide" value="approve">'
+            "{}</button> {}</div>",
+            url, url, verb, reject,
+        )  # fmt: skip
+
+    @admin.display(description="status")
+    def status_label(self, obj: Comment) -> str:
+        if obj.status == Comment.Status.PUBLISHED and obj.open_reports:
+            return "Reported"
+        if obj.status == Comment.Status.PUBLISHED and obj.flagged:
+            return "Published, possibly off-topic"
+        return obj.get_status_display()
+
+    @admin.display(description="scores")
+    def score_badges(self, obj: Comment) -> str:
+        return self.desk_scores(obj)
+
+    @admin.display(description="reader reports")
+    def report_list(self, obj: Comment) -> str:
+        reports = obj.reports.filter(resolved=False).order_by("created_at")
+        return format_html_join(
+            "", "<div>{} {}</div>", ((r.get_reason_display(), f"“{r.note}”" if r.note else "") for r in reports)
+        ) or "—"  # fmt: skip
 
     @admin.display(description="replying to")
     def in_reply_to(self, obj: Comment) -> str:
@@ -172,18 +340,6 @@ class ReviewQueueAdmin(ReviewWorkflow):
                 ("reported", ngettext("%d reader report", "%d reader reports", obj.open_reports) % obj.open_reports)
             )
         return format_html_join("", "<div><code>{}</code> {}</div>", items) or "—"
-
-    @admin.display(description="scores")
-    def score_summary(self, obj: Comment) -> str:
-        return ", ".join(f"{k} {v:.2f}" for k, v in (obj.scores or {}).items() if v)
-
-    @admin.display(description="status")
-    def status_label(self, obj: Comment) -> str:
-        if obj.status == Comment.Status.PUBLISHED and obj.open_reports:
-            return "Reported"
-        if obj.status == Comment.Status.PUBLISHED and obj.flagged:
-            return "Published, possibly off-topic"
-        return obj.get_status_display()
 
     @admin.display(description="replying to")
     def parent_text(self, obj: Comment) -> str:

@@ -7,15 +7,17 @@ it. Every decision goes through ``services``, so it is audited like any other.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 
 from . import services
@@ -118,38 +120,106 @@ class ReviewWorkflow(ModerationActions):
 
     def changeform_view(self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
                         extra_context: dict[str, Any] | None = None) -> HttpResponse:  # fmt: skip
-        extra_context = {**(extra_context or {}), "decide_form": RejectForm(), "show_decide": True}
+        comment = Comment.objects.filter(pk=int(object_id)).first() if object_id and object_id.isdigit() else None
+        verb = approve_label(comment) if comment else None
+        initial = {"reason": suggested_reason(comment)} if comment else {}
+        extra_context = {
+            **(extra_context or {}), "decide_form": RejectForm(initial=initial), "show_decide": True, "approve_verb": verb,
+        }  # fmt: skip
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def decide_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """One decision on one comment, from the desk's row (a form post, or the desk's script asking for
+        JSON: no page load) or from the comment's own page (then the next comment waiting opens)."""
+        wants_json = "application/json" in request.headers.get("Accept", "")
         queue = redirect("admin:comments_reviewqueueitem_changelist")
         if request.method != "POST":
             return redirect("admin:comments_reviewqueueitem_change", object_id)
-        if not request.user.has_perm("comments.can_moderate"):
-            self.message_user(request, "You do not have permission to moderate.", messages.ERROR)
-            return queue
         comment = Comment.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+
+        def answer(ok: bool, message: str, fallback: HttpResponse) -> HttpResponse:
+            if wants_json:
+                status = comment.status if comment else ""
+                return JsonResponse({"ok": ok, "message": message, "status": status}, status=200 if ok else 400)
+            self.message_user(request, message, messages.SUCCESS if ok else messages.ERROR)
+            return fallback
+
+        if not request.user.has_perm("comments.can_moderate"):
+            return answer(False, "You do not have permission to moderate.", queue)
         if comment is None:
-            return queue
+            return answer(False, "That comment does not exist.", queue)
         back = redirect("admin:comments_reviewqueueitem_change", comment.pk)
+        after = self._after_decision(request, comment)
         if request.POST.get("decide") == "approve":
             if comment.status == Comment.Status.REMOVED:
                 # As the bulk action: taking a comment down is final (its tombstone stays).
-                self.message_user(request, "A removed comment stays removed.", messages.ERROR)
-                return back
+                return answer(False, "A removed comment stays removed.", back)
+            kept = comment.status == Comment.Status.PUBLISHED
             services.comment_approve(comment=comment, actor=actor(request))
-            self.message_user(request, "Comment approved.", messages.SUCCESS)
-            return queue
-        form = RejectForm(request.POST)
+            return answer(True, "Kept published." if kept else "Comment approved.", after)
+        form = RejectForm(
+            {
+                "reason": request.POST.get(f"reason-{comment.pk}") or request.POST.get("reason"),
+                "note": request.POST.get(f"note-{comment.pk}") or request.POST.get("note") or "",
+            }
+        )
         if not form.is_valid():
-            self.message_user(request, "Choose a reason to reject.", messages.ERROR)
-            return back
+            return answer(False, "Choose a reason to reject.", back)
         try:
             services.comment_reject(
-                comment=comment, actor=actor(request), reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+                comment=comment,
+                actor=actor(request),
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
             )
         except services.CommentError as exc:
-            self.message_user(request, exc.messages[0], messages.ERROR)
-            return back
-        self.message_user(request, "Comment rejected.", messages.SUCCESS)
-        return queue
+            return answer(False, exc.messages[0], back)
+        label = services.REJECT_REASONS[form.cleaned_data["reason"]].lower()
+        return answer(True, f"Comment rejected ({label}).", after)
+
+    def _after_decision(self, request: HttpRequest, comment: Comment) -> HttpResponse:
+        """Back to the desk the decision came from (its tab and filters kept); from a comment's own page,
+        on to the next comment waiting."""
+        referer = request.headers.get("Referer", "")
+        changelist = reverse("admin:comments_reviewqueueitem_changelist")
+        if (
+            referer
+            and url_has_allowed_host_and_scheme(referer, {request.get_host()})
+            and urlsplit(referer).path == changelist
+        ):
+            return HttpResponseRedirect(referer)
+        waiting = (
+            Comment.objects.real()
+            .needing_review()
+            .exclude(pk=comment.pk)
+            .filter(Q(created_at__gt=comment.created_at) | Q(created_at=comment.created_at, pk__gt=comment.pk))
+            .order_by("created_at", "id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if waiting is None:
+            return redirect("admin:comments_reviewqueueitem_changelist")
+        return redirect("admin:comments_reviewqueueitem_change", waiting)
+
+
+def approve_label(comment: Comment) -> str | None:
+    """The right verb for the state: None when a moderator can no longer publish it (removed is final)."""
+    if comment.status == Comment.Status.REMOVED:
+        return None
+    if comment.status == Comment.Status.PUBLISHED:
+        return "Keep published"
+    if comment.status == Comment.Status.REJECTED:
+        return "Publish"
+    return "Approve and publish"
+
+
+def suggested_reason(comment: Comment) -> str:
+    """The reason a moderator most likely rejects it for: the filter's first reason, else a reader's report."""
+    for code in comment.reasons or []:
+        family = str(code).split(".", 1)[0]
+        if family in services.REJECT_REASONS:
+            return family
+    for report in getattr(comment, "open_report_list", []):
+        if report.reason in services.REJECT_REASONS:
+            return str(report.reason)
+    return "other"

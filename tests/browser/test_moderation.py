@@ -101,3 +101,66 @@ def test_reader_reports_without_javascript(live_server, browser):
     comment.refresh_from_db()
     assert comment.open_reports == 1
     page.context.close()
+
+
+def test_a_moderator_decides_fifty_comments_by_keyboard_alone(live_server, page, moderator, capsys):
+    from tests.factories import HOLD_ALL
+
+    article = make_seed_article()
+    held = [
+        make_comment(article, name=f"Reader {n}", body=f"Held remark number {n} about the Doha talks.", policy=HOLD_ALL)
+        for n in range(50)
+    ]
+    log_in(page, live_server)
+    page.goto(live_server.url + "/admin/comments/reviewqueueitem/")
+    page.wait_for_load_state("load")
+    tabs = page.get_by_role("navigation", name="Queues")
+    assert "To review 50" in tabs.inner_text() and "Held 50" in tabs.inner_text()
+    loads = []
+    page.on("load", lambda _: loads.append(page.url))
+    keys = 0
+    page.keyboard.press("2")  # pick "off-topic" as the reason for the rejections to come
+    keys += 1
+    for n in range(50):
+        page.keyboard.press("a" if n % 2 == 0 else "r")
+        keys += 1
+        page.wait_for_function(f"document.querySelectorAll('#result_list tr.desk-done').length === {n + 1}")
+    decided = {c.pk: c.status for c in Comment.objects.filter(pk__in=[c.pk for c in held])}
+    assert list(decided.values()).count(Comment.Status.PUBLISHED) == 25
+    assert list(decided.values()).count(Comment.Status.REJECTED) == 25
+    assert set(ModerationEvent.objects.filter(action="reject").values_list("reason", flat=True)) == {"off_topic"}
+    assert ModerationEvent.objects.filter(actor=moderator).count() == 50
+    assert loads == []  # not one page load
+    with capsys.disabled():
+        print(f"\n50 decisions by keyboard: {keys} keystrokes ({(keys - 1) / 50:.0f} a decision after picking "
+              f"the reason once), {len(loads)} page loads")  # fmt: skip
+
+
+def test_the_desk_keys_and_the_next_comment_after_a_decision(live_server, page, moderator):
+    from tests.factories import HOLD_ALL
+
+    article = make_seed_article()
+    first = make_comment(article, name="Ama", body="You are a brainless idiot.", policy=HOLD_ALL, minutes_ago=3)
+    second = make_comment(article, name="Ben", body="Second held remark on Doha.", policy=HOLD_ALL, minutes_ago=2)
+    reported = make_comment(article, name="Cai", body="A published remark that a reader reported.")
+    Comment.objects.filter(pk=reported.pk).update(open_reports=1)
+    log_in(page, live_server)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server.url + "/admin/comments/reviewqueueitem/")
+    # At 1280 px nothing overflows: the status, the age and the buttons are in view.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    row = page.locator("#result_list tbody tr", has_text="Cai")
+    assert row.get_by_role("button", name="Keep published").is_visible()
+    assert row.locator(".desk-age").is_visible() and "Reported" in row.locator(".desk-head").inner_text()
+    page.keyboard.press("?")
+    assert page.locator("#desk-help").is_visible()
+    page.keyboard.press("?")
+    page.keyboard.press("j")
+    page.keyboard.press("k")  # back on the first row
+    page.keyboard.press("o")
+    page.wait_for_url(f"**/reviewqueueitem/{first.pk}/change/")
+    # From the comment's own page, a decision opens the next comment waiting.
+    page.get_by_role("button", name="Reject").click()
+    page.wait_for_url(f"**/reviewqueueitem/{second.pk}/change/")
+    assert Comment.objects.get(pk=first.pk).status == Comment.Status.REJECTED
+    assert ModerationEvent.objects.get(comment=first, action="reject").reason == "abusive"  # the suggestion

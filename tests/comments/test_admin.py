@@ -49,7 +49,10 @@ def test_queue_highlights_triggering_words_and_shows_reasons(mod_client, client)
     from comments.services import comment_post
 
     comment = comment_post(
-        article=article, author_name="X", author_email="x@example.com", body="Honestly, you are a brainless idiot about the talks."
+        article=article,
+        author_name="X",
+        author_email="x@example.com",
+        body="Honestly, you are a brainless idiot about the talks.",
     ).comment
     assert comment.status == Comment.Status.HELD
     html = mod_client.get(QUEUE).content.decode()
@@ -65,7 +68,10 @@ def test_filters_and_search(mod_client):
     from comments.services import comment_post
 
     comment_post(
-        article=article, author_name="A", author_email="a@example.com", body="Honestly, you are a brainless idiot about the talks."
+        article=article,
+        author_name="A",
+        author_email="a@example.com",
+        body="Honestly, you are a brainless idiot about the talks.",
     )
     comment_post(
         article=article, author_name="B", author_email="b@example.com",
@@ -244,3 +250,49 @@ def test_the_decide_view_refuses_what_the_bulk_action_refuses(mod_client, admin_
 def test_a_nul_in_an_admin_filter_is_a_bad_request_not_a_500(mod_client):
     assert mod_client.get(QUEUE, {"q": "a\x00b"}).status_code == 400
     assert mod_client.get(QUEUE, {"q": "ab"}).status_code == 200
+
+
+def test_the_desk_decides_a_row_without_a_page_load_or_with_a_plain_form(mod_client):
+    article = make_seed_article()
+    first, second = held_comment(article, body="First held."), held_comment(article, body="Second held.")
+    # The desk's script asks for JSON: no page to load.
+    answer = mod_client.post(
+        f"{QUEUE}{first.pk}/decide/", {"decide": "reject", f"reason-{first.pk}": "spam"}, HTTP_ACCEPT="application/json"
+    )
+    assert answer.status_code == 200 and answer.json() == {
+        "ok": True,
+        "message": "Comment rejected (spam).",
+        "status": "rejected",
+    }
+    refused = mod_client.post(f"{QUEUE}{first.pk}/decide/", {"decide": "reject"}, HTTP_ACCEPT="application/json")
+    assert refused.status_code == 400 and refused.json()["ok"] is False
+    # Without JavaScript the row's button posts the desk's form; the desk comes back with its tab kept.
+    back = f"http://testserver{QUEUE}?queue=held"
+    plain = mod_client.post(f"{QUEUE}{second.pk}/decide/", {"decide": "approve"}, HTTP_REFERER=back)
+    assert plain.status_code == 302 and plain["Location"] == back
+    assert Comment.objects.get(pk=second.pk).status == Comment.Status.PUBLISHED
+
+
+def test_the_desk_has_tabs_with_counts_and_the_right_verbs(mod_client, moderator):
+    article = make_seed_article()
+    waiting = held_comment(article, body="Waiting on Doha.")
+    approved = held_comment(article, body="Approved on Doha.")
+    rejected = held_comment(article, body="Rejected on Doha.")
+    reported = make_comment(article, body="Published and reported.")
+    from comments.services import comment_approve
+
+    comment_approve(comment=approved, actor=moderator)
+    comment_reject(comment=rejected, actor=moderator, reason="spam")
+    comment_report(comment=reported, reason="abusive", note="It mocks the victims.")
+    page = mod_client.get(QUEUE)
+    tabs = {t["key"]: t["count"] for t in page.context["desk_tabs"]}
+    assert tabs == {"review": 2, "held": 1, "reported": 1, "recent": 4, "approved": 1, "rejected": 1}
+    html = page.content.decode()
+    assert "Waiting on Doha." in html and "Published and reported." in html and "Approved on Doha." not in html
+    assert "Keep published" in html and "Approve and publish" in html
+    assert "reported: abusive or hateful" in html and "“It mocks the victims.”" in html
+    assert "Approved on Doha." in mod_client.get(f"{QUEUE}?queue=approved").content.decode()
+    gone = mod_client.get(f"{QUEUE}?queue=rejected").content.decode()
+    assert "Rejected on Doha." in gone and "Waiting on Doha." not in gone
+    assert "Publish</button>" in gone  # a rejection can be reversed
+    del waiting
