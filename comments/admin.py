@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -23,16 +24,19 @@ from . import services
 from .models import (
     Comment,
     CommentReport,
+    ControlEvent,
     EmailOptOut,
     ModerationEvent,
     ModerationPolicy,
     OutboundEmail,
     ReviewQueueItem,
     SimulationRun,
+    SiteSwitch,
+    StorySettings,
 )
 from .moderation import Family
 from .policy import forget_active_policy, model_summary
-from .review import ModerationActions, ReviewWorkflow, approve_label, suggested_reason
+from .review import ModerationActions, ReviewWorkflow, actor, approve_label, suggested_reason
 
 
 def highlighted(comment: Comment) -> str:
@@ -383,6 +387,79 @@ class ModerationEventAdmin(admin.ModelAdmin[ModerationEvent]):
     list_filter = ["action", "reason", "actor"]
     search_fields = ["comment__body", "note"]
     raw_id_fields = ["comment"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(StorySettings)
+class StorySettingsAdmin(admin.ModelAdmin[StorySettings]):
+    """One story's comments: open or closed (with what readers are told), when they close by themselves,
+    and its own moderation mode. Saved through the service, so every change is audited."""
+
+    list_display = ["article", "comments_open", "mode", "close_after_days", "updated_at"]
+    list_filter = ["comments_open", "mode"]
+    autocomplete_fields = ["article"]
+    fields = ["article", "comments_open", "closed_message", "mode", "close_after_days"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("comments.can_close_comments")) or super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("comments.can_close_comments")) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("comments.can_close_comments"))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("comments.can_close_comments"))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: StorySettings, form: Any, change: bool) -> None:
+        services.story_settings_save(story=obj, actor=actor(request))
+
+
+@admin.register(SiteSwitch)
+class SiteSwitchAdmin(admin.ModelAdmin[SiteSwitch]):
+    """The site-wide pause: one switch, audited."""
+
+    fields = ["comments_paused", "message"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("comments.can_close_comments"))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("comments.can_close_comments"))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("comments.can_close_comments"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        SiteSwitch.objects.get_or_create(pk=1)
+        return redirect("admin:comments_siteswitch_change", 1)
+
+    def save_model(self, request: HttpRequest, obj: SiteSwitch, form: Any, change: bool) -> None:
+        services.site_pause(paused=obj.comments_paused, message=obj.message, actor=actor(request))
+
+
+@admin.register(ControlEvent)
+class ControlEventAdmin(admin.ModelAdmin[ControlEvent]):
+    list_display = ["created_at", "action", "article", "actor", "detail"]
+    list_filter = ["action", "actor"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -232,6 +232,10 @@ class ModerationPolicy(models.Model):
     hold_first_comments = models.PositiveSmallIntegerField(
         default=0, help_text="Hold a new commenter's first N comments for review (0 = off; Coral uses 2)."
     )
+    auto_close_days = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Close a story's comments this many days after it was published (0: never). A story may override it.",
+    )
     duplicate_window_minutes = models.PositiveSmallIntegerField(default=10)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -300,3 +304,73 @@ class EmailOptOut(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class StorySettings(models.Model):
+    """One story's comment controls, set by an editor or a moderator: open or closed, when it closes by
+    itself, and how its comments are moderated (overriding the site's policy)."""
+
+    class Mode(models.TextChoices):
+        SITE = "", "As the site's policy says"
+        AUTO = "auto", "Automatic: publish, hold or reject by the checks"
+        HOLD_ALL = "hold_all", "Hold every comment for review (pre-moderate)"
+        PUBLISH_ALL = "publish_all", "Publish everything"
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="comment_settings")
+    comments_open = models.BooleanField(default=True)
+    closed_message = models.CharField(
+        max_length=300, blank=True, help_text="What readers are told when comments are closed (optional)."
+    )
+    close_after_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Close comments this many days after publication; empty: the policy's default."
+    )
+    mode = models.CharField(max_length=12, choices=Mode.choices, blank=True, default=Mode.SITE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "story comment settings"
+        verbose_name_plural = "story comment settings"
+        permissions = [("can_close_comments", "Can open and close a story's comments, and pause them site-wide")]
+
+    def __str__(self) -> str:
+        return f"Comments on {self.article}"
+
+
+class SiteSwitch(models.Model):
+    """The site-wide pause: no new comments anywhere (a night with no moderator). One row."""
+
+    comments_paused = models.BooleanField(default=False)
+    message = models.CharField(
+        max_length=300, blank=True, default="Comments are paused for now and will reopen when moderators are back."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "site-wide comment pause"
+        verbose_name_plural = "site-wide comment pause"
+
+    def __str__(self) -> str:
+        return "Comments paused site-wide" if self.comments_paused else "Comments open site-wide"
+
+
+class ControlEvent(models.Model):
+    """The audit of what is not a decision on one comment: a story opened or closed or set to another
+    mode, the site-wide pause switched, a commenter sanctioned or a sanction lifted."""
+
+    class Action(models.TextChoices):
+        STORY_SETTINGS = "story_settings", "Story comment settings changed"
+        SITE_PAUSE = "site_pause", "Comments paused site-wide"
+        SITE_RESUME = "site_resume", "Comments resumed site-wide"
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.CASCADE)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        who = self.actor.get_username() if self.actor else "system"
+        return f"{self.get_action_display()} by {who}"

@@ -10,6 +10,9 @@ MODERATOR_PERMISSIONS = [
     ("comments", "view_reviewqueueitem"),
     ("comments", "view_moderationevent"),
     ("comments", "view_commentreport"),
+    # Closing a story's comments, or pausing them all for a night, is a moderator's call too.
+    ("comments", "can_close_comments"),
+    ("comments", "view_controlevent"),
     ("articles", "view_article"),
 ]
 

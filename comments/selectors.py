@@ -16,10 +16,12 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 
 from articles.models import Article
+from newsroom import cache
 
-from .models import Comment, CommentReport, ModerationEvent
+from .models import Comment, CommentReport, ModerationEvent, SiteSwitch, StorySettings
 from .moderation import Context, Conversation, Policy, Recent, author_key, build_context
 from .moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE
 from .moderation.normalize import fingerprint_key
@@ -198,6 +200,48 @@ def comment_section(
     return CommentSection(
         count=count, page=page, threads=threads, sort=sort, own_pending=own_pending, thread_view=thread_id is not None
     )
+
+
+@dataclass(frozen=True)
+class StoryState:
+    """Whether a story takes comments now, why not, and how its comments are moderated ("" = the site's way)."""
+
+    open: bool
+    message: str = ""
+    mode: str = ""
+
+
+SWITCH_CACHE_KEY = "comments:site-switch"
+
+
+def site_switch() -> SiteSwitch:
+    """The site-wide pause, read through the cache (every page asks; it changes a few times a day)."""
+    switch = cache.call("get", SWITCH_CACHE_KEY)
+    if not isinstance(switch, SiteSwitch):
+        switch = SiteSwitch.objects.filter(pk=1).first() or SiteSwitch(pk=1)
+        cache.call("set", SWITCH_CACHE_KEY, switch, 60)
+    return switch
+
+
+def forget_site_switch() -> None:
+    cache.call("delete", SWITCH_CACHE_KEY)
+    cache.FALLBACK.delete(SWITCH_CACHE_KEY)
+
+
+def story_state(*, article: Article, auto_close_days: int = 0, today: dt.date | None = None) -> StoryState:
+    """The site-wide pause, then the story's own switch, then its closing date (its own, or the policy's)."""
+    pause = site_switch()
+    settings_ = StorySettings.objects.filter(article=article).first()
+    mode = settings_.mode if settings_ else ""
+    if pause.comments_paused:
+        return StoryState(False, pause.message or "Comments are paused for now.", mode)
+    if settings_ is not None and not settings_.comments_open:
+        return StoryState(False, settings_.closed_message or "Comments are closed on this story.", mode)
+    days = settings_.close_after_days if settings_ and settings_.close_after_days is not None else auto_close_days
+    today = today or timezone.localdate()
+    if days and article.published_on + dt.timedelta(days=days) <= today:
+        return StoryState(False, f"Comments on this story closed {days} days after it was published.", mode)
+    return StoryState(True, "", mode)
 
 
 def published_count(*, article: Article) -> int:

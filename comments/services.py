@@ -7,7 +7,7 @@ of status writes a ModerationEvent, so the audit trail is complete by constructi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -18,13 +18,22 @@ from django.utils import timezone
 from articles.models import Article
 
 from . import limits, notifications
-from .models import Comment, CommentReport, ModerationEvent, ModerationPolicy, SimulationRun
-from .moderation import JUDGED, Action, Context, Policy, Verdict, moderate
+from .models import (
+    Comment,
+    CommentReport,
+    ControlEvent,
+    ModerationEvent,
+    ModerationPolicy,
+    SimulationRun,
+    SiteSwitch,
+    StorySettings,
+)
+from .moderation import JUDGED, Action, Context, Mode, Policy, Verdict, moderate
 from .moderation.context import joins_conversation
 from .moderation.normalize import fingerprint_key
-from .policy import forget_active_policy, live_policy
+from .policy import active_policy_record, forget_active_policy, live_policy
 from .sanitize import has_visible_text
-from .selectors import moderation_context
+from .selectors import forget_site_switch, moderation_context, story_state
 
 STATUS_FOR_ACTION = {
     Action.PUBLISH: Comment.Status.PUBLISHED,
@@ -109,7 +118,13 @@ def comment_post(
     _validate(article=article, parent=parent, author_name=author_name, author_email=author_email, body=body)
     submission = submission or Submission()
     now = timezone.now()
+    record = active_policy_record()
+    state = story_state(article=article, auto_close_days=record.auto_close_days)
+    if not state.open:
+        raise CommentError(state.message, code="closed")
     policy = live_policy()
+    if state.mode:  # the story's own way of moderating overrides the site's
+        policy = replace(policy, mode=Mode(state.mode))
     context = moderation_context(
         article=article, parent=parent, author_name=author_name, author_email=author_email, body=body, at=now,
         policy=policy, honeypot_filled=submission.honeypot_filled, seconds_to_write=submission.seconds_to_write,
@@ -298,3 +313,33 @@ def policy_activate(*, policy: ModerationPolicy) -> ModerationPolicy:
             policy.save(update_fields=["is_active"])
     forget_active_policy()
     return policy
+
+
+def story_settings_save(*, story: StorySettings, actor: User | None) -> StorySettings:
+    """Open, close or set the moderation mode of one story's comments, audited."""
+    with transaction.atomic():
+        story.save()
+        state = "open" if story.comments_open else f"closed ({story.closed_message or 'no message'})"
+        after = "the policy's default" if story.close_after_days is None else f"{story.close_after_days} days"
+        ControlEvent.objects.create(
+            actor=actor, action=ControlEvent.Action.STORY_SETTINGS, article=story.article,
+            detail=f"comments {state}; mode: {story.get_mode_display()}; closes after {after}",
+        )  # fmt: skip
+    return story
+
+
+def site_pause(*, paused: bool, message: str = "", actor: User | None) -> SiteSwitch:
+    """Pause new comments everywhere (a night with no moderator), or resume them; audited."""
+    with transaction.atomic():
+        switch, _ = SiteSwitch.objects.get_or_create(pk=1)
+        switch.comments_paused = paused
+        if message:
+            switch.message = message
+        switch.save()
+        ControlEvent.objects.create(
+            actor=actor,
+            action=ControlEvent.Action.SITE_PAUSE if paused else ControlEvent.Action.SITE_RESUME,
+            detail=switch.message if paused else "",
+        )
+    forget_site_switch()
+    return switch

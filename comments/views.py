@@ -98,6 +98,9 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except CommentError as exc:
         message = exc.messages[0]
+        if exc.code == "closed":  # the story closed (or the site paused) while the reader wrote: text kept
+            form.add_error(None, f"{message} Your text is kept below, but it cannot be posted now.")
+            return render_article_page(request, article, extra={"comment_form": form}, status=403)
         if exc.code == "token":
             form.fresh_token()  # the text is kept; sent again, it is a new comment
         if (exc.code or "").startswith("parent"):

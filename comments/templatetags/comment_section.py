@@ -14,7 +14,7 @@ from django.urls import reverse
 from articles.models import Article
 from comments.forms import REMEMBER_COOKIE, CommentForm, ReportForm, remembered
 from comments.policy import active_policy_record
-from comments.selectors import SORT_LABELS, published_count, reply_target
+from comments.selectors import SORT_LABELS, published_count, reply_target, story_state
 from comments.selectors import comment_section as section_for
 from comments.session import own_comment_ids
 
@@ -49,6 +49,8 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
     else:
         replying_to = form.parent_comment
     form.helper.form_action = reverse("comments:post", kwargs={"slug": article.slug}) + "#comment-form"
+    policy = active_policy_record()
+    state = story_state(article=article, auto_close_days=policy.auto_close_days)
     return {
         "request": request,
         "article": article,
@@ -68,6 +70,9 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         "remembered": bool(kept),
         # Reporting without JavaScript: the page's one report form is shown under this comment.
         "reporting": reply_target(article=article, comment_id=request.GET.get("report")),
-        "policy": active_policy_record(),
+        "policy": policy,
+        # Closed (the story, or the whole site paused): the comments stay, the form says why instead.
+        "closed": "" if state.open else state.message,
+        "show_form": state.open or form.is_bound,
         "csrf_token": context.get("csrf_token"),
     }
