@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -30,6 +34,7 @@ from .models import (
     ModerationPolicy,
     OutboundEmail,
     ReviewQueueItem,
+    Sanction,
     SimulationRun,
     SiteSwitch,
     StorySettings,
@@ -184,6 +189,26 @@ def tab_queryset(queryset: QuerySet[Comment], tab: str) -> QuerySet[Comment]:
     return queryset.needing_review()  # type: ignore[attr-defined, no-any-return]
 
 
+def history_count(which: Q) -> Any:
+    """How many of this comment's author's comments are ``which`` (one indexed subquery a row)."""
+    mine = Comment.objects.real().filter(author_email=OuterRef("author_email")).filter(which)
+    return Coalesce(Subquery(mine.order_by().values("author_email").annotate(n=Count("id", distinct=True)).values("n")[:1]), 0)
+
+
+def history_line(obj: Comment) -> str:
+    """The commenter at a glance, with their comments and a sanction one click away."""
+    counts = [
+        (getattr(obj, "history_published", 0), "published"), (getattr(obj, "history_held", 0), "held"),
+        (getattr(obj, "history_rejected", 0), "not published"), (getattr(obj, "history_reported", 0), "reported"),
+    ]  # fmt: skip
+    return format_html(
+        '<div class="desk-history">{} · <a href="{}?{}">their comments</a> · <a href="{}?{}">sanction</a></div>',
+        " · ".join(f"{n} {label}" for n, label in counts),
+        reverse("admin:comments_comment_changelist"), urlencode({"q": obj.author_email}),
+        reverse("admin:comments_sanction_add"), urlencode({"email": obj.author_email}),
+    )  # fmt: skip
+
+
 def badge(text: str, kind: str = "") -> str:
     return format_html('<span class="desk-badge{}">{}</span>', f" desk-{kind}" if kind else "", text)
 
@@ -199,7 +224,7 @@ class ReviewQueueAdmin(ReviewWorkflow):
     list_per_page = 50
     readonly_fields = (
         "article", "parent_text", "author_name", "author_email", "created_at", "status", "decision",
-        "highlighted_body", "reason_list", "score_badges", "report_list", "ip_address",
+        "highlighted_body", "reason_list", "score_badges", "report_list", "commenter_history", "ip_address",
     )  # fmt: skip
     fields = readonly_fields
     inlines = [ModerationEventInline]
@@ -210,8 +235,15 @@ class ReviewQueueAdmin(ReviewWorkflow):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
         open_reports = CommentReport.objects.filter(resolved=False).order_by("created_at")
-        return Comment.objects.select_related("article", "parent").prefetch_related(
-            Prefetch("reports", queryset=open_reports, to_attr="open_report_list")
+        return (
+            Comment.objects.select_related("article", "parent")
+            .prefetch_related(Prefetch("reports", queryset=open_reports, to_attr="open_report_list"))
+            .annotate(
+                history_published=history_count(Q(status=Comment.Status.PUBLISHED)),
+                history_held=history_count(Q(status=Comment.Status.HELD)),
+                history_rejected=history_count(Q(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED])),
+                history_reported=history_count(Q(reports__isnull=False)),
+            )
         )
 
     def get_ordering(self, request: HttpRequest) -> list[str | Any]:
@@ -256,10 +288,11 @@ class ReviewQueueAdmin(ReviewWorkflow):
         return format_html(
             '<div class="desk-head"><a class="desk-open" href="{}"><strong>{}</strong></a> {} '
             '<span class="desk-age" title="{}">{}</span></div>{}{}'
-            '<div class="desk-story"><a href="{}#comment-{}" title="{}">{}</a></div>',
+            '<div class="desk-story"><a href="{}#comment-{}" title="{}">{}</a></div>{}',
             reverse("admin:comments_reviewqueueitem_change", args=[obj.pk]), obj.author_name,
             badge(self.status_label(obj), "status"), obj.created_at.isoformat(), naturaltime(obj.created_at),
             reply, body, obj.article.get_absolute_url(), obj.pk, obj.article.headline, obj.article.headline,
+            history_line(obj),
         )  # fmt: skip
 
     @admin.display(description="why")
@@ -322,6 +355,32 @@ class ReviewQueueAdmin(ReviewWorkflow):
     @admin.display(description="scores")
     def score_badges(self, obj: Comment) -> str:
         return self.desk_scores(obj)
+
+    @admin.display(description="the commenter")
+    def commenter_history(self, obj: Comment) -> str:
+        """Their record: counts, what their rejected comments were rejected for, sanctions, latest comments."""
+        theirs = Comment.objects.real().filter(author_email=obj.author_email)
+        reasons: dict[str, int] = {}
+        for codes in theirs.filter(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED]).values_list(
+            "reasons", flat=True
+        ):
+            family = str((codes or ["other"])[0]).split(".", 1)[0]
+            reasons[family] = reasons.get(family, 0) + 1
+        for event in ModerationEvent.objects.filter(
+            comment__author_email=obj.author_email, action__in=["reject", "remove"]
+        ).values_list("reason", flat=True):
+            reasons[event or "other"] = reasons.get(event or "other", 0) + 1
+        sanctions = Sanction.objects.filter(email=obj.author_email).order_by("-created_at")[:5]
+        latest = theirs.exclude(pk=obj.pk).select_related("article").order_by("-created_at")[:5]
+        return format_html(
+            "{}<div>Not published, by reason: {}</div><div>Sanctions: {}</div><ul>{}</ul>",
+            history_line(obj),
+            ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "none",
+            format_html_join(", ", "{} ({})", ((s.get_kind_display(), "lifted" if s.lifted_at else "in force")
+                                               for s in sanctions)) or "none",  # fmt: skip
+            format_html_join("", "<li>{} · {}: {}</li>",
+                             ((c.get_status_display(), c.article.headline[:60], c.body[:120]) for c in latest)),  # fmt: skip
+        )
 
     @admin.display(description="reader reports")
     def report_list(self, obj: Comment) -> str:
@@ -396,6 +455,70 @@ class ModerationEventAdmin(admin.ModelAdmin[ModerationEvent]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class SanctionForm(forms.ModelForm[Sanction]):
+    days = forms.IntegerField(required=False, min_value=1, help_text="How long (a suspension needs it); empty: until lifted.")
+
+    class Meta:
+        model = Sanction
+        fields = ["email", "domain", "kind", "reason"]
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        try:
+            services.sanction_check(
+                kind=data.get("kind") or "", reason=data.get("reason") or "", email=data.get("email") or "",
+                domain=data.get("domain") or "", days=data.get("days"),
+            )  # fmt: skip
+        except services.CommentError as exc:
+            raise ValidationError(exc.messages[0]) from exc
+        return data
+
+
+@admin.register(Sanction)
+class SanctionAdmin(admin.ModelAdmin[Sanction]):
+    """Warn, pre-moderate, suspend or ban a commenter; every one, and every lifting, audited."""
+
+    form = SanctionForm
+    list_display = ["created_at", "kind", "email", "domain", "reason", "ends_at", "lifted_at", "created_by"]
+    list_filter = ["kind", ("lifted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email", "domain", "reason"]
+    actions = ["lift"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("comments.can_sanction"))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("comments.can_sanction"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("comments.can_sanction"))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and bool(request.user.has_perm("comments.can_sanction"))  # the list's actions only
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_can_sanction_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("comments.can_sanction"))
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {"email": request.GET.get("email", ""), "kind": Sanction.Kind.WARN}
+
+    def save_model(self, request: HttpRequest, obj: Sanction, form: Any, change: bool) -> None:
+        saved = services.sanction_add(
+            kind=obj.kind, reason=obj.reason, actor=actor(request), email=obj.email, domain=obj.domain,
+            days=form.cleaned_data.get("days"),
+        )  # fmt: skip
+        obj.pk = saved.pk
+
+    @admin.action(description="Lift the selected sanctions", permissions=["can_sanction"])
+    def lift(self, request: HttpRequest, queryset: QuerySet[Sanction]) -> None:
+        for sanction in queryset.filter(lifted_at__isnull=True):
+            services.sanction_lift(sanction=sanction, actor=actor(request))
+        self.message_user(request, "Lifted.", messages.SUCCESS)
 
 
 @admin.register(StorySettings)

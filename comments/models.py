@@ -232,6 +232,11 @@ class ModerationPolicy(models.Model):
     hold_first_comments = models.PositiveSmallIntegerField(
         default=0, help_text="Hold a new commenter's first N comments for review (0 = off; Coral uses 2)."
     )
+    premoderate_rejected_share = models.FloatField(
+        default=0.3,
+        help_text="Pre-moderate a commenter when this share of their last week's comments (3 or more) "
+        "was not published (0-1; 0: never).",
+    )
     auto_close_days = models.PositiveSmallIntegerField(
         default=0,
         help_text="Close a story's comments this many days after it was published (0: never). A story may override it.",
@@ -361,6 +366,8 @@ class ControlEvent(models.Model):
         STORY_SETTINGS = "story_settings", "Story comment settings changed"
         SITE_PAUSE = "site_pause", "Comments paused site-wide"
         SITE_RESUME = "site_resume", "Comments resumed site-wide"
+        SANCTION = "sanction", "Commenter sanctioned"
+        LIFT = "lift", "Sanction lifted"
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -374,3 +381,36 @@ class ControlEvent(models.Model):
     def __str__(self) -> str:
         who = self.actor.get_username() if self.actor else "system"
         return f"{self.get_action_display()} by {who}"
+
+
+class Sanction(models.Model):
+    """What a moderator did about a commenter: a warning, pre-moderation, a suspension or a ban, with a reason
+    and (except a warning) an end. By address, or for a ban also by email domain (throwaway addresses)."""
+
+    class Kind(models.TextChoices):
+        WARN = "warn", "Warning (shown on their next post)"
+        PREMODERATE = "premoderate", "Pre-moderate every comment"
+        SUSPEND = "suspend", "Suspend (no posting until it ends)"
+        BAN = "ban", "Ban"
+
+    email = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH, blank=True, db_index=True)
+    domain = models.CharField(max_length=253, blank=True, db_index=True, help_text="Ban a whole email domain.")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until lifted.")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    seen_at = models.DateTimeField(null=True, blank=True)  # a warning, once shown to the commenter
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("can_sanction", "Can warn, pre-moderate, suspend and ban commenters, and lift it")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.email or '@' + self.domain}"

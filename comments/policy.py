@@ -51,6 +51,7 @@ def policy_from_record(record: ModerationPolicy) -> Policy:
         blocked_words=tuple(w.strip() for w in record.blocked_words.splitlines() if w.strip()),
         allowed_words=tuple(w.strip() for w in record.allowed_words.splitlines() if w.strip()),
         hold_first_comments=record.hold_first_comments,
+        premoderate_rejected_share=record.premoderate_rejected_share,
         duplicate_window_minutes=record.duplicate_window_minutes,
         min_seconds_to_write=settings.COMMENTS_MIN_SECONDS_TO_WRITE,
         model=active_model(),

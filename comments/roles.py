@@ -13,6 +13,8 @@ MODERATOR_PERMISSIONS = [
     # Closing a story's comments, or pausing them all for a night, is a moderator's call too.
     ("comments", "can_close_comments"),
     ("comments", "view_controlevent"),
+    # Warning, pre-moderating, suspending and banning commenters, and lifting it.
+    ("comments", "can_sanction"),
     ("articles", "view_article"),
 ]
 

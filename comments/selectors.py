@@ -14,14 +14,14 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q, Window
+from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from articles.models import Article
 from newsroom import cache
 
-from .models import Comment, CommentReport, ModerationEvent, SiteSwitch, StorySettings
+from .models import Comment, CommentReport, ModerationEvent, Sanction, SiteSwitch, StorySettings
 from .moderation import Context, Conversation, Policy, Recent, author_key, build_context
 from .moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE
 from .moderation.normalize import fingerprint_key
@@ -242,6 +242,29 @@ def story_state(*, article: Article, auto_close_days: int = 0, today: dt.date | 
     if days and article.published_on + dt.timedelta(days=days) <= today:
         return StoryState(False, f"Comments on this story closed {days} days after it was published.", mode)
     return StoryState(True, "", mode)
+
+
+def active_sanctions(*, email: str, at: dt.datetime | None = None) -> list[Sanction]:
+    """A commenter's sanctions in force: by their address, or a ban of their address's domain."""
+    at = at or timezone.now()
+    domain = email.rsplit("@", 1)[-1].lower() if "@" in email else ""
+    return list(
+        Sanction.objects.filter(lifted_at__isnull=True)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        .filter(Q(email=email) | Q(domain=domain, kind=Sanction.Kind.BAN) if domain else Q(email=email))
+    )
+
+
+def week_record(*, email: str, at: dt.datetime) -> tuple[int, int]:
+    """A commenter's comments of the last seven days, and how many of them were not published."""
+    counts = (
+        Comment.objects.real()
+        .filter(author_email=email, created_at__gte=at - dt.timedelta(days=7), created_at__lte=at)
+        .aggregate(
+            total=Count("id"), rejected=Count("id", filter=Q(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED]))
+        )
+    )
+    return int(counts["total"] or 0), int(counts["rejected"] or 0)
 
 
 def published_count(*, article: Article) -> int:

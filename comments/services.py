@@ -24,6 +24,7 @@ from .models import (
     ControlEvent,
     ModerationEvent,
     ModerationPolicy,
+    Sanction,
     SimulationRun,
     SiteSwitch,
     StorySettings,
@@ -33,7 +34,7 @@ from .moderation.context import joins_conversation
 from .moderation.normalize import fingerprint_key
 from .policy import active_policy_record, forget_active_policy, live_policy
 from .sanitize import has_visible_text
-from .selectors import forget_site_switch, moderation_context, story_state
+from .selectors import active_sanctions, forget_site_switch, moderation_context, story_state, week_record
 
 STATUS_FOR_ACTION = {
     Action.PUBLISH: Comment.Status.PUBLISHED,
@@ -51,6 +52,7 @@ class PostResult:
     comment: Comment
     verdict: Verdict | None  # None when the same form had been sent before
     duplicate_submission: bool = False
+    warnings: list[str] = field(default_factory=list)  # a moderator's warnings, to show the commenter now
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,9 @@ def comment_post(
     state = story_state(article=article, auto_close_days=record.auto_close_days)
     if not state.open:
         raise CommentError(state.message, code="closed")
+    email = normalise_email(author_email)
+    sanctions = active_sanctions(email=email, at=now)
+    _refuse_if_barred(sanctions)
     policy = live_policy()
     if state.mode:  # the story's own way of moderating overrides the site's
         policy = replace(policy, mode=Mode(state.mode))
@@ -129,6 +134,18 @@ def comment_post(
         article=article, parent=parent, author_name=author_name, author_email=author_email, body=body, at=now,
         policy=policy, honeypot_filled=submission.honeypot_filled, seconds_to_write=submission.seconds_to_write,
     )  # fmt: skip
+    week_total, week_rejected = week_record(email=email, at=now)
+    premoderated = next((s for s in sanctions if s.kind == Sanction.Kind.PREMODERATE), None)
+    context = replace(
+        context,
+        author_week_comments=week_total,
+        author_week_rejected=week_rejected,
+        author_premoderated=(
+            f"comes from a commenter whose comments a moderator reads first ({premoderated.reason})"
+            if premoderated
+            else ""
+        ),
+    )
     comment = Comment(
         article=article, parent=parent, author_name=author_name, author_email=author_email, body=body,
         created_at=now, ip_address=submission.ip_address, submission_token=submission.token or None,
@@ -143,7 +160,69 @@ def comment_post(
         if existing is None:
             raise
         return PostResult(_same_form(existing, author_email, body), None, duplicate_submission=True)
-    return PostResult(comment, verdict)
+    warnings = [s for s in sanctions if s.kind == Sanction.Kind.WARN and s.seen_at is None]
+    if warnings:  # shown on this post, once
+        Sanction.objects.filter(pk__in=[s.pk for s in warnings]).update(seen_at=now)
+    return PostResult(comment, verdict, warnings=[s.reason for s in warnings])
+
+
+def _refuse_if_barred(sanctions: list[Sanction]) -> None:
+    for sanction in sanctions:
+        if sanction.kind in (Sanction.Kind.BAN, Sanction.Kind.SUSPEND):
+            until = f" until {timezone.localtime(sanction.ends_at):%-d %B %Y, %H:%M}" if sanction.ends_at else ""
+            what = "suspended" if sanction.kind == Sanction.Kind.SUSPEND else "banned"
+            raise CommentError(
+                f"You cannot comment here{until}: a moderator {what} this address ({sanction.reason}).", code=what
+            )
+
+
+def sanction_add(
+    *, kind: str, reason: str, actor: User | None, email: str = "", domain: str = "", days: int | None = None
+) -> Sanction:
+    """Warn, pre-moderate, suspend or ban a commenter (or, for a ban, an email domain); audited."""
+    email, domain = sanction_check(kind=kind, reason=reason, email=email, domain=domain, days=days)
+    ends = timezone.now() + dt.timedelta(days=days) if days else None
+    with transaction.atomic():
+        sanction = Sanction.objects.create(
+            email=email, domain=domain, kind=kind, reason=reason.strip()[:500], created_by=actor, ends_at=ends
+        )
+        ControlEvent.objects.create(
+            actor=actor, action=ControlEvent.Action.SANCTION,
+            detail=f"{sanction.get_kind_display()} for {email or '@' + domain}"
+            + (f" until {ends:%Y-%m-%d %H:%M}" if ends else "") + f": {sanction.reason}",
+        )  # fmt: skip
+    return sanction
+
+
+def sanction_check(*, kind: str, reason: str, email: str, domain: str, days: int | None) -> tuple[str, str]:
+    """The rules a sanction keeps (the admin's form asks the same): returns the address and domain normalised."""
+    email, domain = normalise_email(email) if email.strip() else "", domain.strip().lower().lstrip("@")
+    if kind not in Sanction.Kind.values:
+        raise CommentError(f"Unknown sanction {kind!r}.")
+    if not reason.strip():
+        raise CommentError("Give the reason: the commenter is told it.")
+    if bool(email) == bool(domain):
+        raise CommentError("Sanction one email address, or (a ban only) one email domain.")
+    if domain and kind != Sanction.Kind.BAN:
+        raise CommentError("Only a ban can cover a whole email domain.")
+    if kind == Sanction.Kind.SUSPEND and not days:
+        raise CommentError("A suspension needs an end: give a number of days.")
+    if days is not None and days <= 0:
+        raise CommentError("The number of days must be more than 0.")
+    return email, domain
+
+
+def sanction_lift(*, sanction: Sanction, actor: User | None) -> Sanction:
+    """End a sanction early; audited like its start."""
+    with transaction.atomic():
+        if sanction.lifted_at is None:
+            sanction.lifted_at, sanction.lifted_by = timezone.now(), actor
+            sanction.save(update_fields=["lifted_at", "lifted_by"])
+            ControlEvent.objects.create(
+                actor=actor, action=ControlEvent.Action.LIFT,
+                detail=f"{sanction.get_kind_display()} for {sanction.email or '@' + sanction.domain} lifted",
+            )  # fmt: skip
+    return sanction
 
 
 def _same_form(existing: Comment, author_email: str, body: str) -> Comment:

@@ -98,6 +98,9 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except CommentError as exc:
         message = exc.messages[0]
+        if exc.code in ("suspended", "banned"):
+            form.add_error(None, f"{message} Your text is kept below.")
+            return render_article_page(request, article, extra={"comment_form": form}, status=403)
         if exc.code == "closed":  # the story closed (or the site paused) while the reader wrote: text kept
             form.add_error(None, f"{message} Your text is kept below, but it cannot be posted now.")
             return render_article_page(request, article, extra={"comment_form": form}, status=403)
@@ -123,6 +126,8 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
 
     comment = result.comment
     remember_own_comment(request, comment.pk)
+    for warning in result.warnings:
+        messages.warning(request, f"A moderator has warned you: {warning}. Please keep to the comments policy.")
     response: HttpResponse
     if comment.status == Comment.Status.PUBLISHED:
         if not result.duplicate_submission:

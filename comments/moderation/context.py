@@ -45,6 +45,11 @@ class Context:
     own_recent: tuple[str, ...] = ()
     others_recent: tuple[str, ...] = ()
     author_published_count: int | None = None  # None: unknown
+    # A moderator put the commenter on pre-moderation: why, in a sentence for them ("" if not).
+    author_premoderated: str = ""
+    # The commenter's comments of the last week, and how many of them were not published.
+    author_week_comments: int = 0
+    author_week_rejected: int = 0
     # Signs from the form itself: the field hidden from people was filled in; how long it was open.
     honeypot_filled: bool = False
     seconds_to_write: float | None = None

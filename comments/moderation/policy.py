@@ -49,6 +49,9 @@ class Policy:
     blocked_words: tuple[str, ...] = ()
     allowed_words: tuple[str, ...] = ()
     hold_first_comments: int = 0
+    # A commenter whose comments of the last week were rejected this often (at least 3 of them) is
+    # pre-moderated until the share drops (Coral's default: 30 %). 0 turns it off.
+    premoderate_rejected_share: float = 0.3
     # How far back the duplicate check looks for the same words.
     duplicate_window_minutes: int = 10
     # A form sent sooner than this after it was served is held as a likely bot.

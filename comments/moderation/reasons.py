@@ -18,6 +18,7 @@ class Family(StrEnum):
     SPAM = "spam"
     SHOUTING = "shouting"
     NEW_COMMENTER = "new_commenter"
+    COMMENTER = "commenter"
     BOT = "bot"
     POLICY = "policy"
 
@@ -32,6 +33,7 @@ _LABELS = {
     Family.SPAM: "Spam",
     Family.SHOUTING: "Shouting",
     Family.NEW_COMMENTER: "New commenter",
+    Family.COMMENTER: "Commenter on pre-moderation",
     Family.BOT: "Likely bot",
     Family.POLICY: "Policy",
 }

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import abuse, bots, duplicate, flood, learned, links, new_commenter, off_topic, profanity, shouting
+from . import abuse, bots, commenter, duplicate, flood, learned, links, new_commenter, off_topic, profanity, shouting
 
 CHECKS: tuple[ModuleType, ...] = (
     profanity,
@@ -31,4 +31,5 @@ CHECKS: tuple[ModuleType, ...] = (
     flood,
     bots,
     new_commenter,
+    commenter,
 )
