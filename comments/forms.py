@@ -145,13 +145,14 @@ class CommentForm(forms.Form):
                 self.add_error(None, error)
         return cleaned
 
-    def submission(self, *, ip_address: str | None) -> Submission:
+    def submission(self, *, ip_address: str | None, verified_email: str | None = None) -> Submission:
         """How this form was sent: the signs of a program among it are judged by the filter's bot check."""
         return Submission(
             ip_address=ip_address,
             token=self.cleaned_data.get("token") or None,
             honeypot_filled=bool(self.cleaned_data.get("website")),
             seconds_to_write=self.seconds_taken,
+            verified_email=verified_email,
         )
 
 
@@ -176,6 +177,25 @@ def remembered(cookie: str | None) -> dict[str, str]:
     if not isinstance(name, str) or not isinstance(email, str):
         return {}
     return {"name": name[: limits.NAME_MAX_LENGTH], "email": email[: limits.EMAIL_MAX_LENGTH]}
+
+
+# The address this browser confirmed by opening the emailed link: signed, HTTP-only, a year.
+IDENTITY_COOKIE = "nr_identity"
+IDENTITY_SALT = "comments.identity"
+
+
+def identity_cookie(email: str) -> str:
+    return signing.dumps(email, salt=IDENTITY_SALT)
+
+
+def confirmed_email(cookie: str | None) -> str | None:
+    if not cookie:
+        return None
+    try:
+        email = signing.loads(cookie, salt=IDENTITY_SALT, max_age=REMEMBER_SECONDS)
+    except signing.BadSignature:
+        return None
+    return email if isinstance(email, str) else None
 
 
 def remember_cookie(name: str, email: str) -> str:

@@ -278,6 +278,7 @@ class OutboundEmail(models.Model):
     class Kind(models.TextChoices):
         DECISION = "decision", "A moderator decided on their held comment"
         REPLY = "reply", "Someone replied to their comment"
+        CONFIRM = "confirm", "Confirm the address they commented with"
 
     to = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -414,3 +415,18 @@ class Sanction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.email or '@' + self.domain}"
+
+
+class Commenter(models.Model):
+    """An email address that has commented, and whether its owner confirmed it. A browser that opened the
+    confirmation link carries a signed cookie naming the address; only comments from such a browser count
+    as that commenter's (their record of published comments lifts the new-commenter hold). Typing a
+    regular's address elsewhere gains nothing."""
+
+    email = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.email

@@ -28,12 +28,16 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Comment, CommentReport, EmailOptOut, ModerationEvent, OutboundEmail
+from .models import Comment, Commenter, CommentReport, EmailOptOut, ModerationEvent, OutboundEmail
 from .selectors import comment_url
 
 logger = logging.getLogger(__name__)
 
 UNSUBSCRIBE_SALT = "comments.unsubscribe"
+CONFIRM_SALT = "comments.confirm"
+CONFIRM_MAX_AGE = 7 * 24 * 60 * 60
+# One confirmation email an address a day, however many comments are posted with it.
+CONFIRM_EVERY = dt.timedelta(days=1)
 MAX_ATTEMPTS = 6
 RETRY_AFTER = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=30),
                dt.timedelta(hours=2), dt.timedelta(hours=6))  # fmt: skip
@@ -52,6 +56,42 @@ def email_for_token(token: str) -> str | None:
     except signing.BadSignature:
         return None
     return email if isinstance(email, str) and "@" in email else None
+
+
+def confirmation_token(email: str) -> str:
+    return signing.dumps(email.lower(), salt=CONFIRM_SALT, compress=True)
+
+
+def email_for_confirmation(token: str) -> str | None:
+    """The address a confirmation link was made for, or None if it is not ours or older than a week."""
+    try:
+        email = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return email if isinstance(email, str) and "@" in email else None
+
+
+def queue_confirmation(*, comment: Comment, commenter: Commenter) -> OutboundEmail | None:
+    """Ask the owner of the address to confirm it (at most once a day): the browser that opens the link
+    counts as theirs from then on."""
+    now = timezone.now()
+    if commenter.confirmation_sent_at and now - commenter.confirmation_sent_at < CONFIRM_EVERY:
+        return None
+    link = _absolute(reverse("comments:confirm", kwargs={"token": confirmation_token(commenter.email)}))
+    email = _queue(
+        to=commenter.email,
+        kind=OutboundEmail.Kind.CONFIRM,
+        comment=comment,
+        subject=f"Confirm your address for comments on “{comment.article.headline}”",
+        body=(
+            f"Hello {comment.author_name},\n\nA comment was posted with this address on “{comment.article.headline}”."
+            f"\nIf it was you, confirm it here, in the browser you comment from (the link works for a week):\n{link}"
+            "\n\nThen your comments from that browser count as yours: once some have been published, new ones are"
+            " not held as a newcomer's. If it was not you, ignore this email; nothing else happens."
+        ),
+    )
+    Commenter.objects.filter(pk=commenter.pk).update(confirmation_sent_at=now)
+    return email
 
 
 def unsubscribe(email: str) -> None:

@@ -20,6 +20,7 @@ from articles.models import Article
 from . import limits, notifications
 from .models import (
     Comment,
+    Commenter,
     CommentReport,
     ControlEvent,
     ModerationEvent,
@@ -63,6 +64,8 @@ class Submission:
     token: str | None = None  # the same token twice is the same form sent twice
     honeypot_filled: bool = False
     seconds_to_write: float | None = None
+    # The address this browser confirmed (its signed identity cookie), if any.
+    verified_email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,11 @@ def comment_post(
         article=article, parent=parent, author_name=author_name, author_email=author_email, body=body, at=now,
         policy=policy, honeypot_filled=submission.honeypot_filled, seconds_to_write=submission.seconds_to_write,
     )  # fmt: skip
+    # Only a browser that confirmed this address earns its published record (a regular's address typed
+    # elsewhere is a newcomer's); until then the policy's new-commenter rule decides.
+    verified = bool(submission.verified_email) and submission.verified_email == email
+    if not verified:
+        context = replace(context, author_published_count=0)
     week_total, week_rejected = week_record(email=email, at=now)
     premoderated = next((s for s in sanctions if s.kind == Sanction.Kind.PREMODERATE), None)
     context = replace(
@@ -160,6 +168,9 @@ def comment_post(
         if existing is None:
             raise
         return PostResult(_same_form(existing, author_email, body), None, duplicate_submission=True)
+    commenter, _ = Commenter.objects.get_or_create(email=email)
+    if not verified:
+        notifications.queue_confirmation(comment=comment, commenter=commenter)
     warnings = [s for s in sanctions if s.kind == Sanction.Kind.WARN and s.seen_at is None]
     if warnings:  # shown on this post, once
         Sanction.objects.filter(pk__in=[s.pk for s in warnings]).update(seen_at=now)
@@ -422,3 +433,12 @@ def site_pause(*, paused: bool, message: str = "", actor: User | None) -> SiteSw
         )
     forget_site_switch()
     return switch
+
+
+def commenter_confirm(*, email: str) -> Commenter:
+    """The owner of an address opened its confirmation link."""
+    commenter, _ = Commenter.objects.get_or_create(email=normalise_email(email))
+    if commenter.confirmed_at is None:
+        commenter.confirmed_at = timezone.now()
+        commenter.save(update_fields=["confirmed_at"])
+    return commenter

@@ -9,6 +9,7 @@ urlpatterns = [
     path("articles/<slug:slug>/comments/forget-me/", views.forget_commenter, name="forget"),
     path("comments/<int:pk>/report/", views.comment_report_view, name="report"),
     path("comments/faq/", views.faq, name="faq"),
+    path("comments/confirm/<str:token>/", views.confirm_view, name="confirm"),
     path("comments/unsubscribe/<str:token>/", views.unsubscribe_view, name="unsubscribe"),
     path("staff/simulations/", staff_views.simulation_list, name="simulations"),
     path("staff/simulations/<int:pk>/", staff_views.simulation_detail, name="simulation"),

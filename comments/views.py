@@ -16,12 +16,21 @@ from articles.views import render_article_page
 from newsroom.http import client_ip
 
 from . import ratelimit
-from .forms import REMEMBER_COOKIE, REMEMBER_SECONDS, CommentForm, ReportForm, remember_cookie
+from .forms import (
+    IDENTITY_COOKIE,
+    REMEMBER_COOKIE,
+    REMEMBER_SECONDS,
+    CommentForm,
+    ReportForm,
+    confirmed_email,
+    identity_cookie,
+    remember_cookie,
+)
 from .models import Comment
-from .notifications import email_for_token, unsubscribe
+from .notifications import email_for_confirmation, email_for_token, unsubscribe
 from .policy import active_policy_record
 from .selectors import comment_url
-from .services import CommentError, comment_post, comment_report, normalise_email
+from .services import CommentError, comment_post, comment_report, commenter_confirm, normalise_email
 from .session import remember_own_comment
 
 logger = logging.getLogger(__name__)
@@ -93,7 +102,9 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
             author_email=data["email"],
             body=data["body"],
             parent=form.parent_comment,
-            submission=form.submission(ip_address=client_ip(request)),
+            submission=form.submission(
+                ip_address=client_ip(request), verified_email=confirmed_email(request.COOKIES.get(IDENTITY_COOKIE))
+            ),
             notify_replies=bool(data.get("notify")),
         )
     except CommentError as exc:
@@ -215,3 +226,20 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
         unsubscribe(email)
         return render(request, "comments/unsubscribe.html", {"email": email, "done": True})
     return render(request, "comments/unsubscribe.html", {"email": email})
+
+
+def confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed confirmation link: a button (a mail scanner's visit confirms nothing), then this browser
+    carries the confirmed address."""
+    email = email_for_confirmation(token)
+    if email is None:
+        return render(request, "comments/confirm.html", {"invalid": True}, status=400)
+    if request.method != "POST":
+        return render(request, "comments/confirm.html", {"email": email})
+    commenter_confirm(email=email)
+    response = render(request, "comments/confirm.html", {"email": email, "done": True})
+    response.set_cookie(
+        IDENTITY_COOKIE, identity_cookie(normalise_email(email)), max_age=REMEMBER_SECONDS,
+        secure=request.is_secure(), httponly=True, samesite="Lax",
+    )  # fmt: skip
+    return response

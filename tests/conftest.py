@@ -33,7 +33,14 @@ class Inbox:
         return "250 Message accepted for delivery"
 
     def bodies(self) -> list[str]:
-        return [m.get_content() for m in self.messages]
+        return [m.get_content() for m in self.news()]
+
+    def news(self) -> list[EmailMessage]:
+        """The emails that tell of something (not the requests to confirm an address)."""
+        return [m for m in self.messages if "Confirm your address" not in str(m["Subject"])]
+
+    def confirmations(self) -> list[EmailMessage]:
+        return [m for m in self.messages if "Confirm your address" in str(m["Subject"])]
 
 
 @pytest.fixture

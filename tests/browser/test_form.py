@@ -217,7 +217,7 @@ def test_a_reader_who_asks_hears_of_a_reply_by_email(live_server, browser, page,
     other.context.close()
 
     call_command("send_outbox")
-    assert [m["X-Envelope-To"] for m in smtp.messages] == ["quinn@example.com"]
+    assert [m["X-Envelope-To"] for m in smtp.news()] == ["quinn@example.com"]
     link = next(line for line in smtp.bodies()[0].splitlines() if line.startswith("Read it and answer: "))
     reader = page.context.new_page()  # the link, opened from the mail program
     reader.goto(link.removeprefix("Read it and answer: ").replace(settings.SITE_URL, live_server.url))

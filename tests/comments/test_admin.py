@@ -296,3 +296,15 @@ def test_the_desk_has_tabs_with_counts_and_the_right_verbs(mod_client, moderator
     assert "Rejected on Doha." in gone and "Waiting on Doha." not in gone
     assert "Publish</button>" in gone  # a rejection can be reversed
     del waiting
+
+
+def test_the_moderators_group_has_exactly_what_moderating_needs():
+    group = ensure_moderators_group()
+    granted = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+    assert granted == {
+        "comments.can_moderate", "comments.can_close_comments", "comments.can_sanction",
+        "comments.view_comment", "comments.view_reviewqueueitem", "comments.view_moderationevent",
+        "comments.view_commentreport", "comments.view_controlevent", "articles.view_article",
+    }  # fmt: skip
+    # Nothing that edits the policy, articles or the audit.
+    assert not any(p.startswith(("comments.change_moderationpolicy", "articles.change", "comments.delete")) for p in granted)
