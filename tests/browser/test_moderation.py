@@ -116,6 +116,12 @@ def test_a_moderator_decides_fifty_comments_by_keyboard_alone(live_server, page,
     page.wait_for_load_state("load")
     tabs = page.get_by_role("navigation", name="Queues")
     assert "To review 50" in tabs.inner_text() and "Held 50" in tabs.inner_text()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    in_view = page.evaluate(
+        "() => [...document.querySelectorAll('#result_list tbody tr')]"
+        ".filter(r => { const b = r.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight; }).length"
+    )
+    assert in_view >= 5, in_view  # compact rows: the first screen shows several (it showed four, wrapping)
     loads = []
     page.on("load", lambda _: loads.append(page.url))
     keys = 0
@@ -133,7 +139,7 @@ def test_a_moderator_decides_fifty_comments_by_keyboard_alone(live_server, page,
     assert loads == []  # not one page load
     with capsys.disabled():
         print(f"\n50 decisions by keyboard: {keys} keystrokes ({(keys - 1) / 50:.0f} a decision after picking "
-              f"the reason once), {len(loads)} page loads")  # fmt: skip
+              f"the reason once), {len(loads)} page loads; rows in view at 1280x800: {in_view}")  # fmt: skip
 
 
 def test_the_desk_keys_and_the_next_comment_after_a_decision(live_server, page, moderator):
