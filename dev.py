@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import venv
@@ -52,16 +53,37 @@ def dev_env() -> dict[str, str]:
 
 
 def serve(argv: list[str]) -> None:
+    if argv and argv[0] in ("-h", "--help", "help"):
+        print("python3 dev.py serve [ADDRESS]   serve the site for development on ADDRESS "
+              "(default 127.0.0.1:8000; e.g. 127.0.0.1:8001 or 0.0.0.0:8000)")  # fmt: skip
+        return
+    address = argv[0] if argv else "127.0.0.1:8000"
+    port_in_use(address)
     ensure_venv("")
     env = dev_env()
     manage = [str(PY), "manage.py"]
     run(*manage, "migrate", "--noinput", "-v", "0", env=env)
     run(*manage, "setup_demo", env=env)
-    address = argv[0] if argv else "127.0.0.1:8000"
     env.setdefault("SITE_URL", f"http://{address}")
     start_email_sender(env)
     print(f"\nNewsroom is at http://{address}/  (Ctrl+C stops it)\n", flush=True)
     os.execve(str(PY), [str(PY), "manage.py", "runserver", address], env)
+
+
+def port_in_use(address: str) -> None:
+    """Stop with a clear message, before any set-up, if the address is not one to serve on or is taken."""
+    host, _, port = address.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        sys.exit(f"dev.py serve: {address!r} is not an address to serve on; write it like 127.0.0.1:8000.")
+    with socket.socket(socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will: only a listener stops it
+        try:
+            probe.bind((host.strip("[]") or "127.0.0.1", int(port)))
+        except OSError as exc:
+            sys.exit(
+                f"dev.py serve: cannot serve on {address} ({exc.strerror}): another program is using it, or the "
+                f"address is not this machine's. Give another, e.g.: python3 dev.py serve 127.0.0.1:{int(port) + 1}"
+            )
 
 
 def start_email_sender(env: dict[str, str]) -> None:

@@ -1,4 +1,4 @@
-"""The Moderators group: exactly what reviewing comments needs, nothing more."""
+"""The Moderators and Editors groups: exactly what each job needs, nothing more."""
 
 from __future__ import annotations
 
@@ -26,4 +26,27 @@ def ensure_moderators_group() -> Group:
         for app, codename in MODERATOR_PERMISSIONS
     ]
     group.permissions.set(perms)
+    return group
+
+
+# Editors run the site's comments: articles, the policy, the simulator's runs, story settings and the pause,
+# on top of everything a moderator does.
+EDITOR_PERMISSIONS = [
+    *MODERATOR_PERMISSIONS,
+    ("articles", "add_article"),
+    ("articles", "change_article"),
+    ("comments", "view_moderationpolicy"),
+    ("comments", "add_moderationpolicy"),
+    ("comments", "change_moderationpolicy"),
+    ("comments", "view_simulationrun"),
+    ("comments", "view_storysettings"),
+    ("comments", "view_sanction"),
+]
+
+
+def ensure_editors_group() -> Group:
+    group, _ = Group.objects.get_or_create(name="Editors")
+    group.permissions.set(
+        [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in EDITOR_PERMISSIONS]
+    )
     return group

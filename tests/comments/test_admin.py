@@ -308,3 +308,20 @@ def test_the_moderators_group_has_exactly_what_moderating_needs():
     }  # fmt: skip
     # Nothing that edits the policy, articles or the audit.
     assert not any(p.startswith(("comments.change_moderationpolicy", "articles.change", "comments.delete")) for p in granted)
+
+
+def test_the_demo_gives_an_editor_who_may_edit_policies_and_articles(client, settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("setup_demo", verbosity=0)
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    assert users.get(username="editor").check_password("edit-me")
+    client.force_login(users.get(username="editor"))
+    assert client.get("/admin/comments/moderationpolicy/").status_code == 200
+    assert client.get("/admin/articles/article/add/").status_code == 200
+    client.logout()
+    client.force_login(users.get(username="moderator"))
+    assert client.get("/admin/comments/moderationpolicy/").status_code == 403

@@ -1,4 +1,5 @@
-"""Set up a development site: the demo article, the active policy, a Moderators group and a demo moderator.
+"""Set up a development site: the demo article, the active policy, the Moderators and Editors groups, and a demo
+moderator and editor.
 
 Why: the README's first command should leave a new user with something to look
 at and an account to moderate with. It refuses to run with DEBUG off, so a
@@ -14,11 +15,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from comments.roles import ensure_moderators_group
+from comments.roles import ensure_editors_group, ensure_moderators_group
 
 DEMO_ARTICLE = Path(settings.BASE_DIR) / "articles" / "demo" / "us-seeks-pakistans-help.txt"
 DEMO_USERNAME = "moderator"
 DEMO_PASSWORD = "moderate-me"
+DEMO_EDITOR = ("editor", "edit-me")
 
 
 class Command(BaseCommand):
@@ -30,6 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, no_user: bool, **options: Any) -> None:
         call_command("import_article", str(DEMO_ARTICLE), verbosity=options["verbosity"])
         group = ensure_moderators_group()
+        editors = ensure_editors_group()
         from comments.policy import active_policy_record
 
         active_policy_record()
@@ -45,6 +48,17 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.save()
         user.groups.add(group)
+        editor, _ = user_model.objects.get_or_create(username=DEMO_EDITOR[0], defaults={"is_staff": True})
+        editor.is_staff = True
+        editor.set_password(DEMO_EDITOR[1])
+        editor.save()
+        editor.groups.add(editors)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo editor (articles, policies, simulations, story settings): username '{DEMO_EDITOR[0]}', "
+                f"password '{DEMO_EDITOR[1]}'"
+            )
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo moderator: username '{DEMO_USERNAME}', password '{DEMO_PASSWORD}' "
