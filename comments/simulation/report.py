@@ -63,8 +63,19 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
-def format_text(report: dict[str, Any]) -> str:
-    """Tables for the terminal."""
+def duration(seconds: float) -> str:
+    """A time in the unit a person reads it in: "40 s", "12 min", "3.5 h", "2.4 days"."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def format_text(report: dict[str, Any], *, verbose: bool = False) -> str:
+    """Tables for the terminal; the hour-by-hour one only when asked (``--verbose``)."""
     from .metrics import Confusion, Report
 
     families = {k: Confusion(v["tp"], v["fp"], v["fn"], v["tn"]) for k, v in report["families"].items()}
@@ -92,21 +103,29 @@ def format_text(report: dict[str, Any]) -> str:
         f"{w['moderator_hours']} moderator-hours"
     )
     lines.append(
-        f"wait for a decision: median {w['wait_median_minutes']} min, 90th percentile {w['wait_p90_minutes']} min; "
-        f"time-to-publish of clean held comments: median {w['time_to_publish_median_minutes']} min; "
+        f"wait for a decision: median {duration(w['wait_median_minutes'] * 60)}, "
+        f"90th percentile {duration(w['wait_p90_minutes'] * 60)}; "
+        f"time-to-publish of clean held comments: median {duration(w['time_to_publish_median_minutes'] * 60)}; "
         f"largest backlog {w['max_backlog']}"
     )
+    hours = report["volume"]
+    if not verbose:
+        busiest = max(hours, key=lambda row: row["comments"], default=None)
+        if busiest is not None:
+            lines.append(
+                f"{len(hours)} hours of traffic, busiest hour {busiest['hour']} with {busiest['comments']} comments "
+                "(hour by hour: --verbose)"
+            )
+        return "\n".join(lines)
     lines.append("")
-    lines.append(f"{'hour':>5}{'comments':>10}{'held':>6}{'backlog':>9}{'mean wait (min)':>17}")
+    lines.append(f"{'hour':>5}{'comments':>10}{'held':>6}{'backlog':>9}{'mean wait':>12}")
     timeline = {int(row["start_hour"]): row for row in w["timeline"]}
-    for row in report["volume"][:48]:
+    for row in hours:
         q = timeline.get(row["hour"], {})
         lines.append(
             f"{row['hour']:>5}{row['comments']:>10}{row['held']:>6}{q.get('backlog', 0):>9}"
-            f"{q.get('mean_wait_minutes', 0.0):>17.1f}"
+            f"{duration(q.get('mean_wait_minutes', 0.0) * 60):>12}"
         )
-    if len(report["volume"]) > 48:
-        lines.append(f"  ... {len(report['volume']) - 48} more hours in the JSON report")
     return "\n".join(lines)
 
 
@@ -123,7 +142,7 @@ def format_comparison(a: dict[str, Any], b: dict[str, Any]) -> str:
         ("off-topic precision", lambda r: r["families"]["off_topic"]["precision"], "pct"),
         ("off-topic recall", lambda r: r["families"]["off_topic"]["recall"], "pct"),
         ("moderator hours", lambda r: r["workload"]["moderator_hours"], "{:.2f}"),
-        ("median wait (min)", lambda r: r["workload"]["wait_median_minutes"], "{:.1f}"),
+        ("median wait", lambda r: r["workload"]["wait_median_minutes"] * 60, "duration"),
         ("largest backlog", lambda r: r["workload"]["max_backlog"], "{:d}"),
     ]
     width = max(len(a["label"]), len(b["label"]), 12) + 2
@@ -134,12 +153,16 @@ def format_comparison(a: dict[str, Any], b: dict[str, Any]) -> str:
         def show(v: Any, fmt: str = fmt) -> str:
             if v is None:
                 return "-"
+            if fmt == "duration":
+                return duration(v)
             return _pct(v) if fmt == "pct" else fmt.format(v)
 
         if va is None or vb is None:
             change = "-"
         elif fmt == "pct":
             change = f"{(vb - va) * 100:+.1f} pt"
+        elif fmt == "duration":
+            change = ("+" if vb >= va else "-") + duration(abs(vb - va))
         else:
             change = f"{vb - va:+.2f}" if isinstance(va, float) else f"{vb - va:+d}"
         lines.append(f"{name:<32}{show(va):>{width}}{show(vb):>{width}}{change:>12}")

@@ -1,5 +1,6 @@
 import io
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -247,3 +248,35 @@ def test_a_policy_file_with_a_typo_or_nan_is_refused(tmp_path, slug):
         policy.write_text(content, encoding="utf-8")
         with pytest.raises(CommandError, match=fragment):
             simulate("--article", slug, "--comments", "20", "--policy", str(policy), "--dry-run")
+
+
+def test_times_read_in_sensible_units():
+    from comments.simulation.report import duration
+
+    assert [duration(s) for s in (12, 600, 3 * 3600 + 1800, 3510.7 * 60)] == ["12 s", "10 min", "3.5 h", "2.4 days"]
+
+
+def test_the_hour_by_hour_table_only_when_asked(slug):
+    short, _ = simulate("--article", slug, "--comments", "400", "--dry-run")
+    assert "hour by hour: --verbose" in short and "mean wait" not in short
+    assert re.search(r"wait for a decision: median \d+(\.\d)? (s|min|h|days),", short)  # not "3510.7 min"
+    long, _ = simulate("--article", slug, "--comments", "400", "--dry-run", "--verbose")
+    assert "mean wait" in long and len(long.splitlines()) > len(short.splitlines())
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_one_updating_bar_on_a_terminal_and_silent_elsewhere():
+    from comments.management.commands.simulate import Progress
+
+    screen, log = Terminal(), io.StringIO()
+    for stream in (screen, log):
+        progress = Progress(5000, stream, enabled=True)
+        for done in range(500, 5001, 500):
+            progress(done)
+    assert log.getvalue() == ""
+    shown = screen.getvalue()
+    assert "5.00k/5.00k" in shown and "comments/s" in shown and shown.count("\n") <= 1  # one line, redrawn

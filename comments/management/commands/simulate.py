@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
+from tqdm import tqdm
 
 from articles.models import Article
 from comments.moderation import Policy
@@ -40,19 +42,25 @@ from comments.simulation_runner import (
 
 
 class Progress:
-    """A one-line progress bar on stderr, for runs long enough to need one."""
+    """One updating bar on stderr with the rate and the time left (tqdm), for runs long enough to need one;
+    silent when stderr is not a terminal (a log file gets no bar)."""
 
     def __init__(self, total: int, stream: Any, enabled: bool) -> None:
-        self.total, self.stream, self.enabled = total, stream, enabled and total >= 1000
+        terminal = bool(getattr(stream, "isatty", lambda: False)())
+        self.bar = (
+            tqdm(total=total, file=stream, unit=" comments", unit_scale=True, dynamic_ncols=True, mininterval=0.5)
+            if enabled and terminal and total >= 1000
+            else None
+        )
+        self.done, self.total = 0, total
 
     def __call__(self, done: int) -> None:
-        if not self.enabled:
+        if self.bar is None:
             return
-        filled = int(30 * done / self.total)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{self.total:,}")
+        self.bar.update(done - self.done)
+        self.done = done
         if done >= self.total:
-            self.stream.write("\n")
-        self.stream.flush()
+            self.bar.close()
 
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "moderation" / "data" / "public-test.jsonl"
@@ -73,6 +81,7 @@ class Command(BaseCommand):
         parser.add_argument("--replay", type=Path, metavar="FILE", help="JSON Lines or CSV of real comments")
         parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
         parser.add_argument("--dry-run", action="store_true", help="run the pipeline, write nothing to the database")
+        parser.add_argument("--verbose", action="store_true", help="print the long tables too (hour by hour)")
         parser.add_argument(
             "--allow-live-database", action="store_true",
             help="write to the database even though DEBUG is off (a production site): generated comments are kept "
@@ -124,7 +133,8 @@ class Command(BaseCommand):
             )
             run = save_run(article=article, label=f"{label}: {source}", parameters=parameters)
             sink = DatabaseSink(article=article, run=run, start=start_time_for(items))
-        progress = Progress(len(items), self.stderr, int(opts["verbosity"]) > 0)
+        # The bar goes to the real stream: Django's wrapper would end each of its updates with a new line.
+        progress = Progress(len(items), getattr(self.stderr, "_out", sys.stderr), int(opts["verbosity"]) > 0)
         decisions, skipped = run_pipeline(items, article_text=article_text, policy=policy, sink=sink, progress=progress)
         for item, reason in skipped:
             self.stderr.write(f"skipped {item.id}: {reason}")
@@ -141,7 +151,7 @@ class Command(BaseCommand):
         if opts["json"]:
             self._write(opts["json"], json.dumps(report, indent=2))
         if int(opts["verbosity"]) > 0:
-            self.stdout.write(format_text(report))
+            self.stdout.write(format_text(report, verbose=opts["verbose"]))
             self.stdout.write(f"\nGround truth: {report['ground_truth']}.")
             if run is not None:
                 url = reverse("comments:simulation", kwargs={"pk": run.pk})
