@@ -117,7 +117,19 @@ class Report:
             "clean_blocked_rate": self.clean_blocked_rate,
             "overall": self.overall.as_dict(),
             "families": {k: v.as_dict() for k, v in self.families.items()},
-            "codes": {k: v.as_dict() for k, v in self.codes.items()},
+            # A code's recall would need ground truth per code (was it a threat?), which no stream has: its
+            # recall and misses are left out, and its share of its family's catches is given instead.
+            "codes": {
+                k: {
+                    **v.as_dict(),
+                    "fn": None,
+                    "tn": None,
+                    "recall": None,
+                    "share_of_family": (v.tp / family.tp) if (family := self.families.get(family_of(k))) and family.tp
+                    else None,
+                }
+                for k, v in self.codes.items()
+            },
             **self.extra,
         }
 

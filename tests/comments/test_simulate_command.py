@@ -72,7 +72,15 @@ def test_database_path_goes_through_the_service_and_fills_the_queue(slug, tmp_pa
     page = client.get(f"/staff/simulations/{run.pk}/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "<svg" in html and "Review queue length" in html and 'id="confusion"' in html
+    assert "Review queue length" in html and 'id="confusion"' in html
+    # Charts drawn by pygal, as SVG images: axis titles and gridlines inside, no script anywhere on the page.
+    import base64
+
+    charts = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    assert len(charts) == 3
+    svg = base64.b64decode(charts[0]).decode()
+    assert "<script" not in svg and "<script" not in html.split("</footer>")[0].split("<main")[-1]
+    assert "hours after publication" in svg and 'class="guides"' in svg and "pygal" in svg
     assert 'id="ground-truth"' in html and "public-test.jsonl" in html
     assert client.get("/staff/simulations/").status_code == 200
 
@@ -280,3 +288,15 @@ def test_progress_is_one_updating_bar_on_a_terminal_and_silent_elsewhere():
     assert log.getvalue() == ""
     shown = screen.getvalue()
     assert "5.00k/5.00k" in shown and "comments/s" in shown and shown.count("\n") <= 1  # one line, redrawn
+
+
+def test_a_reason_codes_row_has_no_recall_it_cannot_know(slug, tmp_path):
+    out = tmp_path / "report.json"
+    simulate("--article", slug, "--comments", "400", "--dry-run", "--json", str(out))
+    report = json.loads(out.read_text())
+    abusive = report["families"]["abusive"]
+    codes = {k: v for k, v in report["codes"].items() if k.startswith("abusive.")}
+    assert codes and all(v["recall"] is None and v["fn"] is None for v in codes.values())
+    # Shares of the family's catches: each code's correct firings over the family's.
+    assert all(v["share_of_family"] == pytest.approx(v["tp"] / abusive["tp"]) for v in codes.values())
+    assert abusive["recall"] == pytest.approx(abusive["tp"] / (abusive["tp"] + abusive["fn"]))
