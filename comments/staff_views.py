@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from typing import Any
 
@@ -84,21 +83,35 @@ def training_scores() -> list[dict[str, Any]]:
     rows = []
     for decisions in by_actor.values():
         agree = false_approvals = false_rejections = 0
+        disagreements = []
         for event in decisions:
             truth = event.comment.ground_truth or {}
             bad = bool(truth.get("abusive")) or bool(truth.get("spam")) or truth.get("on_topic") is False
             approved = event.action == ModerationEvent.Action.APPROVE
             if approved != bad:
                 agree += 1
+            else:
+                truly = [name for name in ("abusive", "spam") if truth.get(name)]
+                truly += ["off-topic"] if truth.get("on_topic") is False else []
+                disagreements.append(
+                    {
+                        "comment": event.comment,
+                        "did": "approved" if approved else f"rejected ({event.reason or 'no reason'})",
+                        "truly": ", ".join(truly) or "fine to publish",
+                        "at": event.created_at,
+                    }
+                )
             if approved and truth.get("abusive"):
                 false_approvals += 1
             if not approved and not bad:
                 false_rejections += 1
-        gaps = [
-            (b.created_at - a.created_at).total_seconds()
+        # Time spent deciding: the gaps between decisions, a break (over ten minutes) not counted; a bulk action
+        # decides many at once, so the time is shared over the decisions rather than a median of zero gaps.
+        active = sum(
+            gap
             for a, b in zip(decisions, decisions[1:], strict=False)
-            if (b.created_at - a.created_at).total_seconds() <= 600  # a longer gap is a break, not a decision
-        ]
+            if (gap := (b.created_at - a.created_at).total_seconds()) <= 600
+        )
         rows.append(
             {
                 "moderator": decisions[0].actor.get_username() if decisions[0].actor else "?",
@@ -106,7 +119,8 @@ def training_scores() -> list[dict[str, Any]]:
                 "agreement": agree / len(decisions),
                 "false_approvals": false_approvals,
                 "false_rejections": false_rejections,
-                "seconds_per_decision": statistics.median(gaps) if gaps else None,
+                "seconds_per_decision": active / (len(decisions) - 1) if len(decisions) > 1 and active else None,
+                "disagreements": disagreements,
             }
         )
     return sorted(rows, key=lambda r: -r["agreement"])

@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 import json
 import re
@@ -166,11 +167,20 @@ def test_training_page_scores_moderators(slug, client, django_user_model):
     assert abusive and clean
     comment_approve(comment=abusive[0], actor=mod)  # a false approval of abuse
     comment_approve(comment=clean[0], actor=mod)  # right
+    # The second decision came 12 s after the first: that is the time per decision, not 0.
+    ModerationEvent.objects.filter(comment=clean[0], action="approve").update(
+        created_at=ModerationEvent.objects.get(comment=abusive[0], action="approve").created_at
+        + dt.timedelta(seconds=12)
+    )
     client.force_login(mod)
     html = client.get("/staff/training/").content.decode()
     assert "trainee" in html
-    row = html[html.index("trainee") :]
-    assert "50%" in row.split("</tr>")[0]
+    row = html[html.index("trainee") :].split("</tr>")[0]
+    assert "50%" in row and ">12.0<" in row
+    # Each disagreement is listed, with what the moderator did and what the comment truly was.
+    listed = html[html.index("Where trainee and the ground truth differ (1)") :]
+    assert f"#{abusive[0].pk}" in listed and "approved" in listed and "abusive" in listed
+    assert f"#{clean[0].pk}" not in listed
 
 
 def test_replayed_text_is_cleaned_before_storing(slug, tmp_path):
