@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from .charts import line_chart
 from .models import ModerationEvent, SimulationRun
 from .moderation import JUDGED
+from .quality import live_quality
 
 FAMILY_LABELS = {family.value: family.label for family in JUDGED}
 
@@ -129,3 +130,34 @@ def training_scores() -> list[dict[str, Any]]:
 @staff_member_required
 def training(request: HttpRequest) -> HttpResponse:
     return render(request, "comments/staff/training.html", {"rows": training_scores()})
+
+
+@staff_member_required
+def quality(request: HttpRequest) -> HttpResponse:
+    """The live filter's quality, from moderators' decisions: per reason code and week by week."""
+    report = live_quality()
+    charts = []
+    weeks = report.weeks
+    if weeks:
+        index = [(i, w) for i, w in enumerate(weeks)]
+        charts = [
+            line_chart(
+                [(i, w.agreement * 100) for i, w in index if w.agreement is not None],
+                title="Held comments moderators rejected (the filter was right), % by week (0 = the first week shown)",
+                x_label="week",
+                y_label="% rejected",
+            ),
+            line_chart(
+                [(i, w.leaks) for i, w in index],
+                title="Published comments removed after reports (leaks), by week",
+                x_label="week",
+                y_label="leaks",
+            ),
+            line_chart(
+                [(i, w.median_wait_hours) for i, w in index if w.median_wait_hours is not None],
+                title="Time from posting to a moderator's decision on held comments (median, hours), by week",
+                x_label="week",
+                y_label="hours",
+            ),
+        ]
+    return render(request, "comments/staff/quality.html", {"report": report, "charts": charts})

@@ -14,4 +14,5 @@ urlpatterns = [
     path("staff/simulations/", staff_views.simulation_list, name="simulations"),
     path("staff/simulations/<int:pk>/", staff_views.simulation_detail, name="simulation"),
     path("staff/training/", staff_views.training, name="training"),
+    path("staff/quality/", staff_views.quality, name="quality"),
 ]
