@@ -267,6 +267,21 @@ def week_record(*, email: str, at: dt.datetime) -> tuple[int, int]:
     return int(counts["total"] or 0), int(counts["rejected"] or 0)
 
 
+def held_arrivals_by_hour(*, days: int = 28, now: dt.datetime | None = None) -> list[float]:
+    """Readers' comments the filter held, per hour of the (local) day, averaged over the last ``days``."""
+    now = now or timezone.now()
+    counts = [0] * 24
+    held = ModerationEvent.objects.filter(
+        action=ModerationEvent.Action.AUTO,
+        new_status=Comment.Status.HELD,
+        comment__simulation__isnull=True,
+        created_at__gte=now - dt.timedelta(days=days),
+    ).values_list("created_at", flat=True)
+    for at in held.iterator():
+        counts[timezone.localtime(at).hour] += 1
+    return [n / days for n in counts]
+
+
 def published_count(*, article: Article) -> int:
     """How many readers' comments the article shows."""
     return Comment.objects.real().published().filter(article=article).count()

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django import forms
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from .charts import line_chart
+from .forecast import RotaError, forecast, parse_rota
 from .models import ModerationEvent, SimulationRun
 from .moderation import JUDGED
 from .quality import live_quality
+from .selectors import held_arrivals_by_hour
 
 FAMILY_LABELS = {family.value: family.label for family in JUDGED}
 
@@ -161,3 +164,47 @@ def quality(request: HttpRequest) -> HttpResponse:
             ),
         ]
     return render(request, "comments/staff/quality.html", {"report": report, "charts": charts})
+
+
+class ForecastForm(forms.Form):
+    # Each left empty takes its default; a wrong one is named and nothing is forecast.
+    rota = forms.CharField(
+        required=False, initial="7-23:1", max_length=200,
+        help_text="Shifts as START-END:MODERATORS, e.g. 0-7:0, 7-17:2, 17-24:1",
+    )  # fmt: skip
+    review_seconds = forms.FloatField(
+        required=False, initial=30, min_value=1, max_value=3600, label="Seconds a comment"
+    )
+    target_hours = forms.FloatField(
+        required=False, initial=1, min_value=0.1, max_value=48, label="Acceptable wait (hours)"
+    )
+    days = forms.IntegerField(
+        required=False, initial=28, min_value=1, max_value=365, label="Arrivals from the last N days"
+    )
+
+
+@staff_member_required
+def staffing(request: HttpRequest) -> HttpResponse:
+    """Held comments of an average day against a rota: backlog and time to a decision by hour, and advice."""
+    form = ForecastForm(request.GET or None)
+    result = chart = None
+    valid = form.is_valid() or not form.is_bound
+    cleaned = form.cleaned_data if form.is_bound and valid else {}
+    data = {name: cleaned.get(name) or field.initial for name, field in form.fields.items()}
+    try:
+        rota = parse_rota(str(data["rota"]))
+    except RotaError as exc:
+        form.add_error("rota", str(exc))
+        valid = False
+    if valid:
+        arrivals = held_arrivals_by_hour(days=int(data["days"]))
+        result = forecast(
+            arrivals, rota, review_seconds=float(data["review_seconds"]), target_hours=float(data["target_hours"])
+        )
+        chart = line_chart(
+            [(h.hour, h.backlog) for h in result.hours],
+            title="Held comments waiting at the end of each hour, on an average day",
+            x_label="hour of the day",
+            y_label="waiting",
+        )
+    return render(request, "comments/staff/staffing.html", {"form": form, "result": result, "chart": chart})

@@ -15,4 +15,5 @@ urlpatterns = [
     path("staff/simulations/<int:pk>/", staff_views.simulation_detail, name="simulation"),
     path("staff/training/", staff_views.training, name="training"),
     path("staff/quality/", staff_views.quality, name="quality"),
+    path("staff/staffing/", staff_views.staffing, name="staffing"),
 ]
