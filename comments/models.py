@@ -86,6 +86,10 @@ class Comment(models.Model):
     submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     # The author asked, when posting, to be emailed when someone replies to it.
     notify_replies = models.BooleanField(default=False)
+    # What the shadow policy (a draft tried on live traffic) would have done: it decides nothing.
+    shadow_decision = models.CharField(max_length=10, blank=True, default="")
+    shadow_reasons = models.JSONField(default=list, blank=True)
+    shadow_policy = models.CharField(max_length=50, blank=True, default="")
 
     # Simulated traffic is kept apart from real readers' and carries its ground truth,
     # which moderators never see in the queue.
@@ -197,7 +201,14 @@ class ModerationPolicy(models.Model):
         PUBLISH_ALL = "publish_all", "Publish everything (no filtering)"
 
     name = models.SlugField(max_length=50, unique=True)
-    is_active = models.BooleanField(default=False, help_text="The policy the site uses. Only one is active.")
+    is_active = models.BooleanField(
+        default=False, help_text="The policy the site uses (only one). Others are drafts: editing them changes nothing."
+    )
+    is_shadow = models.BooleanField(
+        default=False,
+        help_text="A draft that judges every real comment beside the live policy (which alone decides), "
+        "so the lab can show where they differ. Only one.",
+    )
     summary = models.TextField(
         default="Comments are moderated and generally will be posted if they are on-topic and not abusive."
     )
@@ -367,6 +378,8 @@ class ControlEvent(models.Model):
         STORY_SETTINGS = "story_settings", "Story comment settings changed"
         SITE_PAUSE = "site_pause", "Comments paused site-wide"
         SITE_RESUME = "site_resume", "Comments resumed site-wide"
+        POLICY_ACTIVATE = "policy_activate", "Policy made live"
+        POLICY_SHADOW = "policy_shadow", "Shadow policy set"
         SANCTION = "sanction", "Commenter sanctioned"
         LIFT = "lift", "Sanction lifted"
 

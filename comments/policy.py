@@ -29,9 +29,25 @@ def active_policy_record() -> ModerationPolicy:
     return record
 
 
+SHADOW_CACHE_KEY = "comments:shadow-policy"
+
+
+def shadow_policy_record() -> ModerationPolicy | None:
+    """The draft shadowing the live policy, if one does (read through the cache, as the live one is)."""
+    cached = cache.call("get", SHADOW_CACHE_KEY)
+    if cached == "none":
+        return None
+    if isinstance(cached, ModerationPolicy):
+        return cached
+    record = ModerationPolicy.objects.filter(is_shadow=True, is_active=False).first()
+    cache.call("set", SHADOW_CACHE_KEY, record or "none", 60)
+    return record
+
+
 def forget_active_policy() -> None:
-    cache.call("delete", CACHE_KEY)
-    cache.FALLBACK.delete(CACHE_KEY)
+    for key in (CACHE_KEY, SHADOW_CACHE_KEY):
+        cache.call("delete", key)
+        cache.FALLBACK.delete(key)
 
 
 def policy_from_record(record: ModerationPolicy) -> Policy:

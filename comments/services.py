@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -33,7 +34,7 @@ from .models import (
 from .moderation import JUDGED, Action, Context, Mode, Policy, Verdict, moderate
 from .moderation.context import joins_conversation
 from .moderation.normalize import fingerprint_key
-from .policy import active_policy_record, forget_active_policy, live_policy
+from .policy import active_policy_record, forget_active_policy, live_policy, policy_from_record, shadow_policy_record
 from .sanitize import has_visible_text
 from .selectors import active_sanctions, forget_site_switch, moderation_context, story_state, week_record
 
@@ -159,6 +160,12 @@ def comment_post(
         created_at=now, ip_address=submission.ip_address, submission_token=submission.token or None,
         notify_replies=notify_replies,
     )  # fmt: skip
+    shadow = shadow_policy_record()
+    if shadow is not None:  # a draft tried on live traffic: one more run of the filter, deciding nothing
+        shadow_verdict = moderate(body, context, policy_from_record(shadow))
+        comment.shadow_decision = shadow_verdict.action.value
+        comment.shadow_reasons = [r.code for r in shadow_verdict.reasons]
+        comment.shadow_policy = shadow.name
     try:
         verdict = _judge_and_store(comment, policy, context)
     except IntegrityError:
@@ -394,15 +401,54 @@ def simulation_delete(*, run: SimulationRun) -> int:
     return count
 
 
-def policy_activate(*, policy: ModerationPolicy) -> ModerationPolicy:
-    """Make this policy the live one (and no other), and have every worker read it afresh."""
+# The fields a policy's editor sets: what a change of live policy shows, field by field.
+POLICY_FIELDS = (
+    "mode", "summary", "abuse_hold", "abuse_reject", "model_hold", "model_reject", "off_topic_hold",
+    "off_topic_action", "spam_hold", "spam_reject", "shouting_hold", "max_links", "blocked_words", "allowed_words",
+    "hold_first_comments", "premoderate_rejected_share", "duplicate_window_minutes", "auto_close_days",
+)  # fmt: skip
+
+
+def policy_difference(live: ModerationPolicy | None, draft: ModerationPolicy) -> list[tuple[str, Any, Any]]:
+    """(field, live value, draft value) for each field the draft would change."""
+    return [
+        (name, getattr(live, name, None), getattr(draft, name))
+        for name in POLICY_FIELDS
+        if live is None or getattr(live, name) != getattr(draft, name)
+    ]
+
+
+def policy_activate(*, policy: ModerationPolicy, actor: User | None = None) -> ModerationPolicy:
+    """Make this policy the live one (and no other), and have every worker read it afresh; audited with what
+    changed."""
     with transaction.atomic():
+        live = ModerationPolicy.objects.filter(is_active=True).exclude(pk=policy.pk).first()
+        changes = policy_difference(live, policy)
         ModerationPolicy.objects.exclude(pk=policy.pk).filter(is_active=True).update(is_active=False)
-        if not policy.is_active:
-            policy.is_active = True
-            policy.save(update_fields=["is_active"])
+        policy.is_active, policy.is_shadow = True, False
+        policy.save(update_fields=["is_active", "is_shadow"])
+        ControlEvent.objects.create(
+            actor=actor, action=ControlEvent.Action.POLICY_ACTIVATE,
+            detail=f"{policy.name} made live (was {live.name if live else 'none'}): "
+            + ("; ".join(f"{name} {old!r} -> {new!r}" for name, old, new in changes) or "no field changed"),
+        )  # fmt: skip
     forget_active_policy()
     return policy
+
+
+def policy_shadow(*, policy: ModerationPolicy | None, actor: User | None) -> None:
+    """Let one draft judge every real comment beside the live policy (None: no shadow); audited."""
+    with transaction.atomic():
+        ModerationPolicy.objects.filter(is_shadow=True).update(is_shadow=False)
+        if policy is not None:
+            if policy.is_active:
+                raise CommentError("The live policy cannot shadow itself: choose a draft.")
+            ModerationPolicy.objects.filter(pk=policy.pk).update(is_shadow=True)
+        ControlEvent.objects.create(
+            actor=actor, action=ControlEvent.Action.POLICY_SHADOW,
+            detail=f"{policy.name} shadows the live policy" if policy else "no shadow policy",
+        )  # fmt: skip
+    forget_active_policy()
 
 
 def story_settings_save(*, story: StorySettings, actor: User | None) -> StorySettings:

@@ -186,19 +186,32 @@ def test_staff_without_the_permission_cannot_act(client, django_user_model):
     assert comment.status == Comment.Status.HELD
 
 
-def test_editing_the_policy_changes_the_faq_and_the_filter(client, admin_client):
-    policy = ModerationPolicy.objects.create(name="strict", is_active=False, summary="Only civil comments appear here.")
-    response = admin_client.post(
-        f"/admin/comments/moderationpolicy/{policy.pk}/change/",
-        {
-            "name": "strict", "is_active": "on", "summary": "Only civil comments appear here.", "mode": "hold_all",
-            "abuse_hold": 0.5, "abuse_reject": 0.9, "model_hold": 0.58, "model_reject": 0.92, "off_topic_hold": 0.6,
-            "off_topic_action": "hold", "spam_hold": 0.5, "spam_reject": 0.9,
-            "shouting_hold": 0.8, "max_links": 2, "blocked_words": "", "allowed_words": "",
-            "hold_first_comments": 0, "duplicate_window_minutes": 10,
-        },
-    )  # fmt: skip
-    assert response.status_code == 302
+POLICY_FORM = {
+    "name": "strict", "summary": "Only civil comments appear here.", "mode": "hold_all",
+    "abuse_hold": 0.5, "abuse_reject": 0.9, "model_hold": 0.58, "model_reject": 0.92, "off_topic_hold": 0.6,
+    "off_topic_action": "hold", "spam_hold": 0.5, "spam_reject": 0.9, "shouting_hold": 0.8, "max_links": 2,
+    "blocked_words": "", "allowed_words": "", "hold_first_comments": 0, "premoderate_rejected_share": 0.3,
+    "duplicate_window_minutes": 10, "auto_close_days": 0,
+}  # fmt: skip
+
+
+def test_a_draft_changes_nothing_until_it_is_made_live_with_the_difference_shown(client, admin_client):
+    from comments.models import ControlEvent
+    from comments.policy import active_policy_record, forget_active_policy
+
+    forget_active_policy()
+    live = active_policy_record()
+    draft = ModerationPolicy.objects.create(name="strict", summary="Draft words.")
+    edited = admin_client.post(f"/admin/comments/moderationpolicy/{draft.pk}/change/", POLICY_FORM)
+    assert edited.status_code == 302
+    assert "Only civil comments appear here." not in client.get("/comments/faq/").content.decode()  # a draft
+    # The live policy cannot be edited in place: its page is read-only.
+    page = admin_client.get(f"/admin/comments/moderationpolicy/{live.pk}/change/").content.decode()
+    assert 'name="abuse_hold"' not in page and "Live (read-only" in page
+    confirm = admin_client.get(f"/admin/comments/moderationpolicy/{draft.pk}/activate/").content.decode()
+    assert "<code>mode</code></td><td>auto</td><td><strong>hold_all</strong>" in confirm
+    assert "<code>summary</code>" in confirm and "<code>abuse_hold</code>" not in confirm  # only what changes
+    assert admin_client.post(f"/admin/comments/moderationpolicy/{draft.pk}/activate/").status_code == 302
     html = client.get("/comments/faq/").content.decode()
     assert "Only civil comments appear here." in html and "every comment waits for a moderator" in html
     article = make_seed_article()
@@ -206,9 +219,17 @@ def test_editing_the_policy_changes_the_faq_and_the_filter(client, admin_client)
 
     result = comment_post(article=article, author_name="A", author_email="a@example.com", body="Exactly.")
     assert result.comment.status == Comment.Status.HELD
-    from comments.policy import forget_active_policy
-
+    event = ControlEvent.objects.get(action="policy_activate")
+    assert "strict made live (was default)" in event.detail and "mode 'auto' -> 'hold_all'" in event.detail
     forget_active_policy()
+
+
+def test_a_policy_field_out_of_range_is_refused_by_name(admin_client):
+    draft = ModerationPolicy.objects.create(name="loose")
+    page = admin_client.post(
+        f"/admin/comments/moderationpolicy/{draft.pk}/change/", {**POLICY_FORM, "name": "loose", "abuse_hold": 7}
+    )
+    assert page.status_code == 200 and "abuse_hold is a chance between 0 and 1, not 7.0." in page.content.decode()
 
 
 def test_publish_and_flag_lists_off_topic_comments_for_moderators(mod_client, client):
