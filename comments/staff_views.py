@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
+from articles.models import Article
+
+from . import lab
 from .charts import line_chart
 from .forecast import RotaError, forecast, parse_rota
-from .models import ModerationEvent, SimulationRun
+from .models import LabRun, ModerationEvent, ModerationPolicy, SimulationRun
 from .moderation import JUDGED
+from .policy import active_policy_record
 from .quality import live_quality
 from .selectors import held_arrivals_by_hour
 
@@ -208,3 +217,85 @@ def staffing(request: HttpRequest) -> HttpResponse:
             y_label="waiting",
         )
     return render(request, "comments/staff/staffing.html", {"form": form, "result": result, "chart": chart})
+
+
+class LabForm(forms.Form):
+    draft = forms.ModelChoiceField(
+        queryset=ModerationPolicy.objects.filter(is_active=False).order_by("name"), label="Draft policy",
+        empty_label=None,
+    )  # fmt: skip
+    stream = forms.ChoiceField(choices=LabRun.Stream.choices, initial=LabRun.Stream.GENERATED)
+    article = forms.ModelChoiceField(
+        queryset=Article.objects.order_by("-published_on"), required=False, label="Article (generated or real)"
+    )
+    comments = forms.IntegerField(initial=1000, min_value=1, max_value=lab.MAX_COMMENTS, label="Comments")
+    seed = forms.IntegerField(initial=1, min_value=0, label="Seed (generated)")
+    replay = forms.FileField(required=False, label="Replay file (JSON Lines or CSV)")
+    moderators = forms.IntegerField(initial=1, min_value=1, max_value=100)
+    review_seconds = forms.FloatField(initial=30, min_value=1, max_value=3600, label="Seconds a comment")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs["class"] = css
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        stream = data.get("stream")
+        if stream in (LabRun.Stream.GENERATED, LabRun.Stream.REAL) and not data.get("article"):
+            self.add_error("article", "Choose the article the comments are posted under.")
+        if stream == LabRun.Stream.REPLAY and not data.get("replay"):
+            self.add_error("replay", "Upload the file to replay.")
+        return data
+
+
+@staff_member_required
+def policy_lab(request: HttpRequest) -> HttpResponse:
+    """Try a draft policy against the live one on a stream, see past comparisons and what the shadow did."""
+    if not request.user.has_perm("comments.change_moderationpolicy"):
+        raise PermissionDenied
+    form = LabForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        parameters: dict[str, Any] = {
+            "comments": data["comments"], "seed": data["seed"], "moderators": data["moderators"],
+            "review_seconds": data["review_seconds"],
+        }  # fmt: skip
+        if data["stream"] == LabRun.Stream.REPLAY:
+            parameters["path"] = str(save_upload(data["replay"]))
+            parameters["file"] = data["replay"].name
+        with transaction.atomic():
+            run = LabRun.objects.create(
+                draft=data["draft"], draft_name=data["draft"].name, live_name=active_policy_record().name,
+                article=data["article"], stream=data["stream"], parameters=parameters,
+                created_by=request.user if request.user.is_authenticated else None,
+            )  # fmt: skip
+            lab.start(run)
+        return redirect("comments:lab_run", pk=run.pk)
+    context = {"form": form, "runs": LabRun.objects.select_related("article")[:50], "shadow": lab.shadow_record()}
+    return render(request, "comments/staff/lab.html", context, status=400 if form.errors else 200)
+
+
+@staff_member_required
+def lab_run(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.has_perm("comments.change_moderationpolicy"):
+        raise PermissionDenied
+    run = get_object_or_404(LabRun.objects.select_related("article"), pk=pk)
+    return render(request, "comments/staff/lab_run.html", {"run": run, "result": run.result})
+
+
+def save_upload(upload: Any) -> Path:
+    """An uploaded replay file, kept under var/lab/ for its job to read."""
+    folder = Path(settings.VAR_DIR) / "lab"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = ".csv" if str(upload.name).lower().endswith(".csv") else ".jsonl"
+    path = folder / f"{uuid.uuid4().hex}{suffix}"
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return path

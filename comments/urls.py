@@ -16,4 +16,6 @@ urlpatterns = [
     path("staff/training/", staff_views.training, name="training"),
     path("staff/quality/", staff_views.quality, name="quality"),
     path("staff/staffing/", staff_views.staffing, name="staffing"),
+    path("staff/lab/", staff_views.policy_lab, name="lab"),
+    path("staff/lab/<int:pk>/", staff_views.lab_run, name="lab_run"),
 ]

@@ -129,7 +129,8 @@ def format_text(report: dict[str, Any], *, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def format_comparison(a: dict[str, Any], b: dict[str, Any]) -> str:
+def comparison_rows(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(measure, policy a, policy b, change) for the side-by-side table, as text."""
     rows: list[tuple[str, Callable[[dict[str, Any]], Any], str]] = [
         ("published", lambda r: r["decisions"].get("publish", 0), "{:d}"),
         ("held", lambda r: r["decisions"].get("hold", 0), "{:d}"),
@@ -141,12 +142,13 @@ def format_comparison(a: dict[str, Any], b: dict[str, Any]) -> str:
         ("abusive recall", lambda r: r["families"]["abusive"]["recall"], "pct"),
         ("off-topic precision", lambda r: r["families"]["off_topic"]["precision"], "pct"),
         ("off-topic recall", lambda r: r["families"]["off_topic"]["recall"], "pct"),
+        ("spam precision", lambda r: r["families"]["spam"]["precision"], "pct"),
+        ("spam recall", lambda r: r["families"]["spam"]["recall"], "pct"),
         ("moderator hours", lambda r: r["workload"]["moderator_hours"], "{:.2f}"),
         ("median wait", lambda r: r["workload"]["wait_median_minutes"] * 60, "duration"),
         ("largest backlog", lambda r: r["workload"]["max_backlog"], "{:d}"),
     ]
-    width = max(len(a["label"]), len(b["label"]), 12) + 2
-    lines = [f"{'':<32}{a['label']:>{width}}{b['label']:>{width}}{'change':>12}"]
+    table = []
     for name, get, fmt in rows:
         va, vb = get(a), get(b)
 
@@ -165,5 +167,13 @@ def format_comparison(a: dict[str, Any], b: dict[str, Any]) -> str:
             change = ("+" if vb >= va else "-") + duration(abs(vb - va))
         else:
             change = f"{vb - va:+.2f}" if isinstance(va, float) else f"{vb - va:+d}"
-        lines.append(f"{name:<32}{show(va):>{width}}{show(vb):>{width}}{change:>12}")
+        table.append((name, show(va), show(vb), change))
+    return table
+
+
+def format_comparison(a: dict[str, Any], b: dict[str, Any]) -> str:
+    width = max(len(a["label"]), len(b["label"]), 12) + 2
+    lines = [f"{'':<32}{a['label']:>{width}}{b['label']:>{width}}{'change':>12}"]
+    for name, va, vb, change in comparison_rows(a, b):
+        lines.append(f"{name:<32}{va:>{width}}{vb:>{width}}{change:>12}")
     return "\n".join(lines)
