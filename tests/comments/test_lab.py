@@ -87,9 +87,11 @@ def test_shadow_mode_judges_beside_the_live_policy_and_learns_who_was_right(admi
     assert posted.status == Comment.Status.PUBLISHED  # the live policy alone decides
     assert (posted.shadow_decision, posted.shadow_policy) == ("hold", "everything-waits")
     record = lab.shadow_record()
+    assert record is not None
     assert (record.judged, record.disagreed, record.decided) == (1, 1, 0)
     comment_approve(comment=posted, actor=admin_user)  # a moderator keeps it: publishing was right
     record = lab.shadow_record()
+    assert record is not None
     assert (record.decided, record.live_right, record.shadow_right) == (1, 1, 0)
     page = admin_client.get("/staff/lab/").content.decode()
     assert "the live policy was right on 1, the shadow on 0" in page
