@@ -53,7 +53,15 @@ class Forecast:
     suggestions: list[str]
 
 
-def forecast(arrivals: list[float], rota: list[int], *, review_seconds: float, target_hours: float) -> Forecast:
+def forecast(
+    arrivals: list[float],
+    rota: list[int],
+    *,
+    review_seconds: float,
+    target_hours: float,
+    all_arrivals: list[float] | None = None,
+) -> Forecast:
+    """``all_arrivals``: every comment of the average day by hour, for the advice on pre-moderating them all."""
     if len(arrivals) != 24 or len(rota) != 24:
         raise ValueError("24 hours of arrivals and of rota")
     if review_seconds <= 0 or target_hours <= 0:
@@ -69,7 +77,16 @@ def forecast(arrivals: list[float], rota: list[int], *, review_seconds: float, t
             wait = _wait(ahead, hour, rota, per_moderator)
             backlog = max(0.0, backlog + arrivals[hour] - capacity)
             rows.append(Hour(hour, arrivals[hour], rota[hour], capacity, backlog, wait))
-    return Forecast(rows, _suggest(rows, target_hours))
+    advice = _suggest(rows, target_hours)
+    if all_arrivals is not None:
+        spare = [r.hour for r in rows if r.moderators and all_arrivals[r.hour] and all_arrivals[r.hour] <= r.capacity]
+        if spare:
+            advice.append(
+                f"At {', '.join(_spans(spare))} the moderators on duty could read every comment before it appears: "
+                "pre-moderating all of them there (a story's settings, or the policy's mode) would cost no wait "
+                "beyond the target."
+            )
+    return Forecast(rows, advice)
 
 
 def _wait(ahead: float, hour: int, rota: list[int], per_moderator: float) -> float | None:

@@ -282,6 +282,16 @@ def held_arrivals_by_hour(*, days: int = 28, now: dt.datetime | None = None) -> 
     return [n / days for n in counts]
 
 
+def arrivals_by_hour(*, days: int = 28, now: dt.datetime | None = None) -> list[float]:
+    """Every reader's comment per hour of the (local) day, averaged over the last ``days``."""
+    now = now or timezone.now()
+    counts = [0] * 24
+    posted = Comment.objects.real().filter(created_at__gte=now - dt.timedelta(days=days))
+    for at in posted.values_list("created_at", flat=True).iterator():
+        counts[timezone.localtime(at).hour] += 1
+    return [n / days for n in counts]
+
+
 def published_count(*, article: Article) -> int:
     """How many readers' comments the article shows."""
     return Comment.objects.real().published().filter(article=article).count()

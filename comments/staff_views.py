@@ -24,7 +24,7 @@ from .models import LabRun, ModerationEvent, ModerationPolicy, SimulationRun
 from .moderation import JUDGED
 from .policy import active_policy_record
 from .quality import live_quality
-from .selectors import held_arrivals_by_hour
+from .selectors import arrivals_by_hour, held_arrivals_by_hour
 
 FAMILY_LABELS = {family.value: family.label for family in JUDGED}
 
@@ -206,10 +206,11 @@ def staffing(request: HttpRequest) -> HttpResponse:
         form.add_error("rota", str(exc))
         valid = False
     if valid:
-        arrivals = held_arrivals_by_hour(days=int(data["days"]))
+        days = int(data["days"])
         result = forecast(
-            arrivals, rota, review_seconds=float(data["review_seconds"]), target_hours=float(data["target_hours"])
-        )
+            held_arrivals_by_hour(days=days), rota, review_seconds=float(data["review_seconds"]),
+            target_hours=float(data["target_hours"]), all_arrivals=arrivals_by_hour(days=days),
+        )  # fmt: skip
         chart = line_chart(
             [(h.hour, h.backlog) for h in result.hours],
             title="Held comments waiting at the end of each hour, on an average day",
@@ -231,11 +232,16 @@ class LabForm(forms.Form):
     comments = forms.IntegerField(initial=1000, min_value=1, max_value=lab.MAX_COMMENTS, label="Comments")
     seed = forms.IntegerField(initial=1, min_value=0, label="Seed (generated)")
     replay = forms.FileField(required=False, label="Replay file (JSON Lines or CSV)")
+    replay_on_disk = forms.ChoiceField(
+        required=False, label="…or one on the server (var/replays/)", choices=[("", "—")]
+    )
     moderators = forms.IntegerField(initial=1, min_value=1, max_value=100)
     review_seconds = forms.FloatField(initial=30, min_value=1, max_value=3600, label="Seconds a comment")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        on_disk = sorted(p.name for p in replay_folder().glob("*") if p.suffix.lower() in (".jsonl", ".csv"))
+        self.fields["replay_on_disk"].choices = [("", "—"), *((name, name) for name in on_disk)]  # type: ignore[attr-defined]
         for field in self.fields.values():
             css = (
                 "form-select form-select-sm"
@@ -249,8 +255,8 @@ class LabForm(forms.Form):
         stream = data.get("stream")
         if stream in (LabRun.Stream.GENERATED, LabRun.Stream.REAL) and not data.get("article"):
             self.add_error("article", "Choose the article the comments are posted under.")
-        if stream == LabRun.Stream.REPLAY and not data.get("replay"):
-            self.add_error("replay", "Upload the file to replay.")
+        if stream == LabRun.Stream.REPLAY and not data.get("replay") and not data.get("replay_on_disk"):
+            self.add_error("replay", "Upload the file to replay, or choose one on the server.")
         return data
 
 
@@ -266,9 +272,13 @@ def policy_lab(request: HttpRequest) -> HttpResponse:
             "comments": data["comments"], "seed": data["seed"], "moderators": data["moderators"],
             "review_seconds": data["review_seconds"],
         }  # fmt: skip
-        if data["stream"] == LabRun.Stream.REPLAY:
+        if data["stream"] == LabRun.Stream.REPLAY and data["replay"]:
             parameters["path"] = str(save_upload(data["replay"]))
             parameters["file"] = data["replay"].name
+        elif data["stream"] == LabRun.Stream.REPLAY:
+            # Only a name offered by the form (files in the folder), never a path a user wrote.
+            parameters["path"] = str(replay_folder() / data["replay_on_disk"])
+            parameters["file"] = data["replay_on_disk"]
         with transaction.atomic():
             run = LabRun.objects.create(
                 draft=data["draft"], draft_name=data["draft"].name, live_name=active_policy_record().name,
@@ -287,6 +297,11 @@ def lab_run(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     run = get_object_or_404(LabRun.objects.select_related("article"), pk=pk)
     return render(request, "comments/staff/lab_run.html", {"run": run, "result": run.result})
+
+
+def replay_folder() -> Path:
+    """Replay files put on the server for the lab (the folder need not exist)."""
+    return Path(settings.VAR_DIR) / "replays"
 
 
 def save_upload(upload: Any) -> Path:

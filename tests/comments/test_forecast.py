@@ -28,8 +28,12 @@ def test_the_night_backlog_meets_the_morning_shift():
     assert by_hour[10].wait_hours == pytest.approx(3 / 120)  # half the hour's arrivals ahead
     assert by_hour[2].wait_hours == pytest.approx(6 + (6 * 6 + 3) / 120)  # waits for 08:00, then the pile
     assert any("Nobody is on duty at 00:00–08:00, 20:00–24:00" in s for s in result.suggestions)
-    covered = forecast(arrivals, parse_rota("0-24:1"), review_seconds=30, target_hours=1)
+    covered = forecast(
+        arrivals, parse_rota("0-24:1"), review_seconds=30, target_hours=1, all_arrivals=[100.0] * 12 + [500.0] * 12
+    )
     assert covered.suggestions[0].startswith("Every hour's held comments are decided within 1 h")
+    # 120 an hour can be read: every comment could wait for a moderator in the quiet half of the day.
+    assert "At 00:00–12:00 the moderators on duty could read every comment" in covered.suggestions[1]
 
 
 @pytest.mark.django_db

@@ -65,7 +65,7 @@ def test_bad_lab_input_is_named_and_nothing_runs(admin_client):
     draft = ModerationPolicy.objects.create(name="d")
     page = admin_client.post("/staff/lab/", {"draft": draft.pk, "stream": "replay", "comments": 10, "seed": 1,
                                              "moderators": 1, "review_seconds": 30})  # fmt: skip
-    assert page.status_code == 400 and "Upload the file to replay." in page.content.decode()
+    assert page.status_code == 400 and "Upload the file to replay, or choose one on the server." in page.content.decode()
     assert not LabRun.objects.exists()
 
 
@@ -95,3 +95,25 @@ def test_shadow_mode_judges_beside_the_live_policy_and_learns_who_was_right(admi
     assert (record.decided, record.live_right, record.shadow_right) == (1, 1, 0)
     page = admin_client.get("/staff/lab/").content.decode()
     assert "the live policy was right on 1, the shadow on 0" in page
+
+
+def test_a_replay_file_uploaded_or_on_the_server(admin_client, settings, tmp_path):
+    import json
+
+    settings.VAR_DIR = tmp_path
+    (tmp_path / "replays").mkdir()
+    lines = [json.dumps({"text": t, "abusive": a}) for t, a in [("Doha matters.", False), ("You idiot.", True)]] * 5
+    (tmp_path / "replays" / "night.jsonl").write_text("\n".join(lines) + "\n")
+    draft = ModerationPolicy.objects.create(name="everything-waits", mode="hold_all")
+    form = admin_client.get("/staff/lab/").content.decode()
+    assert '<option value="night.jsonl">night.jsonl</option>' in form
+    fields = {"draft": draft.pk, "stream": "replay", "comments": 10, "seed": 1, "moderators": 1, "review_seconds": 30}
+    admin_client.post("/staff/lab/", {**fields, "replay_on_disk": "night.jsonl"})
+    with (tmp_path / "replays" / "night.jsonl").open("rb") as upload:
+        admin_client.post("/staff/lab/", {**fields, "replay": upload})
+    for run in LabRun.objects.order_by("id"):
+        lab.run(run.pk)
+        run.refresh_from_db()
+        assert run.state == "done" and run.result["comments"] == 10, run.error
+    refused = admin_client.post("/staff/lab/", {**fields, "replay_on_disk": "../db.sqlite3"})
+    assert refused.status_code == 400 and LabRun.objects.count() == 2
