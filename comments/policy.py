@@ -20,12 +20,13 @@ CACHE_KEY = "comments:active-policy"
 
 
 def active_policy_record() -> ModerationPolicy:
-    record = cache.call("get", CACHE_KEY)
-    if not isinstance(record, ModerationPolicy):
-        record = ModerationPolicy.objects.filter(is_active=True).first()
-        if record is None:
-            record, _ = ModerationPolicy.objects.get_or_create(name="default", defaults={"is_active": True})
-        cache.call("set", CACHE_KEY, record, 60)
+    return cache.through(CACHE_KEY, _load_active)
+
+
+def _load_active() -> ModerationPolicy:
+    record = ModerationPolicy.objects.filter(is_active=True).first()
+    if record is None:
+        record, _ = ModerationPolicy.objects.get_or_create(name="default", defaults={"is_active": True})
     return record
 
 
@@ -34,20 +35,13 @@ SHADOW_CACHE_KEY = "comments:shadow-policy"
 
 def shadow_policy_record() -> ModerationPolicy | None:
     """The draft shadowing the live policy, if one does (read through the cache, as the live one is)."""
-    cached = cache.call("get", SHADOW_CACHE_KEY)
-    if cached == "none":
-        return None
-    if isinstance(cached, ModerationPolicy):
-        return cached
-    record = ModerationPolicy.objects.filter(is_shadow=True, is_active=False).first()
-    cache.call("set", SHADOW_CACHE_KEY, record or "none", 60)
-    return record
+    return cache.through(
+        SHADOW_CACHE_KEY, lambda: ModerationPolicy.objects.filter(is_shadow=True, is_active=False).first()
+    )
 
 
 def forget_active_policy() -> None:
-    for key in (CACHE_KEY, SHADOW_CACHE_KEY):
-        cache.call("delete", key)
-        cache.FALLBACK.delete(key)
+    cache.forget(CACHE_KEY, SHADOW_CACHE_KEY)
 
 
 def policy_from_record(record: ModerationPolicy) -> Policy:

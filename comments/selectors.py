@@ -216,16 +216,11 @@ SWITCH_CACHE_KEY = "comments:site-switch"
 
 def site_switch() -> SiteSwitch:
     """The site-wide pause, read through the cache (every page asks; it changes a few times a day)."""
-    switch = cache.call("get", SWITCH_CACHE_KEY)
-    if not isinstance(switch, SiteSwitch):
-        switch = SiteSwitch.objects.filter(pk=1).first() or SiteSwitch(pk=1)
-        cache.call("set", SWITCH_CACHE_KEY, switch, 60)
-    return switch
+    return cache.through(SWITCH_CACHE_KEY, lambda: SiteSwitch.objects.filter(pk=1).first() or SiteSwitch(pk=1))
 
 
 def forget_site_switch() -> None:
-    cache.call("delete", SWITCH_CACHE_KEY)
-    cache.FALLBACK.delete(SWITCH_CACHE_KEY)
+    cache.forget(SWITCH_CACHE_KEY)
 
 
 def story_state(*, article: Article, auto_close_days: int = 0, today: dt.date | None = None) -> StoryState:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
@@ -35,6 +36,27 @@ def call(method: str, *args: Any, **kwargs: Any) -> Any:
     except UNREACHABLE as exc:
         _warn(exc)
         return getattr(FALLBACK, method)(*args, **kwargs)
+
+
+T = TypeVar("T")
+_NOTHING = "newsroom:nothing"  # what a loader's None is cached as, so that "none" is remembered too
+
+
+def through(key: str, load: Callable[[], T], seconds: int = 60) -> T:
+    """The cached value of ``key``, or ``load()``'s, cached for ``seconds`` (a None is cached as well)."""
+    value = call("get", key)
+    if value is None:
+        value = load()
+        call("set", key, _NOTHING if value is None else value, seconds)
+        return value
+    return None if isinstance(value, str) and value == _NOTHING else value  # type: ignore[return-value]
+
+
+def forget(*keys: str) -> None:
+    """Drop keys from the shared cache and from this process's fallback, so every reader loads them afresh."""
+    for key in keys:
+        call("delete", key)
+        FALLBACK.delete(key)
 
 
 def _warn(exc: BaseException) -> None:
