@@ -8,13 +8,14 @@ way whoever makes it. Nothing here deletes a readers' comment.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -65,6 +66,47 @@ def highlighted(comment: Comment) -> str:
         last = end
     parts.append(("{}", comment.body[last:]))
     return format_html_join("", "{}", ((format_html(fmt, text),) for fmt, text in parts))
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+class AuditAdmin(admin.ModelAdmin[M]):
+    """A record the site writes and nobody adds, edits or deletes by hand (the audit)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class GatedAdmin(admin.ModelAdmin[M]):
+    """Open to whoever holds ``permission`` (a moderator's job, not Django's per-model permissions);
+    nothing in it is ever deleted: ending a sanction or reopening a story is a change, audited."""
+
+    permission = ""
+
+    def allowed(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(self.permission))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.allowed(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.allowed(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.allowed(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class ReasonFilter(admin.SimpleListFilter):
@@ -442,20 +484,11 @@ class CommentAdmin(ModerationActions):
 
 
 @admin.register(ModerationEvent)
-class ModerationEventAdmin(admin.ModelAdmin[ModerationEvent]):
+class ModerationEventAdmin(AuditAdmin[ModerationEvent]):
     list_display = ["created_at", "comment", "actor", "action", "reason", "old_status", "new_status"]
     list_filter = ["action", "reason", "actor"]
     search_fields = ["comment__body", "note"]
     raw_id_fields = ["comment"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class SanctionForm(forms.ModelForm[Sanction]):
@@ -478,32 +511,21 @@ class SanctionForm(forms.ModelForm[Sanction]):
 
 
 @admin.register(Sanction)
-class SanctionAdmin(admin.ModelAdmin[Sanction]):
+class SanctionAdmin(GatedAdmin[Sanction]):
     """Warn, pre-moderate, suspend or ban a commenter; every one, and every lifting, audited."""
 
+    permission = "comments.can_sanction"
     form = SanctionForm
     list_display = ["created_at", "kind", "email", "domain", "reason", "ends_at", "lifted_at", "created_by"]
     list_filter = ["kind", ("lifted_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "domain", "reason"]
     actions = ["lift"]
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("comments.can_sanction"))
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.has_perm("comments.can_sanction"))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("comments.can_sanction"))
-
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and bool(request.user.has_perm("comments.can_sanction"))  # the list's actions only
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+        return obj is None and super().has_change_permission(request, obj)  # the list's actions only
 
     def has_can_sanction_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("comments.can_sanction"))
+        return self.allowed(request)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"email": request.GET.get("email", ""), "kind": Sanction.Kind.WARN}
@@ -523,53 +545,28 @@ class SanctionAdmin(admin.ModelAdmin[Sanction]):
 
 
 @admin.register(StorySettings)
-class StorySettingsAdmin(admin.ModelAdmin[StorySettings]):
+class StorySettingsAdmin(GatedAdmin[StorySettings]):
     """One story's comments: open or closed (with what readers are told), when they close by themselves,
     and its own moderation mode. Saved through the service, so every change is audited."""
 
+    permission = "comments.can_close_comments"
     list_display = ["article", "comments_open", "mode", "close_after_days", "updated_at"]
     list_filter = ["comments_open", "mode"]
     autocomplete_fields = ["article"]
     fields = ["article", "comments_open", "closed_message", "mode", "close_after_days"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("comments.can_close_comments")) or super().has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.has_perm("comments.can_close_comments")) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("comments.can_close_comments"))
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.has_perm("comments.can_close_comments"))
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def save_model(self, request: HttpRequest, obj: StorySettings, form: Any, change: bool) -> None:
         services.story_settings_save(story=obj, actor=actor(request))
 
 
 @admin.register(SiteSwitch)
-class SiteSwitchAdmin(admin.ModelAdmin[SiteSwitch]):
-    """The site-wide pause: one switch, audited."""
+class SiteSwitchAdmin(GatedAdmin[SiteSwitch]):
+    """The site-wide pause: one switch (made by a migration), audited."""
 
+    permission = "comments.can_close_comments"
     fields = ["comments_paused", "message"]
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("comments.can_close_comments"))
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.has_perm("comments.can_close_comments"))
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.has_perm("comments.can_close_comments"))
-
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
@@ -581,18 +578,9 @@ class SiteSwitchAdmin(admin.ModelAdmin[SiteSwitch]):
 
 
 @admin.register(ControlEvent)
-class ControlEventAdmin(admin.ModelAdmin[ControlEvent]):
+class ControlEventAdmin(AuditAdmin[ControlEvent]):
     list_display = ["created_at", "action", "article", "actor", "detail"]
     list_filter = ["action", "actor"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(OutboundEmail)
