@@ -9,32 +9,12 @@ which is cheap and close enough for telling a person from a flood.
 from __future__ import annotations
 
 import hashlib
-import re
 import time
-from dataclasses import dataclass
-
-from django.core.exceptions import ImproperlyConfigured
 
 from newsroom import cache
+from newsroom.rates import Rule, parse_rules
 
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-RULE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
-
-
-@dataclass(frozen=True)
-class Rule:
-    count: int
-    seconds: int
-
-
-def parse_rules(spec: str) -> list[Rule]:
-    rules = []
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        match = RULE_RE.match(part)
-        if not match:
-            raise ImproperlyConfigured(f"bad rate limit {part!r}: write it like '1/5s' or '20/h'")
-        rules.append(Rule(int(match[1]), int(match[2] or 1) * UNITS[match[3]]))
-    return rules
+__all__ = ["Rule", "hit", "parse_rules", "peek"]
 
 
 def _keys(scope: str, key: str, spec: str, now: float) -> list[tuple[Rule, int, str]]:

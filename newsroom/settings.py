@@ -8,13 +8,14 @@ throwaway secret key are used. Production: ``DEBUG`` off, and then
 from __future__ import annotations
 
 import os
-import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+from newsroom.rates import parse_rules
 
 # Lets the admin's classes be written ModelAdmin[Comment], as the type checker reads them.
 django_stubs_ext.monkeypatch()
@@ -246,14 +247,12 @@ ADMIN_LOGIN_FAILURES = os.environ.get("ADMIN_LOGIN_FAILURES", "5/15m")
 # Log-in failures are counted by django-axes in the database (so every worker shares the count,
 # with or without Redis): per client address, and per username at that address, so someone
 # guessing from one address never locks a moderator out everywhere.
-_login_rule = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*", ADMIN_LOGIN_FAILURES)
-if ADMIN_LOGIN_FAILURES.strip() and not _login_rule:
-    raise ImproperlyConfigured(f"ADMIN_LOGIN_FAILURES={ADMIN_LOGIN_FAILURES!r}: write it like '5/15m'")
-AXES_ENABLED = bool(_login_rule)
-AXES_FAILURE_LIMIT = int(_login_rule[1]) if _login_rule else 5
-AXES_COOLOFF_TIME = timedelta(
-    seconds=int(_login_rule[2] or 1) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[_login_rule[3]] if _login_rule else 900
-)
+_login_rules = parse_rules(ADMIN_LOGIN_FAILURES)
+if len(_login_rules) > 1:
+    raise ImproperlyConfigured(f"ADMIN_LOGIN_FAILURES={ADMIN_LOGIN_FAILURES!r}: give one rule, like '5/15m'")
+AXES_ENABLED = bool(_login_rules)
+AXES_FAILURE_LIMIT = _login_rules[0].count if _login_rules else 5
+AXES_COOLOFF_TIME = timedelta(seconds=_login_rules[0].seconds if _login_rules else 900)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "newsroom.http.client_ip"
 AXES_USERNAME_CALLABLE = "newsroom.admin.login_username"
