@@ -125,10 +125,11 @@ def _suggest(rows: list[Hour], target_hours: float) -> list[str]:
 
 
 def _spans(hours: list[int]) -> list[str]:
-    spans: list[str] = []
+    """Hours as runs of the clock: [0, 1, 2, 20] -> ["00:00–03:00", "20:00–21:00"]."""
+    runs: list[list[int]] = []
     for hour in sorted(hours):
-        if spans and int(spans[-1].split("–")[-1].split(":")[0]) == hour:
-            spans[-1] = f"{spans[-1].split('–')[0]}–{hour + 1:02d}:00"
+        if runs and runs[-1][1] == hour:
+            runs[-1][1] = hour + 1
         else:
-            spans.append(f"{hour:02d}:00–{hour + 1:02d}:00")
-    return spans
+            runs.append([hour, hour + 1])
+    return [f"{start:02d}:00–{end:02d}:00" for start, end in runs]

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -264,25 +265,26 @@ def week_record(*, email: str, at: dt.datetime) -> tuple[int, int]:
 
 def held_arrivals_by_hour(*, days: int = 28, now: dt.datetime | None = None) -> list[float]:
     """Readers' comments the filter held, per hour of the (local) day, averaged over the last ``days``."""
-    now = now or timezone.now()
-    counts = [0] * 24
+    since = (now or timezone.now()) - dt.timedelta(days=days)
     held = ModerationEvent.objects.filter(
         action=ModerationEvent.Action.AUTO,
         new_status=Comment.Status.HELD,
         comment__simulation__isnull=True,
-        created_at__gte=now - dt.timedelta(days=days),
-    ).values_list("created_at", flat=True)
-    for at in held.iterator():
-        counts[timezone.localtime(at).hour] += 1
-    return [n / days for n in counts]
+        created_at__gte=since,
+    )
+    return _per_hour(held.values_list("created_at", flat=True), days)
 
 
 def arrivals_by_hour(*, days: int = 28, now: dt.datetime | None = None) -> list[float]:
     """Every reader's comment per hour of the (local) day, averaged over the last ``days``."""
-    now = now or timezone.now()
+    since = (now or timezone.now()) - dt.timedelta(days=days)
+    posted = Comment.objects.real().filter(created_at__gte=since)
+    return _per_hour(posted.values_list("created_at", flat=True), days)
+
+
+def _per_hour(times: QuerySet[Any, dt.datetime], days: int) -> list[float]:
     counts = [0] * 24
-    posted = Comment.objects.real().filter(created_at__gte=now - dt.timedelta(days=days))
-    for at in posted.values_list("created_at", flat=True).iterator():
+    for at in times.iterator():
         counts[timezone.localtime(at).hour] += 1
     return [n / days for n in counts]
 
