@@ -6,6 +6,7 @@ it. Every decision goes through ``services``, so it is audited like any other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -137,19 +138,21 @@ class ReviewWorkflow(ModerationActions):
             return redirect("admin:comments_reviewqueueitem_change", object_id)
         comment = Comment.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
 
-        def answer(ok: bool, message: str, fallback: HttpResponse) -> HttpResponse:
+        def answer(ok: bool, message: str, fallback: HttpResponse | Callable[[], HttpResponse]) -> HttpResponse:
             if wants_json:
                 status = comment.status if comment else ""
                 return JsonResponse({"ok": ok, "message": message, "status": status}, status=200 if ok else 400)
             self.message_user(request, message, messages.SUCCESS if ok else messages.ERROR)
-            return fallback
+            return fallback() if callable(fallback) else fallback
 
         if not request.user.has_perm("comments.can_moderate"):
             return answer(False, "You do not have permission to moderate.", queue)
         if comment is None:
             return answer(False, "That comment does not exist.", queue)
         back = redirect("admin:comments_reviewqueueitem_change", comment.pk)
-        after = self._after_decision(request, comment)
+        def after() -> HttpResponse:  # where a page-loading decision goes next; a JSON answer never asks
+            return self._after_decision(request, comment)
+
         if request.POST.get("decide") == "approve":
             if comment.status == Comment.Status.REMOVED:
                 # As the bulk action: taking a comment down is final (its tombstone stays).
