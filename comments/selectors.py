@@ -380,8 +380,12 @@ def moderation_context(
     policy: Policy,
     honeypot_filled: bool = False,
     seconds_to_write: float | None = None,
+    author_known: bool = True,
 ) -> Context:
     """The moderation context of a comment about to be posted, fed from the database.
+
+    ``author_known``: the address is the poster's own (confirmed on this browser); otherwise the author
+    is a newcomer, whatever the address has published before, and that record is not even read.
 
     The article's latest readers' comments within the policy's duplicate window, and the
     latest of its published comments that joined the conversation (what the simulator
@@ -412,7 +416,9 @@ def moderation_context(
         parent_text=parent.body if parent else "",
         recent=[Recent(author_key(name, email), text, when.timestamp()) for name, email, text, when in recent],
         conversation=Conversation(reversed(conversation_texts)).snapshot(),
-        author_published_count=Comment.objects.real().published().filter(author_email=key).count(),
+        author_published_count=(
+            Comment.objects.real().published().filter(author_email=key).count() if author_known else 0
+        ),
         honeypot_filled=honeypot_filled,
         seconds_to_write=seconds_to_write,
     )

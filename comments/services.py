@@ -134,15 +134,14 @@ def comment_post(
     policy = live_policy()
     if state.mode:  # the story's own way of moderating overrides the site's
         policy = replace(policy, mode=Mode(state.mode))
-    context = moderation_context(
-        article=article, parent=parent, author_name=author_name, author_email=author_email, body=body, at=now,
-        policy=policy, honeypot_filled=submission.honeypot_filled, seconds_to_write=submission.seconds_to_write,
-    )  # fmt: skip
     # Only a browser that confirmed this address earns its published record (a regular's address typed
     # elsewhere is a newcomer's); until then the policy's new-commenter rule decides.
     verified = bool(submission.verified_email) and submission.verified_email == email
-    if not verified:
-        context = replace(context, author_published_count=0)
+    context = moderation_context(
+        article=article, parent=parent, author_name=author_name, author_email=author_email, body=body, at=now,
+        policy=policy, honeypot_filled=submission.honeypot_filled, seconds_to_write=submission.seconds_to_write,
+        author_known=verified,
+    )  # fmt: skip
     week_total, week_rejected = week_record(email=email, at=now)
     premoderated = next((s for s in sanctions if s.kind == Sanction.Kind.PREMODERATE), None)
     context = replace(
