@@ -39,6 +39,12 @@ def test_every_state_of_the_article_page_is_accessible(live_server, page):
     url = live_server.url + article.get_absolute_url()
     page.goto(url)
     assert_accessible(page, "the article with threads, sorts and page numbers")
+    pages = page.get_by_role("navigation", name="Comment pages")
+    assert pages.get_by_role("link", name="Page 3").is_visible()
+    pages.get_by_role("link", name="Page 2").click()
+    page.wait_for_url("**page=2**")
+    assert page.get_by_role("navigation", name="Comment pages").locator('[aria-current="page"]').inner_text() == "2"
+    page.goto(url)
 
     page.locator(f"#comment-{threads[0].pk}").get_by_role("link", name="Reply").click()
     assert_accessible(page, "the reply form open under a comment")
