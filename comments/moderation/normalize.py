@@ -54,7 +54,8 @@ def fold(text: str) -> str:
     """Lower-case, drop invisible characters, map look-alikes and accents to Latin."""
     folded = text.lower().translate(_TABLE)
     if not folded.isascii():
-        folded = _strip_marks(folded).translate(_TABLE)
+        # Compatibility forms may decompose to capitals ("ℌ" is "H"): lower-case again.
+        folded = _strip_marks(folded).lower().translate(_TABLE)
     return folded
 
 
@@ -68,7 +69,7 @@ def fold_with_offsets(text: str) -> tuple[str, Sequence[int]]:
     for index, ch in enumerate(text):
         piece = ch.lower().translate(_TABLE)
         if piece and not piece.isascii():
-            piece = _strip_marks(piece).translate(_TABLE)
+            piece = _strip_marks(piece).lower().translate(_TABLE)
         for folded_ch in piece:
             out.append(folded_ch)
             offsets.append(index)
@@ -76,6 +77,15 @@ def fold_with_offsets(text: str) -> tuple[str, Sequence[int]]:
 
 
 _ALNUM_RE = re.compile(r"[a-z0-9]+")
+
+
+def word_pieces(folded: str) -> list[str]:
+    """The words of folded text, split at anything that is not a letter or digit."""
+    return _ALNUM_RE.findall(folded)
+
+
+def word_set(folded: str) -> frozenset[str]:
+    return frozenset(_ALNUM_RE.findall(folded))
 
 
 class Text:
@@ -97,7 +107,7 @@ class Text:
     def words(self) -> frozenset[str]:
         """Its words, folded, split at anything that is not a letter or digit: what checks gate on."""
         if self._words is None:
-            self._words = frozenset(_ALNUM_RE.findall(self.folded))
+            self._words = word_set(self.folded)
         return self._words
 
     @property
@@ -106,6 +116,18 @@ class Text:
         if self._mapped is None:
             self._mapped = fold_with_offsets(self.raw)
         return self._mapped
+
+
+def equal_run(data: bytes, shift: int, run: int) -> bool:
+    """Whether ``run`` bytes in a row each equal the byte ``shift`` further on ("aaa" has 2 at shift 1).
+
+    One XOR of two big integers and one substring search, both in C, where a pattern would
+    step through every character: a cheap first look for repeats before a pattern says where."""
+    size = len(data) - shift
+    if size < run:
+        return False
+    difference = int.from_bytes(data[:size], "little") ^ int.from_bytes(data[shift:], "little")
+    return bytes(run) in difference.to_bytes(size, "little")
 
 
 _NON_WORD_RE = re.compile(r"[\W_]+")

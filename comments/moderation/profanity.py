@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from .normalize import fold_with_offsets
+from .normalize import equal_run, fold_with_offsets
 
 # better-profanity's own substitution table: its variants are our floor.
 CHAR_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -87,6 +87,8 @@ def expand(word: str) -> set[str]:
 # with the same reading are then checked character by character; "*" (any vowel) is tried in turn.
 CANON = str.maketrans({"@": "a", "4": "a", "o": "a", "0": "a", "l": "i", "1": "i", "v": "u", "3": "e", "$": "s",
                        "5": "s", "7": "t"})  # fmt: skip
+# Words split and read in one pass over plain ASCII.
+_ASCII_READING = {**_ASCII_SEPARATORS, **CANON}
 _STAND_INS = {ch for spellings in CHAR_VARIANTS.values() for ch in spellings if ch != "*"}
 MAX_STARS = 3
 
@@ -184,6 +186,8 @@ class ProfanityChecker:
         # The readings of every beginning of a listed word, to stop reading words together as soon as
         # nothing can match (a superset of the true beginnings: it only ever reads a little further).
         self.prefixes = self.variants.prefixes | self.joined_only.prefixes
+        # Where two words read together may lead: a beginning or the whole of a listed word.
+        self.ahead = self.prefixes | self.readings | self.joined_only.readings()
 
     def with_words(self, extra: Iterable[str], allowed: Iterable[str] = ()) -> ProfanityChecker:
         """A copy with more blocked words and some allowed ones (a policy's own lists)."""
@@ -201,6 +205,19 @@ class ProfanityChecker:
                 if candidate in self.variants:
                     return candidate
         return None
+
+    def _run_starts(self, readings: list[str], *, starred: bool) -> list[int]:
+        """The words where reading several together may match: their reading begins a listed one, and
+        read with the next word (joined or with a space) it still begins or is one."""
+        prefixes = self.prefixes
+        if starred:
+            return [i for i, reading in enumerate(readings) if reading in prefixes or "*" in reading]
+        ahead = self.ahead
+        return [
+            i
+            for i, (reading, following) in enumerate(zip(readings, readings[1:], strict=False))
+            if reading in prefixes and (reading + following in ahead or f"{reading} {following}" in ahead)
+        ]
 
     def _runs(
         self, tokens: list[str], readings: list[str], starts: Iterable[int]
@@ -243,7 +260,10 @@ class ProfanityChecker:
     def contains(self, folded: str) -> bool:
         """The fast question: is there any hit at all? Mostly set operations done in C."""
         tokens = split_words(folded)
-        readings = split_words(folded.translate(CANON))  # the same words, read (one to one: CANON keeps lengths)
+        if folded.isascii():  # the same words, read (one to one: CANON keeps lengths and word characters)
+            readings = folded.translate(_ASCII_READING).split()
+        else:
+            readings = split_words(folded.translate(CANON))
         listed = self.readings.intersection(readings)
         if listed and any(t in self.variants for t, r in zip(tokens, readings, strict=True) if r in listed):
             return True
@@ -253,13 +273,13 @@ class ProfanityChecker:
             return True
         if _EMBEDDED_RE.search(folded):
             return True
-        # Stretched words ("fuuuck") are never dictionary words: look only at the others.
-        for token in set(tokens).difference(common_words()):
-            if _REPEAT_RE.search(token) and self._stretched(token):
-                return True
-        prefixes = self.prefixes
-        starts = [i for i, reading in enumerate(readings) if reading in prefixes or "*" in reading]
-        return any(True for _ in self._runs(tokens, readings, starts))
+        # Stretched words ("fuuuck") are never dictionary words: look only at the others, and only
+        # when some character comes three times in a row.
+        if not folded.isascii() or equal_run(folded.encode("ascii"), 1, 2):
+            for token in set(tokens).difference(common_words()):
+                if _REPEAT_RE.search(token) and self._stretched(token):
+                    return True
+        return any(True for _ in self._runs(tokens, readings, self._run_starts(readings, starred="*" in folded)))
 
     def hits(self, folded: str) -> list[Hit]:
         """Every hit with its place in the folded text. Slower: it runs once contains() said yes."""
@@ -280,9 +300,7 @@ class ProfanityChecker:
                 word = embedded.group()
             if word:
                 found.append(Hit(word, start, end, joined=False))
-        prefixes = self.prefixes
-        starts = [i for i, reading in enumerate(readings) if reading in prefixes or "*" in reading]
-        for first, last, word in self._runs(tokens, readings, starts):
+        for first, last, word in self._runs(tokens, readings, self._run_starts(readings, starred="*" in folded)):
             start, end = matches[first][1], matches[last][2]
             if all(h.end <= start or h.start >= end for h in found):
                 found.append(Hit(word, start, end, joined=True))

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from ..context import Context
-from ..normalize import Text
+from ..normalize import Text, word_pieces, word_set
 from ..policy import Policy
 from ..reasons import Reason
 from ..wordlists import alternation
@@ -42,13 +42,16 @@ _TOKEN_RE = re.compile(r"[a-z][a-z'\-]*")
 
 
 def _words(*alternations: str) -> frozenset[str]:
-    """The longest word of each alternative ("plague" of "a plague"): what a rule cannot match without."""
+    """The longest word of each alternative ("plague" of "a plague"): what a rule cannot match without.
+
+    As ``Text.words`` splits words, at anything but letters and digits: "brain-dead" needs "brain",
+    "you're" needs "you"."""
     words = set()
     for alternation_ in alternations:
         for option in alternation_.replace("\\", "").split("|"):
             found = _TOKEN_RE.findall(option.lower())
             if found:
-                words.add(max(found, key=len))
+                words.add(max(word_pieces(max(found, key=len)), key=len))
     return frozenset(words)
 
 
@@ -64,11 +67,12 @@ def _rule(
     """A rule that runs when the comment has a word from each of ``needs``, or passes any of ``gates``
     (one gate per alternative of the pattern, for patterns whose alternatives need different words)."""
     all_gates = tuple(gates) or (tuple(frozenset(n) for n in needs),)
-    _RULES.append((code, label, score, re.compile(pattern, re.IGNORECASE), all_gates))
+    # Matched against folded text, which is lower case: no IGNORECASE, which would cost twice the time.
+    _RULES.append((code, label, score, re.compile(pattern), all_gates))
 
 
 def _gate(*sets: str) -> Gate:
-    return tuple(frozenset(words.split()) for words in sets)
+    return tuple(frozenset(max(word_pieces(word), key=len) for word in words.split()) for words in sets)
 
 
 ANSWERED = "insults the person it answers"
@@ -320,6 +324,8 @@ SENTENCE_RE = re.compile(r"[^.!?\n]+[.!?]*")
 _TRIGGERS: dict[str, tuple[int, ...]] = {}
 _TRIGGER_WORDS: frozenset[str] = frozenset()
 _ALWAYS: tuple[int, ...] = ()
+# Per rule, the words any of its matches holds one of (None: no gate, the whole text is read).
+_RULE_WORDS: list[frozenset[str] | None] = []
 
 
 def _index() -> None:
@@ -334,22 +340,65 @@ def _index() -> None:
     triggers: dict[str, set[int]] = {}
     always = []
     for index, (_code, _label, _score, _pattern, gates) in enumerate(_RULES):
+        rule_words: set[str] | None = set()
         for gate in gates:
             if not gate:
                 always.append(index)
+                rule_words = None
                 continue
             rarest = min(gate, key=lambda words: sum(frequency.get(w, 0.0) for w in words))
             for word in rarest:
                 triggers.setdefault(word, set()).add(index)
+            if rule_words is not None:
+                rule_words.update(rarest)
+        _RULE_WORDS.append(None if rule_words is None else frozenset(rule_words))
     _TRIGGERS.update({word: tuple(sorted(rules)) for word, rules in triggers.items()})
     _TRIGGER_WORDS, _ALWAYS = frozenset(_TRIGGERS), tuple(sorted(set(always)))
 
 
-def find(folded: str) -> list[tuple[str, str, float, int, int]]:
-    """Rule hits over the folded text, (code, label, score, start, end): the strongest of each kind per sentence."""
+# No rule matches across the marks that end a sentence: a match holds none, but for the one
+# that opens or closes it (the rule for a bare insult as a sentence of its own).
+_STOPS = ".!?"
+
+
+def _sentences_with(folded: str, words: Iterable[str]) -> list[tuple[int, int]]:
+    """The sentences that hold any of ``words``, from the mark before to the mark after (both kept),
+    in order: all of the text a match holding one of them can span."""
+    spans = set()
+    size = len(folded)
+    for word in words:
+        at = folded.find(word)
+        while at != -1:
+            start = max(folded.rfind(".", 0, at), folded.rfind("!", 0, at), folded.rfind("?", 0, at), 0)
+            end = min([stop + 1 for mark in _STOPS if (stop := folded.find(mark, at)) != -1] or [size])
+            spans.add((start, end))
+            at = folded.find(word, end)
+    return sorted(spans)
+
+
+def _matches(pattern: re.Pattern[str], folded: str, words: frozenset[str] | None) -> Iterator[re.Match[str]]:
+    """What ``pattern.finditer(folded)`` finds, reading only the sentences that hold one of ``words``:
+    each sentence is searched from where the last match ended, as finditer does over the whole."""
+    if words is None:
+        yield from pattern.finditer(folded)
+        return
+    searched_to = 0
+    for start, end in _sentences_with(folded, words):
+        if end <= searched_to:
+            continue
+        for match in pattern.finditer(folded, max(start, searched_to), end):
+            searched_to = match.end()
+            yield match
+
+
+def find(folded: str, tokens: frozenset[str] | None = None) -> list[tuple[str, str, float, int, int]]:
+    """Rule hits over the folded text, (code, label, score, start, end): the strongest of each kind per sentence.
+
+    ``tokens`` are its words as ``Text.words`` has them (split here when not given)."""
     if not _TRIGGER_WORDS:
         _index()
-    tokens = set(_TOKEN_RE.findall(folded))
+    if tokens is None:
+        tokens = word_set(folded)
     candidates = set(_ALWAYS)
     for word in _TRIGGER_WORDS.intersection(tokens):
         candidates.update(_TRIGGERS[word])
@@ -359,7 +408,8 @@ def find(folded: str) -> list[tuple[str, str, float, int, int]]:
         code, label, score, pattern, gates = _RULES[index]
         if not any(all(not tokens.isdisjoint(words) for words in gate) for gate in gates):
             continue
-        for match in pattern.finditer(folded):
+        rule_words = _RULE_WORDS[index]
+        for match in _matches(pattern, folded, None if rule_words is None else rule_words.intersection(tokens)):
             if sentence_starts is None:
                 sentence_starts = [m.start() for m in SENTENCE_RE.finditer(folded)] or [0]
             key = (bisect.bisect_right(sentence_starts, match.start()), code)
@@ -369,7 +419,7 @@ def find(folded: str) -> list[tuple[str, str, float, int, int]]:
 
 
 def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
-    hits = find(text.folded)
+    hits = find(text.folded, text.words)
     if not hits:
         return []
     # Positions only for the rare comment with a hit, from the per-character fold.

@@ -32,3 +32,70 @@ def test_offsets_always_point_into_the_original(text):
     assert all(0 <= i < len(text) for i in offsets)
     assert list(offsets) == sorted(offsets)
     assert fold(text).isascii() or not text.isascii()
+
+
+def test_folded_text_is_lower_case():
+    # Compatibility forms decompose to capitals ("ℌ" is "H", mathematical letters too): the rules read lower case.
+    assert fold("𝙿𝚎𝚝𝚊𝚕𝚜 ℌ") == "petals h"
+    assert fold_with_offsets("𝙿𝚎𝚝𝚊𝚕𝚜 ℌ")[0] == "petals h"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=200) | st.text(alphabet="𝙼𝚌ℌÅﬁİ aB.", max_size=40))
+def test_fold_never_leaves_a_capital(text):
+    assert fold(text) == fold(text).lower()
+    assert fold_with_offsets(text)[0] == fold_with_offsets(text)[0].lower()
+
+
+# Pieces the abuse rules are made of, and the marks between sentences, to build texts that match often.
+_PIECES = (
+    "you", "you're", "are", "a", "an", "total", "idiot", "idiots", "moron", "what", "such", "people", "like",
+    "all", "these", "migrants", "vermin", "should", "be", "deported", "i", "will", "find", "kill", "hope", "die",
+    "shut", "up", "your", "stupid", "comment", "go", "back", "to", "school", "wipe", "them", "out",
+    ".", "!", "?", "\n", ",", " ", "  ", "'",
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=60))
+def test_the_abuse_rules_read_only_sentences_with_their_words_and_find_what_a_whole_search_finds(pieces):
+    from comments.moderation.checks import abuse
+    from comments.moderation.normalize import word_set
+
+    folded = fold(" ".join(pieces).replace(" .", ".").replace(" !", "!"))
+    tokens = word_set(folded)
+    abuse.find(folded, tokens)  # builds the index
+    for index, (_code, _label, _score, pattern, _gates) in enumerate(abuse._RULES):
+        whole = [m.span() for m in pattern.finditer(folded)]
+        words = abuse._RULE_WORDS[index]
+        read = [m.span() for m in abuse._matches(pattern, folded, None if words is None else words & tokens)]
+        assert read == whole, pattern.pattern[:60]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet="ab! ", max_size=120)
+    | st.text(max_size=200)
+    | st.lists(st.sampled_from(["ha", "lol", "ab c", "!", " ", "xyz", "é", "ñé"]), max_size=40).map("".join)
+    # a unit of one to four characters, about as many times as a flood needs, inside other text
+    | st.tuples(st.text(max_size=20), st.text(min_size=1, max_size=4), st.integers(6, 10), st.text(max_size=20)).map(
+        lambda parts: parts[0] + parts[1] * parts[2] + parts[3]
+    )
+)
+def test_the_flood_check_looks_first_where_the_pattern_would_find_something(text):
+    from comments.moderation.checks import flood
+
+    compact = "".join(text.split())
+    if flood._COMPACT_FLOOD_RE.search(compact):
+        assert flood._may_flood(compact)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=60), shift=st.integers(1, 12), run=st.integers(1, 8))
+def test_equal_run_is_bytes_equal_to_those_further_on(data, shift, run):
+    from comments.moderation.normalize import equal_run
+
+    expected = any(
+        all(data[i + j] == data[i + j + shift] for j in range(run)) for i in range(len(data) - shift - run + 1)
+    )
+    assert equal_run(data, shift, run) == expected
