@@ -51,6 +51,10 @@ class Verdict:
 
 
 NEVER = 2.0  # a threshold no score reaches
+# Each score's thresholds, by the names the policy gives them.
+_THRESHOLDS = {
+    check.SCORE: (f"{check.SCORE}_hold", f"{check.SCORE}_reject") for check in CHECKS if check.SCORE is not None
+}
 
 
 def moderate(text: str, context: Context | None = None, policy: Policy | None = None) -> Verdict:
@@ -67,14 +71,19 @@ def moderate(text: str, context: Context | None = None, policy: Policy | None = 
         found = check.check(subject, context, policy)
         if found is None:
             continue  # it could not run (no model): no score either
-        findings.extend(found)
         name = check.SCORE
+        if not found:  # the usual case, kept short: a score of 0 for a scored check that ran
+            if name is not None and name not in scores:
+                scores[name] = 0.0
+            continue
+        findings.extend(found)
         if name is None:
             holding.extend(found)  # unscored: whatever it finds holds the comment
             continue
         scores[name] = max([scores.get(name, 0.0), *(r.score for r in found)])
-        hold_at = getattr(policy, f"{name}_hold", NEVER)
-        reject_at = getattr(policy, f"{name}_reject", NEVER)
+        hold_field, reject_field = _THRESHOLDS[name]
+        hold_at = getattr(policy, hold_field, NEVER)
+        reject_at = getattr(policy, reject_field, NEVER)
         holding.extend(r for r in found if r.score >= hold_at)
         rejecting.extend(r for r in found if r.score >= reject_at)
 

@@ -287,17 +287,23 @@ class ProfanityChecker:
             return []
         matches = [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(folded.replace("_", " "))]
         tokens = [m[0] for m in matches]
-        readings = [token.translate(CANON) for token in tokens]
+        if folded.isascii():
+            readings = folded.translate(_ASCII_READING).split()
+        else:
+            readings = [token.translate(CANON) for token in tokens]
         listed = self.readings
+        # Stretched and embedded words are looked for word by word only in a text that has some.
+        stretched = not folded.isascii() or equal_run(folded.encode("ascii"), 1, 2)
+        embedded = _EMBEDDED_RE.search(folded) is not None
         found: list[Hit] = []
         for (token, start, end), reading in zip(matches, readings, strict=True):
             word = token if (reading in listed or "*" in token) and token in self.variants else None
             if word is None and token in self.plurals:
                 word = token[:-1]
-            if word is None and _REPEAT_RE.search(token):
+            if word is None and stretched and _REPEAT_RE.search(token):
                 word = self._stretched(token)
-            if word is None and (embedded := _EMBEDDED_RE.search(token)):
-                word = embedded.group()
+            if word is None and embedded and (inside := _EMBEDDED_RE.search(token)):
+                word = inside.group()
             if word:
                 found.append(Hit(word, start, end, joined=False))
         for first, last, word in self._runs(tokens, readings, self._run_starts(readings, starred="*" in folded)):

@@ -99,3 +99,27 @@ def test_equal_run_is_bytes_equal_to_those_further_on(data, shift, run):
         all(data[i + j] == data[i + j + shift] for j in range(run)) for i in range(len(data) - shift - run + 1)
     )
     assert equal_run(data, shift, run) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="ab AB,;:.\n'-Élé", max_size=80) | st.text(max_size=120))
+def test_names_are_the_capitalised_words_that_do_not_open_a_sentence(text):
+    from comments.moderation import topic
+
+    expected = {topic.stem(fold(word)) for word in topic.MID_SENTENCE_NAME_RE.findall(text)}
+    assert topic._names(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="ab1'. -zé", max_size=80) | st.text(max_size=120))
+def test_content_words_split_fast_as_the_word_pattern_splits_them(text):
+    from comments.moderation import topic
+
+    folded = fold(text)
+    expected: dict[str, float] = {}
+    for word in topic.WORD_RE.findall(folded):
+        if word in topic.STOPWORDS or len(word) < 3 or word.isdigit():
+            continue
+        stemmed, specificity = topic.term(word)
+        expected[stemmed] = max(specificity, expected.get(stemmed, 0.0))
+    assert topic.content_terms(folded, folded=True) == expected
