@@ -25,6 +25,7 @@ from functools import cache
 from importlib import resources
 
 from .normalize import equal_run, fold_with_offsets
+from .wordlists import english_frequencies
 
 # better-profanity's own substitution table: its variants are our floor.
 CHAR_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -67,9 +68,7 @@ def split_words(folded: str) -> list[str]:
 @cache
 def common_words() -> frozenset[str]:
     """Everyday English words (wordfreq's list, shipped in the package): never stretched swearing."""
-    import wordfreq
-
-    return frozenset(wordfreq.get_frequency_dict("en", wordlist="small"))
+    return frozenset(english_frequencies())
 
 
 def load_default_words() -> list[str]:

@@ -35,7 +35,7 @@ from functools import lru_cache
 from typing import Any
 
 from .normalize import fold
-from .wordlists import words
+from .wordlists import english_frequencies, words
 
 WORD_RE = re.compile(r"[a-z][a-z0-9']*[a-z0-9]|[a-z]")
 
@@ -48,12 +48,11 @@ NEWS_DISCOURSE = words("news-discourse")
 
 @lru_cache(maxsize=1)
 def _english() -> tuple[Any, dict[str, float]]:
-    # Loaded on first use: the stemmer and wordfreq's list of common English words,
-    # both shipped inside their packages (no download).
-    import snowballstemmer
-    import wordfreq
+    # Loaded on first use: Snowball's English stemmer (PyStemmer, in C) and wordfreq's list of
+    # common English words, both shipped inside their packages (no download).
+    import Stemmer
 
-    return snowballstemmer.stemmer("english"), wordfreq.get_frequency_dict("en", wordlist="small")
+    return Stemmer.Stemmer("english"), english_frequencies()
 
 
 @lru_cache(maxsize=200_000)

@@ -17,7 +17,7 @@ from ..context import Context
 from ..normalize import Text, word_pieces, word_set
 from ..policy import Policy
 from ..reasons import Reason
-from ..wordlists import alternation
+from ..wordlists import alternation, english_frequencies
 
 SCORE = "abuse"
 
@@ -332,10 +332,8 @@ def _index() -> None:
     """For each gate, the one of its word sets that is rarest in English: a rule can only pass a gate when
     the comment has a word of that set, so the words of a comment name the few rules worth asking."""
     global _TRIGGER_WORDS, _ALWAYS
-    import wordfreq
-
     # The small list the topic check and the profanity check read already (the full one costs 30 MiB).
-    frequency = wordfreq.get_frequency_dict("en", wordlist="small")
+    frequency = english_frequencies()
 
     triggers: dict[str, set[int]] = {}
     always = []
