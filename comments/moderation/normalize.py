@@ -84,7 +84,13 @@ def word_pieces(folded: str) -> list[str]:
     return _ALNUM_RE.findall(folded)
 
 
+# Plain ASCII splits faster by a translation and str.split (the same words as ``_ALNUM_RE``).
+_NOT_ALNUM = {i: " " for i in range(128) if not (ord("a") <= i <= ord("z") or ord("0") <= i <= ord("9"))}
+
+
 def word_set(folded: str) -> frozenset[str]:
+    if folded.isascii():
+        return frozenset(folded.translate(_NOT_ALNUM).split())
     return frozenset(_ALNUM_RE.findall(folded))
 
 

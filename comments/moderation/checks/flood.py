@@ -18,21 +18,28 @@ FLOOD_RE = re.compile(r"(\S)\1{7,}|(\S{1,4})(?:\s*\2){9,}")
 _COMPACT_FLOOD_RE = re.compile(r"(?=(.).{0,3}\1)(.{1,4})\2{7,}")
 
 
-def _may_flood(compact: str) -> bool:
+# What str.split() splits plain ASCII at.
+_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def compacted(raw: str) -> tuple[bytes, int]:
+    """The text with its spaces taken out, as bytes of one fixed width per character (and that width)."""
+    if raw.isascii():
+        return raw.encode("ascii").translate(None, _ASCII_SPACE), 1  # bytes deleted in C
+    return "".join(raw.split()).encode("utf-32-le"), 4
+
+
+def may_flood(data: bytes, width: int) -> bool:
     """What any match of the compact pattern has, found faster. A unit of k <= 4 characters eight
     times over is a stretch of 8k characters each equal to the one k further on, so (as 12 is a
     multiple of every k) also to the one 12 further on: for one character seven in a row equal to
     the next, for longer units 8k - 12 >= 4 in a row equal to the twelfth next."""
-    if compact.isascii():
-        data, width = compact.encode("ascii"), 1
-    else:
-        data, width = compact.encode("utf-32-le"), 4  # one fixed width per character
     return equal_run(data, width, 7 * width) or equal_run(data, 12 * width, 4 * width)
 
 
 def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
-    compact = "".join(text.raw.split())
-    if not _may_flood(compact) or not _COMPACT_FLOOD_RE.search(compact):
+    data, width = compacted(text.raw)
+    if not may_flood(data, width) or not _COMPACT_FLOOD_RE.search(data.decode("ascii" if width == 1 else "utf-32-le")):
         return []
     match = FLOOD_RE.search(text.raw)
     if match is None:

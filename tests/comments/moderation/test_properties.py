@@ -86,8 +86,10 @@ def test_the_flood_check_looks_first_where_the_pattern_would_find_something(text
     from comments.moderation.checks import flood
 
     compact = "".join(text.split())
+    data, width = flood.compacted(text)
+    assert data.decode("ascii" if width == 1 else "utf-32-le") == compact
     if flood._COMPACT_FLOOD_RE.search(compact):
-        assert flood._may_flood(compact)
+        assert flood.may_flood(data, width)
 
 
 @settings(max_examples=300, deadline=None)
@@ -123,3 +125,33 @@ def test_content_words_split_fast_as_the_word_pattern_splits_them(text):
         stemmed, specificity = topic.term(word)
         expected[stemmed] = max(specificity, expected.get(stemmed, 0.0))
     assert topic.content_terms(folded, folded=True) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="ABC abc!1\n", max_size=120) | st.text(max_size=120))
+def test_shouting_counts_letters_as_python_counts_them(text):
+    from comments.moderation.checks import shouting
+    from comments.moderation.normalize import Text
+
+    letters = sum(map(str.isalpha, text))
+    capitals = sum(map(str.isupper, text))
+    shouts = (
+        (shouting._CAPITALS_RE.search(text) is not None or not text.isascii())
+        and letters >= 20
+        and capitals / letters >= 0.6
+    )
+    found = shouting.check(Text(text), Context(), Policy())
+    assert bool(found) == shouts
+    if found:
+        assert found[0].score == round(min(1.0, (capitals / letters - 0.5) * 2), 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="ab1 -'_é\t", max_size=60) | st.text(max_size=120))
+def test_the_shared_words_are_the_runs_of_letters_and_digits(text):
+    import re
+
+    from comments.moderation.normalize import Text, word_set
+
+    folded = fold(text)
+    assert word_set(folded) == frozenset(re.findall(r"[a-z0-9]+", folded)) == Text(text).words
