@@ -101,22 +101,38 @@ def prepare(text: str) -> str:
     return " ".join(_NOISE_RE.sub(" ", fold(text)).split())
 
 
+# What str.split() splits plain ASCII at, as a look-up table by character code.
+_ASCII_SPACE = np.zeros(128, dtype=bool)
+_ASCII_SPACE[[ord(ch) for ch in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"]] = True
+
+
 def prepare_with_offsets(text: str) -> tuple[str, list[int]]:
     """:func:`prepare`, and for each character of the result its index in ``text``."""
     folded, offsets = fold_with_offsets(text)
     masked = _NOISE_RE.sub(lambda m: " " * len(m.group()), folded)
+    if isinstance(offsets, range) and masked.isascii():
+        # Plain ASCII, where each character stays in its place: the characters kept are those that are
+        # not spaces, and the first space after each word that another word follows.
+        space = _ASCII_SPACE[np.frombuffer(masked.encode("ascii"), dtype=np.uint8)]
+        kept = ~space
+        if not kept.any():
+            return "", []
+        kept[1:] |= space[1:] & ~space[:-1]
+        last = int(np.flatnonzero(~space)[-1])
+        kept[last + 1 :] = False
+        return " ".join(masked.split()), np.flatnonzero(kept).tolist()
     pieces: list[str] = []
     previous_end = 0
-    kept: list[int] = []
+    chosen: list[int] = []
     for match in _NON_SPACE_RE.finditer(masked):
         start, end = match.span()
         if pieces:  # the run of spaces before it becomes one, placed where the run began
             pieces.append(" ")
-            kept.append(offsets[previous_end])
+            chosen.append(offsets[previous_end])
         pieces.append(match.group())
-        kept.extend(offsets[start:end])
+        chosen.extend(offsets[start:end])
         previous_end = end
-    return "".join(pieces), kept
+    return "".join(pieces), chosen
 
 
 # --- Hashing ------------------------------------------------------------------------------------
@@ -334,26 +350,24 @@ class AbuseModel:
                 np.bincount(g.char_starts, weights=spread, minlength=size)
                 - np.bincount(g.char_ends, weights=spread, minlength=size)
             )
-        by_start: dict[int, float] = {}  # word n-gram weight, by where its words start
-        by_end: dict[int, float] = {}
+        spans = [m.span() for m in _WORD_RE.finditer(prepared)]
+        starts = np.array([a for a, _ in spans], dtype=np.int64)
+        ends = np.array([b for _, b in spans], dtype=np.int64)
+        size = len(prepared) + 1
+        by_start = np.zeros(size)  # word n-gram weight, by where its words start and end
+        by_end = np.zeros(size)
         if len(g.word_slots):
             w = tfidf(g.word_slots, self.word_idf, occurrences=True)
             share = (w.values * self.word_coef[w.slots] / w.counts)[w.occurrence]
-            spans = [m.span() for m in _WORD_RE.finditer(prepared)]
-            tokens = set(spans)
-            for start, end, weight in zip(g.word_starts.tolist(), g.word_ends.tolist(), share.tolist(), strict=True):
-                if (start, end) in tokens:
-                    by_start[start] = by_start.get(start, 0.0) + weight
-                else:  # a 2-gram's weight goes half to each of its words
-                    by_start[start] = by_start.get(start, 0.0) + weight / 2
-                    by_end[end] = by_end.get(end, 0.0) + weight / 2
-        else:
-            spans = [m.span() for m in _WORD_RE.finditer(prepared)]
-        running = np.concatenate(([0.0], np.cumsum(per_char))).tolist()
-        weights = [
-            (running[end] - running[start] + by_start.get(start, 0.0) + by_end.get(end, 0.0), start, end)
-            for start, end in spans
-        ]
+            lo, hi = self.features.word_ngrams
+            single = len(spans) if lo <= 1 <= hi else 0  # the words come first, then the pairs
+            by_start += np.bincount(g.word_starts[:single], weights=share[:single], minlength=size)
+            # A pair's weight goes half to each of its words.
+            by_start += np.bincount(g.word_starts[single:], weights=share[single:] / 2, minlength=size)
+            by_end += np.bincount(g.word_ends[single:], weights=share[single:] / 2, minlength=size)
+        running = np.concatenate(([0.0], np.cumsum(per_char)))
+        totals = running[ends] - running[starts] + by_start[starts] + by_end[ends]
+        weights = list(zip(totals.tolist(), starts.tolist(), ends.tolist(), strict=True))
         positive = sorted((w for w in weights if w[0] > 0), reverse=True)
         if not positive:
             return ()
