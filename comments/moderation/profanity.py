@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -181,6 +181,7 @@ class ProfanityChecker:
         )
         # Plurals of listed words ("bastards"), but not of words already ending in s.
         self.plurals = frozenset(w + "s" for w in self.base_words if len(w) >= 4 and w.isalpha() and w[-1] != "s")
+        self.plural_readings = frozenset(w.translate(CANON) for w in self.plurals)
         self.readings = self.variants.readings()
         # The readings of every beginning of a listed word, to stop reading words together as soon as
         # nothing can match (a superset of the true beginnings: it only ever reads a little further).
@@ -256,56 +257,74 @@ class ProfanityChecker:
                 if not starred and read_joined not in prefixes and read_spaced not in prefixes:
                     break
 
+    def _read(self, folded: str) -> list[str]:
+        """The words as they read (``CANON``), split as ``split_words`` splits them."""
+        if folded.isascii():  # in one pass (CANON keeps lengths and word characters)
+            return folded.translate(_ASCII_READING).split()
+        return split_words(folded.translate(CANON))
+
     def contains(self, folded: str) -> bool:
-        """The fast question: is there any hit at all? Mostly set operations done in C."""
-        tokens = split_words(folded)
-        if folded.isascii():  # the same words, read (one to one: CANON keeps lengths and word characters)
-            readings = folded.translate(_ASCII_READING).split()
-        else:
-            readings = split_words(folded.translate(CANON))
+        """The fast question: is there any hit at all? Mostly set operations done in C, on the words as
+        they read; the words as spelled are split only for a text where a reading asks for them."""
+        spelled: list[str] = []
+
+        def tokens() -> list[str]:
+            if not spelled:
+                spelled.extend(split_words(folded))
+            return spelled
+
+        return self._contains(folded, self._read(folded), tokens)
+
+    def _contains(self, folded: str, readings: list[str], tokens: Callable[[], list[str]]) -> bool:
         listed = self.readings.intersection(readings)
-        if listed and any(t in self.variants for t, r in zip(tokens, readings, strict=True) if r in listed):
+        if listed and any(t in self.variants for t, r in zip(tokens(), readings, strict=True) if r in listed):
             return True
-        if not self.plurals.isdisjoint(tokens):
+        if not self.plural_readings.isdisjoint(readings) and not self.plurals.isdisjoint(tokens()):
             return True
-        if "*" in folded and any(t in self.variants for t in tokens if "*" in t):
+        if "*" in folded and any(t in self.variants for t in tokens() if "*" in t):
             return True
         if _EMBEDDED_RE.search(folded):
             return True
         # Stretched words ("fuuuck") are never dictionary words: look only at the others, and only
         # when some character comes three times in a row.
-        if not folded.isascii() or equal_run(folded.encode("ascii"), 1, 2):
-            for token in set(tokens).difference(common_words()):
+        if _may_stretch(folded):
+            for token in set(tokens()).difference(common_words()):
                 if _REPEAT_RE.search(token) and self._stretched(token):
                     return True
-        return any(True for _ in self._runs(tokens, readings, self._run_starts(readings, starred="*" in folded)))
+        starts = self._run_starts(readings, starred="*" in folded)
+        return bool(starts) and any(True for _ in self._runs(tokens(), readings, starts))
 
     def hits(self, folded: str) -> list[Hit]:
-        """Every hit with its place in the folded text. Slower: it runs once contains() said yes."""
+        """Every hit with its place in the folded text. Slower: it runs once the question above says yes."""
         if not self.contains(folded):
             return []
+        readings = self._read(folded)
         matches = [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(folded.replace("_", " "))]
-        tokens = [m[0] for m in matches]
-        if folded.isascii():
-            readings = folded.translate(_ASCII_READING).split()
-        else:
-            readings = [token.translate(CANON) for token in tokens]
-        listed = self.readings
-        # Stretched and embedded words are looked for word by word only in a text that has some.
-        stretched = not folded.isascii() or equal_run(folded.encode("ascii"), 1, 2)
-        embedded = _EMBEDDED_RE.search(folded) is not None
+        spelled = [m[0] for m in matches]
+        # The words worth a closer look, found with set operations; each is then asked what it is.
+        listed = self.readings.intersection(readings)
+        special = set(self.plurals.intersection(spelled))
+        if "*" in folded:
+            special.update(t for t in spelled if "*" in t)
+        if _may_stretch(folded):
+            special.update(t for t in set(spelled).difference(common_words()) if _REPEAT_RE.search(t))
+        if _EMBEDDED_RE.search(folded):
+            special.update(t for t in set(spelled) if _EMBEDDED_RE.search(t))
         found: list[Hit] = []
-        for (token, start, end), reading in zip(matches, readings, strict=True):
+        for index, reading in enumerate(readings):
+            if reading not in listed and spelled[index] not in special:
+                continue
+            token, start, end = matches[index]
             word = token if (reading in listed or "*" in token) and token in self.variants else None
             if word is None and token in self.plurals:
                 word = token[:-1]
-            if word is None and stretched and _REPEAT_RE.search(token):
+            if word is None and _REPEAT_RE.search(token):
                 word = self._stretched(token)
-            if word is None and embedded and (inside := _EMBEDDED_RE.search(token)):
+            if word is None and (inside := _EMBEDDED_RE.search(token)):
                 word = inside.group()
             if word:
                 found.append(Hit(word, start, end, joined=False))
-        for first, last, word in self._runs(tokens, readings, self._run_starts(readings, starred="*" in folded)):
+        for first, last, word in self._runs(spelled, readings, self._run_starts(readings, starred="*" in folded)):
             start, end = matches[first][1], matches[last][2]
             if all(h.end <= start or h.start >= end for h in found):
                 found.append(Hit(word, start, end, joined=True))
@@ -320,6 +339,11 @@ class ProfanityChecker:
             end = offsets[hit.end - 1] + 1
             result.append((start, end, text[start:end]))
         return result
+
+
+def _may_stretch(folded: str) -> bool:
+    """Whether some character comes three times in a row, as a stretched word's do."""
+    return not folded.isascii() or equal_run(folded.encode("ascii"), 1, 2)
 
 
 def _shrink(token: str, choice: tuple[int, ...]) -> str:
