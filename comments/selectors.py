@@ -2,7 +2,10 @@
 
 Top-level comments are paginated; the replies of the threads on the page are read
 in one query through ``root`` and the tree is built in Python. Whatever the number
-of comments, the section costs the same handful of queries.
+of comments, the section costs the same handful of queries. The two counts a page
+needs (comments shown, threads to paginate) would each read every row of a busy
+story: they are kept in the cache, dropped by the services whenever a comment of the
+story is posted or changes state.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from articles.models import Article
 from newsroom import cache
@@ -55,8 +60,13 @@ class Thread:
 
     root: Comment
     entries: list[Entry]
-    replies_page: int = 1  # which page of this thread's replies is shown
+    replies_page: int = 1  # which page of this thread's replies is shown (0: the first few, under the article)
     more: bool = False  # further replies wait behind "Show more replies"
+
+    @property
+    def next_replies_page(self) -> int:
+        """The page of the thread's own view that "Show more replies" opens."""
+        return self.replies_page + 1
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)
@@ -80,8 +90,10 @@ class CommentSection:
         return list(self.page.paginator.get_elided_page_range(self.page.number, on_each_side=2, on_ends=1))
 
 
-# Replies shown with a thread, and on each further page of it: a thread of a thousand replies
-# costs a page no more than a thread of twenty.
+# Replies on each page of a thread's own view: a thread of a thousand replies costs a page no more
+# than a thread of twenty. Under the article each thread shows its first few
+# (settings.COMMENTS_REPLIES_WITH_THREAD), so a page of the busiest threads weighs about what a page
+# of quiet ones does.
 REPLIES_PER_PAGE = 20
 
 
@@ -136,26 +148,19 @@ def comment_section(
     """A page of threads; or, given ``thread``, that one thread with one page of its replies."""
     sort = sort if sort in SORTS else "oldest"
     own = set(own_comment_ids)
-    count = published_count(article=article) if count is None else count
-    # A removed comment stays as a tombstone while it has published replies, so they keep their context.
-    top_level = (
-        Comment.objects.real()
-        .filter(article=article)
-        .top_level()
-        .filter(
-            Q(status=Comment.Status.PUBLISHED)
-            | Q(reply_count__gt=0, status__in=[Comment.Status.REMOVED, Comment.Status.REJECTED])
-        )
-    )
-    top_level = top_level.order_by(*SORTS[sort])
-    paginator = Paginator(top_level, settings.COMMENTS_THREADS_PER_PAGE)
+    published, thread_count = section_counts(article=article)
+    count = published if count is None else count
+    top_level = _threads(article).order_by(*SORTS[sort])
+    paginator = _CountedPaginator(top_level, settings.COMMENTS_THREADS_PER_PAGE, thread_count)
     page = paginator.get_page(paginator.num_pages if page_number == "last" else page_number)
     thread_id = _as_int(thread)
     shown = _as_int(replies_page) or 1
     roots = list(top_level.filter(pk=thread_id)) if thread_id is not None else []
-    if not roots:  # no thread asked for, or not one of this article's
-        thread_id, shown, roots = None, 1, list(page.object_list)
-    first, last = (shown - 1) * REPLIES_PER_PAGE, shown * REPLIES_PER_PAGE
+    if roots:
+        first, last = (shown - 1) * REPLIES_PER_PAGE, shown * REPLIES_PER_PAGE
+    else:  # no thread asked for, or not one of this article's: the page of threads, each with its first few
+        thread_id, shown, roots = None, 0, list(page.object_list)
+        first, last = 0, settings.COMMENTS_REPLIES_WITH_THREAD
     # Each thread's replies numbered in order, in the database: only the ones this page shows are read.
     numbered = (
         Comment.objects.real()
@@ -182,7 +187,7 @@ def comment_section(
     threads = [
         Thread(root, entries, replies_page=shown, more=root.pk in has_more)
         for root in roots
-        if (entries := _flatten(root, children, max_depth, own, with_root=shown == 1))
+        if (entries := _flatten(root, children, max_depth, own, with_root=shown <= 1))
         or (shown > 1 and root.pk in has_more)
     ]
     own_pending: list[Entry] = []
@@ -291,7 +296,60 @@ def _per_hour(times: QuerySet[Any, dt.datetime], days: int) -> list[float]:
 
 def published_count(*, article: Article) -> int:
     """How many readers' comments the article shows."""
-    return Comment.objects.real().published().filter(article=article).count()
+    return section_counts(article=article)[0]
+
+
+# How long counts stay cached even when nothing drops them (a write that bypassed the services,
+# or a worker counting on its own while the shared cache is down).
+COUNTS_SECONDS = 120
+
+
+def _counts_key(article_id: int) -> str:
+    return f"comments:counts:{article_id}"
+
+
+def section_counts(*, article: Article) -> tuple[int, int]:
+    """The article's published comments and the threads its pages list, counted once until a comment changes."""
+
+    def load() -> tuple[int, int]:
+        return (
+            Comment.objects.real().published().filter(article=article).count(),
+            _threads(article).count(),
+        )
+
+    return cache.through(_counts_key(article.pk), load, COUNTS_SECONDS)
+
+
+def forget_counts(*, article_id: int) -> None:
+    """A comment of this article was posted or changed state: count afresh (now, and once it is committed)."""
+    cache.forget(_counts_key(article_id))
+    transaction.on_commit(lambda: cache.forget(_counts_key(article_id)))
+
+
+def _threads(article: Article) -> QuerySet[Comment]:
+    """The threads an article's pages list: published top-level comments, and removed ones that still
+    have published replies (a tombstone keeps them in context)."""
+    return (
+        Comment.objects.real()
+        .filter(article=article)
+        .top_level()
+        .filter(
+            Q(status=Comment.Status.PUBLISHED)
+            | Q(reply_count__gt=0, status__in=[Comment.Status.REMOVED, Comment.Status.REJECTED])
+        )
+    )
+
+
+class _CountedPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator told its count, instead of counting the rows."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
 
 
 def comment_url(comment: Comment) -> str:

@@ -36,7 +36,14 @@ from .moderation.context import joins_conversation
 from .moderation.normalize import fingerprint_key
 from .policy import active_policy_record, forget_active_policy, live_policy, policy_from_record, shadow_policy_record
 from .sanitize import has_visible_text
-from .selectors import active_sanctions, forget_site_switch, moderation_context, story_state, week_record
+from .selectors import (
+    active_sanctions,
+    forget_counts,
+    forget_site_switch,
+    moderation_context,
+    story_state,
+    week_record,
+)
 
 STATUS_FOR_ACTION = {
     Action.PUBLISH: Comment.Status.PUBLISHED,
@@ -287,6 +294,7 @@ def _judge_and_store(comment: Comment, policy: Policy, context: Context) -> Verd
     with transaction.atomic():
         comment.save()
         _count_reply(comment, +1 if status == Comment.Status.PUBLISHED else 0)
+        forget_counts(article_id=comment.article_id)
         if status == Comment.Status.PUBLISHED and parent is not None:
             notifications.queue_reply(reply=comment)
         ModerationEvent.objects.create(
@@ -318,6 +326,7 @@ def _change_status(
         locked.save(update_fields=["status", "open_reports", "flagged"])
         published = Comment.Status.PUBLISHED
         _count_reply(locked, (new_status == published) - (old_status == published))
+        forget_counts(article_id=locked.article_id)
         CommentReport.objects.filter(comment=locked, resolved=False).update(resolved=True)
         event = ModerationEvent.objects.create(
             comment=locked,

@@ -238,6 +238,8 @@ SESSION_COOKIE_HTTPONLY = True
 # Comments: presentation and rate limits (the length limits are constants, in comments/limits.py).
 COMMENTS_MAX_DEPTH = env_int("COMMENTS_MAX_DEPTH", 3)
 COMMENTS_THREADS_PER_PAGE = env_int("COMMENTS_THREADS_PER_PAGE", 20)
+# Replies shown under each thread on the article's pages; "Show all N replies" opens the thread.
+COMMENTS_REPLIES_WITH_THREAD = env_int("COMMENTS_REPLIES_WITH_THREAD", 3)
 # Rate limits ("N/period" rules, comma-separated; empty turns a limit off): per client
 # address and per email for comments, per address for reports and admin log-in failures.
 COMMENTS_RATE_PER_IP = os.environ.get("COMMENTS_RATE_PER_IP", "1/5s,30/h")

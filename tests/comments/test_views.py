@@ -186,6 +186,7 @@ def test_removed_comment_with_replies_leaves_a_tombstone(client):
 
 def test_deep_replies_stay_at_the_last_level_and_name_their_parent(client, settings):
     settings.COMMENTS_MAX_DEPTH = 3
+    settings.COMMENTS_REPLIES_WITH_THREAD = 10  # the whole chain under the article
     article = make_seed_article()
     chain = [make_comment(article, name="Level0")]
     for level in range(1, 6):
@@ -233,10 +234,31 @@ def test_section_queries_do_not_grow_with_comments(client):
         top = make_comment(article, body=f"More {n} on the Taliban.")
         child = make_comment(article, parent=top, body="A reply.")
         make_comment(article, parent=child, body="A deeper reply.")
+    client.get(article.get_absolute_url())  # the counts are then cached again, until the next comment
     with CaptureQueriesContext(connection) as large:
         assert client.get(article.get_absolute_url()).status_code == 200
     assert len(large) == len(small)
     assert len(large) <= 12
+
+
+def test_the_counts_are_cached_and_change_as_soon_as_a_comment_does(client):
+    from comments import services
+
+    article = make_seed_article()
+    first = make_comment(article, body="Thread one about the Doha deal.")
+    make_comment(article, parent=first, body="A reply on Doha.")
+    url = article.get_absolute_url()
+    assert "2 comments" in client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as counted:
+        client.get(url)
+    assert not any("COUNT(" in q["sql"] for q in counted.captured_queries)  # read once, not per view
+    # A new comment, a moderator's decision: the count follows at once.
+    make_comment(article, body="Thread two about the Taliban.")
+    assert "3 comments" in client.get(url).content.decode()
+    services.comment_reject(comment=first, actor=None, reason="abusive")
+    html = client.get(url).content.decode()
+    assert "2 comments" in html
+    assert "This comment was removed" in html  # the rejected thread keeps its published reply, as a tombstone
 
 
 def test_report_puts_a_published_comment_in_the_queue_and_keeps_it_up(client):
@@ -318,15 +340,22 @@ def test_one_report_form_per_page_shown_under_the_comment_without_javascript(cli
     assert 'id="report-form-home" hidden' in client.get(f"{article.get_absolute_url()}?report=999999").content.decode()
 
 
-def test_a_long_thread_shows_its_replies_a_page_at_a_time_without_javascript(client):
+def test_a_long_thread_shows_its_first_replies_then_a_page_at_a_time_without_javascript(client, settings):
     from comments.selectors import REPLIES_PER_PAGE
 
+    settings.COMMENTS_REPLIES_WITH_THREAD = 3
     article = make_seed_article()
     root = make_comment(article, name="Zia", body="The Doha talks will stall.")
     replies = [make_comment(article, parent=root, body=f"Reply number {n} on Doha.") for n in range(45)]
     make_comment(article, parent=replies[30], body="An answer deep in the thread.")
-    first = client.get(article.get_absolute_url()).content.decode()
-    assert "Reply number 19 on Doha." in first and "Reply number 20 on Doha." not in first
+    # Under the article: the thread and its first three replies, and the way to the rest.
+    listing = client.get(article.get_absolute_url()).content.decode()
+    assert "Reply number 2 on Doha." in listing and "Reply number 3 on Doha." not in listing
+    assert f"?thread={root.pk}&amp;replies=1" in listing and "Show all 46 replies" in listing
+    first = client.get(f"{article.get_absolute_url()}?thread={root.pk}&replies=1").content.decode()
+    assert "The Doha talks will stall." in first
+    assert "Reply number 0 on Doha." in first and "Reply number 19 on Doha." in first
+    assert "Reply number 20 on Doha." not in first
     assert f"?thread={root.pk}&amp;replies=2" in first and "Show more replies" in first
     second = client.get(f"{article.get_absolute_url()}?thread={root.pk}&replies=2").content.decode()
     assert "Reply number 20 on Doha." in second and "Reply number 19 on Doha." not in second
@@ -341,6 +370,16 @@ def test_a_long_thread_shows_its_replies_a_page_at_a_time_without_javascript(cli
     assert client.get(f"{article.get_absolute_url()}?thread=abc&replies=-4").status_code == 200
 
 
+def test_a_thread_with_few_replies_shows_them_all_under_the_article(client):
+    article = make_seed_article()
+    root = make_comment(article, name="Zia", body="The Doha talks will stall.")
+    make_comment(article, parent=root, body="First answer on Doha.")
+    make_comment(article, parent=root, body="Second answer on Doha.")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "First answer on Doha." in html and "Second answer on Doha." in html
+    assert "nr-more-replies" not in html
+
+
 def test_the_page_costs_the_same_queries_with_a_thread_of_any_length(client):
     article = make_seed_article()
     root = make_comment(article)
@@ -351,6 +390,7 @@ def test_the_page_costs_the_same_queries_with_a_thread_of_any_length(client):
         client.get(article.get_absolute_url())
     for n in range(40):
         make_comment(article, parent=root, body=f"Later reply {n}.")
+    client.get(article.get_absolute_url())  # counted again once after the change, as above
     with CaptureQueriesContext(connection) as long:
         client.get(article.get_absolute_url())
     assert len(short) == len(long)
