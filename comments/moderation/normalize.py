@@ -59,6 +59,9 @@ def fold(text: str) -> str:
     return folded
 
 
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+
+
 def fold_with_offsets(text: str) -> tuple[str, Sequence[int]]:
     """Fold like :func:`fold`, and return for each output character its index in ``text``."""
     if text.isascii():
@@ -66,13 +69,22 @@ def fold_with_offsets(text: str) -> tuple[str, Sequence[int]]:
         return text.lower(), range(len(text))
     out: list[str] = []
     offsets: list[int] = []
-    for index, ch in enumerate(text):
-        piece = ch.lower().translate(_TABLE)
-        if piece and not piece.isascii():
-            piece = _strip_marks(piece).lower().translate(_TABLE)
-        for folded_ch in piece:
-            out.append(folded_ch)
-            offsets.append(index)
+    done = 0
+    for run in _NON_ASCII_RE.finditer(text):
+        start, end = run.span()
+        if start > done:  # the ASCII before it, a character for a character
+            out.append(text[done:start].lower())
+            offsets.extend(range(done, start))
+        for index in range(start, end):
+            piece = text[index].lower().translate(_TABLE)
+            if piece and not piece.isascii():
+                piece = _strip_marks(piece).lower().translate(_TABLE)
+            out.append(piece)
+            offsets.extend([index] * len(piece))
+        done = end
+    if done < len(text):
+        out.append(text[done:].lower())
+        offsets.extend(range(done, len(text)))
     return "".join(out), offsets
 
 

@@ -299,8 +299,7 @@ class ProfanityChecker:
         if not self.contains(folded):
             return []
         readings = self._read(folded)
-        matches = [(m.group(), m.start(), m.end()) for m in WORD_RE.finditer(folded.replace("_", " "))]
-        spelled = [m[0] for m in matches]
+        spelled = split_words(folded)
         # The words worth a closer look, found with set operations; each is then asked what it is.
         listed = self.readings.intersection(readings)
         special = set(self.plurals.intersection(spelled))
@@ -311,10 +310,12 @@ class ProfanityChecker:
         if _EMBEDDED_RE.search(folded):
             special.update(t for t in set(spelled) if _EMBEDDED_RE.search(t))
         found: list[Hit] = []
+        place = _Places(folded, spelled)
         for index, reading in enumerate(readings):
             if reading not in listed and spelled[index] not in special:
                 continue
-            token, start, end = matches[index]
+            token = spelled[index]
+            start, end = place(index)
             word = token if (reading in listed or "*" in token) and token in self.variants else None
             if word is None and token in self.plurals:
                 word = token[:-1]
@@ -325,7 +326,7 @@ class ProfanityChecker:
             if word:
                 found.append(Hit(word, start, end, joined=False))
         for first, last, word in self._runs(spelled, readings, self._run_starts(readings, starred="*" in folded)):
-            start, end = matches[first][1], matches[last][2]
+            start, end = place(first)[0], place(last)[1]
             if all(h.end <= start or h.start >= end for h in found):
                 found.append(Hit(word, start, end, joined=True))
         return sorted(found, key=lambda h: h.start)
@@ -339,6 +340,28 @@ class ProfanityChecker:
             end = offsets[hit.end - 1] + 1
             result.append((start, end, text[start:end]))
         return result
+
+
+class _Places:
+    """Where each word of ``split_words(folded)`` is, found on demand, walking forward from the last
+    one asked for (each word is the next run of word characters, so ``str.find`` lands on it)."""
+
+    def __init__(self, folded: str, words: list[str]) -> None:
+        self.text = folded.translate(_ASCII_SEPARATORS) if folded.isascii() else None
+        self.words = words
+        self.starts: list[int] = []
+        if self.text is None:  # other scripts: where the pattern finds them, all at once
+            self.starts = [m.start() for m in WORD_RE.finditer(folded.replace("_", " "))]
+
+    def __call__(self, index: int) -> tuple[int, int]:
+        if self.text is not None:
+            at = self.starts[-1] + len(self.words[len(self.starts) - 1]) if self.starts else 0
+            while len(self.starts) <= index:
+                at = self.text.find(self.words[len(self.starts)], at)
+                self.starts.append(at)
+                at += len(self.words[len(self.starts) - 1])
+        start = self.starts[index]
+        return start, start + len(self.words[index])
 
 
 def _may_stretch(folded: str) -> bool:

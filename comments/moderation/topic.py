@@ -83,6 +83,9 @@ _CONTENT_LIMIT = 200_000
 _NOT_IN_WORDS = {i: " " for i in range(128) if not (chr(i).isalnum() or chr(i) == "'")}
 
 
+_UNSEEN = ("", -1.0)  # never a word's entry: a word unseen so far
+
+
 def _content(chunk: str) -> tuple[str, float] | None:
     if len(_CONTENT) >= _CONTENT_LIMIT:
         _CONTENT.clear()
@@ -101,7 +104,9 @@ def content_terms(text: str, *, folded: bool = False) -> dict[str, float]:
     ascii_only = folded_text.isascii()
     chunks = folded_text.translate(_NOT_IN_WORDS).split() if ascii_only else WORD_RE.findall(folded_text)
     for word in chunks:
-        found = known[word] if word in known else _content(word)
+        found = known.get(word, _UNSEEN)
+        if found is _UNSEEN:
+            found = _content(word)
         if found is not None:
             stemmed, specificity = found
             if specificity > terms.get(stemmed, 0.0):
@@ -227,14 +232,21 @@ def off_topic_score(
     general = 0.0
     unrelated: list[tuple[float, str]] = []
     weights = profile.weights
+    uses_of = conversation.get if conversation else None
+    # Written out with comparisons rather than min() and max(): this loop runs for every word of every comment.
     for stemmed, specificity in terms.items():
         weight = weights.get(stemmed, 0.0)
         if stemmed in parent_terms:
-            weight = max(weight, 0.5 * specificity + 0.3)
-        if conversation:
-            uses = conversation.get(stemmed, 0)
+            replied = 0.5 * specificity + 0.3
+            if replied > weight:
+                weight = replied
+        if uses_of is not None:
+            uses = uses_of(stemmed, 0)
             if uses >= 2:
-                weight = max(weight, min(0.6, 0.15 * uses) * specificity)
+                share = 0.15 * uses
+                talked = (0.6 if share > 0.6 else share) * specificity
+                if talked > weight:
+                    weight = talked
         if weight:
             on += weight
         elif stemmed in generic:

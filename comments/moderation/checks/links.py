@@ -12,21 +12,24 @@ from ..wordlists import words
 
 SCORE = "spam"
 
-URL_RE = re.compile(
+_URL = (
     r"(?:https?://|www\.)[^\s<>\"']+|\b(?:[a-z0-9-]+\.)+(?:com|net|org|info|biz|ru|cn|xyz|top|club|shop|site|online|"
-    r"io|ly|co|me|gl|gd|cc|tk|ml|ga|cf|gq|link|click|live|store|vip|win|bid|loan|pw)\b(?:/[^\s<>\"']*)?",
-    re.IGNORECASE,
+    r"io|ly|co|me|gl|gd|cc|tk|ml|ga|cf|gq|link|click|live|store|vip|win|bid|loan|pw)\b(?:/[^\s<>\"']*)?"
 )
+URL_RE = re.compile(_URL, re.IGNORECASE)
 SHORTENERS = words("link-shorteners")
-SALES_RE = re.compile(
+_SALES = (
     r"\b(?:buy (?:now|cheap|online)|order now|click (?:here|the link|below)|visit (?:my|our) (?:site|website|page|profile)|"
     r"check out my|work(?:ing)? from home|earn (?:\$|usd|up to )?\d|make (?:\$|money|cash)|\$\d+ (?:a|per) (?:day|hour|week)|"
     r"free (?:gift|iphone|money|bitcoin|crypto|trial)|bitcoin|crypto(?:currency)?|forex|casino|betting|viagra|cialis|"
     r"payday loans?|free shipping|replica (?:watches|bags|handbags)|best prices?|cheap (?:watches|flights|loans)|dm me|whats ?app|telegram me|subscribe to my|follow me|100% (?:free|guaranteed)|limited (?:time )?offer|"
     r"promo code|discount code|cheap (?:pills|meds)|hot singles|onlyfans|sugar daddy|investment opportunity|"
-    r"passive income|financial freedom)\b",
-    re.IGNORECASE,
+    r"passive income|financial freedom)\b"
 )
+SALES_RE = re.compile(_SALES, re.IGNORECASE)
+# Plain ASCII text is searched lower-cased (folded), where the same places are found without IGNORECASE,
+# which costs the pattern three times the time.
+_LOWER_URL_RE, _LOWER_SALES_RE = re.compile(_URL), re.compile(_SALES)
 
 # Cheap first look: a URL needs "http", "www." or a dot glued between two words; and that needs a
 # dot before two letters, which a literal-led pattern finds in a few microseconds.
@@ -64,8 +67,15 @@ def _maybe_sales(raw: str, words: frozenset[str]) -> bool:
 def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
     max_links = policy.max_links
     raw = text.raw
-    links = list(URL_RE.finditer(raw)) if _maybe_links(raw, text.folded) else []
-    sales = list(SALES_RE.finditer(raw)) if _maybe_sales(raw, text.words) else []
+    ascii_only = raw.isascii()  # then text.folded is raw.lower(): each character where it was
+    if _maybe_links(raw, text.folded):
+        links = list(_LOWER_URL_RE.finditer(text.folded) if ascii_only else URL_RE.finditer(raw))
+    else:
+        links = []
+    if _maybe_sales(raw, text.words):
+        sales = list(_LOWER_SALES_RE.finditer(text.folded) if ascii_only else SALES_RE.finditer(raw))
+    else:
+        sales = []
     findings: list[Reason] = []
     if links:
         if len(links) > max_links:

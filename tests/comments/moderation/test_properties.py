@@ -155,3 +155,36 @@ def test_the_shared_words_are_the_runs_of_letters_and_digits(text):
 
     folded = fold(text)
     assert word_set(folded) == frozenset(re.findall(r"[a-z0-9]+", folded)) == Text(text).words
+
+
+def _fold_char_by_char(text):
+    from comments.moderation.normalize import _TABLE, _strip_marks
+
+    out, offsets = [], []
+    for index, ch in enumerate(text):
+        piece = ch.lower().translate(_TABLE)
+        if piece and not piece.isascii():
+            piece = _strip_marks(piece).lower().translate(_TABLE)
+        out.append(piece)
+        offsets.extend([index] * len(piece))
+    return "".join(out), offsets
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="aB \u200bсé\u0301ﬁİ.", max_size=60) | st.text(max_size=150))
+def test_folding_with_offsets_runs_of_ascii_at_once_is_folding_a_character_at_a_time(text):
+    folded, offsets = fold_with_offsets(text)
+    assert (folded, list(offsets)) == _fold_char_by_char(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="ab_@$* .-'1é", max_size=80) | st.text(max_size=150))
+def test_the_profanity_words_are_placed_where_the_word_pattern_finds_them(text):
+    from comments.moderation.profanity import WORD_RE, _Places, split_words
+
+    folded = fold(text)
+    words = split_words(folded)
+    expected = [m.span() for m in WORD_RE.finditer(folded.replace("_", " "))]
+    place = _Places(folded, words)
+    assert [place(i) for i in reversed(range(len(words)))][::-1] == expected  # any order of asking
+    assert [place(i) for i in range(len(words))] == expected
