@@ -177,8 +177,8 @@ def _cat(parts: list[npt.NDArray[Any]], empty: npt.NDArray[Any]) -> npt.NDArray[
 def grams(prepared: str | Sequence[str], features: Features, *, positions: bool = False) -> Grams:
     """Every n-gram of the text(s), hashed; no n-gram spans two texts.
 
-    Positions (in the joined text) are kept for character n-grams always, for word n-grams only when asked
-    (``explain``): finding them costs more than hashing the words.
+    Positions (in the joined text) are kept only when asked (``explain``): scoring needs none, and finding
+    the words' costs more than hashing them.
     """
     texts = [prepared] if isinstance(prepared, str) else list(prepared)
     joined = SEPARATOR.join(texts)
@@ -235,9 +235,10 @@ def grams(prepared: str | Sequence[str], features: Features, *, positions: bool 
                 else:
                     h_in = h
                 c_slots.append(_mix(h_in ^ _SEEDS[n]) & char_mask)
-                c_starts.append(at)
-                c_ends.append(at + n)
                 c_docs.append(docs)
+                if positions:
+                    c_starts.append(at)
+                    c_ends.append(at + n)
     return Grams(
         word_slots=_cat(w_slots, _EMPTY_U),
         word_starts=_cat(w_starts, _EMPTY_I),
@@ -313,13 +314,17 @@ class AbuseModel:
             chunk = [prepare(text) for text in texts[offset : offset + batch]]
             g = grams(chunk, self.features)
             logits = np.full(len(chunk), self.intercept, dtype=np.float64)
-            for docs, slots, idf, coef in (
-                (g.word_docs, g.word_slots, self.word_idf, self.word_coef),
-                (g.char_docs, g.char_slots, self.char_idf, self.char_coef),
+            for docs, slots, idf, coef, bits in (
+                (g.word_docs, g.word_slots, self.word_idf, self.word_coef, self.features.word_bits),
+                (g.char_docs, g.char_slots, self.char_idf, self.char_coef, self.features.char_bits),
             ):
-                keys, counts = np.unique((docs.astype(np.uint64) << np.uint64(32)) | slots, return_counts=True)
-                doc = (keys >> np.uint64(32)).astype(np.int64)
-                slot = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+                # Each (text, slot) as one integer, to count with one sort: 32 bits when they fit (they do
+                # for 2^20 slots and batches of up to 4,096 texts), which sorts in half the time of 64.
+                wide = bits + max(1, len(chunk) - 1).bit_length() > 32
+                kind, shift = (np.uint64, np.uint64(bits)) if wide else (np.uint32, np.uint32(bits))
+                keys, counts = np.unique((docs.astype(kind) << shift) | slots.astype(kind), return_counts=True)
+                doc = (keys >> shift).astype(np.int64)
+                slot = (keys & kind((1 << bits) - 1)).astype(np.int64)
                 values = (1.0 + np.log(counts)) * idf[slot]
                 norms = np.sqrt(np.bincount(doc, weights=values * values, minlength=len(chunk)))
                 dots = np.bincount(doc, weights=values * coef[slot], minlength=len(chunk))

@@ -268,6 +268,9 @@ def test_batch_scores_are_the_single_scores(shipped: AbuseModel) -> None:
     texts = INSULTS + CIVIL + ["", "  ", "ünïcödé ж 😀 idiot", "x" * 3000, "a\nb", "@USER URL #tag &amp; you moron"]
     single = np.array([shipped.score(t) for t in texts])
     assert np.allclose(shipped.scores(texts, batch=4), single, rtol=0, atol=1e-9)
+    # More than 4,096 texts at once: each (text, slot) no longer fits 32 bits, and 64 are used.
+    many = (texts * 400)[:4200]
+    assert np.allclose(shipped.scores(many, batch=5000)[: len(texts)], single, rtol=0, atol=1e-9)
     scorer = shipped.batch(texts[:3])
     assert scorer.score(texts[0]) == pytest.approx(single[0], abs=1e-9)
     assert scorer.score("not in the batch, you idiot") == shipped.score("not in the batch, you idiot")
