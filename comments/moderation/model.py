@@ -321,7 +321,8 @@ class AbuseModel:
                 # Each (text, slot) as one integer, to count with one sort: 32 bits when they fit (they do
                 # for 2^20 slots and batches of up to 4,096 texts), which sorts in half the time of 64.
                 wide = bits + max(1, len(chunk) - 1).bit_length() > 32
-                kind, shift = (np.uint64, np.uint64(bits)) if wide else (np.uint32, np.uint32(bits))
+                kind: Any = np.uint64 if wide else np.uint32
+                shift = kind(bits)
                 keys, counts = np.unique((docs.astype(kind) << shift) | slots.astype(kind), return_counts=True)
                 doc = (keys >> shift).astype(np.int64)
                 slot = (keys & kind((1 << bits) - 1)).astype(np.int64)
