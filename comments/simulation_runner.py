@@ -6,6 +6,7 @@ exactly as a comment posted on the page does.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -19,6 +20,8 @@ from articles.models import Article
 from . import limits, services
 from .models import Comment, ModerationPolicy, SimulationRun
 from .moderation import Context, Policy, Verdict, moderate
+from .moderation.ahead import score_ahead
+from .moderation.checks.learned import explained_from
 from .moderation.model import AbuseModel
 from .policy import active_policy_record, live_policy, policy_from_record, with_live_model
 from .sanitize import clean_text
@@ -116,11 +119,18 @@ def run_pipeline(
     decisions: list[Decision] = []
     skipped: list[tuple[StreamItem, str]] = []
     pending = list(items)
-    for offset in range(0, len(pending), batch):
-        chunk = pending[offset : offset + batch]
-        # The learned model scores the chunk's texts in one pass; each comment then reads its score.
-        model = policy.model
-        scored = replace(policy, model=model.batch(i.text for i in chunk)) if isinstance(model, AbuseModel) else policy
+    chunks = [pending[offset : offset + batch] for offset in range(0, len(pending), batch)]
+    # The learned model scores each chunk's texts in one pass (the next chunk in a second process
+    # while this one is judged); each comment then reads its score.
+    model = policy.model
+    if isinstance(model, AbuseModel):
+        scorers: Iterable[Policy] = (
+            replace(policy, model=scores)
+            for scores in score_ahead(model, [[i.text for i in c] for c in chunks], explain_from=explained_from(policy))
+        )
+    else:
+        scorers = itertools.repeat(policy)
+    for number, (chunk, scored) in enumerate(zip(chunks, scorers, strict=False)):
         for item in chunk:
             context = pipeline.context_for(item)
             try:
@@ -130,7 +140,7 @@ def run_pipeline(
                 continue
             decisions.append(pipeline.observe(item, verdict))
         if progress:
-            progress(min(len(pending), offset + batch))
+            progress(min(len(pending), (number + 1) * batch))
     return decisions, skipped
 
 

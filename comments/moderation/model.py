@@ -285,6 +285,9 @@ class AbuseModel:
     char_coef: Floats
     intercept: float
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The file it was loaded from and that file's SHA-256 (None when made in memory): what a second
+    # process loads to score for this one (``ahead.py``), and checks it loaded the same.
+    source: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -422,9 +425,11 @@ class AbuseModel:
         except OSError as exc:
             raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}") from exc
         try:
-            return cls.from_bytes(data)
+            model = cls.from_bytes(data)
         except ModelError as exc:
             raise ModelError(f"{path}: {exc}") from exc
+        model.source = (str(path.resolve()), hashlib.sha256(data).hexdigest())
+        return model
 
     @classmethod
     def from_bytes(cls, data: bytes) -> AbuseModel:
@@ -484,7 +489,10 @@ class AbuseModel:
             features=features,
             intercept=float(intercept),
             metadata=metadata if isinstance(metadata, dict) else {},
-            **arrays,
+            word_idf=arrays["word_idf"],
+            word_coef=arrays["word_coef"],
+            char_idf=arrays["char_idf"],
+            char_coef=arrays["char_coef"],
         )
 
 
@@ -513,17 +521,23 @@ class Scorer(Protocol):
 
 
 class BatchScores:
-    """Chances computed in advance for a batch of texts; other texts, and spans, are asked of the model."""
+    """Chances computed in advance for a batch of texts, and maybe the spans of some; the rest is asked of the model."""
 
-    def __init__(self, model: AbuseModel, known: dict[str, float]) -> None:
-        self.model, self.known = model, known
+    def __init__(
+        self,
+        model: AbuseModel,
+        known: dict[str, float],
+        spans: dict[str, tuple[tuple[int, int], ...]] | None = None,
+    ) -> None:
+        self.model, self.known, self.spans = model, known, spans or {}
 
     def score(self, text: str) -> float:
         known = self.known.get(text)
         return known if known is not None else self.model.score(text)
 
     def explain(self, text: str, limit: int = 3) -> tuple[tuple[int, int], ...]:
-        return self.model.explain(text, limit)
+        known = self.spans.get(text) if limit == 3 else None
+        return known if known is not None else self.model.explain(text, limit)
 
 
 def _sigmoid(x: float) -> float:

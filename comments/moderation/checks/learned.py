@@ -10,11 +10,15 @@ from ..reasons import Reason
 SCORE = "model"
 
 
+def explained_from(policy: Policy) -> float:
+    """The score from which the model's reason carries spans: where it holds or rejects."""
+    return min(policy.model_hold, policy.model_reject)
+
+
 def check(text: Text, context: Context, policy: Policy) -> list[Reason] | None:
     if policy.model is None:
         return None  # not run: the rules alone decide, and the verdict has no "model" score
     score = policy.model.score(text.raw)
     # Spans only for the comments it decides: explaining costs more than scoring.
-    decides = score >= min(policy.model_hold, policy.model_reject)
-    spans = policy.model.explain(text.raw) if decides else ()
+    spans = policy.model.explain(text.raw) if score >= explained_from(policy) else ()
     return [Reason("abusive.model", score, "reads like abuse to the filter's learned model", spans)]
