@@ -353,8 +353,23 @@ class _CountedPaginator(Paginator):  # type: ignore[type-arg]
 
 
 def comment_url(comment: Comment) -> str:
-    """Where a comment can be seen: its article, on the page of comments that holds its thread."""
+    """Where a comment can be seen: its article, on the page of comments that holds its thread; for a reply
+    beyond the few shown under the article, the page of its thread's own view that holds it."""
     root = comment.root or comment
+    if comment.root_id is not None:
+        # Its place among the replies the thread's view lists (held ones are shown to their author alone).
+        place = (
+            Comment.objects.real()
+            .filter(root_id=comment.root_id)
+            .exclude(status=Comment.Status.HELD)
+            .filter(Q(created_at__lt=comment.created_at) | Q(created_at=comment.created_at, pk__lt=comment.pk))
+            .count()
+            + 1
+        )
+        if place > settings.COMMENTS_REPLIES_WITH_THREAD:
+            page = (place - 1) // REPLIES_PER_PAGE + 1
+            query = urlencode({"thread": comment.root_id, "replies": page})
+            return f"{comment.article.get_absolute_url()}?{query}#comment-{comment.pk}"
     threads = Comment.objects.real().filter(
         article_id=comment.article_id, parent__isnull=True, status=Comment.Status.PUBLISHED
     )

@@ -29,6 +29,19 @@ def _count(request: Any, article: Article) -> int:
     return counts[article.pk]
 
 
+def _where(section: Any) -> str:
+    """The rest of a Reply or Report link's query (no JavaScript) that keeps the reader where they are:
+    the thread's own view and its page, or the page of threads; and the sort."""
+    where: dict[str, Any] = {}
+    if section.thread_view and section.threads:
+        where = {"thread": section.threads[0].root.pk, "replies": section.threads[0].replies_page}
+    elif section.page.number > 1:
+        where = {"page": section.page.number}
+    if section.sort != "oldest":
+        where["sort"] = section.sort
+    return "".join(f"&{key}={value}" for key, value in where.items())
+
+
 @register.inclusion_tag("comments/count_link.html", takes_context=True)
 def comment_count_link(context: template.Context, article: Article) -> dict[str, Any]:
     """"N comments" by the headline, a link down to the section."""
@@ -51,18 +64,20 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
     form.helper.form_action = reverse("comments:post", kwargs={"slug": article.slug}) + "#comment-form"
     policy = active_policy_record()
     state = story_state(article=article, auto_close_days=policy.auto_close_days)
+    section = section_for(
+        article=article,
+        count=_count(request, article),
+        page_number=request.GET.get("page"),
+        sort=request.GET.get("sort", "oldest"),
+        own_comment_ids=own_comment_ids(request),
+        thread=request.GET.get("thread"),
+        replies_page=request.GET.get("replies"),
+    )
     return {
         "request": request,
         "article": article,
-        "section": section_for(
-            article=article,
-            count=_count(request, article),
-            page_number=request.GET.get("page"),
-            sort=request.GET.get("sort", "oldest"),
-            own_comment_ids=own_comment_ids(request),
-            thread=request.GET.get("thread"),
-            replies_page=request.GET.get("replies"),
-        ),
+        "section": section,
+        "stay": _where(section),
         "sort_labels": SORT_LABELS,
         "form": form,
         "report_form": ReportForm(),

@@ -567,3 +567,42 @@ def test_the_form_time_is_signed_to_the_millisecond_and_checked(client):
         comment_form_data(body="From the future.", token=later, started=signed_start(later, at=time.time() + 3600)),
     )
     assert future.status_code == 400 and "From the future." in future.content.decode()
+
+
+def test_a_reply_beyond_the_first_few_is_shown_where_posting_it_leads(client, settings):
+    settings.COMMENTS_REPLIES_WITH_THREAD = 3
+    article = make_seed_article()
+    root = make_comment(article, name="Zia", body="The Doha talks will stall.")
+    for n in range(24):
+        make_comment(article, parent=root, body=f"Reply number {n} on Doha.")
+    response = client.post(
+        post_url(article), comment_form_data(body="My late answer about the Doha talks.", parent=root.pk)
+    )
+    assert response.status_code == 302
+    mine = Comment.objects.get(body="My late answer about the Doha talks.")
+    assert response["Location"].endswith(f"?thread={root.pk}&replies=2#comment-{mine.pk}")  # the 25th reply
+    page = client.get(response["Location"].split("#")[0]).content.decode()
+    assert f'id="comment-{mine.pk}"' in page and "My late answer about the Doha talks." in page
+    # An early reply is still found under the article itself.
+    early = Comment.objects.get(body="Reply number 1 on Doha.")
+    from comments.selectors import comment_url
+
+    assert "thread=" not in comment_url(early)
+    assert f'id="comment-{early.pk}"' in client.get(comment_url(early).split("#")[0]).content.decode()
+
+
+def test_reply_and_report_without_javascript_stay_on_the_threads_own_view(client, settings):
+    settings.COMMENTS_REPLIES_WITH_THREAD = 3
+    article = make_seed_article()
+    root = make_comment(article, name="Zia", body="The Doha talks will stall.")
+    replies = [make_comment(article, parent=root, body=f"Reply number {n} on Doha.") for n in range(25)]
+    late = replies[22]  # on the second page of the thread's view, never under the article
+    view = f"{article.get_absolute_url()}?thread={root.pk}&replies=2"
+    html = client.get(view).content.decode()
+    assert f'href="?reply_to={late.pk}&amp;thread={root.pk}&amp;replies=2#comment-form"' in html
+    assert f'href="?report={late.pk}&amp;thread={root.pk}&amp;replies=2#comment-{late.pk}"' in html
+    reporting = client.get(f"{article.get_absolute_url()}?report={late.pk}&thread={root.pk}&replies=2").content.decode()
+    slot = reporting.split(f'data-report-slot-for="{late.pk}"')[1].split("</article>")[0]
+    assert f'action="/comments/{late.pk}/report/"' in slot  # the form is under the comment being reported
+    replying = client.get(f"{article.get_absolute_url()}?reply_to={late.pk}&thread={root.pk}&replies=2").content
+    assert f'id="comment-{late.pk}"'.encode() in replying and b"Replying to" in replying
