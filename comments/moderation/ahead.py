@@ -30,7 +30,7 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import IO, Any
 
 import numpy as np
@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 # Fewer batches than this are scored here: starting a process (about a third of a second) would not pay.
 MIN_BATCHES = 4
+# A second process that takes longer than this to start or to answer for a batch (a tenth of a second,
+# usually) is stopped, and the rest is scored here: a run never waits on it for ever.
+ANSWER_SECONDS = 120.0
 _LENGTH = struct.Struct("<Q")
 
 
@@ -95,7 +98,18 @@ class _Scorer:
         assert self.process.stdin is not None and self.process.stdout is not None
         self._in: IO[bytes] = self.process.stdin
         self._out: IO[bytes] = self.process.stdout
-        self.digest = self._out.readline().decode("utf-8", "replace").strip()
+        with self._deadline():
+            self.digest = self._out.readline().decode("utf-8", "replace").strip()
+
+    @contextlib.contextmanager
+    def _deadline(self) -> Iterator[None]:
+        """Stop the process if what follows waits on it too long (the read then ends, cut short)."""
+        timer = threading.Timer(ANSWER_SECONDS, self.process.kill)
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
 
     def __enter__(self) -> _Scorer:
         return self
@@ -114,7 +128,8 @@ class _Scorer:
         _write(self._in, [explain_from, list(texts)])
 
     def receive(self, count: int) -> tuple[list[float], dict[int, list[list[int]]]]:
-        answer = _read(self._out)
+        with self._deadline():
+            answer = _read(self._out)
         if answer is None:
             raise ScorerError(f"it stopped (exit status {self.process.poll()})")
         scores = np.frombuffer(answer[0], dtype="<f8").tolist()

@@ -97,3 +97,14 @@ def test_a_second_process_that_dies_leaves_the_rest_to_this_one(monkeypatch, cap
         got = [s.score(t) for s, b in zip(score_ahead(model, BATCHES), BATCHES, strict=True) for t in b]
     assert got == pytest.approx([model.score(t) for b in BATCHES for t in b], abs=1e-9)
     assert "stopped" in caplog.text
+
+
+def test_a_second_process_that_does_not_answer_in_time_is_stopped(monkeypatch, caplog):
+    from comments.moderation import ahead
+
+    monkeypatch.setattr(ahead, "ANSWER_SECONDS", 0.0001)  # it cannot even load the model in that time
+    model = AbuseModel.load(SHIPPED)
+    with caplog.at_level(logging.WARNING, logger="comments.moderation.ahead"):
+        got = [s.score(t) for s, b in zip(score_ahead(model, BATCHES), BATCHES, strict=True) for t in b]
+    assert got == pytest.approx([model.score(t) for b in BATCHES for t in b], abs=1e-9)
+    assert "Scoring in a second process stopped" in caplog.text
