@@ -132,20 +132,17 @@ class ReasonFilter(admin.SimpleListFilter):
         return queryset.filter(reasons__icontains=f'"{value}')
 
 
-class TrafficFilter(admin.SimpleListFilter):
-    """Readers' comments by default; the simulator's only when asked for (or when a run is picked)."""
+class DefaultFirstFilter(admin.SimpleListFilter):
+    """A filter whose unfiltered choice is not "All" but a named default slice (``default_label``)."""
 
-    title = "traffic"
-    parameter_name = "traffic"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("simulated", "Simulated"), ("all", "Readers' and simulated")]
+    default_label = ""
+    default_values: tuple[str | None, ...] = (None,)
 
     def choices(self, changelist: Any) -> Any:
         yield {
-            "selected": self.value() is None,
+            "selected": self.value() in self.default_values,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "Readers' comments",
+            "display": self.default_label,
         }
         for lookup, title in self.lookup_choices:
             yield {
@@ -153,6 +150,17 @@ class TrafficFilter(admin.SimpleListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: lookup}),
                 "display": title,
             }
+
+
+class TrafficFilter(DefaultFirstFilter):
+    """Readers' comments by default; the simulator's only when asked for (or when a run is picked)."""
+
+    title = "traffic"
+    parameter_name = "traffic"
+    default_label = "Readers' comments"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("simulated", "Simulated"), ("all", "Readers' and simulated")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
         if self.value() == "simulated":
@@ -181,7 +189,7 @@ class ModerationEventInline(admin.TabularInline[ModerationEvent, Comment]):
         return event.actor_label
 
 
-class QueueTab(admin.SimpleListFilter):
+class QueueTab(DefaultFirstFilter):
     """The desk's tabs: what needs a moderator (the default), or one slice of the recent past."""
 
     title = "queue"
@@ -195,22 +203,11 @@ class QueueTab(admin.SimpleListFilter):
         "rejected": "Rejected",
     }
     RECENT_DAYS = 7
+    default_label = TABS["review"]
+    default_values = (None, "review")
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [(key, label) for key, label in self.TABS.items() if key != "review"]
-
-    def choices(self, changelist: Any) -> Any:
-        yield {
-            "selected": self.value() in (None, "review"),
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": self.TABS["review"],
-        }
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
         return tab_queryset(queryset, self.value() or "review")

@@ -138,7 +138,7 @@ def _flatten(
 def comment_section(
     *,
     article: Article,
-    count: int | None = None,
+    counts: tuple[int, int] | None = None,
     page_number: int | str | None = 1,
     sort: str = "oldest",
     own_comment_ids: Collection[int] = (),
@@ -148,8 +148,7 @@ def comment_section(
     """A page of threads; or, given ``thread``, that one thread with one page of its replies."""
     sort = sort if sort in SORTS else "oldest"
     own = set(own_comment_ids)
-    published, thread_count = section_counts(article=article)
-    count = published if count is None else count
+    count, thread_count = section_counts(article=article) if counts is None else counts
     top_level = _threads(article).order_by(*SORTS[sort])
     paginator = _CountedPaginator(top_level, settings.COMMENTS_THREADS_PER_PAGE, thread_count)
     page = paginator.get_page(paginator.num_pages if page_number == "last" else page_number)
@@ -292,11 +291,6 @@ def _per_hour(times: QuerySet[Any, dt.datetime], days: int) -> list[float]:
     for at in times.iterator():
         counts[timezone.localtime(at).hour] += 1
     return [n / days for n in counts]
-
-
-def published_count(*, article: Article) -> int:
-    """How many readers' comments the article shows."""
-    return section_counts(article=article)[0]
 
 
 # How long counts stay cached even when nothing drops them (a write that bypassed the services,

@@ -21,7 +21,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 
 from .normalize import equal_run, fold_with_offsets
@@ -266,14 +266,7 @@ class ProfanityChecker:
     def contains(self, folded: str) -> bool:
         """The fast question: is there any hit at all? Mostly set operations done in C, on the words as
         they read; the words as spelled are split only for a text where a reading asks for them."""
-        spelled: list[str] = []
-
-        def tokens() -> list[str]:
-            if not spelled:
-                spelled.extend(split_words(folded))
-            return spelled
-
-        return self._contains(folded, self._read(folded), tokens)
+        return self._contains(folded, self._read(folded), cache(partial(split_words, folded)))
 
     def _contains(self, folded: str, readings: list[str], tokens: Callable[[], list[str]]) -> bool:
         listed = self.readings.intersection(readings)
@@ -296,10 +289,11 @@ class ProfanityChecker:
 
     def hits(self, folded: str) -> list[Hit]:
         """Every hit with its place in the folded text. Slower: it runs once the question above says yes."""
-        if not self.contains(folded):
-            return []
         readings = self._read(folded)
-        spelled = split_words(folded)
+        tokens = cache(partial(split_words, folded))  # split once, and only if asked for
+        if not self._contains(folded, readings, tokens):
+            return []
+        spelled = tokens()
         # The words worth a closer look, found with set operations; each is then asked what it is.
         listed = self.readings.intersection(readings)
         special = set(self.plurals.intersection(spelled))

@@ -14,18 +14,19 @@ from django.urls import reverse
 from articles.models import Article
 from comments.forms import REMEMBER_COOKIE, CommentForm, ReportForm, remembered
 from comments.policy import active_policy_record
-from comments.selectors import SORT_LABELS, published_count, reply_target, story_state
+from comments.selectors import SORT_LABELS, reply_target, section_counts, story_state
 from comments.selectors import comment_section as section_for
 from comments.session import own_comment_ids
 
 register = template.Library()
 
 
-def _count(request: Any, article: Article) -> int:
-    """The article's published comments, counted once a request (the headline's link and the section share it)."""
-    counts: dict[int, int] = request.__dict__.setdefault("_published_counts", {})
+def _counts(request: Any, article: Article) -> tuple[int, int]:
+    """The article's published comments and threads, read once a request (the headline's link and the section
+    share them)."""
+    counts: dict[int, tuple[int, int]] = request.__dict__.setdefault("_section_counts", {})
     if article.pk not in counts:
-        counts[article.pk] = published_count(article=article)
+        counts[article.pk] = section_counts(article=article)
     return counts[article.pk]
 
 
@@ -45,7 +46,7 @@ def _where(section: Any) -> str:
 @register.inclusion_tag("comments/count_link.html", takes_context=True)
 def comment_count_link(context: template.Context, article: Article) -> dict[str, Any]:
     """"N comments" by the headline, a link down to the section."""
-    return {"count": _count(context["request"], article)}
+    return {"count": _counts(context["request"], article)[0]}
 
 
 @register.inclusion_tag("comments/section.html", takes_context=True)
@@ -66,7 +67,7 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
     state = story_state(article=article, auto_close_days=policy.auto_close_days)
     section = section_for(
         article=article,
-        count=_count(request, article),
+        counts=_counts(request, article),
         page_number=request.GET.get("page"),
         sort=request.GET.get("sort", "oldest"),
         own_comment_ids=own_comment_ids(request),
