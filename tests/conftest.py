@@ -8,12 +8,17 @@ from aiosmtpd.controller import Controller
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """The active policy and rate limits live in the cache: no test sees another's."""
+    """The active policy, counts and rate limits live in the cache (and in each process's fallback while the
+    shared one is down): no test sees another's."""
     from django.core.cache import cache
 
+    from newsroom.cache import FALLBACK
+
     cache.clear()
+    FALLBACK.clear()
     yield
     cache.clear()
+    FALLBACK.clear()
 
 
 def free_port() -> int:

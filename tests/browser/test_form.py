@@ -6,7 +6,6 @@ import pytest
 from django.conf import settings
 
 from comments.models import Comment
-from comments.policy import forget_active_policy
 from tests.factories import make_comment, make_seed_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,13 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 POINT = 0.8  # P: move the pointer to a target (0.8-1.5 s)
 CLICK = 0.1  # B: press or release a button
 KEY = 0.08  # K: one keystroke for the best typists (0.08 s; 0.28 s for an average one)
-
-
-@pytest.fixture(autouse=True)
-def fresh_policy():
-    forget_active_policy()
-    yield
-    forget_active_policy()
 
 
 def active(page):

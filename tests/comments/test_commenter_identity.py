@@ -14,13 +14,6 @@ from tests.factories import comment_form_data, make_comment, make_seed_article
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fresh_policy():
-    forget_active_policy()
-    yield
-    forget_active_policy()
-
-
 def confirm_link(message) -> str:
     found = re.search(r"https://news\.example(/comments/confirm/[^/\s]+/)", message.get_content())
     assert found, message.get_content()

@@ -4,18 +4,10 @@ import pytest
 
 from comments import lab
 from comments.models import Comment, LabRun, ModerationPolicy
-from comments.policy import forget_active_policy
 from comments.services import comment_approve, comment_post, policy_shadow
 from tests.factories import make_comment, make_seed_article
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_policy():
-    forget_active_policy()
-    yield
-    forget_active_policy()
 
 
 def test_a_comparison_runs_as_a_job_and_keeps_its_result(admin_client, django_capture_on_commit_callbacks):

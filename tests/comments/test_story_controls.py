@@ -14,13 +14,6 @@ from tests.factories import comment_form_data, make_comment, make_seed_article
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fresh_policy():
-    forget_active_policy()
-    yield
-    forget_active_policy()
-
-
 @pytest.fixture
 def moderator(django_user_model):
     user = django_user_model.objects.create_user("mod", password="pw-for-tests-only", is_staff=True)
