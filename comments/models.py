@@ -216,10 +216,10 @@ class ModerationPolicy(models.Model):
     abuse_hold = models.FloatField(default=0.5, help_text="Abuse score at which a comment is held (0-1).")
     abuse_reject = models.FloatField(default=0.9, help_text="Abuse score at which a comment is rejected (0-1).")
     model_hold = models.FloatField(
-        default=0.58, help_text="The learned model's abuse probability at which a comment is held (0-1)."
+        default=0.61, help_text="The learned model's abuse probability at which a comment is held (0-1)."
     )
     model_reject = models.FloatField(
-        default=0.92, help_text="The learned model's abuse probability at which a comment is rejected (0-1)."
+        default=0.96, help_text="The learned model's abuse probability at which a comment is rejected (0-1)."
     )
     class TopicAction(models.TextChoices):
         HOLD = "hold", "Hold it for review"

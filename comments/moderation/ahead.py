@@ -5,8 +5,8 @@ The simulator judges a long stream a batch at a time: the learned model scores a
 Python). One after the other they use one core; here the model scores batch n + 1 in a
 process of its own while the caller works through batch n, so a long run uses two::
 
-    for texts, scored in zip(batches, score_ahead(model, batches, explain_from=0.58)):
-        ...  # scored.score(text), and scored.explain(text) for those scoring 0.58 or more:
+    for texts, scored in zip(batches, score_ahead(model, batches, explain_from=0.61)):
+        ...  # scored.score(text), and scored.explain(text) for those scoring 0.61 or more:
              # the model's own figures and spans, worked out in the second process
 
 The second process is a fresh interpreter running this module (``python -m

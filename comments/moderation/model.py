@@ -35,6 +35,7 @@ import struct
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -44,8 +45,9 @@ import numpy.typing as npt
 from .normalize import fold, fold_with_offsets
 
 MAGIC = b"NEWSROOM-MODEL\n"
-FORMAT = 2  # 1: the arrays stored raw; 2: compressed with zlib (both are read)
-READS_FORMATS = (1, 2)
+# 1: the arrays stored raw; 2: compressed with zlib; 3: the features may add word stems (all are read).
+FORMAT = 3
+READS_FORMATS = (1, 2, 3)
 KIND = "abuse-linear"
 MAX_FILE_BYTES = 256 * 1024 * 1024
 ARRAYS = ("word_idf", "word_coef", "char_idf", "char_coef")
@@ -66,6 +68,9 @@ class Features:
     char_bits: int = 20  # and as many for character n-grams
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (3, 5)
+    # Each word's stem (Snowball's English stemmer) as one more word feature, so "insulting" and "insults"
+    # share one; files written before stems were added have none.
+    word_stems: bool = True
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Features:
@@ -75,9 +80,12 @@ class Features:
                 char_bits=int(data["char_bits"]),
                 word_ngrams=(int(data["word_ngrams"][0]), int(data["word_ngrams"][1])),
                 char_ngrams=(int(data["char_ngrams"][0]), int(data["char_ngrams"][1])),
+                word_stems=data.get("word_stems", False),
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ModelError(f"the feature description is incomplete ({exc})") from exc
+        if not isinstance(features.word_stems, bool):
+            raise ModelError("word_stems must be true or false")
         if not (8 <= features.word_bits <= 24 and 8 <= features.char_bits <= 24):
             raise ModelError("the hashed feature space must have between 2**8 and 2**24 slots")
         if not (1 <= features.word_ngrams[0] <= features.word_ngrams[1] <= 2):
@@ -139,6 +147,40 @@ def prepare_with_offsets(text: str) -> tuple[str, list[int]]:
 
 _PRIME = np.uint32(0x01000193)
 _SEEDS = {n: np.uint32(0x9E3779B1 * (n + 1) & 0xFFFFFFFF) for n in range(1, 8)}
+_STEM_SEED = np.uint32(0x5BD1E995)  # a stem hashes apart from the same letters as a word
+
+
+@cache
+def _stemmer() -> Any:
+    import Stemmer  # PyStemmer: Snowball in C
+
+    return Stemmer.Stemmer("english")
+
+
+# Each word's CRC-32 and its stem's, packed in one integer, for the words seen lately: one dictionary
+# look-up a word instead of encoding, stemming and hashing it again. Emptied when full (50,000 words, a
+# few MB), which the vocabulary of most sites never fills.
+_WORD_HASHES: dict[str, int] = {}
+WORD_HASHES_KEPT = 50_000
+
+
+def _word_hashes(tokens: list[str]) -> tuple[Ints, Ints]:
+    """Each token's CRC-32, and its stem's."""
+    packed = list(map(_WORD_HASHES.get, tokens))
+    if None in packed:
+        new = list(dict.fromkeys(t for t, h in zip(tokens, packed, strict=True) if h is None))
+        stems = _stemmer().stemWords(new)
+        fresh = {
+            token: zlib.crc32(token.encode()) << 32 | zlib.crc32(stem.encode())
+            for token, stem in zip(new, stems, strict=True)
+        }
+        packed = [fresh[t] if h is None else h for t, h in zip(tokens, packed, strict=True)]
+        if len(_WORD_HASHES) + len(fresh) > WORD_HASHES_KEPT:
+            _WORD_HASHES.clear()
+        if len(fresh) <= WORD_HASHES_KEPT:
+            _WORD_HASHES.update(fresh)
+    both = np.array(packed, dtype=np.uint64)
+    return (both >> np.uint64(32)).astype(np.uint32), (both & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
 
 def _mix(h: Ints) -> Ints:
@@ -191,12 +233,12 @@ def grams(prepared: str | Sequence[str], features: Features, *, positions: bool 
     w_slots, w_starts, w_ends, w_docs = [], [], [], []
     c_slots, c_starts, c_ends, c_docs = [], [], [], []
     with np.errstate(over="ignore"):
-        # Words: each token's CRC-32, then pairs of neighbours in the same text combined.
+        # Words: each token's CRC-32 (and its stem's), then pairs of neighbours in the same text combined.
         per_text = [_WORD_RE.findall(text) for text in texts]
         counts = np.fromiter((len(t) for t in per_text), np.int64, len(texts))
         flat = [token for tokens in per_text for token in tokens]
         if flat:
-            token_hash = np.array(list(map(zlib.crc32, map(str.encode, flat))), dtype=np.uint32)
+            token_hash, stem_hash = _word_hashes(flat)
             docs = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
             if positions:
                 spans = [m.span() for m in _WORD_RE.finditer(joined)]
@@ -207,6 +249,11 @@ def grams(prepared: str | Sequence[str], features: Features, *, positions: bool 
             lo, hi = features.word_ngrams
             if lo <= 1 <= hi:
                 w_slots.append(_mix(token_hash ^ _SEEDS[1]) & word_mask)
+                w_starts.append(starts)
+                w_ends.append(ends)
+                w_docs.append(docs)
+            if features.word_stems:  # after the words, before the pairs: explain() reads them in that order
+                w_slots.append(_mix(stem_hash ^ _STEM_SEED) & word_mask)
                 w_starts.append(starts)
                 w_ends.append(ends)
                 w_docs.append(docs)
@@ -369,7 +416,8 @@ class AbuseModel:
             w = tfidf(g.word_slots, self.word_idf, occurrences=True)
             share = (w.values * self.word_coef[w.slots] / w.counts)[w.occurrence]
             lo, hi = self.features.word_ngrams
-            single = len(spans) if lo <= 1 <= hi else 0  # the words come first, then the pairs
+            # The words come first, then their stems, then the pairs.
+            single = len(spans) * ((lo <= 1 <= hi) + self.features.word_stems)
             by_start += np.bincount(g.word_starts[:single], weights=share[:single], minlength=size)
             # A pair's weight goes half to each of its words.
             by_start += np.bincount(g.word_starts[single:], weights=share[single:] / 2, minlength=size)

@@ -36,8 +36,8 @@ class Policy:
     abuse_reject: float = 0.9
     # The learned model's chance that a comment is abusive, at which it is held / rejected.
     # Chosen on validation data for the shipped model (its metadata says so).
-    model_hold: float = 0.58
-    model_reject: float = 0.92
+    model_hold: float = 0.61
+    model_reject: float = 0.96
     # The calibrated chance that a comment is off-topic at which it is held (or flagged): more
     # likely than not, given that about one comment in ten is (topic.OFF_TOPIC_PRIOR).
     off_topic_hold: float = 0.5

@@ -20,6 +20,12 @@ Thresholds are chosen on the ``val`` records; a source that has none gives a
 fixed tenth of its training records (chosen by a hash of the text, so the same
 data always splits the same way).
 
+A record may also say which words made it abusive (``spans``: character offsets
+``[start, end)`` into its text, as HateXplain's annotators marked them). Such a
+record teaches twice more (Zaidan et al. 2007, "rationales"): its marked words
+alone are an abusive example, and the text without them a clean one (at half
+weight: the rest is often still rude). Both are groups of their own.
+
 Each (source, label) group gets the same total weight: the public sets disagree
 on how much of the world is abusive (83 % of one, 33 % of another), and the model
 should learn what abuse looks like, not which source a text came from.
@@ -56,6 +62,10 @@ CLEAN_VOTES = {"normal", "clean", "none", "neither", "not", "not_offensive", "no
 # and the one the suggested reject threshold may reject.
 HOLD_CLEAN_RATE = 0.10
 REJECT_CLEAN_RATE = 0.002
+# The groups made from marked words, and the weight of the texts without them (chosen on validation: README).
+RATIONALES = "marked words"
+CONTRASTS = "without the marked words"
+CONTRAST_WEIGHT = 0.5
 
 
 class TrainingError(ValueError):
@@ -70,6 +80,8 @@ class Record:
     source: str = ""
     # The share of the people who labelled it that called it abusive, where they disagreed (None: all agreed).
     share: float | None = None
+    # The words that made it abusive, as character offsets [start, end) into the text (abusive records only).
+    spans: tuple[tuple[int, int], ...] = ()
 
 
 def read_records(path: str | Path, *, source: str | None = None) -> list[Record]:
@@ -98,7 +110,9 @@ def read_records(path: str | Path, *, source: str | None = None) -> list[Record]
                     raise TrainingError(f"{path}, line {number}: 'abusive' must be true or false")
                 split = str(data.get("split") or "train").lower()
                 share = _share(data, abusive)
-                records.append(Record(text, abusive, split, str(source or data.get("source") or path.stem), share))
+                spans = _spans(data.get("spans"), text, f"{path}, line {number}") if abusive else ()
+                name = str(source or data.get("source") or path.stem)
+                records.append(Record(text, abusive, split, name, share, spans))
         except UnicodeDecodeError as exc:
             raise TrainingError(f"{path}: not UTF-8 text ({exc.reason})") from exc
     if not records:
@@ -119,6 +133,40 @@ def _share(data: dict[str, Any], abusive: bool) -> float | None:
     if (share >= 0.5) != abusive:
         return None  # the votes contradict the label: trust the label
     return float(share)
+
+
+def _spans(value: object, text: str, where: str) -> tuple[tuple[int, int], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(
+        isinstance(pair, list)
+        and len(pair) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in pair)
+        and 0 <= pair[0] < pair[1] <= len(text)
+        for pair in value
+    ):
+        raise TrainingError(f"{where}: 'spans' must be a list of [start, end] character offsets into 'text'")
+    return tuple(sorted((a, b) for a, b in value))
+
+
+def rationale_records(rows: Iterable[Record]) -> list[Record]:
+    """For each abusive record with marked words: those words alone (abusive), and the text without them (clean)."""
+    extra = []
+    for row in rows:
+        if not row.abusive or not row.spans:
+            continue
+        marked = " ".join(row.text[a:b] for a, b in row.spans)
+        rest, last = [], 0
+        for a, b in row.spans:
+            rest.append(row.text[last:a] if a > last else "")
+            last = max(last, b)
+        rest.append(row.text[last:])
+        without = " ".join(" ".join(rest).split())
+        if marked.strip():
+            extra.append(Record(marked, True, row.split, f"{row.source} {RATIONALES}"))
+        if without:
+            extra.append(Record(without, False, row.split, f"{row.source} {CONTRASTS}"))
+    return extra
 
 
 def split_records(records: Iterable[Record]) -> tuple[list[Record], list[Record], list[Record]]:
@@ -242,8 +290,16 @@ def _fit(rows: list[Record], *, features: Features, c: float, seed: int) -> Abus
     from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
 
+    rows = rows + rationale_records(rows)
     groups = Counter((r.source, r.abusive) for r in rows)
-    weights = np.array([len(rows) / (len(groups) * groups[(r.source, r.abusive)]) for r in rows])
+    weights = np.array(
+        [
+            (CONTRAST_WEIGHT if r.source.endswith(CONTRASTS) else 1.0)
+            * len(rows)
+            / (len(groups) * groups[(r.source, r.abusive)])
+            for r in rows
+        ]
+    )
     word_counts, char_counts = _matrix([r.text for r in rows], features)
     word_idf, char_idf = _idf(word_counts), _idf(char_counts)
     x = hstack([_tfidf(word_counts, word_idf), _tfidf(char_counts, char_idf)]).tocsr()
@@ -290,6 +346,7 @@ def train(
             "train": len(train_rows),
             "val": len(val_rows),
             "test_left_out": len(test_rows),
+            "with_marked_words": sum(1 for r in train_rows if r.abusive and r.spans),
             "train_by_source": {f"{s} {'abusive' if a else 'clean'}": n for (s, a), n in sorted(groups.items())},
         },
     }
@@ -314,6 +371,10 @@ def train(
         "seed": seed,
         "c": c,
         "sample_weighting": "each (source, label) group the same total weight; split labellers' votes as shares",
+        "rationales": (
+            f"an abusive record's marked words alone as abusive; the text without them as clean, "
+            f"weight {CONTRAST_WEIGHT}"
+        ),
         "features_scaled_by": "naive-Bayes log-count ratio (folded into the coefficients)",
         "libraries": {
             "scikit-learn": sklearn.__version__,

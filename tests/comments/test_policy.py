@@ -77,3 +77,25 @@ def test_activating_a_policy_is_a_service_that_leaves_one_live():
     policy_activate(policy=ModerationPolicy.objects.get(name="default"))
     assert list(ModerationPolicy.objects.filter(is_active=True).values_list("name", flat=True)) == ["default"]
     assert live_policy().mode == "auto"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retrained_model_moves_only_the_thresholds_nobody_chose():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = ("comments", "0015_policy_lab"), ("comments", "0016_model_thresholds_for_the_marked_words_model")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    try:
+        old = executor.loader.project_state([before]).apps.get_model("comments", "ModerationPolicy")
+        old.objects.create(name="as-shipped", model_hold=0.58, model_reject=0.92)
+        old.objects.create(name="chosen", model_hold=0.7, model_reject=0.92)
+        executor = MigrationExecutor(connection)
+        executor.migrate([after])
+        new = executor.loader.project_state([after]).apps.get_model("comments", "ModerationPolicy")
+        thresholds = {p.name: (p.model_hold, p.model_reject) for p in new.objects.all()}
+        assert thresholds == {"as-shipped": (0.61, 0.96), "chosen": (0.7, 0.92)}
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -14,7 +14,15 @@ import pytest
 
 from comments.moderation import Context, Policy, moderate
 from comments.moderation.model import MAGIC, AbuseModel, Features, ModelError, prepare, prepare_with_offsets
-from comments.moderation.training import Record, TrainingError, read_records, roc_auc, split_records, train
+from comments.moderation.training import (
+    Record,
+    TrainingError,
+    rationale_records,
+    read_records,
+    roc_auc,
+    split_records,
+    train,
+)
 
 DATA = Path("comments/moderation/data")
 SHIPPED = DATA / "abuse-model.nrm"
@@ -150,6 +158,78 @@ def test_a_model_file_of_the_first_format_still_loads(toy: AbuseModel, tmp_path:
     assert np.array_equal(AbuseModel.load(path).scores(texts), toy.scores(texts))
 
 
+def test_a_file_from_before_stems_scores_without_them(tmp_path: Path) -> None:
+    old_features = Features(word_bits=12, char_bits=12, word_stems=False)
+    old = train(small_records(), features=old_features, seed=3).model
+    data = old.to_bytes()
+    (length,) = struct.unpack("<Q", data[len(MAGIC) : len(MAGIC) + 8])
+    features = json.loads(data[len(MAGIC) + 8 : len(MAGIC) + 8 + length])["features"]
+    del features["word_stems"]  # as format 2 wrote them
+    path = tmp_path / "format2.nrm"
+    path.write_bytes(rewrite(data, {"format": 2, "features": features}, data[len(MAGIC) + 8 + length : -32]))
+    loaded = AbuseModel.load(path)
+    assert loaded.features.word_stems is False
+    texts = INSULTS + CIVIL
+    assert np.array_equal(loaded.scores(texts), old.scores(texts))
+    path.write_bytes(rewrite(data, {"features": {**features, "word_stems": "yes"}}, data[len(MAGIC) + 8 + length : -32]))
+    with pytest.raises(ModelError, match="word_stems must be true or false"):
+        AbuseModel.load(path)
+
+
+def test_words_of_one_stem_share_a_feature() -> None:
+    from comments.moderation.model import grams
+
+    def words(text: str, features: Features) -> set[int]:
+        return set(grams(text, features).word_slots.tolist())
+
+    assert words("insulting", SMALL) & words("insults", SMALL)
+    assert not words("insulting", Features(word_bits=12, char_bits=12, word_stems=False)) & words(
+        "insults", Features(word_bits=12, char_bits=12, word_stems=False)
+    )
+
+
+def test_the_word_hash_memory_stays_bounded_and_changes_no_score(shipped: AbuseModel, monkeypatch) -> None:
+    from comments.moderation import model as model_module
+
+    texts = INSULTS + CIVIL
+    before = shipped.scores(texts)
+    monkeypatch.setattr(model_module, "_WORD_HASHES", {})
+    monkeypatch.setattr(model_module, "WORD_HASHES_KEPT", 20)
+    assert np.array_equal(shipped.scores(texts, batch=2), before)
+    assert 0 < len(model_module._WORD_HASHES) <= 20
+    assert [shipped.score(t) for t in texts] == pytest.approx(before.tolist(), abs=1e-9)
+
+
+def test_marked_words_are_read_and_a_bad_span_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "spans.jsonl"
+    rows = [
+        {"text": "you are vermin and so is he", "abusive": True, "spans": [[8, 14]]},
+        {"text": "a calm remark", "abusive": False, "spans": [[0, 1]]},  # a clean record's marks mean nothing
+        {"text": "no marks here, you clown", "abusive": True},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert [r.spans for r in read_records(path)] == [((8, 14),), (), ()]
+    for bad in ([[8, 99]], [[5, 2]], "8-14", [[8]], [[True, 3]]):
+        path.write_text(json.dumps({"text": "you are vermin", "abusive": True, "spans": bad}) + "\n", encoding="utf-8")
+        with pytest.raises(TrainingError, match="line 1: 'spans'"):
+            read_records(path)
+
+
+def test_marked_words_teach_the_model_which_words_were_abusive() -> None:
+    text = "those people are vermin from across the border"
+    marked = Record(text, True, "train", "toy", spans=((17, 23),))
+    assert [(r.text, r.abusive, r.source) for r in rationale_records([marked, Record(text, False)])] == [
+        ("vermin", True, "toy marked words"),
+        ("those people are from across the border", False, "toy without the marked words"),
+    ]
+    records = small_records()
+    plain = train([*records, Record(text, True, "train", "toy")] * 3, features=SMALL, seed=3, refit=False).model
+    taught = train([*records, marked] * 3, features=SMALL, seed=3, refit=False).model
+    # The marked word carries more of the abuse, the words around it less.
+    assert taught.score("vermin") > plain.score("vermin")
+    assert taught.score("people from across the border") < plain.score("people from across the border")
+
+
 def test_split_votes_are_kept_as_a_share(tmp_path: Path) -> None:
     path = tmp_path / "votes.jsonl"
     rows = [
@@ -246,6 +326,8 @@ def test_roc_auc_matches_the_definition() -> None:
 # The figures a plain scikit-learn model (word 1-2-grams + char 2-5-grams, TF-IDF, logistic
 # regression) reached on the same test splits, as measured in issue 9: the shipped model must beat them.
 BASELINE_AUC = {"olid2019": 0.77, "hatexplain": 0.83}
+# "Beat both clearly": by at least this much on each (the README gives the margins measured).
+CLEAR_MARGIN = 0.015
 
 
 def test_the_shipped_model_beats_the_baseline_on_the_public_test_splits(shipped: AbuseModel) -> None:
@@ -254,7 +336,7 @@ def test_the_shipped_model_beats_the_baseline_on_the_public_test_splits(shipped:
     for source, baseline in BASELINE_AUC.items():
         mine = [r for r in rows if r["source"] == source]
         auc = roc_auc([r["abusive"] for r in mine], shipped.scores(r["text"] for r in mine).tolist())
-        assert auc > baseline, (source, auc)
+        assert auc >= baseline + CLEAR_MARGIN, (source, auc)
 
 
 def test_the_shipped_model_says_what_it_was_trained_on(shipped: AbuseModel) -> None:
