@@ -45,21 +45,30 @@ _TABLE: dict[int, str | None] = {ord(ch): None for ch in INVISIBLE}
 _TABLE.update({ord(k): v for k, v in LOOKALIKES.items()})
 
 
-def _strip_marks(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+
+
+def _strip_run(run: re.Match[str]) -> str:
+    decomposed = unicodedata.normalize("NFKD", run.group())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _strip_marks(text: str) -> str:
+    # Only the non-ASCII runs change: ASCII decomposes to itself, and combining marks, the only characters
+    # NFKD reorders, are never ASCII, so each run can be decomposed on its own.
+    return _NON_ASCII_RE.sub(_strip_run, text)
 
 
 def fold(text: str) -> str:
     """Lower-case, drop invisible characters, map look-alikes and accents to Latin."""
-    folded = text.lower().translate(_TABLE)
+    folded = text.lower()
+    if folded.isascii():
+        return folded  # the table maps only characters beyond ASCII
+    folded = folded.translate(_TABLE)
     if not folded.isascii():
         # Compatibility forms may decompose to capitals ("ℌ" is "H"): lower-case again.
         folded = _strip_marks(folded).lower().translate(_TABLE)
     return folded
-
-
-_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
 
 
 def fold_with_offsets(text: str) -> tuple[str, Sequence[int]]:

@@ -188,3 +188,14 @@ def test_the_profanity_words_are_placed_where_the_word_pattern_finds_them(text):
     place = _Places(folded, words)
     assert [place(i) for i in reversed(range(len(words)))][::-1] == expected  # any order of asking
     assert [place(i) for i in range(len(words))] == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(max_size=200) | st.text(alphabet="ae \u0301\u0327\u0323\u0308ﬁℌ😀ǅ\u1e0b\u0323", max_size=60))
+def test_marks_are_stripped_run_by_run_as_from_the_whole_text(text):
+    import unicodedata
+
+    from comments.moderation.normalize import _strip_marks
+
+    whole = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    assert _strip_marks(text) == whole
