@@ -160,10 +160,17 @@ def equal_run(data: bytes, shift: int, run: int) -> bool:
 _NON_WORD_RE = re.compile(r"[\W_]+")
 
 
+# In plain ASCII the characters outside words are all but letters and digits: a table makes them spaces.
+_ASCII_NON_WORD = {i: " " for i in range(128) if not chr(i).isalnum()}
+
+
 @lru_cache(maxsize=4096)
 def fingerprint(text: str) -> str:
     """Text reduced to its words, for spotting the same comment posted again."""
-    return _NON_WORD_RE.sub(" ", text.lower()).strip()
+    lowered = text.lower()
+    if lowered.isascii():  # the same as the pattern below, in C
+        return " ".join(lowered.translate(_ASCII_NON_WORD).split())
+    return _NON_WORD_RE.sub(" ", lowered).strip()
 
 
 def fingerprint_key(text: str) -> str:

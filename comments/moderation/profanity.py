@@ -213,10 +213,12 @@ class ProfanityChecker:
         if starred:
             return [i for i, reading in enumerate(readings) if reading in prefixes or "*" in reading]
         ahead = self.ahead
+        # The words that begin a listed reading, found in C (map and compress); only those are looked at.
+        last = len(readings) - 1
         return [
             i
-            for i, (reading, following) in enumerate(zip(readings, readings[1:], strict=False))
-            if reading in prefixes and (reading + following in ahead or f"{reading} {following}" in ahead)
+            for i in itertools.compress(range(last), map(prefixes.__contains__, readings))
+            if readings[i] + readings[i + 1] in ahead or f"{readings[i]} {readings[i + 1]}" in ahead
         ]
 
     def _runs(

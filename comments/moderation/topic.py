@@ -103,7 +103,8 @@ def content_terms(text: str, *, folded: bool = False) -> dict[str, float]:
     folded_text = text if folded else fold(text)
     ascii_only = folded_text.isascii()
     chunks = folded_text.translate(_NOT_IN_WORDS).split() if ascii_only else WORD_RE.findall(folded_text)
-    for word in chunks:
+    # Each word once, in the order first seen (a repeat adds nothing: the same stem, as specific).
+    for word in dict.fromkeys(chunks):
         found = known.get(word, _UNSEEN)
         if found is _UNSEEN:
             found = _content(word)

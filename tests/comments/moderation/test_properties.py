@@ -199,3 +199,13 @@ def test_marks_are_stripped_run_by_run_as_from_the_whole_text(text):
 
     whole = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     assert _strip_marks(text) == whole
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
+def test_a_plain_ascii_fingerprint_is_the_patterns(text):
+    import re
+
+    from comments.moderation.normalize import fingerprint
+
+    assert fingerprint(text) == re.sub(r"[\W_]+", " ", text.lower()).strip()
