@@ -82,6 +82,8 @@ class Record:
     share: float | None = None
     # The words that made it abusive, as character offsets [start, end) into the text (abusive records only).
     spans: tuple[tuple[int, int], ...] = ()
+    # Its weight within its (source, label) group.
+    weight: float = 1.0
 
 
 def read_records(path: str | Path, *, source: str | None = None) -> list[Record]:
@@ -146,7 +148,13 @@ def _spans(value: object, text: str, where: str) -> tuple[tuple[int, int], ...]:
         for pair in value
     ):
         raise TrainingError(f"{where}: 'spans' must be a list of [start, end] character offsets into 'text'")
-    return tuple(sorted((a, b) for a, b in value))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted((a, b) for a, b in value):
+        if merged and start <= merged[-1][1]:  # overlapping or touching: one span
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
 
 
 def rationale_records(rows: Iterable[Record]) -> list[Record]:
@@ -156,16 +164,13 @@ def rationale_records(rows: Iterable[Record]) -> list[Record]:
         if not row.abusive or not row.spans:
             continue
         marked = " ".join(row.text[a:b] for a, b in row.spans)
-        rest, last = [], 0
-        for a, b in row.spans:
-            rest.append(row.text[last:a] if a > last else "")
-            last = max(last, b)
-        rest.append(row.text[last:])
-        without = " ".join(" ".join(rest).split())
+        ends = [0] + [b for _, b in row.spans]
+        starts = [a for a, _ in row.spans] + [len(row.text)]
+        without = " ".join(" ".join(row.text[b:a] for b, a in zip(ends, starts, strict=True)).split())
         if marked.strip():
             extra.append(Record(marked, True, row.split, f"{row.source} {RATIONALES}"))
         if without:
-            extra.append(Record(without, False, row.split, f"{row.source} {CONTRASTS}"))
+            extra.append(Record(without, False, row.split, f"{row.source} {CONTRASTS}", weight=CONTRAST_WEIGHT))
     return extra
 
 
@@ -292,14 +297,7 @@ def _fit(rows: list[Record], *, features: Features, c: float, seed: int) -> Abus
 
     rows = rows + rationale_records(rows)
     groups = Counter((r.source, r.abusive) for r in rows)
-    weights = np.array(
-        [
-            (CONTRAST_WEIGHT if r.source.endswith(CONTRASTS) else 1.0)
-            * len(rows)
-            / (len(groups) * groups[(r.source, r.abusive)])
-            for r in rows
-        ]
-    )
+    weights = np.array([r.weight * len(rows) / (len(groups) * groups[(r.source, r.abusive)]) for r in rows])
     word_counts, char_counts = _matrix([r.text for r in rows], features)
     word_idf, char_idf = _idf(word_counts), _idf(char_counts)
     x = hstack([_tfidf(word_counts, word_idf), _tfidf(char_counts, char_idf)]).tocsr()

@@ -209,6 +209,8 @@ def test_marked_words_are_read_and_a_bad_span_names_its_line(tmp_path: Path) -> 
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     assert [r.spans for r in read_records(path)] == [((8, 14),), (), ()]
+    path.write_text(json.dumps({"text": "you are vermin", "abusive": True, "spans": [[8, 11], [10, 14], [0, 3]]}) + "\n")
+    assert read_records(path)[0].spans == ((0, 3), (8, 14))  # sorted, the overlapping ones as one
     for bad in ([[8, 99]], [[5, 2]], "8-14", [[8]], [[True, 3]]):
         path.write_text(json.dumps({"text": "you are vermin", "abusive": True, "spans": bad}) + "\n", encoding="utf-8")
         with pytest.raises(TrainingError, match="line 1: 'spans'"):
