@@ -1,4 +1,4 @@
-"""The learned abuse scorer: hashed word and character n-grams, TF-IDF, a linear model.
+"""The learned abuse scorer: hashed word n-grams, word stems and character n-grams, TF-IDF, a linear model.
 
 Use it like this::
 
