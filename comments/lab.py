@@ -82,9 +82,7 @@ def stream_for(lab: LabRun) -> list[StreamItem]:
 def _moderators_truth(pks: list[int]) -> dict[int, Truth]:
     """What moderators decided is the only truth real comments have: approved is clean, rejected as abusive is."""
     truth: dict[int, Truth] = {}
-    events = ModerationEvent.objects.filter(
-        comment_id__in=pks, actor__isnull=False, action__in=["approve", "reject", "remove", "dismiss_reports"]
-    ).order_by("created_at", "id")
+    events = ModerationEvent.objects.by_moderators(dismissals=True).filter(comment_id__in=pks)
     for event in events:
         if event.action in ("approve", "dismiss_reports"):
             truth[event.comment_id] = Truth(abusive=False, on_topic=True, spam=False)
@@ -185,9 +183,7 @@ def shadow_record(limit: int = 50) -> ShadowRecord | None:
     differ = [c for c in judged.order_by("-created_at")[:5000] if c.shadow_decision != c.decision]
     verdicts = {
         e.comment_id: e.action
-        for e in ModerationEvent.objects.filter(
-            comment_id__in=[c.pk for c in differ], actor__isnull=False, action__in=["approve", "reject", "remove"]
-        ).order_by("created_at", "id")
+        for e in ModerationEvent.objects.by_moderators().filter(comment_id__in=[c.pk for c in differ])
     }
     live_right = shadow_right = 0
     for comment in differ:

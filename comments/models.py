@@ -142,6 +142,16 @@ class ReviewQueueItem(Comment):
         verbose_name_plural = "review queue"
 
 
+class ModerationEventQuerySet(models.QuerySet["ModerationEvent"]):
+    def by_moderators(self, *, dismissals: bool = False) -> ModerationEventQuerySet:
+        """Decisions people made on comments: approvals, rejections, removals (and, if asked, reports
+        dismissed, which keep a comment published); not the filter's, not readers' reports."""
+        actions = [ModerationEvent.Action.APPROVE, ModerationEvent.Action.REJECT, ModerationEvent.Action.REMOVE]
+        if dismissals:
+            actions.append(ModerationEvent.Action.DISMISS_REPORTS)
+        return self.filter(actor__isnull=False, action__in=actions)
+
+
 class ModerationEvent(models.Model):
     """The audit trail: one row for every decision on a comment, automatic or human."""
 
@@ -161,6 +171,8 @@ class ModerationEvent(models.Model):
     old_status = models.CharField(max_length=12, choices=Comment.Status.choices, blank=True)
     new_status = models.CharField(max_length=12, choices=Comment.Status.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ModerationEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -60,12 +60,8 @@ def live_quality(*, weeks: int = 12, now: dt.datetime | None = None) -> LiveQual
     now = now or timezone.now()
     since = now - dt.timedelta(weeks=weeks)
     events = (
-        ModerationEvent.objects.filter(
-            actor__isnull=False,
-            created_at__gte=since,
-            comment__simulation__isnull=True,
-            action__in=[ModerationEvent.Action.APPROVE, ModerationEvent.Action.REJECT, ModerationEvent.Action.REMOVE],
-        )
+        ModerationEvent.objects.by_moderators()
+        .filter(created_at__gte=since, comment__simulation__isnull=True)
         .select_related("comment")
         .order_by("created_at", "id")
     )

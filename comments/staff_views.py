@@ -81,11 +81,8 @@ def simulation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def training_scores() -> list[dict[str, Any]]:
     """Each moderator's decisions on simulated comments, scored against the ground truth."""
     events = (
-        ModerationEvent.objects.filter(
-            actor__isnull=False,
-            action__in=[ModerationEvent.Action.APPROVE, ModerationEvent.Action.REJECT, ModerationEvent.Action.REMOVE],
-            comment__simulation__isnull=False,
-        )
+        ModerationEvent.objects.by_moderators()
+        .filter(comment__simulation__isnull=False)
         .select_related("actor", "comment")
         .order_by("actor_id", "created_at")
     )

@@ -30,16 +30,11 @@ DECISIONS_SOURCE = "site-decisions"
 
 def decision_records() -> list[Record]:
     """The site's moderator decisions on real comments, as training records."""
-    human = ModerationEvent.objects.filter(
-        actor__isnull=False,
-        action__in=[
-            ModerationEvent.Action.APPROVE,
-            ModerationEvent.Action.DISMISS_REPORTS,
-            ModerationEvent.Action.REJECT,
-            ModerationEvent.Action.REMOVE,
-        ],
-        comment__simulation__isnull=True,
-    ).order_by("comment_id", "created_at", "id")
+    human = (
+        ModerationEvent.objects.by_moderators(dismissals=True)
+        .filter(comment__simulation__isnull=True)
+        .order_by("comment_id", "created_at", "id")
+    )
     last: dict[int, ModerationEvent] = {}
     for event in human.select_related("comment"):
         last[event.comment_id] = event  # the latest decision stands
