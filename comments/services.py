@@ -409,12 +409,13 @@ def simulation_delete(*, run: SimulationRun) -> int:
     return count
 
 
-# The fields a policy's editor sets: what a change of live policy shows, field by field.
-POLICY_FIELDS = (
-    "mode", "summary", "abuse_hold", "abuse_reject", "model_hold", "model_reject", "off_topic_hold",
-    "off_topic_action", "spam_hold", "spam_reject", "shouting_hold", "max_links", "blocked_words", "allowed_words",
-    "hold_first_comments", "premoderate_rejected_share", "duplicate_window_minutes", "auto_close_days",
-)  # fmt: skip
+# The fields a policy's editor sets (all but its name and its bookkeeping), read from the model so a field
+# added later is shown too: what a change of live policy shows, field by field.
+POLICY_FIELDS = tuple(
+    f.name
+    for f in ModerationPolicy._meta.concrete_fields
+    if f.name not in {"id", "name", "is_active", "is_shadow", "updated_at"}
+)
 
 
 def policy_difference(live: ModerationPolicy | None, draft: ModerationPolicy) -> list[tuple[str, Any, Any]]:
