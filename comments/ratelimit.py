@@ -29,10 +29,11 @@ def _now() -> float:
 def _logs(scope: str, key: str, spec: str, now: float) -> list[tuple[Rule, str, list[float]]]:
     """Each rule, its cache key, and the times of its events still inside its window, oldest first."""
     digest = hashlib.sha256(key.strip().lower().encode()).hexdigest()[:32]
+    keyed = [(rule, f"rl:{scope}:{rule.count}/{rule.seconds}:{digest}") for rule in parse_rules(spec)]
+    found = cache.call("get_many", [cache_key for _rule, cache_key in keyed])  # one round trip for all rules
     logs = []
-    for rule in parse_rules(spec):
-        cache_key = f"rl:{scope}:{rule.count}/{rule.seconds}:{digest}"
-        stored = cache.call("get", cache_key)
+    for rule, cache_key in keyed:
+        stored = found.get(cache_key)
         times = (
             [t for t in stored if isinstance(t, float) and now - rule.seconds < t <= now]
             if isinstance(stored, list)
@@ -65,6 +66,10 @@ def hit(scope: str, key: str, spec: str) -> int:
     wait = _wait(logs, now)
     if wait:
         return wait
-    for rule, cache_key, times in logs:
-        cache.call("set", cache_key, [*times, now][-rule.count :], timeout=rule.seconds + 1)
+    # One write for all rules, kept as long as the longest needs: a shorter rule's older times are dropped
+    # when read.
+    longest = max((rule.seconds for rule, _key, _times in logs), default=0)
+    cache.call(
+        "set_many", {cache_key: [*times, now][-rule.count :] for rule, cache_key, times in logs}, timeout=longest + 1
+    )
     return 0
