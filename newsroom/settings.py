@@ -292,9 +292,13 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
 # If the file is missing or unreadable, the rules alone decide and the admin says so.
 MODERATION_MODEL = os.environ.get("MODERATION_MODEL") or str(BASE_DIR / "comments" / "moderation" / "data" / "abuse-model.nrm")
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own messages once, on the same console: its default set-up prints them in development and
+    # they would reach the root's handler as well (each line twice).
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO" if DEBUG else LOG_LEVEL, "propagate": False}},
 }
