@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Article, RelatedLink
+from articles.models import Article, RelatedLink
 
 
 class RelatedLinkInline(admin.TabularInline[RelatedLink, Article]):

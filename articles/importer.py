@@ -102,6 +102,14 @@ class ParsedArticle:
     def body(self) -> str:
         return "\n\n".join(self.paragraphs)
 
+    @property
+    def text(self) -> str:
+        """Everything a reader reads of the story: what a comment is judged on-topic against."""
+        return "\n".join(
+            [self.headline, self.standfirst, self.photo_caption, self.dateline, self.body]
+            + [r.headline for r in self.related]
+        )
+
 
 @dataclass
 class _Block:

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from .models import Article, RelatedLink, is_safe_link
+from articles.models import Article, RelatedLink, is_safe_link
 
 
 @dataclass(frozen=True)

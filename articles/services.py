@@ -7,8 +7,8 @@ import hashlib
 from django.db import transaction
 from django.utils.text import slugify
 
-from .importer import ParsedArticle
-from .models import Article, RelatedLink
+from articles.importer import ParsedArticle
+from articles.models import Article, RelatedLink
 
 
 def article_slug_for(headline: str) -> str:

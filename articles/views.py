@@ -6,8 +6,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .models import Article
-from .selectors import article_body, article_for_page
+from articles.models import Article
+from articles.selectors import article_body, article_for_page
 
 
 def article_list(request: HttpRequest) -> HttpResponse:

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/evaluate.py [--file tests/data/eval_seed.txt] [--show-errors] [--no-model]
 
-First the public test splits shipped in ``comments/moderation/data/public-test.jsonl``
+First the public test splits shipped in ``moderation/data/public-test.jsonl``
 (OLID 2019 test, HateXplain test; never trained on, thresholds chosen on validation
 data): ROC AUC of the learned model, of the rules' abuse score and of the two
 combined; precision and recall of the whole filter at the default policy's
@@ -26,37 +26,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import json  # noqa: E402
 from dataclasses import replace  # noqa: E402
-from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from articles.importer import ParsedArticle, parse_article  # noqa: E402
-from comments.moderation import Context, Policy, Verdict, moderate  # noqa: E402
-from comments.moderation.model import AbuseModel  # noqa: E402
-from comments.moderation.training import roc_auc  # noqa: E402
-from comments.simulation.metrics import Outcome, Truth, format_report, score  # noqa: E402
-from comments.simulation.pipeline import Pipeline  # noqa: E402
-from comments.simulation.stream import StreamItem  # noqa: E402
+from articles.importer import parse_article  # noqa: E402
+from moderation import Context, Policy, moderate  # noqa: E402
+from moderation.model import AbuseModel  # noqa: E402
+from moderation.training import roc_auc  # noqa: E402
+from simulation.evaluation import PUBLIC_TEST, evaluate, leak_at, load, unseen  # noqa: E402
+from simulation.metrics import format_report, score  # noqa: E402
 
 SEED = ROOT / "articles" / "demo" / "us-seeks-pakistans-help.txt"
-MODEL = ROOT / "comments" / "moderation" / "data" / "abuse-model.nrm"
-PUBLIC_TEST = ROOT / "comments" / "moderation" / "data" / "public-test.jsonl"
+MODEL = ROOT / "moderation" / "data" / "abuse-model.nrm"
 
 
-def leak_at(scores: np.ndarray, labels: np.ndarray, clean_held: float) -> float:
-    """Share of abusive comments published when the threshold holds ``clean_held`` of the clean ones."""
-    threshold = np.quantile(scores[~labels], 1.0 - clean_held)
-    return float((scores[labels] <= threshold).mean())
 
 
-def unseen(path: Path, trained_on: set[str]) -> list[dict[str, Any]]:
-    """The file's test records; all its records if the shipped model never saw the file (Davidson)."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if path.name not in trained_on and path != PUBLIC_TEST:
-        return rows
-    return [row for row in rows if row.get("split") == "test"]
 
 
 def public_report(model: AbuseModel | None, policy: Policy, paths: list[Path], trained_on: set[str]) -> None:
@@ -88,51 +74,9 @@ def public_report(model: AbuseModel | None, policy: Policy, paths: list[Path], t
     )
 
 
-def load(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        ident, kind, labels, parent, text = line.split("|", 4)
-        rows.append(
-            {
-                "id": ident,
-                "kind": kind,
-                "parent_id": None if parent == "-" else parent,
-                "text": text,
-                "truth": Truth(abusive="a" in labels, on_topic="o" not in labels, spam="s" in labels),
-                "line": number,
-            }
-        )
-    return rows
 
 
-def article_text(parsed: ParsedArticle) -> str:
-    return "\n".join(
-        [parsed.headline, parsed.standfirst, parsed.photo_caption, parsed.dateline, parsed.body]
-        + [r.headline for r in parsed.related]
-    )
 
-
-def evaluate(
-    rows: list[dict[str, Any]], policy: Policy, model: AbuseModel | None = None
-) -> tuple[list[Outcome], list[tuple[dict[str, Any], Verdict]]]:
-    """Through the simulator's pipeline: one comment a minute, each from its own reader."""
-    article = article_text(parse_article(SEED.read_text(encoding="utf-8")))
-    policy = replace(policy, model=model)
-    pipeline = Pipeline(article_text=article, policy=policy)
-    outcomes = []
-    verdicts = []
-    for index, row in enumerate(rows):
-        item = StreamItem(
-            id=row["id"], text=row["text"], author=f"reader {row['line']}", parent_id=row["parent_id"] or None,
-            at=60.0 * index, truth=row["truth"],
-        )  # fmt: skip
-        verdict = moderate(item.text, pipeline.context_for(item), policy)
-        pipeline.observe(item, verdict)
-        outcomes.append(Outcome(verdict.action.value, tuple(verdict.codes), row["truth"]))
-        verdicts.append((row, verdict))
-    return outcomes, verdicts
 
 
 def main() -> None:
@@ -153,7 +97,7 @@ def main() -> None:
     public_report(model, Policy(), args.public or [PUBLIC_TEST], set(shipped.metadata.get("trained_on", {})))
     rows = load(args.file)
     t0 = time.perf_counter()
-    outcomes, verdicts = evaluate(rows, Policy(), model)
+    outcomes, verdicts = evaluate(rows, Policy(), model, article_text=parse_article(SEED.read_text()).text)
     elapsed = time.perf_counter() - t0
     print()
     print(

@@ -25,13 +25,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from evaluate import SEED, article_text, load  # noqa: E402
 
 from articles.importer import parse_article  # noqa: E402
-from comments.moderation import Context, Conversation, Policy, moderate  # noqa: E402
-from comments.moderation.model import AbuseModel  # noqa: E402
-from comments.moderation.normalize import fold  # noqa: E402
-from comments.moderation.profanity import default_checker  # noqa: E402
+from moderation import Context, Conversation, Policy, moderate  # noqa: E402
+from moderation.model import AbuseModel  # noqa: E402
+from moderation.normalize import fold  # noqa: E402
+from moderation.profanity import default_checker  # noqa: E402
+from simulation.evaluation import load  # noqa: E402
+
+SEED = ROOT / "articles" / "demo" / "us-seeks-pakistans-help.txt"
 
 
 def make_comments(count: int, rng: random.Random) -> list[str]:
@@ -76,7 +78,7 @@ import json, time
 def rss():
     return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024
 before, t0 = rss(), time.perf_counter()
-from comments.moderation import Context, Policy, moderate
+from moderation import Context, Policy, moderate
 moderate("Heyyy you absolute idiot, the Taliban talks in Doha are a farce", Context(article_text="Taliban talks in Doha"), Policy())
 print(json.dumps({"mib": rss() - before, "seconds": time.perf_counter() - t0}))
 """
@@ -92,16 +94,16 @@ def startup_cost() -> dict[str, float]:
     return result
 
 
-BATCH = 500  # as comments.simulation_runner.run_pipeline
+BATCH = 500  # as lab.runner.run_pipeline
 
 
 def pipelined(model: AbuseModel, context: Context, policy: Policy, comments: list[str]) -> tuple[float, float]:
     """The simulator's loop: verdicts for one batch while a second process scores the next
-    (``comments.moderation.ahead``). Comments a second from the first batch's scores to the last
+    (``moderation.ahead``). Comments a second from the first batch's scores to the last
     verdict (every verdict is given in that time), and the seconds before it (starting the process,
     scoring the first batch: what a long simulation pays once)."""
-    from comments.moderation.ahead import score_ahead
-    from comments.moderation.checks.learned import explained_from
+    from moderation.ahead import score_ahead
+    from moderation.checks.learned import explained_from
 
     batches = [comments[i : i + BATCH] for i in range(0, len(comments), BATCH)]
     t0 = time.perf_counter()
@@ -125,7 +127,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     comments = make_comments(args.comments, rng)
     lengths = [len(c) for c in comments]
-    article = article_text(parse_article(SEED.read_text(encoding="utf-8")))
+    article = parse_article(SEED.read_text(encoding="utf-8")).text
     context = Context(
         article_text=article,
         parent_text=comments[0],
@@ -148,7 +150,7 @@ def main() -> None:
     whole = rate("whole filter (moderate), rules only", lambda text: moderate(text, context, policy), comments)
     before = rss_mib()
     t0 = time.perf_counter()
-    model = AbuseModel.load(ROOT / "comments" / "moderation" / "data" / "abuse-model.nrm")
+    model = AbuseModel.load(ROOT / "moderation" / "data" / "abuse-model.nrm")
     model.score("warm up")
     loaded_in = time.perf_counter() - t0
     added = rss_mib() - before

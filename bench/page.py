@@ -26,7 +26,7 @@ def fill(article: Any, total: int, rng: random.Random) -> None:
     from django.utils import timezone
 
     from comments.models import Comment
-    from comments.moderation.normalize import fingerprint_key
+    from moderation.normalize import fingerprint_key
 
     start = timezone.now() - dt.timedelta(seconds=7 * total + 3600)  # all in the past, 7 s apart
     made = 0
@@ -79,7 +79,7 @@ def fill(article: Any, total: int, rng: random.Random) -> None:
 
 def filled_article(headline: str, slug: str, size: int, rng: random.Random) -> tuple[Any, float]:
     """A new article with ``size`` comments, and the seconds filling it took."""
-    from tests.factories import make_article
+    from factories import make_article
 
     article = make_article(headline=headline, slug=slug)
     t0 = time.perf_counter()
@@ -120,7 +120,7 @@ def main() -> None:
     from django.test import Client
 
     from comments.selectors import comment_section
-    from tests.factories import make_article
+    from factories import make_article
 
     rng = random.Random(7)
     sizes = [int(s) for s in args.sizes.split(",")]

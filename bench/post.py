@@ -41,12 +41,12 @@ def main() -> None:
     from page import filled_article
 
     from comments.models import Comment
-    from comments.policy import live_policy
-    from tests.factories import comment_form_data
+    from factories import comment_form_data
+    from policies.selectors import live_policy
 
     if args.shadow:
-        from comments.models import ModerationPolicy
-        from comments.services import policy_shadow
+        from policies.models import ModerationPolicy
+        from policies.services import policy_shadow
 
         draft, _ = ModerationPolicy.objects.get_or_create(name="bench-shadow", defaults={"abuse_hold": 0.4})
         policy_shadow(policy=draft, actor=None)

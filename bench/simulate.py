@@ -33,7 +33,7 @@ def main() -> None:
     print(f"database: {database.split('://')[0]}")
     from django.test import override_settings
 
-    from comments.policy import forget_model
+    from policies.selectors import forget_model
 
     per_comment: dict[int, float] = {}
     small = args.dry_run_comments // 10

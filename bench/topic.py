@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from comments.moderation import Conversation, Policy, topic  # noqa: E402
-from comments.moderation.normalize import fold  # noqa: E402
-from comments.moderation.training import roc_auc  # noqa: E402
+from moderation import Conversation, Policy, topic  # noqa: E402
+from moderation.normalize import fold  # noqa: E402
+from moderation.training import roc_auc  # noqa: E402
 
 GROUPS = {
     "kavanaugh": {"kavanaugh", "confirmkavanaugh", "christineblaseyford", "kavanaughconfirmation", "stopkavanaugh"},
@@ -122,10 +122,12 @@ def main() -> None:
             )
 
     sys.path.insert(0, str(ROOT / "bench"))
-    from evaluate import evaluate, load
+    from articles.importer import parse_article
+    from simulation.evaluation import evaluate, load
 
     rows = load(ROOT / "tests" / "data" / "eval_seed.txt")
-    _, verdicts = evaluate(rows, Policy())
+    seed = ROOT / "articles" / "demo" / "us-seeks-pakistans-help.txt"
+    _, verdicts = evaluate(rows, Policy(), article_text=parse_article(seed.read_text(encoding="utf-8")).text)
     on = [(row, v) for row, v in verdicts if row["truth"].on_topic]
     off = [(row, v) for row, v in verdicts if row["truth"].on_topic is False and not row["truth"].spam]
     scores = [(v.scores["off_topic"], False) for _, v in on] + [(v.scores["off_topic"], True) for _, v in off]

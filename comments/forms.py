@@ -11,11 +11,10 @@ from django import forms
 from django.core import signing
 
 from articles.models import Article
-
-from . import limits
-from .models import Comment, CommentReport
-from .sanitize import clean_text
-from .services import Submission
+from comments.models import Comment, CommentReport
+from comments.sanitize import clean_text
+from comments.services import Submission
+from newsroom import limits
 
 TIMESTAMP_SALT = "comments.form-started"
 # A form older than this has a stale timestamp: the reader is asked to send it again.

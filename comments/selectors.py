@@ -21,16 +21,14 @@ from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
 from django.utils.functional import cached_property
 
 from articles.models import Article
+from comments.models import Comment, CommentReport, ModerationEvent
+from moderation import Context, Conversation, Policy, Recent, author_key, build_context
+from moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE
+from moderation.normalize import fingerprint_key
 from newsroom import cache
-
-from .models import Comment, CommentReport, ModerationEvent, Sanction, SiteSwitch, StorySettings
-from .moderation import Context, Conversation, Policy, Recent, author_key, build_context
-from .moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE
-from .moderation.normalize import fingerprint_key
 
 SORTS = {
     "oldest": ("created_at", "id"),
@@ -207,52 +205,16 @@ def comment_section(
     )
 
 
-@dataclass(frozen=True)
-class StoryState:
-    """Whether a story takes comments now, why not, and how its comments are moderated ("" = the site's way)."""
-
-    open: bool
-    message: str = ""
-    mode: str = ""
 
 
-SWITCH_CACHE_KEY = "comments:site-switch"
 
 
-def site_switch() -> SiteSwitch:
-    """The site-wide pause, read through the cache (every page asks; it changes a few times a day)."""
-    return cache.through(SWITCH_CACHE_KEY, lambda: SiteSwitch.objects.filter(pk=1).first() or SiteSwitch(pk=1))
 
 
-def forget_site_switch() -> None:
-    cache.forget(SWITCH_CACHE_KEY)
 
 
-def story_state(*, article: Article, auto_close_days: int = 0, today: dt.date | None = None) -> StoryState:
-    """The site-wide pause, then the story's own switch, then its closing date (its own, or the policy's)."""
-    pause = site_switch()
-    settings_ = StorySettings.objects.filter(article=article).first()
-    mode = settings_.mode if settings_ else ""
-    if pause.comments_paused:
-        return StoryState(False, pause.message or "Comments are paused for now.", mode)
-    if settings_ is not None and not settings_.comments_open:
-        return StoryState(False, settings_.closed_message or "Comments are closed on this story.", mode)
-    days = settings_.close_after_days if settings_ and settings_.close_after_days is not None else auto_close_days
-    today = today or timezone.localdate()
-    if days and article.published_on + dt.timedelta(days=days) <= today:
-        return StoryState(False, f"Comments on this story closed {days} days after it was published.", mode)
-    return StoryState(True, "", mode)
 
 
-def active_sanctions(*, email: str, at: dt.datetime | None = None) -> list[Sanction]:
-    """A commenter's sanctions in force: by their address, or a ban of their address's domain."""
-    at = at or timezone.now()
-    domain = email.rsplit("@", 1)[-1].lower() if "@" in email else ""
-    return list(
-        Sanction.objects.filter(lifted_at__isnull=True)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
-        .filter(Q(email=email) | Q(domain=domain, kind=Sanction.Kind.BAN) if domain else Q(email=email))
-    )
 
 
 def week_record(*, email: str, at: dt.datetime) -> tuple[int, int]:
@@ -267,30 +229,10 @@ def week_record(*, email: str, at: dt.datetime) -> tuple[int, int]:
     return int(counts["total"] or 0), int(counts["rejected"] or 0)
 
 
-def held_arrivals_by_hour(*, days: int = 28, now: dt.datetime | None = None) -> list[float]:
-    """Readers' comments the filter held, per hour of the (local) day, averaged over the last ``days``."""
-    since = (now or timezone.now()) - dt.timedelta(days=days)
-    held = ModerationEvent.objects.filter(
-        action=ModerationEvent.Action.AUTO,
-        new_status=Comment.Status.HELD,
-        comment__simulation__isnull=True,
-        created_at__gte=since,
-    )
-    return _per_hour(held.values_list("created_at", flat=True), days)
 
 
-def arrivals_by_hour(*, days: int = 28, now: dt.datetime | None = None) -> list[float]:
-    """Every reader's comment per hour of the (local) day, averaged over the last ``days``."""
-    since = (now or timezone.now()) - dt.timedelta(days=days)
-    posted = Comment.objects.real().filter(created_at__gte=since)
-    return _per_hour(posted.values_list("created_at", flat=True), days)
 
 
-def _per_hour(times: QuerySet[Any, dt.datetime], days: int) -> list[float]:
-    counts = [0] * 24
-    for at in times.iterator():
-        counts[timezone.localtime(at).hour] += 1
-    return [n / days for n in counts]
 
 
 # How long counts stay cached even when nothing drops them (a write that bypassed the services,

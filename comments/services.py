@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -17,32 +16,22 @@ from django.db.models import F
 from django.utils import timezone
 
 from articles.models import Article
-
-from . import limits, notifications
-from .models import (
-    Comment,
-    Commenter,
-    CommentReport,
-    ControlEvent,
-    ModerationEvent,
-    ModerationPolicy,
-    Sanction,
-    SimulationRun,
-    SiteSwitch,
-    StorySettings,
-)
-from .moderation import JUDGED, Action, Context, Mode, Policy, Verdict, moderate
-from .moderation.context import joins_conversation
-from .moderation.normalize import fingerprint_key
-from .policy import active_policy_record, forget_active_policy, live_policy, policy_from_record, shadow_policy_record
-from .sanitize import has_visible_text
-from .selectors import (
-    active_sanctions,
-    forget_counts,
-    forget_site_switch,
-    moderation_context,
-    story_state,
-    week_record,
+from commenters.models import Commenter, Sanction
+from commenters.selectors import active_sanctions, story_state
+from commenters.services import normalise_email
+from comments import emails
+from comments.models import Comment, CommentReport, ModerationEvent
+from comments.sanitize import has_visible_text
+from comments.selectors import forget_counts, moderation_context, week_record
+from moderation import JUDGED, Action, Context, Mode, Policy, Verdict, moderate
+from moderation.context import joins_conversation
+from moderation.normalize import fingerprint_key
+from newsroom import limits
+from policies.selectors import (
+    active_policy_record,
+    live_policy,
+    policy_from_record,
+    shadow_policy_record,
 )
 
 STATUS_FOR_ACTION = {
@@ -81,16 +70,13 @@ class Simulated:
     """What the simulator adds to a comment: its run, its clock, its ground truth, and the policy
     and context it judged the comment with (built from its own stream, not the database)."""
 
-    run: SimulationRun
+    run_id: int
     created_at: dt.datetime
     policy: Policy
     context: Context
     ground_truth: dict[str, bool] = field(default_factory=dict)
 
 
-def normalise_email(email: str) -> str:
-    """An address as stored: lower-cased, so "this reader's comments" is an exact, indexed match."""
-    return email.strip().lower()
 
 
 def _validate(*, article: Article, parent: Comment | None, author_name: str, author_email: str, body: str) -> None:
@@ -183,7 +169,7 @@ def comment_post(
         return PostResult(_same_form(existing, author_email, body), None, duplicate_submission=True)
     commenter, _ = Commenter.objects.get_or_create(email=email)
     if not verified:
-        notifications.queue_confirmation(comment=comment, commenter=commenter)
+        emails.queue_confirmation(comment=comment, commenter=commenter)
     warnings = [s for s in sanctions if s.kind == Sanction.Kind.WARN and s.seen_at is None]
     if warnings:  # shown on this post, once
         Sanction.objects.filter(pk__in=[s.pk for s in warnings]).update(seen_at=now)
@@ -200,53 +186,10 @@ def _refuse_if_barred(sanctions: list[Sanction]) -> None:
             )
 
 
-def sanction_add(
-    *, kind: str, reason: str, actor: User | None, email: str = "", domain: str = "", days: int | None = None
-) -> Sanction:
-    """Warn, pre-moderate, suspend or ban a commenter (or, for a ban, an email domain); audited."""
-    email, domain = sanction_check(kind=kind, reason=reason, email=email, domain=domain, days=days)
-    ends = timezone.now() + dt.timedelta(days=days) if days else None
-    with transaction.atomic():
-        sanction = Sanction.objects.create(
-            email=email, domain=domain, kind=kind, reason=reason.strip()[:500], created_by=actor, ends_at=ends
-        )
-        ControlEvent.objects.create(
-            actor=actor, action=ControlEvent.Action.SANCTION,
-            detail=f"{sanction.get_kind_display()} for {email or '@' + domain}"
-            + (f" until {ends:%Y-%m-%d %H:%M}" if ends else "") + f": {sanction.reason}",
-        )  # fmt: skip
-    return sanction
 
 
-def sanction_check(*, kind: str, reason: str, email: str, domain: str, days: int | None) -> tuple[str, str]:
-    """The rules a sanction keeps (the admin's form asks the same): returns the address and domain normalised."""
-    email, domain = normalise_email(email) if email.strip() else "", domain.strip().lower().lstrip("@")
-    if kind not in Sanction.Kind.values:
-        raise CommentError(f"Unknown sanction {kind!r}.")
-    if not reason.strip():
-        raise CommentError("Give the reason: the commenter is told it.")
-    if bool(email) == bool(domain):
-        raise CommentError("Sanction one email address, or (a ban only) one email domain.")
-    if domain and kind != Sanction.Kind.BAN:
-        raise CommentError("Only a ban can cover a whole email domain.")
-    if kind == Sanction.Kind.SUSPEND and not days:
-        raise CommentError("A suspension needs an end: give a number of days.")
-    if days is not None and days <= 0:
-        raise CommentError("The number of days must be more than 0.")
-    return email, domain
 
 
-def sanction_lift(*, sanction: Sanction, actor: User | None) -> Sanction:
-    """End a sanction early; audited like its start."""
-    with transaction.atomic():
-        if sanction.lifted_at is None:
-            sanction.lifted_at, sanction.lifted_by = timezone.now(), actor
-            sanction.save(update_fields=["lifted_at", "lifted_by"])
-            ControlEvent.objects.create(
-                actor=actor, action=ControlEvent.Action.LIFT,
-                detail=f"{sanction.get_kind_display()} for {sanction.email or '@' + sanction.domain} lifted",
-            )  # fmt: skip
-    return sanction
 
 
 def _same_form(existing: Comment, author_email: str, body: str) -> Comment:
@@ -264,7 +207,7 @@ def comment_post_simulated(
     _validate(article=article, parent=parent, author_name=author_name, author_email=author_email, body=body)
     comment = Comment(
         article=article, parent=parent, author_name=author_name, author_email=author_email, body=body,
-        created_at=simulated.created_at, simulation=simulated.run, ground_truth=simulated.ground_truth,
+        created_at=simulated.created_at, simulation_id=simulated.run_id, ground_truth=simulated.ground_truth,
     )  # fmt: skip
     return PostResult(comment, _judge_and_store(comment, simulated.policy, simulated.context))
 
@@ -296,7 +239,7 @@ def _judge_and_store(comment: Comment, policy: Policy, context: Context) -> Verd
         _count_reply(comment, +1 if status == Comment.Status.PUBLISHED else 0)
         forget_counts(article_id=comment.article_id)
         if status == Comment.Status.PUBLISHED and parent is not None:
-            notifications.queue_reply(reply=comment)
+            emails.queue_reply(reply=comment)
         ModerationEvent.objects.create(
             comment=comment,
             action=ModerationEvent.Action.AUTO,
@@ -339,9 +282,9 @@ def _change_status(
         )
         # The author of a held comment hears the decision; a reply now published reaches whom it answers.
         if old_status == Comment.Status.HELD and new_status in (published, Comment.Status.REJECTED):
-            notifications.queue_decision(comment=locked, event=event)
+            emails.queue_decision(comment=locked, event=event)
         if new_status == published and old_status != published and locked.parent_id is not None:
-            notifications.queue_reply(reply=locked)
+            emails.queue_reply(reply=locked)
     comment.status, comment.open_reports, comment.flagged = new_status, 0, False
     return comment
 
@@ -398,102 +341,17 @@ def comment_report(*, comment: Comment, reason: str, note: str = "", ip_address:
     return report
 
 
-def simulation_delete(*, run: SimulationRun) -> int:
-    """Delete a simulation run with every comment it generated (their audit rows and reports go with them).
-
-    Returns how many comments were deleted. Readers' comments are never touched: only the run's own.
-    """
-    with transaction.atomic():
-        count = Comment.objects.filter(simulation=run).count()
-        run.delete()  # the run's comments cascade, and their events and reports with them
-    return count
 
 
-# The fields a policy's editor sets (all but its name and its bookkeeping), read from the model so a field
-# added later is shown too: what a change of live policy shows, field by field.
-POLICY_FIELDS = tuple(
-    f.name
-    for f in ModerationPolicy._meta.concrete_fields
-    if f.name not in {"id", "name", "is_active", "is_shadow", "updated_at"}
-)
 
 
-def policy_difference(live: ModerationPolicy | None, draft: ModerationPolicy) -> list[tuple[str, Any, Any]]:
-    """(field, live value, draft value) for each field the draft would change."""
-    return [
-        (name, getattr(live, name, None), getattr(draft, name))
-        for name in POLICY_FIELDS
-        if live is None or getattr(live, name) != getattr(draft, name)
-    ]
 
 
-def policy_activate(*, policy: ModerationPolicy, actor: User | None = None) -> ModerationPolicy:
-    """Make this policy the live one (and no other), and have every worker read it afresh; audited with what
-    changed."""
-    with transaction.atomic():
-        live = ModerationPolicy.objects.filter(is_active=True).exclude(pk=policy.pk).first()
-        changes = policy_difference(live, policy)
-        ModerationPolicy.objects.exclude(pk=policy.pk).filter(is_active=True).update(is_active=False)
-        policy.is_active, policy.is_shadow = True, False
-        policy.save(update_fields=["is_active", "is_shadow"])
-        ControlEvent.objects.create(
-            actor=actor, action=ControlEvent.Action.POLICY_ACTIVATE,
-            detail=f"{policy.name} made live (was {live.name if live else 'none'}): "
-            + ("; ".join(f"{name} {old!r} -> {new!r}" for name, old, new in changes) or "no field changed"),
-        )  # fmt: skip
-    forget_active_policy()
-    return policy
 
 
-def policy_shadow(*, policy: ModerationPolicy | None, actor: User | None) -> None:
-    """Let one draft judge every real comment beside the live policy (None: no shadow); audited."""
-    with transaction.atomic():
-        ModerationPolicy.objects.filter(is_shadow=True).update(is_shadow=False)
-        if policy is not None:
-            if policy.is_active:
-                raise CommentError("The live policy cannot shadow itself: choose a draft.")
-            ModerationPolicy.objects.filter(pk=policy.pk).update(is_shadow=True)
-        ControlEvent.objects.create(
-            actor=actor, action=ControlEvent.Action.POLICY_SHADOW,
-            detail=f"{policy.name} shadows the live policy" if policy else "no shadow policy",
-        )  # fmt: skip
-    forget_active_policy()
 
 
-def story_settings_save(*, story: StorySettings, actor: User | None) -> StorySettings:
-    """Open, close or set the moderation mode of one story's comments, audited."""
-    with transaction.atomic():
-        story.save()
-        state = "open" if story.comments_open else f"closed ({story.closed_message or 'no message'})"
-        after = "the policy's default" if story.close_after_days is None else f"{story.close_after_days} days"
-        ControlEvent.objects.create(
-            actor=actor, action=ControlEvent.Action.STORY_SETTINGS, article=story.article,
-            detail=f"comments {state}; mode: {story.get_mode_display()}; closes after {after}",
-        )  # fmt: skip
-    return story
 
 
-def site_pause(*, paused: bool, message: str = "", actor: User | None) -> SiteSwitch:
-    """Pause new comments everywhere (a night with no moderator), or resume them; audited."""
-    with transaction.atomic():
-        switch, _ = SiteSwitch.objects.get_or_create(pk=1)
-        switch.comments_paused = paused
-        if message:
-            switch.message = message
-        switch.save()
-        ControlEvent.objects.create(
-            actor=actor,
-            action=ControlEvent.Action.SITE_PAUSE if paused else ControlEvent.Action.SITE_RESUME,
-            detail=switch.message if paused else "",
-        )
-    forget_site_switch()
-    return switch
 
 
-def commenter_confirm(*, email: str) -> Commenter:
-    """The owner of an address opened its confirmation link."""
-    commenter, _ = Commenter.objects.get_or_create(email=normalise_email(email))
-    if commenter.confirmed_at is None:
-        commenter.confirmed_at = timezone.now()
-        commenter.save(update_fields=["confirmed_at"])
-    return commenter

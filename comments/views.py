@@ -8,15 +8,14 @@ from django.contrib import messages
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from articles.selectors import article_for_page
 from articles.views import render_article_page
-from newsroom.http import client_ip
-
-from . import ratelimit
-from .forms import (
+from commenters.services import commenter_confirm, normalise_email
+from comments import ratelimit
+from comments.emails import email_for_confirmation
+from comments.forms import (
     IDENTITY_COOKIE,
     REMEMBER_COOKIE,
     REMEMBER_SECONDS,
@@ -26,12 +25,12 @@ from .forms import (
     identity_cookie,
     remember_cookie,
 )
-from .models import Comment
-from .notifications import email_for_confirmation, email_for_token, unsubscribe
-from .policy import active_policy_record
-from .selectors import comment_url
-from .services import CommentError, comment_post, comment_report, commenter_confirm, normalise_email
-from .session import remember_own_comment
+from comments.models import Comment
+from comments.selectors import comment_url
+from comments.services import CommentError, comment_post, comment_report
+from comments.session import remember_own_comment
+from newsroom.http import client_ip
+from policies.selectors import active_policy_record
 
 logger = logging.getLogger(__name__)
 
@@ -216,16 +215,6 @@ def faq(request: HttpRequest) -> HttpResponse:
     return render(request, "comments/faq.html", {"policy": active_policy_record()})
 
 
-@csrf_exempt  # the signed token is the key; mail programs POST here for one-click unsubscribe (RFC 8058)
-def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
-    """Stop emails to the address the link was made for: a button to confirm, or a mail program's POST."""
-    email = email_for_token(token)
-    if email is None:
-        return render(request, "comments/unsubscribe.html", {"invalid": True}, status=400)
-    if request.method == "POST":
-        unsubscribe(email)
-        return render(request, "comments/unsubscribe.html", {"email": email, "done": True})
-    return render(request, "comments/unsubscribe.html", {"email": email})
 
 
 def confirm_view(request: HttpRequest, token: str) -> HttpResponse:

@@ -9,10 +9,12 @@ address; the functions here tell it who the user is and what a locked-out person
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.models import User
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -34,3 +36,49 @@ def login_locked_out(
 ) -> HttpResponse:
     wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
     return render(request, "429.html", {"wait": wait, "what": "log-in attempts"}, status=429)
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+class AuditAdmin(admin.ModelAdmin[M]):
+    """A record the site writes and nobody adds, edits or deletes by hand (the audit)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class GatedAdmin(admin.ModelAdmin[M]):
+    """Open to whoever holds ``permission`` (a moderator's job, not Django's per-model permissions);
+    nothing in it is ever deleted: ending a sanction or reopening a story is a change, audited."""
+
+    permission = ""
+
+    def allowed(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(self.permission))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.allowed(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.allowed(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.allowed(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def actor(request: HttpRequest) -> User | None:
+    """Who decides, for the audit row (the admin only lets signed-in staff this far)."""
+    return request.user if isinstance(request.user, User) else None

@@ -104,7 +104,12 @@ INSTALLED_APPS = [
     "bootstrap",
     "axes",
     "articles",
+    "commenters",
+    "policies",
     "comments",
+    "outbox",
+    "desk",
+    "lab",
 ]
 
 MIDDLEWARE = [
@@ -287,10 +292,10 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
     + (":8000" if DEBUG else "")
 )
 
-# The learned abuse model (comments/moderation/model.py). The shipped one was trained on public
+# The learned abuse model (moderation/model.py). The shipped one was trained on public
 # data (README: "The abuse model"); point this at a model made with `manage.py train_filter`.
 # If the file is missing or unreadable, the rules alone decide and the admin says so.
-MODERATION_MODEL = os.environ.get("MODERATION_MODEL") or str(BASE_DIR / "comments" / "moderation" / "data" / "abuse-model.nrm")
+MODERATION_MODEL = os.environ.get("MODERATION_MODEL") or str(BASE_DIR / "moderation" / "data" / "abuse-model.nrm")
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {

@@ -16,6 +16,9 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("newsroom/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("", include("comments.urls")),
+    path("", include("outbox.urls")),
+    path("", include("desk.urls")),
+    path("", include("lab.urls")),
     path("", include("articles.urls")),
     # Uploaded article photos. A self-hosted newsroom serves them itself; a
     # larger site would put them behind its web server or object storage.

@@ -9,8 +9,8 @@ application = get_wsgi_application()
 # Build the moderation word lists now, in the server's master process when it
 # preloads the app, instead of during some reader's first post.
 if os.environ.get("NEWSROOM_WARM_UP", "1") == "1":
-    from comments.moderation import Context, Policy, moderate
-    from comments.policy import active_model
+    from moderation import Context, Policy, moderate
+    from policies.selectors import active_model
 
     # The learned model too: loaded once here, its arrays are shared by the forked workers.
     moderate("warming up the filter", Context(article_text="warming up"), Policy(model=active_model()))

@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 
 from comments.models import Comment
-from tests.factories import comment_form_data, make_seed_article
+from factories import comment_form_data, make_seed_article
 
 pytestmark = [
     pytest.mark.django_db,

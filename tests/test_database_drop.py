@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from comments.models import Comment
-from tests.factories import comment_form_data, make_seed_article
+from factories import comment_form_data, make_seed_article
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

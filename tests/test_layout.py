@@ -1,9 +1,30 @@
-"""The apps have a direction: comments may use articles, never the other way round."""
+"""The apps have a direction: each imports only the apps below it, never one above.
+
+From the bottom up: the shared helpers of ``newsroom`` and ``articles``; the pure cores
+``moderation`` and ``simulation`` (no Django); ``commenters`` and ``outbox``; ``policies``;
+``comments``; and at the top ``desk`` and ``lab``, which nothing imports. ``newsroom``'s
+``urls.py`` and ``wsgi.py`` put the site together, so they alone may import any app.
+"""
 
 import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# What each app may import, besides itself.
+MAY_IMPORT = {
+    "newsroom": set(),
+    "articles": {"newsroom"},
+    "moderation": set(),
+    "simulation": {"moderation"},
+    "commenters": {"newsroom", "articles"},
+    "outbox": {"newsroom"},
+    "policies": {"newsroom", "articles", "moderation", "commenters"},
+    "comments": {"newsroom", "articles", "moderation", "commenters", "outbox", "policies"},
+    "desk": {"newsroom", "articles", "moderation", "simulation", "commenters", "outbox", "policies", "comments"},
+    "lab": {"newsroom", "articles", "moderation", "simulation", "commenters", "outbox", "policies", "comments"},
+}
+COMPOSITION_ROOT = {ROOT / "newsroom" / "urls.py", ROOT / "newsroom" / "wsgi.py"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -17,14 +38,28 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
-def test_articles_imports_nothing_from_comments():
-    offenders = {
-        str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path) if m.split(".")[0] == "comments")
-        for path in (ROOT / "articles").rglob("*.py")
-    }
-    assert not {k: v for k, v in offenders.items() if v}
+def test_every_app_imports_only_the_apps_below_it():
+    offenders = {}
+    for app, allowed in MAY_IMPORT.items():
+        for path in (ROOT / app).rglob("*.py"):
+            if path in COMPOSITION_ROOT or "migrations" in path.parts:
+                continue
+            climbing = {
+                m for m in imported_modules(path) if m.split(".")[0] in MAY_IMPORT and m.split(".")[0] not in allowed | {app}
+            }
+            if climbing:
+                offenders[str(path.relative_to(ROOT))] = sorted(climbing)
+    assert not offenders
 
 
-def test_the_moderation_core_imports_no_django():
-    for path in (ROOT / "comments" / "moderation").rglob("*.py"):
-        assert not any(m.split(".")[0] == "django" for m in imported_modules(path)), path
+def test_the_pure_cores_import_no_django():
+    for package in ("moderation", "simulation"):
+        for path in (ROOT / package).rglob("*.py"):
+            assert not any(m.split(".")[0] == "django" for m in imported_modules(path)), path
+
+
+def test_benchmarks_and_tests_do_not_import_each_other():
+    bench_imports = {m for path in (ROOT / "bench").rglob("*.py") for m in imported_modules(path)}
+    assert not {m for m in bench_imports if m.split(".")[0] == "tests"}
+    test_sources = [p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("*.py") if p != Path(__file__)]
+    assert not [s for s in test_sources if '"bench"' in s or "bench/" in s or "from bench" in s]

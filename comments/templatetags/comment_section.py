@@ -12,11 +12,12 @@ from django import template
 from django.urls import reverse
 
 from articles.models import Article
+from commenters.selectors import story_state
 from comments.forms import REMEMBER_COOKIE, CommentForm, ReportForm, remembered
-from comments.policy import active_policy_record
-from comments.selectors import SORT_LABELS, reply_target, section_counts, story_state
+from comments.selectors import SORT_LABELS, reply_target, section_counts
 from comments.selectors import comment_section as section_for
 from comments.session import own_comment_ids
+from policies.selectors import active_policy_record
 
 register = template.Library()
 

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from articles.models import Article, RelatedLink
-from tests.factories import SEED_PATH
+from factories import SEED_PATH
 
 pytestmark = pytest.mark.django_db
 

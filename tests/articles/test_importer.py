@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from articles.importer import ArticleFormatError, decode_article_bytes, parse_article
-from tests.factories import seed_text
+from factories import seed_text
 
 SEED = seed_text()
 

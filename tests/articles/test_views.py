@@ -3,7 +3,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.factories import make_article, make_seed_article
+from factories import make_article, make_seed_article
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from axe_playwright_python.sync_playwright import Axe
 from django.test import override_settings
 
 from comments.models import Comment
-from comments.notifications import unsubscribe_token
-from comments.policy import forget_active_policy
-from tests.factories import HOLD_ALL, make_comment, make_seed_article
+from factories import HOLD_ALL, make_comment, make_seed_article
+from outbox.services import unsubscribe_token
+from policies.selectors import forget_active_policy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

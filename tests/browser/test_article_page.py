@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import make_seed_article
+from factories import make_seed_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,8 +1,9 @@
 import pytest
 
-from comments.models import Comment, ModerationPolicy
-from comments.policy import forget_active_policy
-from tests.factories import make_comment, make_seed_article
+from comments.models import Comment
+from factories import make_comment, make_seed_article
+from policies.models import ModerationPolicy
+from policies.selectors import forget_active_policy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from comments.models import Comment
-from tests.factories import make_comment, make_seed_article
+from factories import make_comment, make_seed_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

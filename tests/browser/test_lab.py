@@ -2,9 +2,10 @@
 
 import pytest
 
-from comments.models import LabRun, ModerationPolicy
-from comments.policy import forget_active_policy
-from tests.factories import make_seed_article
+from factories import make_seed_article
+from lab.models import LabRun
+from policies.models import ModerationPolicy
+from policies.selectors import forget_active_policy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,8 +1,8 @@
 import pytest
 
 from comments.models import Comment, ModerationEvent
-from comments.roles import ensure_moderators_group
-from tests.factories import make_comment, make_seed_article
+from desk.roles import ensure_moderators_group
+from factories import make_comment, make_seed_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -104,7 +104,7 @@ def test_reader_reports_without_javascript(live_server, browser):
 
 
 def test_a_moderator_decides_fifty_comments_by_keyboard_alone(live_server, page, moderator, capsys):
-    from tests.factories import HOLD_ALL
+    from factories import HOLD_ALL
 
     article = make_seed_article()
     held = [
@@ -112,7 +112,7 @@ def test_a_moderator_decides_fifty_comments_by_keyboard_alone(live_server, page,
         for n in range(50)
     ]
     log_in(page, live_server)
-    page.goto(live_server.url + "/admin/comments/reviewqueueitem/")
+    page.goto(live_server.url + "/admin/desk/reviewqueueitem/")
     page.wait_for_load_state("load")
     tabs = page.get_by_role("navigation", name="Queues")
     assert "To review 50" in tabs.inner_text() and "Held 50" in tabs.inner_text()
@@ -143,7 +143,7 @@ def test_a_moderator_decides_fifty_comments_by_keyboard_alone(live_server, page,
 
 
 def test_the_desk_keys_and_the_next_comment_after_a_decision(live_server, page, moderator):
-    from tests.factories import HOLD_ALL
+    from factories import HOLD_ALL
 
     article = make_seed_article()
     first = make_comment(article, name="Ama", body="You are a brainless idiot.", policy=HOLD_ALL, minutes_ago=3)
@@ -152,7 +152,7 @@ def test_the_desk_keys_and_the_next_comment_after_a_decision(live_server, page, 
     Comment.objects.filter(pk=reported.pk).update(open_reports=1)
     log_in(page, live_server)
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(live_server.url + "/admin/comments/reviewqueueitem/")
+    page.goto(live_server.url + "/admin/desk/reviewqueueitem/")
     # At 1280 px nothing overflows: the status, the age and the buttons are in view.
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     row = page.locator("#result_list tbody tr", has_text="Cai")

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from comments.models import Comment
-from tests.factories import make_comment, make_seed_article
+from factories import make_comment, make_seed_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,13 +6,14 @@ from dataclasses import replace
 import pytest
 from django.utils import timezone
 
-from comments.models import Comment, ModerationPolicy
-from comments.moderation import Policy, moderate
-from comments.policy import forget_active_policy, live_policy
+from comments.models import Comment
 from comments.selectors import moderation_context
-from comments.simulation.pipeline import Pipeline
-from comments.simulation.stream import StreamItem
-from tests.factories import make_comment, make_seed_article
+from factories import make_comment, make_seed_article
+from moderation import Policy, moderate
+from policies.models import ModerationPolicy
+from policies.selectors import forget_active_policy, live_policy
+from simulation.pipeline import Pipeline
+from simulation.stream import StreamItem
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.test.utils import override_settings
 
 from comments.models import Comment, CommentReport
 from comments.sanitize import clean_text
-from tests.factories import comment_form_data, make_comment, make_seed_article
+from factories import comment_form_data, make_comment, make_seed_article
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,7 @@ def test_admin_actions_need_csrf(admin_user):
     comment = make_comment(article, status=Comment.Status.HELD)
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin_user)
-    response = client.post("/admin/comments/reviewqueueitem/", {"action": "approve", "_selected_action": [comment.pk]})
+    response = client.post("/admin/desk/reviewqueueitem/", {"action": "approve", "_selected_action": [comment.pk]})
     assert response.status_code == 403
     comment.refresh_from_db()
     assert comment.status == Comment.Status.HELD

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from articles.models import Article
-from tests.factories import make_seed_article, signed_started
+from factories import make_seed_article, signed_started
 
 field = st.text(max_size=300) | st.sampled_from(["", " ", "\x00", "<script>alert(1)</script>", "a" * 3001])
 

@@ -4,10 +4,11 @@ import pytest
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from comments.models import Comment, SimulationRun
-from comments.moderation import Context
+from comments.models import Comment
 from comments.services import Simulated, comment_approve, comment_post_simulated, comment_reject
-from tests.factories import PUBLISH_ALL, make_comment, make_seed_article
+from factories import PUBLISH_ALL, make_comment, make_seed_article
+from lab.models import SimulationRun
+from moderation import Context
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_reply_count_follows_every_decision(admin_user):
     run = SimulationRun.objects.create(article=article, label="run")
     comment_post_simulated(
         article=article, author_name="Sim", author_email="sim@sim.example", body="A generated reply.", parent=root,
-        simulated=Simulated(run=run, created_at=timezone.now(), policy=PUBLISH_ALL, context=Context()),
+        simulated=Simulated(run_id=run.pk, created_at=timezone.now(), policy=PUBLISH_ALL, context=Context()),
     )  # fmt: skip
     assert counted(root) == 2  # generated replies are not readers'
     truth = Comment.objects.filter(pk=root.pk).aggregate(

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from comments.models import Comment, CommentReport, ModerationEvent
-from tests.factories import comment_form_data, make_article, make_comment, make_seed_article, signed_started
+from factories import comment_form_data, make_article, make_comment, make_seed_article, signed_started
 
 pytestmark = pytest.mark.django_db
 
@@ -113,10 +113,10 @@ def test_no_javascript_reply_link_sets_the_form_to_reply(client):
 
 
 def test_held_comment_is_shown_to_its_author_only(client, django_user_model):
-    from comments.models import ModerationPolicy
+    from policies.models import ModerationPolicy
 
     ModerationPolicy.objects.update_or_create(name="default", defaults={"is_active": True, "mode": "hold_all"})
-    from comments.policy import forget_active_policy
+    from policies.selectors import forget_active_policy
 
     forget_active_policy()
     article = make_seed_article()

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from articles.models import Article
+from commenters.models import Sanction, SiteSwitch, StorySettings
+from newsroom import cache
+
+
+@dataclass(frozen=True)
+class StoryState:
+    """Whether a story takes comments now, why not, and how its comments are moderated ("" = the site's way)."""
+
+    open: bool
+    message: str = ""
+    mode: str = ""
+
+
+SWITCH_CACHE_KEY = "comments:site-switch"
+
+
+def site_switch() -> SiteSwitch:
+    """The site-wide pause, read through the cache (every page asks; it changes a few times a day)."""
+    return cache.through(SWITCH_CACHE_KEY, lambda: SiteSwitch.objects.filter(pk=1).first() or SiteSwitch(pk=1))
+
+
+def forget_site_switch() -> None:
+    cache.forget(SWITCH_CACHE_KEY)
+
+
+def story_state(*, article: Article, auto_close_days: int = 0, today: dt.date | None = None) -> StoryState:
+    """The site-wide pause, then the story's own switch, then its closing date (its own, or the policy's)."""
+    pause = site_switch()
+    settings_ = StorySettings.objects.filter(article=article).first()
+    mode = settings_.mode if settings_ else ""
+    if pause.comments_paused:
+        return StoryState(False, pause.message or "Comments are paused for now.", mode)
+    if settings_ is not None and not settings_.comments_open:
+        return StoryState(False, settings_.closed_message or "Comments are closed on this story.", mode)
+    days = settings_.close_after_days if settings_ and settings_.close_after_days is not None else auto_close_days
+    today = today or timezone.localdate()
+    if days and article.published_on + dt.timedelta(days=days) <= today:
+        return StoryState(False, f"Comments on this story closed {days} days after it was published.", mode)
+    return StoryState(True, "", mode)
+
+
+def active_sanctions(*, email: str, at: dt.datetime | None = None) -> list[Sanction]:
+    """A commenter's sanctions in force: by their address, or a ban of their address's domain."""
+    at = at or timezone.now()
+    domain = email.rsplit("@", 1)[-1].lower() if "@" in email else ""
+    return list(
+        Sanction.objects.filter(lifted_at__isnull=True)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        .filter(Q(email=email) | Q(domain=domain, kind=Sanction.Kind.BAN) if domain else Q(email=email))
+    )

@@ -1,0 +1,110 @@
+"""Writes for commenters: sanctions, story controls, the site-wide pause, confirmed addresses; each audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from commenters.models import Commenter, ControlEvent, Sanction, SiteSwitch, StorySettings
+from commenters.selectors import forget_site_switch
+
+
+class SanctionError(ValidationError):
+    """A sanction refused, with a message for the moderator."""
+
+
+def normalise_email(email: str) -> str:
+    """An address as stored: lower-cased, so "this reader's comments" is an exact, indexed match."""
+    return email.strip().lower()
+
+
+def sanction_add(
+    *, kind: str, reason: str, actor: User | None, email: str = "", domain: str = "", days: int | None = None
+) -> Sanction:
+    """Warn, pre-moderate, suspend or ban a commenter (or, for a ban, an email domain); audited."""
+    email, domain = sanction_check(kind=kind, reason=reason, email=email, domain=domain, days=days)
+    ends = timezone.now() + dt.timedelta(days=days) if days else None
+    with transaction.atomic():
+        sanction = Sanction.objects.create(
+            email=email, domain=domain, kind=kind, reason=reason.strip()[:500], created_by=actor, ends_at=ends
+        )
+        ControlEvent.objects.create(
+            actor=actor, action=ControlEvent.Action.SANCTION,
+            detail=f"{sanction.get_kind_display()} for {email or '@' + domain}"
+            + (f" until {ends:%Y-%m-%d %H:%M}" if ends else "") + f": {sanction.reason}",
+        )  # fmt: skip
+    return sanction
+
+
+def sanction_check(*, kind: str, reason: str, email: str, domain: str, days: int | None) -> tuple[str, str]:
+    """The rules a sanction keeps (the admin's form asks the same): returns the address and domain normalised."""
+    email, domain = normalise_email(email) if email.strip() else "", domain.strip().lower().lstrip("@")
+    if kind not in Sanction.Kind.values:
+        raise SanctionError(f"Unknown sanction {kind!r}.")
+    if not reason.strip():
+        raise SanctionError("Give the reason: the commenter is told it.")
+    if bool(email) == bool(domain):
+        raise SanctionError("Sanction one email address, or (a ban only) one email domain.")
+    if domain and kind != Sanction.Kind.BAN:
+        raise SanctionError("Only a ban can cover a whole email domain.")
+    if kind == Sanction.Kind.SUSPEND and not days:
+        raise SanctionError("A suspension needs an end: give a number of days.")
+    if days is not None and days <= 0:
+        raise SanctionError("The number of days must be more than 0.")
+    return email, domain
+
+
+def sanction_lift(*, sanction: Sanction, actor: User | None) -> Sanction:
+    """End a sanction early; audited like its start."""
+    with transaction.atomic():
+        if sanction.lifted_at is None:
+            sanction.lifted_at, sanction.lifted_by = timezone.now(), actor
+            sanction.save(update_fields=["lifted_at", "lifted_by"])
+            ControlEvent.objects.create(
+                actor=actor, action=ControlEvent.Action.LIFT,
+                detail=f"{sanction.get_kind_display()} for {sanction.email or '@' + sanction.domain} lifted",
+            )  # fmt: skip
+    return sanction
+
+
+def story_settings_save(*, story: StorySettings, actor: User | None) -> StorySettings:
+    """Open, close or set the moderation mode of one story's comments, audited."""
+    with transaction.atomic():
+        story.save()
+        state = "open" if story.comments_open else f"closed ({story.closed_message or 'no message'})"
+        after = "the policy's default" if story.close_after_days is None else f"{story.close_after_days} days"
+        ControlEvent.objects.create(
+            actor=actor, action=ControlEvent.Action.STORY_SETTINGS, article=story.article,
+            detail=f"comments {state}; mode: {story.get_mode_display()}; closes after {after}",
+        )  # fmt: skip
+    return story
+
+
+def site_pause(*, paused: bool, message: str = "", actor: User | None) -> SiteSwitch:
+    """Pause new comments everywhere (a night with no moderator), or resume them; audited."""
+    with transaction.atomic():
+        switch, _ = SiteSwitch.objects.get_or_create(pk=1)
+        switch.comments_paused = paused
+        if message:
+            switch.message = message
+        switch.save()
+        ControlEvent.objects.create(
+            actor=actor,
+            action=ControlEvent.Action.SITE_PAUSE if paused else ControlEvent.Action.SITE_RESUME,
+            detail=switch.message if paused else "",
+        )
+    forget_site_switch()
+    return switch
+
+
+def commenter_confirm(*, email: str) -> Commenter:
+    """The owner of an address opened its confirmation link."""
+    commenter, _ = Commenter.objects.get_or_create(email=normalise_email(email))
+    if commenter.confirmed_at is None:
+        commenter.confirmed_at = timezone.now()
+        commenter.save(update_fields=["confirmed_at"])
+    return commenter

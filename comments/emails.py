@@ -1,0 +1,133 @@
+"""What readers are told by email: a moderator's decision on their held comment, a reply they asked to
+hear of, and the link that confirms their address.
+
+Each is written inside the transaction of what it tells of (a decision, a published reply), as a row
+of the outbox (``outbox.services.email_queue``): stored or dropped with it, and sent by the outbox's
+task once it has committed. Simulated comments never email anyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+from commenters.models import Commenter
+from comments.models import Comment, CommentReport, ModerationEvent
+from comments.selectors import comment_url
+from outbox.models import OutboundEmail
+from outbox.services import absolute_url, email_queue
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_SALT = "comments.confirm"
+CONFIRM_MAX_AGE = 7 * 24 * 60 * 60
+# One confirmation email an address a day, however many comments are posted with it.
+CONFIRM_EVERY = dt.timedelta(days=1)
+EXCERPT = 300
+
+
+
+
+
+
+def confirmation_token(email: str) -> str:
+    return signing.dumps(email.lower(), salt=CONFIRM_SALT, compress=True)
+
+
+def email_for_confirmation(token: str) -> str | None:
+    """The address a confirmation link was made for, or None if it is not ours or older than a week."""
+    try:
+        email = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return email if isinstance(email, str) and "@" in email else None
+
+
+def queue_confirmation(*, comment: Comment, commenter: Commenter) -> OutboundEmail | None:
+    """Ask the owner of the address to confirm it (at most once a day): the browser that opens the link
+    counts as theirs from then on."""
+    now = timezone.now()
+    if commenter.confirmation_sent_at and now - commenter.confirmation_sent_at < CONFIRM_EVERY:
+        return None
+    link = absolute_url(reverse("comments:confirm", kwargs={"token": confirmation_token(commenter.email)}))
+    email = _queue_about(
+        to=commenter.email,
+        kind=OutboundEmail.Kind.CONFIRM,
+        comment=comment,
+        subject=f"Confirm your address for comments on “{comment.article.headline}”",
+        body=(
+            f"Hello {comment.author_name},\n\nA comment was posted with this address on “{comment.article.headline}”."
+            f"\nIf it was you, confirm it here, in the browser you comment from (the link works for a week):\n{link}"
+            "\n\nThen your comments from that browser count as yours: once some have been published, new ones are"
+            " not held as a newcomer's. If it was not you, ignore this email; nothing else happens."
+        ),
+    )
+    Commenter.objects.filter(pk=commenter.pk).update(confirmation_sent_at=now)
+    return email
+
+
+
+
+
+
+def _queue_about(*, to: str, kind: str, comment: Comment, subject: str, body: str) -> OutboundEmail | None:
+    if comment.simulation_id is not None:
+        return None
+    return email_queue(to=to, kind=kind, subject=subject, body=body, comment_id=comment.pk)
+
+
+def _excerpt(text: str) -> str:
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
+
+
+
+
+def queue_decision(*, comment: Comment, event: ModerationEvent) -> OutboundEmail | None:
+    """Tell the author of a held comment what a moderator decided, and why; a rejected text is given back."""
+    headline = comment.article.headline
+    if event.new_status == Comment.Status.PUBLISHED:
+        subject = f"Your comment on “{headline}” is published"
+        body = (
+            f"Hello {comment.author_name},\n\nA moderator read your comment on “{headline}” and published it:\n"
+            f"{absolute_url(comment_url(comment))}\n\n“{_excerpt(comment.body)}”"
+        )
+    else:
+        reason = dict(CommentReport.Reason.choices).get(event.reason, event.reason or "it breaks the policy")
+        note = f"\nTheir note: {event.note.strip()}" if event.note.strip() else ""
+        subject = f"Your comment on “{headline}” was not published"
+        body = (
+            f"Hello {comment.author_name},\n\nA moderator read your comment on “{headline}” and did not publish it.\n"
+            f"Reason: {reason}.{note}\n\nYour text, so you can change it and post it again:\n\n{comment.body}\n\n"
+            f"The story: {absolute_url(comment.article.get_absolute_url())}#comments"
+        )
+    return _queue_about(
+        to=comment.author_email, kind=OutboundEmail.Kind.DECISION, comment=comment, subject=subject, body=body
+    )
+
+
+def queue_reply(*, reply: Comment) -> OutboundEmail | None:
+    """Tell the author of the comment answered, if they asked to hear of replies (and did not write this one)."""
+    parent = reply.parent
+    if parent is None or not parent.notify_replies or parent.author_email == reply.author_email:
+        return None
+    if parent.status != Comment.Status.PUBLISHED:
+        return None
+    headline = reply.article.headline
+    return _queue_about(
+        to=parent.author_email,
+        kind=OutboundEmail.Kind.REPLY,
+        comment=reply,
+        subject=f"{reply.author_name} replied to your comment on “{headline}”",
+        body=(
+            f"Hello {parent.author_name},\n\n{reply.author_name} replied to your comment on “{headline}”:\n\n"
+            f"“{_excerpt(reply.body)}”\n\nRead it and answer: {absolute_url(comment_url(reply))}"
+        ),
+    )
+
+
+
+

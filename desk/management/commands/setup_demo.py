@@ -1,0 +1,67 @@
+"""Set up a development site: the demo article, the active policy, the Moderators and Editors groups, and a demo
+moderator and editor.
+
+Why: the README's first command should leave a new user with something to look
+at and an account to moderate with. It refuses to run with DEBUG off, so a
+production deployment never gets a known password.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from desk.roles import ensure_editors_group, ensure_moderators_group
+
+DEMO_ARTICLE = Path(settings.BASE_DIR) / "articles" / "demo" / "us-seeks-pakistans-help.txt"
+DEMO_USERNAME = "moderator"
+DEMO_PASSWORD = "moderate-me"
+DEMO_EDITOR = ("editor", "edit-me")
+
+
+class Command(BaseCommand):
+    help = "Import the demo article and create the demo moderator account (development only)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-user", action="store_true", help="skip the demo moderator account")
+
+    def handle(self, *args: Any, no_user: bool, **options: Any) -> None:
+        call_command("import_article", str(DEMO_ARTICLE), verbosity=options["verbosity"])
+        group = ensure_moderators_group()
+        editors = ensure_editors_group()
+        from policies.selectors import active_policy_record
+
+        active_policy_record()
+        if no_user:
+            return
+        if not settings.DEBUG:
+            raise CommandError("The demo moderator has a published password: it is only created with DEBUG=1.")
+        from django.contrib.auth import get_user_model
+
+        user_model = get_user_model()
+        user, created = user_model.objects.get_or_create(username=DEMO_USERNAME, defaults={"is_staff": True})
+        user.is_staff = True
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.add(group)
+        editor, _ = user_model.objects.get_or_create(username=DEMO_EDITOR[0], defaults={"is_staff": True})
+        editor.is_staff = True
+        editor.set_password(DEMO_EDITOR[1])
+        editor.save()
+        editor.groups.add(editors)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo editor (articles, policies, simulations, story settings): username '{DEMO_EDITOR[0]}', "
+                f"password '{DEMO_EDITOR[1]}'"
+            )
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo moderator: username '{DEMO_USERNAME}', password '{DEMO_PASSWORD}' "
+                "(log in at /admin/ on the site)"
+            )
+        )

@@ -1,0 +1,95 @@
+"""How the filter does on the live site, read from the audit trail (no labelling needed).
+
+A comment the filter held and a moderator approved was a false hold; one a moderator
+rejected, a true one. A published comment a moderator later removed (after readers'
+reports) got past the filter: a leak. Per reason code, and week by week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from comments.models import Comment, ModerationEvent
+
+
+@dataclass
+class CodeQuality:
+    code: str
+    held_decided: int = 0
+    approved: int = 0  # false holds
+    rejected: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        return self.rejected / self.held_decided if self.held_decided else None
+
+
+@dataclass
+class WeekQuality:
+    start: dt.date
+    held_decided: int = 0
+    rejected: int = 0
+    leaks: int = 0
+    waits: list[float] = field(default_factory=list)
+
+    @property
+    def agreement(self) -> float | None:
+        """Of the held comments moderators decided, the share they rejected: the filter was right to hold."""
+        return self.rejected / self.held_decided if self.held_decided else None
+
+    @property
+    def median_wait_hours(self) -> float | None:
+        return statistics.median(self.waits) / 3600 if self.waits else None
+
+
+@dataclass
+class LiveQuality:
+    codes: list[CodeQuality]
+    weeks: list[WeekQuality]
+    leaks: int
+    leaks_by_reason: dict[str, int]
+
+
+def live_quality(*, weeks: int = 12, now: dt.datetime | None = None) -> LiveQuality:
+    """The filter's real precision on this site, from moderators' decisions on readers' comments."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(weeks=weeks)
+    events = (
+        ModerationEvent.objects.by_moderators()
+        .filter(created_at__gte=since, comment__simulation__isnull=True)
+        .select_related("comment")
+        .order_by("created_at", "id")
+    )
+    codes: dict[str, CodeQuality] = {}
+    by_week: dict[dt.date, WeekQuality] = {}
+    leaks_by_reason: dict[str, int] = defaultdict(int)
+    leaks = 0
+    for event in events:
+        day = timezone.localtime(event.created_at).date()
+        start = day - dt.timedelta(days=day.weekday())
+        week = by_week.setdefault(start, WeekQuality(start))
+        if event.old_status == Comment.Status.HELD:
+            rejected = event.action == ModerationEvent.Action.REJECT
+            week.held_decided += 1
+            week.rejected += rejected
+            week.waits.append((event.created_at - event.comment.created_at).total_seconds())
+            for code in event.comment.reasons or ["(no reason)"]:
+                row = codes.setdefault(code, CodeQuality(code))
+                row.held_decided += 1
+                row.rejected += rejected
+                row.approved += not rejected
+        elif event.action == ModerationEvent.Action.REMOVE and event.old_status == Comment.Status.PUBLISHED:
+            week.leaks += 1
+            leaks += 1
+            leaks_by_reason[event.reason or "other"] += 1
+    return LiveQuality(
+        codes=sorted(codes.values(), key=lambda c: -c.held_decided),
+        weeks=[by_week[k] for k in sorted(by_week)],
+        leaks=leaks,
+        leaks_by_reason=dict(leaks_by_reason),
+    )

@@ -1,0 +1,52 @@
+"""The Moderators and Editors groups: exactly what each job needs, nothing more."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+MODERATOR_PERMISSIONS = [
+    ("comments", "can_moderate"),
+    ("comments", "view_comment"),
+    ("desk", "view_reviewqueueitem"),
+    ("comments", "view_moderationevent"),
+    ("comments", "view_commentreport"),
+    # Closing a story's comments, or pausing them all for a night, is a moderator's call too.
+    ("commenters", "can_close_comments"),
+    ("commenters", "view_controlevent"),
+    # Warning, pre-moderating, suspending and banning commenters, and lifting it.
+    ("commenters", "can_sanction"),
+    ("articles", "view_article"),
+]
+
+
+def ensure_moderators_group() -> Group:
+    group, _ = Group.objects.get_or_create(name="Moderators")
+    perms = [
+        Permission.objects.get(content_type__app_label=app, codename=codename)
+        for app, codename in MODERATOR_PERMISSIONS
+    ]
+    group.permissions.set(perms)
+    return group
+
+
+# Editors run the site's comments: articles, the policy, the simulator's runs, story settings and the pause,
+# on top of everything a moderator does.
+EDITOR_PERMISSIONS = [
+    *MODERATOR_PERMISSIONS,
+    ("articles", "add_article"),
+    ("articles", "change_article"),
+    ("policies", "view_moderationpolicy"),
+    ("policies", "add_moderationpolicy"),
+    ("policies", "change_moderationpolicy"),
+    ("lab", "view_simulationrun"),
+    ("commenters", "view_storysettings"),
+    ("commenters", "view_sanction"),
+]
+
+
+def ensure_editors_group() -> Group:
+    group, _ = Group.objects.get_or_create(name="Editors")
+    group.permissions.set(
+        [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in EDITOR_PERMISSIONS]
+    )
+    return group

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from comments.models import Comment
+from policies.selectors import model_status, model_summary
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/desk/queue_counts.html", takes_context=True)
+def review_queue_counts(context: dict[str, Any]) -> dict[str, Any]:
+    """What waits for moderators, for the top of the admin index."""
+    held = Comment.objects.real().held().count()
+    reported = Comment.objects.real().published().filter(open_reports__gt=0).count()
+    flagged = Comment.objects.real().published().filter(flagged=True).count()
+    user = context["request"].user
+    return {
+        "held": held,
+        "reported": reported,
+        "flagged": flagged,
+        "can_moderate": user.has_perm("comments.can_moderate"),
+        "model_loaded": model_status().model is not None,
+        "model_summary": model_summary(),
+    }
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """0.168 -> "16.8%"; None (nothing to measure) -> "—"."""
+    return "—" if value is None else f"{value * 100:.1f}%"

@@ -1,0 +1,222 @@
+"""Replay or generate comment traffic through the real moderation pipeline, and report.
+
+Why: a newsroom should see what a moderation policy does — how much abuse leaks,
+how many good comments wait, how many moderator-hours it costs — before readers
+do. Generated traffic comes from the article itself; replayed traffic is real
+comments from a file. Without --dry-run every comment is posted through the same
+service as the page (marked simulated), so the review queue fills as it would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.urls import reverse
+from tqdm import tqdm
+
+import moderation
+from articles.models import Article
+from lab.runner import (
+    DatabaseSink,
+    SimulationSetupError,
+    Sink,
+    decisions_jsonl,
+    dry_run,
+    facts_for,
+    resolve_policy,
+    run_pipeline,
+    save_run,
+    start_time_for,
+)
+from moderation import Policy
+from simulation.generate import GENERATED_TRUTH, Corpus, CorpusError, generate
+from simulation.replay import ReplayError, ReplayFileError, read_records
+from simulation.report import build_report, format_comparison, format_text
+from simulation.stream import StreamItem
+
+
+class Progress:
+    """One updating bar on stderr with the rate and the time left (tqdm), for runs long enough to need one;
+    silent when stderr is not a terminal (a log file gets no bar)."""
+
+    def __init__(self, total: int, stream: Any, enabled: bool) -> None:
+        terminal = bool(getattr(stream, "isatty", lambda: False)())
+        self.bar = (
+            tqdm(total=total, file=stream, unit=" comments", unit_scale=True, dynamic_ncols=True, mininterval=0.5)
+            if enabled and terminal and total >= 1000
+            else None
+        )
+        self.done, self.total = 0, total
+
+    def __call__(self, done: int) -> None:
+        if self.bar is None:
+            return
+        self.bar.update(done - self.done)
+        self.done = done
+        if done >= self.total:
+            self.bar.close()
+
+
+DEFAULT_CORPUS = Path(moderation.__file__).resolve().parent / "data" / "public-test.jsonl"
+
+
+class Command(BaseCommand):
+    help = "Generate (--comments) or replay (--replay FILE) comments through the moderation pipeline and report."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--article", metavar="SLUG", help="the article the comments are posted under")
+        parser.add_argument("--comments", type=int, default=1000, help="how many comments to generate (default 1000)")
+        parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same stream")
+        parser.add_argument(
+            "--corpus", default=str(DEFAULT_CORPUS), metavar="FILE.jsonl",
+            help="real labelled comments (text, abusive) the abusive personas speak with; 'none' for templates only "
+            "(default: the shipped OLID and HateXplain test splits)",
+        )  # fmt: skip
+        parser.add_argument("--replay", type=Path, metavar="FILE", help="JSON Lines or CSV of real comments")
+        parser.add_argument("--strict", action="store_true", help="stop at the first bad record instead of skipping it")
+        parser.add_argument("--dry-run", action="store_true", help="run the pipeline, write nothing to the database")
+        parser.add_argument("--verbose", action="store_true", help="print the long tables too (hour by hour)")
+        parser.add_argument(
+            "--allow-live-database", action="store_true",
+            help="write to the database even though DEBUG is off (a production site): generated comments are kept "
+            "apart from readers' but fill the review queue's Simulated view",
+        )  # fmt: skip
+        parser.add_argument("--policy", default="default", help="policy name or .json file (default: the active one)")
+        parser.add_argument("--compare", nargs=2, metavar=("POLICY_A", "POLICY_B"), help="run the stream under both")
+        parser.add_argument("--moderators", type=int, default=2, help="moderators working the queue (default 2)")
+        parser.add_argument("--review-seconds", type=float, default=30.0, help="seconds per held comment (default 30)")
+        parser.add_argument("--decisions", type=Path, metavar="OUT.jsonl", help="write one decision per comment")
+        parser.add_argument("--json", type=Path, metavar="PATH", help="write the report as JSON")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["moderators"] < 1 or opts["review_seconds"] <= 0:
+            raise CommandError("--moderators must be at least 1 and --review-seconds more than 0.")
+        if opts["comments"] < 1:
+            raise CommandError("--comments must be at least 1.")
+        if not (opts["dry_run"] or opts["compare"] or settings.DEBUG or opts["allow_live_database"]):
+            raise CommandError(
+                "DEBUG is off, so this looks like a live site: add --dry-run, or --allow-live-database to store "
+                "the simulated comments here anyway (readers never see them; a superuser can delete the run)."
+            )
+        article = self._article(
+            opts["article"], required=not opts["replay"] or not (opts["dry_run"] or opts["compare"])
+        )
+        items, ground_truth = self._stream(opts, article)
+        article_text = article.text_for_relevance() if article else ""
+        try:
+            if opts["compare"]:
+                self._compare(opts, items, article_text, ground_truth)
+                return
+            label, policy = resolve_policy(opts["policy"])
+        except SimulationSetupError as exc:
+            raise CommandError(str(exc)) from None
+
+        with transaction.atomic() if not opts["dry_run"] else contextlib.nullcontext():
+            self._simulate(opts, items, article, article_text, label, policy, ground_truth)
+
+    def _simulate(self, opts: dict[str, Any], items: list[StreamItem], article: Article | None, article_text: str, label: str,
+                  policy: Policy, ground_truth: str) -> None:  # fmt: skip
+        sink: Sink = dry_run
+        run = None
+        if not opts["dry_run"]:
+            assert article is not None
+            parameters = {k: str(v) if isinstance(v, Path) else v for k, v in opts.items()
+                          if k in {"comments", "seed", "replay", "policy", "moderators", "review_seconds"}}  # fmt: skip
+            source = (
+                f"replay of {opts['replay'].name}" if opts["replay"] else f"{len(items)} generated, seed {opts['seed']}"
+            )
+            run = save_run(article=article, label=f"{label}: {source}", parameters=parameters)
+            sink = DatabaseSink(article=article, run=run, start=start_time_for(items))
+        # The bar goes to the real stream: Django's wrapper would end each of its updates with a new line.
+        progress = Progress(len(items), getattr(self.stderr, "_out", sys.stderr), int(opts["verbosity"]) > 0)
+        decisions, skipped = run_pipeline(items, article_text=article_text, policy=policy, sink=sink, progress=progress)
+        for item, reason in skipped:
+            self.stderr.write(f"skipped {item.id}: {reason}")
+        report = build_report(
+            decisions, moderators=opts["moderators"], review_seconds=opts["review_seconds"], label=label
+        )
+        report["skipped"] = len(skipped)
+        report["ground_truth"] = ground_truth
+        if run is not None:
+            run.report = report
+            run.save(update_fields=["report"])
+        if opts["decisions"]:
+            self._write(opts["decisions"], "\n".join(decisions_jsonl(decisions)) + "\n")
+        if opts["json"]:
+            self._write(opts["json"], json.dumps(report, indent=2))
+        if int(opts["verbosity"]) > 0:
+            self.stdout.write(format_text(report, verbose=opts["verbose"]))
+            self.stdout.write(f"\nGround truth: {report['ground_truth']}.")
+            if run is not None:
+                url = reverse("lab:simulation", kwargs={"pk": run.pk})
+                self.stdout.write(f"\nStored as simulation #{run.pk}; report page: {url} (staff)")
+            else:
+                self.stdout.write("\nDry run: nothing was written to the database.")
+
+    def _article(self, slug: str | None, *, required: bool) -> Article | None:
+        if not slug:
+            if required:
+                raise CommandError("--article SLUG is required (comments are posted under an article).")
+            return None
+        article = Article.objects.filter(slug=slug).first()
+        if article is None:
+            known = ", ".join(Article.objects.values_list("slug", flat=True)[:10]) or "none imported yet"
+            raise CommandError(f"no article with slug {slug!r} (articles: {known}).")
+        return article
+
+    def _stream(self, opts: dict[str, Any], article: Article | None) -> tuple[list[StreamItem], str]:
+        """The comments to run, and where their ground truth comes from."""
+        if opts["replay"]:
+            try:
+                items, errors = read_records(opts["replay"], strict=opts["strict"])
+            except FileNotFoundError:
+                raise CommandError(f"{opts['replay']}: no such file.") from None
+            except ReplayFileError as exc:
+                raise CommandError(f"{opts['replay']}: {exc}; nothing was run.") from None
+            except ReplayError as exc:
+                raise CommandError(f"{opts['replay']}: {exc}; stopped (--strict).") from None
+            for error in errors:
+                self.stderr.write(f"{opts['replay']}: {error}; skipped")
+            if not items:
+                raise CommandError(f"{opts['replay']}: no usable records.")
+            return items, f"the labels in the replayed file {opts['replay'].name}"
+        assert article is not None
+        corpus = None
+        if opts["corpus"] and opts["corpus"] != "none":
+            try:
+                corpus = Corpus.load(opts["corpus"])
+            except CorpusError as exc:
+                raise CommandError(str(exc)) from None
+        ground_truth = corpus.describe() if corpus else GENERATED_TRUTH
+        return list(generate(facts_for(article), opts["comments"], opts["seed"], corpus)), ground_truth
+
+    def _compare(self, opts: dict[str, Any], items: list[StreamItem], article_text: str, ground_truth: str) -> None:
+        reports = []
+        for spec in opts["compare"]:
+            label, policy = resolve_policy(spec)
+            decisions, _ = run_pipeline(items, article_text=article_text, policy=policy)
+            reports.append(
+                build_report(
+                    decisions, moderators=opts["moderators"], review_seconds=opts["review_seconds"], label=label
+                )
+            )
+        for report in reports:
+            report["ground_truth"] = ground_truth
+        if opts["json"]:
+            self._write(opts["json"], json.dumps({"a": reports[0], "b": reports[1]}, indent=2))
+        self.stdout.write(format_comparison(reports[0], reports[1]))
+        self.stdout.write(f"\nGround truth: {ground_truth}.")
+        self.stdout.write("\nCompared on the same stream without writing to the database.")
+
+    def _write(self, path: Path, text: str) -> None:
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"cannot write {path}: {exc.strerror}") from None

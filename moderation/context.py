@@ -1,0 +1,129 @@
+"""What the filter knows about a comment besides its text, built one way whoever asks.
+
+The web fills it from database rows, the simulator from the stream it replays; both
+hand the same facts to :func:`build_context`, so a comment gets the same context
+either way (``tests/comments/test_context_feeds.py`` holds them to it)::
+
+    context = build_context(
+        text=body, author=author_key(name, email), at=now_seconds, policy=policy,
+        article_text=article.text_for_relevance(), parent_text=parent.body,
+        recent=[Recent(author_key(n, e), body, at) for ...],  # the article's latest comments
+        conversation=Conversation(published_on_topic_texts).counts,
+        author_published_count=3,
+    )
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from moderation.normalize import fingerprint
+from moderation.policy import Policy
+from moderation.topic import conversation_terms
+
+# Only comments clearly about the article teach it its readers' vocabulary; otherwise
+# a few published off-topic remarks would make the next ones look on-topic. (A calibrated
+# chance of 0.03 is an evidence ratio of about 0.3: most of its words tie it to the article.)
+CONVERSATION_MAX_OFF_TOPIC = 0.03
+# How many of an article's latest such comments say what its readers talk about.
+CONVERSATION_SAMPLE = 200
+# At most this many comments with the same words in the duplicate window are compared.
+RECENT_SAMPLE = 200
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything is optional: an empty context judges the text alone."""
+
+    article_text: str = ""
+    parent_text: str = ""
+    # How many of the article's latest on-topic published comments use each term.
+    conversation: Mapping[str, int] | None = None
+    # The same words posted within the policy's window, by this author and by others.
+    own_recent: tuple[str, ...] = ()
+    others_recent: tuple[str, ...] = ()
+    author_published_count: int | None = None  # None: unknown
+    # A moderator put the commenter on pre-moderation: why, in a sentence for them ("" if not).
+    author_premoderated: str = ""
+    # The commenter's comments of the last week, and how many of them were not published.
+    author_week_comments: int = 0
+    author_week_rejected: int = 0
+    # Signs from the form itself: the field hidden from people was filled in; how long it was open.
+    honeypot_filled: bool = False
+    seconds_to_write: float | None = None
+
+
+@dataclass(frozen=True)
+class Recent:
+    """A comment posted before: who (see :func:`author_key`), what, and when (seconds, any epoch)."""
+
+    author: str
+    text: str
+    at: float
+
+
+def author_key(name: str, email: str) -> str:
+    """Who wrote a comment, to tell one's own recent comments from others': the address, else the name."""
+    return (email.strip() or name.strip()).lower()
+
+
+def joins_conversation(published: bool, off_topic: float) -> bool:
+    """Whether a comment teaches the article its readers' vocabulary."""
+    return published and off_topic < CONVERSATION_MAX_OFF_TOPIC
+
+
+class Conversation:
+    """The vocabulary of an article's latest comments that joined the conversation, newest last."""
+
+    def __init__(self, texts: Iterable[str] = (), *, size: int = CONVERSATION_SAMPLE) -> None:
+        self._terms: deque[frozenset[str]] = deque()
+        self._size = size
+        self.counts: Counter[str] = Counter()
+        for text in texts:
+            self.add(text)
+
+    def add(self, text: str) -> None:
+        terms = frozenset(conversation_terms(text))
+        self._terms.append(terms)
+        self.counts.update(terms)
+        if len(self._terms) > self._size:
+            for term in self._terms.popleft():
+                self.counts[term] -= 1
+                if not self.counts[term]:
+                    del self.counts[term]
+
+    def snapshot(self) -> dict[str, int]:
+        return dict(self.counts)
+
+
+def build_context(
+    *,
+    text: str,
+    author: str,
+    at: float,
+    policy: Policy,
+    article_text: str,
+    parent_text: str = "",
+    recent: Iterable[Recent] = (),
+    conversation: Mapping[str, int] | None = None,
+    author_published_count: int | None = None,
+    honeypot_filled: bool = False,
+    seconds_to_write: float | None = None,
+) -> Context:
+    """The context of one comment: ``recent`` may hold any of the article's earlier comments; only
+    those within the policy's duplicate window with the same words are kept."""
+    since = at - policy.duplicate_window_minutes * 60
+    mark = fingerprint(text)
+    same = [r for r in recent if since <= r.at <= at and fingerprint(r.text) == mark]
+    return Context(
+        article_text=article_text,
+        parent_text=parent_text,
+        conversation=conversation,
+        own_recent=tuple(r.text for r in same if r.author == author),
+        others_recent=tuple(r.text for r in same if r.author != author),
+        author_published_count=author_published_count,
+        honeypot_filled=honeypot_filled,
+        seconds_to_write=seconds_to_write,
+    )

@@ -1,0 +1,595 @@
+"""The learned abuse scorer: hashed word n-grams, word stems and character n-grams, TF-IDF, a linear model.
+
+Use it like this::
+
+    from moderation.model import AbuseModel
+
+    model = AbuseModel.load("moderation/data/abuse-model.nrm")
+    model.score("you are a disgrace to your family")        # 0.0 .. 1.0, the chance it is abusive
+    model.scores(["first comment", "second comment"])        # numpy array, the same figures
+    model.explain("you are a disgrace to your family")      # ((8, 16),): the words that weighed most
+
+Training (``moderation.training``) needs scikit-learn; scoring needs only
+numpy. The features are computed here rather than with scikit-learn's
+``HashingVectorizer`` because importing scikit-learn's text module costs a worker
+about 90 MB of memory, and numpy does the hashing of a whole comment in a few
+array operations: an n-gram's hash is built from its characters' code points, so
+every n-gram of a comment is hashed at once, with its position known (which is
+what ``explain`` needs).
+
+The model file is not a pickle: a short magic line, a JSON header (features,
+intercept, array layout, metadata: training data hashes, library versions,
+measured figures), the arrays as little-endian float32 compressed with zlib (most
+slots of a hashed model are empty), and a SHA-256 of everything before it. Loading
+checks all of it, inflates no more than the header's arrays need, and never
+executes anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import struct
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from moderation.normalize import fold, fold_with_offsets
+
+MAGIC = b"NEWSROOM-MODEL\n"
+# 1: the arrays stored raw; 2: compressed with zlib; 3: the features may add word stems (all are read).
+FORMAT = 3
+READS_FORMATS = (1, 2, 3)
+KIND = "abuse-linear"
+MAX_FILE_BYTES = 256 * 1024 * 1024
+ARRAYS = ("word_idf", "word_coef", "char_idf", "char_coef")
+
+Floats = npt.NDArray[np.float32]
+Ints = npt.NDArray[np.uint32]
+
+
+class ModelError(ValueError):
+    """A model file that cannot be used: missing, corrupt, tampered with or of another kind."""
+
+
+@dataclass(frozen=True)
+class Features:
+    """How a comment becomes numbers. Stored in the model file, so a model always scores the way it was trained."""
+
+    word_bits: int = 20  # 2**20 hashed slots for word 1- and 2-grams (2**18 collided: measured on validation)
+    char_bits: int = 20  # and as many for character n-grams
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (3, 5)
+    # Each word's stem (Snowball's English stemmer) as one more word feature, so "insulting" and "insults"
+    # share one; files written before stems were added have none.
+    word_stems: bool = True
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Features:
+        try:
+            features = cls(
+                word_bits=int(data["word_bits"]),
+                char_bits=int(data["char_bits"]),
+                word_ngrams=(int(data["word_ngrams"][0]), int(data["word_ngrams"][1])),
+                char_ngrams=(int(data["char_ngrams"][0]), int(data["char_ngrams"][1])),
+                word_stems=data.get("word_stems", False),
+            )
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise ModelError(f"the feature description is incomplete ({exc})") from exc
+        if not isinstance(features.word_stems, bool):
+            raise ModelError("word_stems must be true or false")
+        if not (8 <= features.word_bits <= 24 and 8 <= features.char_bits <= 24):
+            raise ModelError("the hashed feature space must have between 2**8 and 2**24 slots")
+        if not (1 <= features.word_ngrams[0] <= features.word_ngrams[1] <= 2):
+            raise ModelError("word n-grams must be 1- or 2-grams")
+        if not (1 <= features.char_ngrams[0] <= features.char_ngrams[1] <= 6):
+            raise ModelError("character n-grams must be between 1 and 6 characters long")
+        return features
+
+
+# --- Preparing text ---------------------------------------------------------------------------
+
+# Twitter-style placeholders in the public training data, and links, say nothing about abuse.
+# (The lookahead lets the engine skip, one character test a position, text that cannot start a match.)
+_NOISE_RE = re.compile(r"(?=[hw@u&#])(?:https?://\S+|www\.\S+|@\w+|\burl\b|&(?:amp|lt|gt|quot);|#)")
+_WORD_RE = re.compile(r"\w\w+")
+_NON_SPACE_RE = re.compile(r"\S+")
+
+
+def prepare(text: str) -> str:
+    """The text as the model reads it: folded (case, look-alikes), links and mentions blanked, spaces collapsed."""
+    return " ".join(_NOISE_RE.sub(" ", fold(text)).split())
+
+
+# What str.split() splits plain ASCII at, as a look-up table by character code.
+_ASCII_SPACE = np.zeros(128, dtype=bool)
+_ASCII_SPACE[[ord(ch) for ch in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"]] = True
+
+
+def prepare_with_offsets(text: str) -> tuple[str, list[int]]:
+    """:func:`prepare`, and for each character of the result its index in ``text``."""
+    folded, offsets = fold_with_offsets(text)
+    masked = _NOISE_RE.sub(lambda m: " " * len(m.group()), folded)
+    if isinstance(offsets, range) and masked.isascii():
+        # Plain ASCII, where each character stays in its place: the characters kept are those that are
+        # not spaces, and the first space after each word that another word follows.
+        space = _ASCII_SPACE[np.frombuffer(masked.encode("ascii"), dtype=np.uint8)]
+        kept = ~space
+        if not kept.any():
+            return "", []
+        kept[1:] |= space[1:] & ~space[:-1]
+        last = int(np.flatnonzero(~space)[-1])
+        kept[last + 1 :] = False
+        return " ".join(masked.split()), np.flatnonzero(kept).tolist()
+    pieces: list[str] = []
+    previous_end = 0
+    chosen: list[int] = []
+    for match in _NON_SPACE_RE.finditer(masked):
+        start, end = match.span()
+        if pieces:  # the run of spaces before it becomes one, placed where the run began
+            pieces.append(" ")
+            chosen.append(offsets[previous_end])
+        pieces.append(match.group())
+        chosen.extend(offsets[start:end])
+        previous_end = end
+    return "".join(pieces), chosen
+
+
+# --- Hashing ------------------------------------------------------------------------------------
+
+_PRIME = np.uint32(0x01000193)
+_SEEDS = {n: np.uint32(0x9E3779B1 * (n + 1) & 0xFFFFFFFF) for n in range(1, 8)}
+_STEM_SEED = np.uint32(0x5BD1E995)  # a stem hashes apart from the same letters as a word
+
+
+@cache
+def _stemmer() -> Any:
+    import Stemmer  # PyStemmer: Snowball in C
+
+    return Stemmer.Stemmer("english")
+
+
+# Each word's CRC-32 and its stem's, packed in one integer, for the words seen lately: one dictionary
+# look-up a word instead of encoding, stemming and hashing it again. Emptied when full (50,000 words, a
+# few MB), which the vocabulary of most sites never fills.
+_WORD_HASHES: dict[str, int] = {}
+WORD_HASHES_KEPT = 50_000
+
+
+def _word_hashes(tokens: list[str]) -> tuple[Ints, Ints]:
+    """Each token's CRC-32, and its stem's."""
+    packed = list(map(_WORD_HASHES.get, tokens))
+    if None in packed:
+        new = list(dict.fromkeys(t for t, h in zip(tokens, packed, strict=True) if h is None))
+        stems = _stemmer().stemWords(new)
+        fresh = {
+            token: zlib.crc32(token.encode()) << 32 | zlib.crc32(stem.encode())
+            for token, stem in zip(new, stems, strict=True)
+        }
+        packed = [fresh[t] if h is None else h for t, h in zip(tokens, packed, strict=True)]
+        if len(_WORD_HASHES) + len(fresh) > WORD_HASHES_KEPT:
+            _WORD_HASHES.clear()
+        if len(fresh) <= WORD_HASHES_KEPT:
+            _WORD_HASHES.update(fresh)
+    both = np.array(packed, dtype=np.uint64)
+    return (both >> np.uint64(32)).astype(np.uint32), (both & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+def _mix(h: Ints) -> Ints:
+    """MurmurHash3's finaliser: spreads the bits of a polynomial hash over the whole word."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+@dataclass(frozen=True)
+class Grams:
+    """The hashed n-grams of one prepared text or of several joined, with where each sits and whose it is."""
+
+    word_slots: Ints
+    word_starts: npt.NDArray[np.int64]
+    word_ends: npt.NDArray[np.int64]
+    word_docs: npt.NDArray[np.int64]
+    char_slots: Ints
+    char_starts: npt.NDArray[np.int64]
+    char_ends: npt.NDArray[np.int64]
+    char_docs: npt.NDArray[np.int64]
+
+
+_EMPTY_U = np.zeros(0, dtype=np.uint32)
+_EMPTY_I = np.zeros(0, dtype=np.int64)
+# Texts are hashed together, joined by a character prepare() never leaves and no word contains.
+SEPARATOR = "\n"
+
+
+def _cat(parts: list[npt.NDArray[Any]], empty: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    return np.concatenate(parts) if parts else empty
+
+
+def grams(prepared: str | Sequence[str], features: Features, *, positions: bool = False) -> Grams:
+    """Every n-gram of the text(s), hashed; no n-gram spans two texts.
+
+    Positions (in the joined text) are kept only when asked (``explain``): scoring needs none, and finding
+    the words' costs more than hashing them.
+    """
+    texts = [prepared] if isinstance(prepared, str) else list(prepared)
+    joined = SEPARATOR.join(texts)
+    lengths = np.fromiter((len(t) for t in texts), np.int64, len(texts))
+    doc_starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])) if len(texts) else _EMPTY_I
+    doc_ends = doc_starts + lengths
+    doc_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)[: len(joined)]
+    word_mask = np.uint32((1 << features.word_bits) - 1)
+    char_mask = np.uint32((1 << features.char_bits) - 1)
+    w_slots, w_starts, w_ends, w_docs = [], [], [], []
+    c_slots, c_starts, c_ends, c_docs = [], [], [], []
+    with np.errstate(over="ignore"):
+        # Words: each token's CRC-32 (and its stem's), then pairs of neighbours in the same text combined.
+        per_text = [_WORD_RE.findall(text) for text in texts]
+        counts = np.fromiter((len(t) for t in per_text), np.int64, len(texts))
+        flat = [token for tokens in per_text for token in tokens]
+        if flat:
+            token_hash, stem_hash = _word_hashes(flat)
+            docs = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
+            if positions:
+                spans = [m.span() for m in _WORD_RE.finditer(joined)]
+                starts = np.array([a for a, _ in spans], dtype=np.int64)
+                ends = np.array([b for _, b in spans], dtype=np.int64)
+            else:
+                starts = ends = np.zeros(len(flat), dtype=np.int64)
+            lo, hi = features.word_ngrams
+            if lo <= 1 <= hi:
+                w_slots.append(_mix(token_hash ^ _SEEDS[1]) & word_mask)
+                w_starts.append(starts)
+                w_ends.append(ends)
+                w_docs.append(docs)
+            if features.word_stems:  # after the words, before the pairs: explain() reads them in that order
+                w_slots.append(_mix(stem_hash ^ _STEM_SEED) & word_mask)
+                w_starts.append(starts)
+                w_ends.append(ends)
+                w_docs.append(docs)
+            if hi >= 2 and len(flat) > 1:
+                same = docs[:-1] == docs[1:]
+                pairs = _mix(token_hash[:-1] * _PRIME + token_hash[1:] ^ _SEEDS[2]) & word_mask
+                w_slots.append(pairs[same])
+                w_starts.append(starts[:-1][same])
+                w_ends.append(ends[1:][same])
+                w_docs.append(docs[:-1][same])
+        # Characters: polynomial hashes of every n-gram, grown one character at a time.
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        lo, hi = features.char_ngrams
+        h = codes.copy()
+        for n in range(1, hi + 1):
+            if n > 1:
+                h = h[:-1] * _PRIME + codes[n - 1 :]
+            if len(h) == 0:
+                break
+            if n >= lo:
+                at = np.arange(len(h), dtype=np.int64)
+                docs = doc_of[at]
+                if len(texts) > 1:  # drop the n-grams that run across a separator into the next text
+                    inside = at + n <= doc_ends[docs]
+                    h_in, at, docs = h[inside], at[inside], docs[inside]
+                else:
+                    h_in = h
+                c_slots.append(_mix(h_in ^ _SEEDS[n]) & char_mask)
+                c_docs.append(docs)
+                if positions:
+                    c_starts.append(at)
+                    c_ends.append(at + n)
+    return Grams(
+        word_slots=_cat(w_slots, _EMPTY_U),
+        word_starts=_cat(w_starts, _EMPTY_I),
+        word_ends=_cat(w_ends, _EMPTY_I),
+        word_docs=_cat(w_docs, _EMPTY_I),
+        char_slots=_cat(c_slots, _EMPTY_U),
+        char_starts=_cat(c_starts, _EMPTY_I),
+        char_ends=_cat(c_ends, _EMPTY_I),
+        char_docs=_cat(c_docs, _EMPTY_I),
+    )
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """One block of a comment's n-grams as the model weighs them."""
+
+    slots: Ints  # the distinct hashed slots
+    values: npt.NDArray[np.float64]  # their l2-normalised sublinear TF-IDF values
+    counts: npt.NDArray[np.int64]  # how often each occurs
+    occurrence: (
+        npt.NDArray[np.intp] | None
+    )  # for each n-gram occurrence, its index into ``slots`` (only when asked for)
+
+
+def tfidf(slots: Ints, idf: Floats, *, occurrences: bool = False) -> Weighted:
+    if occurrences:
+        unique, inverse, counts = np.unique(slots, return_inverse=True, return_counts=True)
+    else:  # sorting without the inverse is the cheaper half: the scoring path needs no positions
+        (unique, counts), inverse = np.unique(slots, return_counts=True), None
+    values = (1.0 + np.log(counts)) * idf[unique]
+    norm = math.sqrt(float(np.dot(values, values)))
+    return Weighted(unique, values / norm if norm > 0 else values, counts, inverse)
+
+
+# --- The model ----------------------------------------------------------------------------------
+
+
+@dataclass
+class AbuseModel:
+    features: Features
+    word_idf: Floats
+    word_coef: Floats
+    char_idf: Floats
+    char_coef: Floats
+    intercept: float
+    metadata: dict[str, Any] = field(default_factory=dict)
+    # The file it was loaded from and that file's SHA-256 (None when made in memory): what a second
+    # process loads to score for this one (``ahead.py``), and checks it loaded the same.
+    source: tuple[str, str] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name", "unnamed model"))
+
+    def _logit(self, prepared: str) -> float:
+        g = grams(prepared, self.features)
+        total = self.intercept
+        for slots, idf, coef in (
+            (g.word_slots, self.word_idf, self.word_coef),
+            (g.char_slots, self.char_idf, self.char_coef),
+        ):
+            if len(slots):
+                weighted = tfidf(slots, idf)
+                total += float(np.dot(weighted.values, coef[weighted.slots]))
+        return total
+
+    def score(self, text: str) -> float:
+        """The chance, by this model, that the comment is abusive."""
+        return _sigmoid(self._logit(prepare(text)))
+
+    def scores(self, texts: Iterable[str], *, batch: int = 256) -> npt.NDArray[np.float64]:
+        """The chance for each text, computed for many at once: the same figures as :meth:`score`."""
+        texts = list(texts)
+        out = np.empty(len(texts), dtype=np.float64)
+        for offset in range(0, len(texts), batch):
+            chunk = [prepare(text) for text in texts[offset : offset + batch]]
+            g = grams(chunk, self.features)
+            logits = np.full(len(chunk), self.intercept, dtype=np.float64)
+            for docs, slots, idf, coef, bits in (
+                (g.word_docs, g.word_slots, self.word_idf, self.word_coef, self.features.word_bits),
+                (g.char_docs, g.char_slots, self.char_idf, self.char_coef, self.features.char_bits),
+            ):
+                # Each (text, slot) as one integer, to count with one sort: 32 bits when they fit (they do
+                # for 2^20 slots and batches of up to 4,096 texts), which sorts in half the time of 64.
+                wide = bits + max(1, len(chunk) - 1).bit_length() > 32
+                kind: Any = np.uint64 if wide else np.uint32
+                shift = kind(bits)
+                keys, counts = np.unique((docs.astype(kind) << shift) | slots.astype(kind), return_counts=True)
+                doc = (keys >> shift).astype(np.int64)
+                slot = (keys & kind((1 << bits) - 1)).astype(np.int64)
+                values = (1.0 + np.log(counts)) * idf[slot]
+                norms = np.sqrt(np.bincount(doc, weights=values * values, minlength=len(chunk)))
+                dots = np.bincount(doc, weights=values * coef[slot], minlength=len(chunk))
+                logits += np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
+            out[offset : offset + len(chunk)] = 1.0 / (1.0 + np.exp(-logits))
+        return out
+
+    def batch(self, texts: Iterable[str]) -> BatchScores:
+        """A scorer for these texts with their chances computed at once (the simulator's path)."""
+        texts = list(texts)
+        return BatchScores(self, dict(zip(texts, self.scores(texts).tolist(), strict=True)))
+
+    def explain(self, text: str, limit: int = 3) -> tuple[tuple[int, int], ...]:
+        """Spans of ``text``: the words whose n-grams pushed the score up most, in reading order."""
+        prepared, offsets = prepare_with_offsets(text)
+        if not prepared:
+            return ()
+        g = grams(prepared, self.features, positions=True)
+        per_char = np.zeros(len(prepared) + 1, dtype=np.float64)
+        if len(g.char_slots):
+            w = tfidf(g.char_slots, self.char_idf, occurrences=True)
+            share = (w.values * self.char_coef[w.slots] / w.counts)[w.occurrence]
+            lengths = g.char_ends - g.char_starts
+            # Spread each n-gram's share over its characters: add at its start, take off at its end, sum up.
+            size = len(prepared) + 1
+            spread = share / lengths
+            per_char = np.cumsum(
+                np.bincount(g.char_starts, weights=spread, minlength=size)
+                - np.bincount(g.char_ends, weights=spread, minlength=size)
+            )
+        spans = [m.span() for m in _WORD_RE.finditer(prepared)]
+        starts = np.array([a for a, _ in spans], dtype=np.int64)
+        ends = np.array([b for _, b in spans], dtype=np.int64)
+        size = len(prepared) + 1
+        by_start = np.zeros(size)  # word n-gram weight, by where its words start and end
+        by_end = np.zeros(size)
+        if len(g.word_slots):
+            w = tfidf(g.word_slots, self.word_idf, occurrences=True)
+            share = (w.values * self.word_coef[w.slots] / w.counts)[w.occurrence]
+            lo, hi = self.features.word_ngrams
+            # The words come first, then their stems, then the pairs.
+            single = len(spans) * ((lo <= 1 <= hi) + self.features.word_stems)
+            by_start += np.bincount(g.word_starts[:single], weights=share[:single], minlength=size)
+            # A pair's weight goes half to each of its words.
+            by_start += np.bincount(g.word_starts[single:], weights=share[single:] / 2, minlength=size)
+            by_end += np.bincount(g.word_ends[single:], weights=share[single:] / 2, minlength=size)
+        running = np.concatenate(([0.0], np.cumsum(per_char)))
+        totals = running[ends] - running[starts] + by_start[starts] + by_end[ends]
+        weights = list(zip(totals.tolist(), starts.tolist(), ends.tolist(), strict=True))
+        positive = sorted((w for w in weights if w[0] > 0), reverse=True)
+        if not positive:
+            return ()
+        top = positive[0][0]
+        chosen = [w for w in positive[:limit] if w[0] >= 0.25 * top]
+        return tuple(sorted((offsets[s], offsets[e - 1] + 1) for _, s, e in chosen))
+
+    # --- The file ---
+
+    def to_bytes(self) -> bytes:
+        arrays = {name: np.ascontiguousarray(getattr(self, name), dtype="<f4") for name in ARRAYS}
+        layout, offset = [], 0
+        for name in ARRAYS:
+            size = arrays[name].nbytes
+            layout.append(
+                {"name": name, "dtype": "<f4", "shape": list(arrays[name].shape), "offset": offset, "bytes": size}
+            )
+            offset += size
+        header = {
+            "format": FORMAT,
+            "compression": "zlib",
+            "kind": KIND,
+            "features": asdict(self.features),
+            "intercept": self.intercept,
+            "arrays": layout,
+            "metadata": self.metadata,
+        }
+        head = json.dumps(header, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+        payload = zlib.compress(b"".join(arrays[name].tobytes() for name in ARRAYS), 9)
+        body = MAGIC + struct.pack("<Q", len(head)) + head + payload
+        return body + hashlib.sha256(body).digest()
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_bytes(self.to_bytes())
+
+    @classmethod
+    def load(cls, path: str | Path) -> AbuseModel:
+        path = Path(path)
+        try:
+            size = path.stat().st_size
+            if not path.is_file():
+                raise ModelError(f"{path} is not a file")
+            if size > MAX_FILE_BYTES:
+                raise ModelError(f"{path} is {size} bytes, larger than any model this project writes")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}") from exc
+        try:
+            model = cls.from_bytes(data)
+        except ModelError as exc:
+            raise ModelError(f"{path}: {exc}") from exc
+        model.source = (str(path.resolve()), hashlib.sha256(data).hexdigest())
+        return model
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> AbuseModel:
+        if not data.startswith(MAGIC):
+            raise ModelError("not a Newsroom model file (it does not start with the model header)")
+        if len(data) < len(MAGIC) + 8 + 32:
+            raise ModelError("the file is cut short")
+        body, digest = data[:-32], data[-32:]
+        if hashlib.sha256(body).digest() != digest:
+            raise ModelError("the file's checksum does not match: it is corrupt or was changed after training")
+        (head_length,) = struct.unpack("<Q", body[len(MAGIC) : len(MAGIC) + 8])
+        head_end = len(MAGIC) + 8 + head_length
+        if head_end > len(body):
+            raise ModelError("the header runs past the end of the file")
+        try:
+            header = json.loads(body[len(MAGIC) + 8 : head_end].decode())
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ModelError(f"the header is not valid JSON ({exc})") from exc
+        if not isinstance(header, dict) or header.get("kind") != KIND:
+            raise ModelError(
+                f"the file holds another kind of model ({header.get('kind') if isinstance(header, dict) else '?'})"
+            )
+        if header.get("format") not in READS_FORMATS:
+            raise ModelError(
+                f"model file format {header.get('format')!r}; this version reads formats {READS_FORMATS}"
+            )
+        features = Features.from_dict(header.get("features") or {})
+        expected = {
+            "word_idf": 1 << features.word_bits,
+            "word_coef": 1 << features.word_bits,
+            "char_idf": 1 << features.char_bits,
+            "char_coef": 1 << features.char_bits,
+        }
+        payload = _inflate(body[head_end:], header.get("compression"), 4 * sum(expected.values()))
+        arrays: dict[str, Floats] = {}
+        for entry in header.get("arrays") or []:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if name not in expected or name in arrays:
+                raise ModelError(f"unexpected array {name!r} in the model file")
+            if entry.get("dtype") != "<f4" or entry.get("shape") != [expected[name]]:
+                raise ModelError(f"array {name} has the wrong type or shape")
+            offset, size = entry.get("offset"), entry.get("bytes")
+            if not isinstance(offset, int) or size != expected[name] * 4 or offset < 0 or offset + size > len(payload):
+                raise ModelError(f"array {name} lies outside the file")
+            array = np.frombuffer(payload, dtype="<f4", count=expected[name], offset=offset)
+            if not np.isfinite(array).all():
+                raise ModelError(f"array {name} holds values that are not numbers")
+            arrays[name] = array
+        missing = set(expected) - set(arrays)
+        if missing:
+            raise ModelError(f"the model file lacks {', '.join(sorted(missing))}")
+        intercept = header.get("intercept")
+        if not isinstance(intercept, int | float) or not math.isfinite(intercept):
+            raise ModelError("the intercept is not a number")
+        metadata = header.get("metadata")
+        return cls(
+            features=features,
+            intercept=float(intercept),
+            metadata=metadata if isinstance(metadata, dict) else {},
+            word_idf=arrays["word_idf"],
+            word_coef=arrays["word_coef"],
+            char_idf=arrays["char_idf"],
+            char_coef=arrays["char_coef"],
+        )
+
+
+def _inflate(stored: bytes, compression: object, expected_bytes: int) -> bytes:
+    """The arrays' bytes; never more than ``expected_bytes`` are inflated, whatever the file claims."""
+    if compression is None:
+        return stored
+    if compression != "zlib":
+        raise ModelError(f"unknown compression {compression!r}")
+    inflater = zlib.decompressobj()
+    try:
+        payload = inflater.decompress(stored, expected_bytes)
+    except zlib.error as exc:
+        raise ModelError(f"the arrays cannot be decompressed ({exc})") from exc
+    if not inflater.eof or inflater.unconsumed_tail or inflater.unused_data:
+        raise ModelError("the arrays do not decompress to the size the header gives")
+    return payload
+
+
+class Scorer(Protocol):
+    """What the verdict asks of a model: a chance, and the spans behind it."""
+
+    def score(self, text: str) -> float: ...
+
+    def explain(self, text: str, limit: int = 3) -> tuple[tuple[int, int], ...]: ...
+
+
+class BatchScores:
+    """Chances computed in advance for a batch of texts, and maybe the spans of some; the rest is asked of the model."""
+
+    def __init__(
+        self,
+        model: AbuseModel,
+        known: dict[str, float],
+        spans: dict[str, tuple[tuple[int, int], ...]] | None = None,
+    ) -> None:
+        self.model, self.known, self.spans = model, known, spans or {}
+
+    def score(self, text: str) -> float:
+        known = self.known.get(text)
+        return known if known is not None else self.model.score(text)
+
+    def explain(self, text: str, limit: int = 3) -> tuple[tuple[int, int], ...]:
+        known = self.spans.get(text) if limit == 3 else None
+        return known if known is not None else self.model.explain(text, limit)
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)

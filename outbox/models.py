@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.db import models
+
+from newsroom import limits
+
+
+class OutboundEmail(models.Model):
+    """An email to a reader, written in the same transaction as what it tells of, sent later by
+    ``manage.py send_outbox`` (an outbox: a request never waits on a mail server, a failed send is
+    tried again, and nothing about the comment depends on it)."""
+
+    class Kind(models.TextChoices):
+        DECISION = "decision", "A moderator decided on their held comment"
+        REPLY = "reply", "Someone replied to their comment"
+        CONFIRM = "confirm", "Confirm the address they commented with"
+
+    to = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    comment = models.ForeignKey("comments.Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    unsubscribe_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When it may next be tried (a failure pushes it back), and until when a sender has claimed it.
+    send_after = models.DateTimeField(db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["send_after", "id"]
+        indexes = [models.Index(fields=["sent_at", "send_after"], name="outbox_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to}"
+
+
+class EmailOptOut(models.Model):
+    """An address that asked for no more emails (the unsubscribe link in each one)."""
+
+    email = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.email

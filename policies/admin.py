@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+
+from newsroom.admin import actor
+from policies import services
+from policies.models import ModerationPolicy
+from policies.selectors import forget_active_policy, model_summary
+
+
+class PolicyForm(forms.ModelForm[ModerationPolicy]):
+    class Meta:
+        model = ModerationPolicy
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        # Thresholds are chances: a value past 1 would silently turn a check off. Named, never ignored.
+        for name in ("abuse_hold", "abuse_reject", "model_hold", "model_reject", "off_topic_hold", "spam_hold",
+                     "spam_reject", "shouting_hold", "premoderate_rejected_share"):  # fmt: skip
+            value = data.get(name)
+            if value is not None and not 0 <= value <= 1:
+                self.add_error(name, f"{name} is a chance between 0 and 1, not {value}.")
+        return data
+
+
+@admin.register(ModerationPolicy)
+class ModerationPolicyAdmin(admin.ModelAdmin[ModerationPolicy]):
+    """Policies: the live one (read-only here), drafts (edited freely, changing nothing live), and a shadow."""
+
+    form = PolicyForm
+    list_display = ["name", "state", "mode", "abuse_hold", "model_hold", "off_topic_hold", "hold_first_comments"]
+    readonly_fields = ["state", "live_model"]
+    actions = ["copy_to_draft", "shadow_live", "stop_shadowing"]
+    fieldsets = [
+        (None, {"fields": ["name", "state", "summary", "mode"]}),
+        (
+            "Thresholds (0-1)",
+            {
+                "fields": [
+                    "abuse_hold", "abuse_reject", "model_hold", "model_reject", "off_topic_hold",
+                    "off_topic_action", "spam_hold", "spam_reject", "shouting_hold",
+                ]
+            },
+        ),  # fmt: skip
+        ("Learned model", {"fields": ["live_model"]}),
+        (
+            "Rules",
+            {
+                "fields": [
+                    "max_links", "blocked_words", "allowed_words", "hold_first_comments",
+                    "premoderate_rejected_share", "duplicate_window_minutes", "auto_close_days",
+                ]
+            },
+        ),  # fmt: skip
+    ]
+
+    @admin.display(description="state")
+    def state(self, obj: ModerationPolicy | None = None) -> str:
+        if obj is None or obj.pk is None:
+            return "Draft"
+        if obj.is_active:
+            return "Live (read-only: copy it to a draft to change it)"
+        return "Draft, shadowing the live policy" if obj.is_shadow else "Draft"
+
+    @admin.display(description="Model in use")
+    def live_model(self, obj: ModerationPolicy | None = None) -> str:
+        return model_summary()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ModerationPolicy | None = None) -> list[str]:
+        if obj is not None and obj.is_active:  # editing the live policy in place would change the site unseen
+            return [str(f) for _, options in self.fieldsets for f in options["fields"]]
+        return list(self.readonly_fields)
+
+    def get_urls(self) -> list[Any]:
+        activate = self.admin_site.admin_view(self.activate_view)
+        return [path("<int:pk>/activate/", activate, name="policies_moderationpolicy_activate"), *super().get_urls()]
+
+    def activate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Make a draft live: first the difference from the live policy, then an explicit confirmation."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        draft = get_object_or_404(ModerationPolicy, pk=pk)
+        live = ModerationPolicy.objects.filter(is_active=True).first()
+        if request.method == "POST":
+            services.policy_activate(policy=draft, actor=actor(request))
+            self.message_user(request, f"{draft.name} is now the live policy.", messages.SUCCESS)
+            return redirect("admin:policies_moderationpolicy_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Make {draft.name} the live policy?",
+            "draft": draft,
+            "live": live,
+            "changes": services.policy_difference(live, draft),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/policies/moderationpolicy/activate.html", context)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:  # fmt: skip
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "show_activate": True})
+
+    @admin.action(description="Copy to a new draft")
+    def copy_to_draft(self, request: HttpRequest, queryset: QuerySet[ModerationPolicy]) -> None:
+        for policy in queryset:
+            policy.pk, policy.is_active, policy.is_shadow = None, False, False
+            policy.name = f"{policy.name}-draft-{timezone.now():%Y%m%d%H%M%S}"[:50]
+            policy.save()
+        self.message_user(request, "Copied: edit the drafts freely, nothing changes on the site.", messages.SUCCESS)
+
+    @admin.action(description="Shadow the live policy with this draft")
+    def shadow_live(self, request: HttpRequest, queryset: QuerySet[ModerationPolicy]) -> None:
+        chosen = list(queryset[:2])
+        if len(chosen) != 1:
+            self.message_user(request, "Choose exactly one draft to shadow the live policy.", messages.ERROR)
+            return
+        try:
+            services.policy_shadow(policy=chosen[0], actor=actor(request))
+        except services.PolicyError as exc:
+            self.message_user(request, exc.messages[0], messages.ERROR)
+            return
+        self.message_user(request, f"{chosen[0].name} now judges every comment beside the live policy.")
+
+    @admin.action(description="Stop shadowing")
+    def stop_shadowing(self, request: HttpRequest, queryset: QuerySet[ModerationPolicy]) -> None:
+        services.policy_shadow(policy=None, actor=actor(request))
+        self.message_user(request, "No policy shadows the live one now.")
+
+    def save_model(self, request: HttpRequest, obj: ModerationPolicy, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        forget_active_policy()  # a shadowing draft's new thresholds are read afresh
