@@ -47,11 +47,15 @@ def resolve_policy(spec: str) -> tuple[str, Policy]:
     if spec.endswith(".json") or path.is_file():
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return path.stem, with_live_model(Policy.from_dict(data))
         except OSError as exc:
             raise SimulationSetupError(f"cannot read policy file {spec}: {exc.strerror}") from None
-        except (json.JSONDecodeError, TypeError, ValueError) as exc:
-            raise SimulationSetupError(f"policy file {spec} is not a JSON object of policy fields: {exc}") from None
+        except ValueError as exc:  # not JSON, or not UTF-8
+            raise SimulationSetupError(f"policy file {spec} is not JSON: {exc}") from None
+        try:
+            # Checked against the policy's settings (moderation.policy.SETTINGS): each bad one refused by name.
+            return path.stem, with_live_model(Policy.from_dict(data))
+        except ValueError as exc:
+            raise SimulationSetupError(f"policy file {spec}: {exc}") from None
     if spec == "default":
         return active_policy_record().name, live_policy()
     record = ModerationPolicy.objects.filter(name=spec).first()

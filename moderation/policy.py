@@ -1,19 +1,29 @@
-"""What a newsroom decided: the thresholds each check is weighed against, and the learned model it trusts."""
+"""What a newsroom decided: the thresholds each check is weighed against, and the learned model it trusts.
+
+Each setting a newsroom edits is declared once, as a field of ``Policy`` made by ``chance``, ``count``, ``choice``
+or ``words``: its kind, default, help text and the group its page shows it in. ``SETTINGS`` lists them for the
+other readers of a policy: the policy model and its admin page (``policies/``), and policy files, which
+``Policy.from_dict`` checks against them. A new threshold is one line in ``Policy``::
+
+    toxicity_hold: float = chance(0.7, "Toxicity score at which a comment is held (0-1).")
+
+its column in ``policies/models.py`` (``toxicity_hold = setting_field("toxicity_hold")``) and a migration.
+A bad value is refused by name::
+
+    Policy.from_dict({"spam_hold": 1.5})   # ValueError: spam_hold is a chance between 0 and 1, not 1.5
+"""
 
 from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 if TYPE_CHECKING:
     from moderation.model import Scorer
-
-
-def _non_negative_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
 class Mode(StrEnum):
@@ -27,56 +37,173 @@ class TopicAction(StrEnum):
     FLAG = "flag"  # it is published at once and listed for moderators as "published, possibly off-topic"
 
 
+class Kind(StrEnum):
+    """What a setting holds, which decides how it is stored, edited and checked."""
+
+    CHANCE = "chance"  # a probability or a share: a number from 0 to 1
+    COUNT = "count"  # a whole number, 0 or more
+    CHOICE = "choice"  # one of a few named values
+    WORDS = "words"  # a list of words (one a line where it is stored as text)
+
+
+# The groups a policy's page shows its settings in (GENERAL: at the top, untitled).
+GENERAL = ""
+THRESHOLDS = "Thresholds (0-1)"
+RULES = "Rules"
+
+Value = float | int | str | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of a policy, as each reader of policies sees it."""
+
+    name: str
+    kind: Kind
+    default: Value
+    help: str
+    group: str
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label) for a CHOICE
+
+    def clean(self, value: object) -> Value:
+        """The value as the core holds it, from plain data (a policy file, a form); a ValueError naming the
+        setting if it is of the wrong type or out of bounds, since a threshold past 1 silently turns a check off."""
+        if self.kind is Kind.CHANCE:
+            if not _is_number(value):
+                raise ValueError(f"{self.name} must be a number between 0 and 1, not {value!r}")
+            if not 0 <= value <= 1:
+                raise ValueError(f"{self.name} is a chance between 0 and 1, not {value!r}")
+            return float(value)
+        if self.kind is Kind.COUNT:
+            if not _is_number(value) or value < 0 or value != int(value):
+                raise ValueError(f"{self.name} must be a whole number of 0 or more, not {value!r}")
+            return int(value)
+        if self.kind is Kind.CHOICE:
+            allowed = [option for option, _ in self.choices]
+            if not isinstance(value, str) or value not in allowed:
+                raise ValueError(f"{self.name} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
+            return value
+        listed = value.splitlines() if isinstance(value, str) else value
+        if not isinstance(listed, list | tuple) or not all(isinstance(word, str) for word in listed):
+            raise ValueError(f"{self.name} must be a list of words (or a text of one a line), not {value!r}")
+        return _word_list(listed)
+
+    def from_stored(self, value: Any) -> Any:
+        """The value as the core holds it, from the database, which stores a word list as text, one a line."""
+        return _word_list(value.splitlines()) if self.kind is Kind.WORDS else value
+
+
+def _word_list(words: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(word.strip() for word in words if word.strip())
+
+
+def _is_number(value: object) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_T = TypeVar("_T")
+
+
+# chance(), count(), choice() and words() each make a field of Policy that declares a setting: SETTINGS, below,
+# reads the declarations back from the fields' metadata.
+def _setting(kind: Kind, default: _T, help: str, group: str, choices: Mapping[str, str] | None = None) -> _T:
+    labels = tuple((str(value), label) for value, label in (choices or {}).items())
+    setting = {"kind": kind, "default": default, "help": help, "group": group, "choices": labels}
+    return field(default=default, metadata=setting)
+
+
+def chance(default: float, help: str, *, group: str = THRESHOLDS) -> float:
+    return _setting(Kind.CHANCE, default, help, group)
+
+
+def count(default: int, help: str, *, group: str = RULES) -> int:
+    return _setting(Kind.COUNT, default, help, group)
+
+
+def choice(default: str, choices: Mapping[str, str], help: str, *, group: str) -> str:
+    return _setting(Kind.CHOICE, default, help, group, choices)
+
+
+def words(help: str, *, group: str = RULES) -> tuple[str, ...]:
+    return _setting(Kind.WORDS, (), help, group)
+
+
 @dataclass(frozen=True)
 class Policy:
     """Thresholds are named after the score they apply to: ``<score>_hold`` and ``<score>_reject``."""
 
-    mode: str = Mode.AUTO
-    abuse_hold: float = 0.5
-    abuse_reject: float = 0.9
+    mode: str = choice(
+        Mode.AUTO,
+        {
+            Mode.AUTO: "Automatic: publish, hold or reject by the checks",
+            Mode.HOLD_ALL: "Hold every comment for review",
+            Mode.PUBLISH_ALL: "Publish everything (no filtering)",
+        },
+        "How comments are judged: by the checks, or every one held, or every one published.",
+        group=GENERAL,
+    )
+    abuse_hold: float = chance(0.5, "Abuse score at which a comment is held (0-1).")
+    abuse_reject: float = chance(0.9, "Abuse score at which a comment is rejected (0-1).")
     # The learned model's chance that a comment is abusive, at which it is held / rejected.
     # Chosen on validation data for the shipped model (its metadata says so).
-    model_hold: float = 0.61
-    model_reject: float = 0.96
+    model_hold: float = chance(0.61, "The learned model's abuse probability at which a comment is held (0-1).")
+    model_reject: float = chance(0.96, "The learned model's abuse probability at which a comment is rejected (0-1).")
     # The calibrated chance that a comment is off-topic at which it is held (or flagged): more
     # likely than not, given that about one comment in ten is (topic.OFF_TOPIC_PRIOR).
-    off_topic_hold: float = 0.5
-    off_topic_action: str = TopicAction.HOLD
-    spam_hold: float = 0.5
-    spam_reject: float = 0.9
-    shouting_hold: float = 0.8
-    max_links: int = 2
-    blocked_words: tuple[str, ...] = ()
-    allowed_words: tuple[str, ...] = ()
-    hold_first_comments: int = 0
+    off_topic_hold: float = chance(
+        0.5,
+        "Calibrated chance that a comment is off-topic (0-1) at which it is held or flagged. "
+        "Off-topic alone never rejects.",
+    )
+    off_topic_action: str = choice(
+        TopicAction.HOLD,
+        {TopicAction.HOLD: "Hold it for review", TopicAction.FLAG: "Publish it and flag it for moderators"},
+        "What happens to a likely off-topic comment.",
+        group=THRESHOLDS,
+    )
+    spam_hold: float = chance(0.5, "Spam score at which a comment is held (0-1).")
+    spam_reject: float = chance(0.9, "Spam score at which a comment is rejected (0-1).")
+    shouting_hold: float = chance(0.8, "Shouting score (how much of a comment is capitals) at which it is held (0-1).")
+    max_links: int = count(2, "More links than this and a comment is held.")
+    blocked_words: tuple[str, ...] = words("Extra words to treat as profanity, one per line.")
+    allowed_words: tuple[str, ...] = words("Words never to flag, one per line.")
+    hold_first_comments: int = count(0, "Hold a new commenter's first N comments for review (0 = off; Coral uses 2).")
     # A commenter whose comments of the last week were rejected this often (at least 3 of them) is
     # pre-moderated until the share drops (Coral's default: 30 %). 0 turns it off.
-    premoderate_rejected_share: float = 0.3
-    # How far back the duplicate check looks for the same words.
-    duplicate_window_minutes: int = 10
-    # A form sent sooner than this after it was served is held as a likely bot.
+    premoderate_rejected_share: float = chance(
+        0.3,
+        "Pre-moderate a commenter when this share of their last week's comments (3 or more) "
+        "was not published (0-1; 0: never).",
+        group=RULES,
+    )
+    duplicate_window_minutes: int = count(10, "How many minutes back the duplicate check looks for the same words.")
+    # Read by the site (a story's comments close), not by the checks: declared here with the policy's other settings.
+    auto_close_days: int = count(
+        0, "Close a story's comments this many days after it was published (0: never). A story may override it."
+    )
+    # Not settings a policy holds. A form sent sooner than this after it was served is held as a likely bot:
+    # the site's setting (settings.COMMENTS_MIN_SECONDS_TO_WRITE), whichever policy is live.
     min_seconds_to_write: float = 1.0
-    # The learned abuse model (None: the rules alone decide). Not a setting a file can hold.
+    # The learned abuse model this process loaded (None: the rules alone decide).
     model: Scorer | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Policy:
-        """A policy from plain data (a JSON file): unknown names and non-numbers are refused, never ignored."""
-        fields = [name for name in cls.__dataclass_fields__ if name != "model"]
-        for name in data:
-            if name not in fields:
-                close = difflib.get_close_matches(name, fields, n=1)
+    def from_dict(cls, data: object) -> Policy:
+        """A policy from plain data (a JSON file) checked against SETTINGS: an unknown name, a wrong type or a
+        value out of bounds is refused by name, never ignored."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a policy is an object of settings by name, not {type(data).__name__}")
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            if name not in SETTINGS:
+                close = difflib.get_close_matches(str(name), SETTINGS, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise ValueError(f"unknown policy field {name!r}{hint}")
-        for name in fields:
-            default = getattr(cls, name, None)
-            numeric = isinstance(default, int | float) and not isinstance(default, bool)
-            if name in data and numeric and not _non_negative_number(data[name]):
-                raise ValueError(f"{name} must be a number of 0 or more, not {data[name]!r}")
-        known = {name: data[name] for name in fields if name in data}
-        for name in ("blocked_words", "allowed_words"):
-            if name in known and isinstance(known[name], str):
-                known[name] = tuple(w.strip() for w in known[name].splitlines() if w.strip())
-            elif name in known:
-                known[name] = tuple(known[name])
-        return cls(**known)
+            values[name] = SETTINGS[name].clean(value)
+        return cls(**values)
+
+
+# Every setting by name, in the order the fields are declared (which is the order their page shows them in).
+SETTINGS: dict[str, Setting] = {
+    f.name: Setting(name=f.name, **f.metadata) for f in fields(Policy) if "kind" in f.metadata
+}

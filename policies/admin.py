@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from moderation.policy import GENERAL, RULES, SETTINGS, THRESHOLDS
 from newsroom.admin import actor
 from policies import services
 from policies.models import ModerationPolicy
@@ -25,13 +26,19 @@ class PolicyForm(forms.ModelForm[ModerationPolicy]):
 
     def clean(self) -> dict[str, Any] | None:
         data = super().clean() or {}
-        # Thresholds are chances: a value past 1 would silently turn a check off. Named, never ignored.
-        for name in ("abuse_hold", "abuse_reject", "model_hold", "model_reject", "off_topic_hold", "spam_hold",
-                     "spam_reject", "shouting_hold", "premoderate_rejected_share"):  # fmt: skip
-            value = data.get(name)
-            if value is not None and not 0 <= value <= 1:
-                self.add_error(name, f"{name} is a chance between 0 and 1, not {value}.")
+        # Checked as a policy file is: a threshold past 1, say, would silently turn its check off. Named, never ignored.
+        for setting in SETTINGS.values():
+            if data.get(setting.name) is not None:
+                try:
+                    setting.clean(data[setting.name])
+                except ValueError as exc:
+                    self.add_error(setting.name, f"{exc}.")
         return data
+
+
+def settings_in(group: str) -> tuple[str, ...]:
+    """The names of the policy's settings its page shows in this group, in the order they are declared."""
+    return tuple(setting.name for setting in SETTINGS.values() if setting.group == group)
 
 
 @admin.register(ModerationPolicy)
@@ -43,26 +50,10 @@ class ModerationPolicyAdmin(admin.ModelAdmin[ModerationPolicy]):
     readonly_fields = ["state", "live_model"]
     actions = ["copy_to_draft", "shadow_live", "stop_shadowing"]
     fieldsets = [
-        (None, {"fields": ["name", "state", "summary", "mode"]}),
-        (
-            "Thresholds (0-1)",
-            {
-                "fields": [
-                    "abuse_hold", "abuse_reject", "model_hold", "model_reject", "off_topic_hold",
-                    "off_topic_action", "spam_hold", "spam_reject", "shouting_hold",
-                ]
-            },
-        ),  # fmt: skip
+        (None, {"fields": ["name", "state", "summary", *settings_in(GENERAL)]}),
+        (THRESHOLDS, {"fields": settings_in(THRESHOLDS)}),
         ("Learned model", {"fields": ["live_model"]}),
-        (
-            "Rules",
-            {
-                "fields": [
-                    "max_links", "blocked_words", "allowed_words", "hold_first_comments",
-                    "premoderate_rejected_share", "duplicate_window_minutes", "auto_close_days",
-                ]
-            },
-        ),  # fmt: skip
+        (RULES, {"fields": settings_in(RULES)}),
     ]
 
     @admin.display(description="state")

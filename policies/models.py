@@ -1,16 +1,35 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
+
+from moderation.policy import SETTINGS, Kind
+
+
+def setting_field(name: str, **options: Any) -> models.Field[Any, Any]:
+    """The column for one of a policy's settings, made from its declaration in moderation.policy.SETTINGS.
+
+    ``options`` are what only the database needs to know, such as the width of a choice's column."""
+    setting = SETTINGS[name]
+    match setting.kind:
+        case Kind.CHANCE:
+            return models.FloatField(default=setting.default, help_text=setting.help, **options)
+        case Kind.COUNT:
+            return models.PositiveSmallIntegerField(default=setting.default, help_text=setting.help, **options)
+        case Kind.CHOICE:
+            # Plain strings, not the core's enum: a migration copies the default and the choices.
+            return models.CharField(
+                default=str(setting.default), choices=list(setting.choices), help_text=setting.help, **options
+            )
+        case Kind.WORDS:
+            # Stored as text, one word a line, as the admin edits it; blank is the empty list.
+            return models.TextField(blank=True, help_text=setting.help, **options)
 
 
 class ModerationPolicy(models.Model):
     """The comment policy as data: what readers are told is what the filter enforces."""
-
-    class Mode(models.TextChoices):
-        AUTO = "auto", "Automatic: publish, hold or reject by the checks"
-        HOLD_ALL = "hold_all", "Hold every comment for review"
-        PUBLISH_ALL = "publish_all", "Publish everything (no filtering)"
 
     name = models.SlugField(max_length=50, unique=True)
     is_active = models.BooleanField(
@@ -24,47 +43,24 @@ class ModerationPolicy(models.Model):
     summary = models.TextField(
         default="Comments are moderated and generally will be posted if they are on-topic and not abusive."
     )
-    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.AUTO)
-    abuse_hold = models.FloatField(default=0.5, help_text="Abuse score at which a comment is held (0-1).")
-    abuse_reject = models.FloatField(default=0.9, help_text="Abuse score at which a comment is rejected (0-1).")
-    model_hold = models.FloatField(
-        default=0.61, help_text="The learned model's abuse probability at which a comment is held (0-1)."
-    )
-    model_reject = models.FloatField(
-        default=0.96, help_text="The learned model's abuse probability at which a comment is rejected (0-1)."
-    )
-    class TopicAction(models.TextChoices):
-        HOLD = "hold", "Hold it for review"
-        FLAG = "flag", "Publish it and flag it for moderators"
-
-    off_topic_hold = models.FloatField(
-        default=0.5,
-        help_text="Calibrated chance that a comment is off-topic (0-1) at which it is held or flagged. "
-        "Off-topic alone never rejects.",
-    )
-    off_topic_action = models.CharField(
-        max_length=8, choices=TopicAction.choices, default=TopicAction.HOLD,
-        help_text="What happens to a likely off-topic comment.",
-    )  # fmt: skip
-    spam_hold = models.FloatField(default=0.5)
-    spam_reject = models.FloatField(default=0.9)
-    shouting_hold = models.FloatField(default=0.8)
-    max_links = models.PositiveSmallIntegerField(default=2, help_text="More links than this and a comment is held.")
-    blocked_words = models.TextField(blank=True, help_text="Extra words to treat as profanity, one per line.")
-    allowed_words = models.TextField(blank=True, help_text="Words never to flag, one per line.")
-    hold_first_comments = models.PositiveSmallIntegerField(
-        default=0, help_text="Hold a new commenter's first N comments for review (0 = off; Coral uses 2)."
-    )
-    premoderate_rejected_share = models.FloatField(
-        default=0.3,
-        help_text="Pre-moderate a commenter when this share of their last week's comments (3 or more) "
-        "was not published (0-1; 0: never).",
-    )
-    auto_close_days = models.PositiveSmallIntegerField(
-        default=0,
-        help_text="Close a story's comments this many days after it was published (0: never). A story may override it.",
-    )
-    duplicate_window_minutes = models.PositiveSmallIntegerField(default=10)
+    # The settings a newsroom edits, each declared once in moderation.policy (its kind, default and help).
+    mode = setting_field("mode", max_length=12)
+    abuse_hold = setting_field("abuse_hold")
+    abuse_reject = setting_field("abuse_reject")
+    model_hold = setting_field("model_hold")
+    model_reject = setting_field("model_reject")
+    off_topic_hold = setting_field("off_topic_hold")
+    off_topic_action = setting_field("off_topic_action", max_length=8)
+    spam_hold = setting_field("spam_hold")
+    spam_reject = setting_field("spam_reject")
+    shouting_hold = setting_field("shouting_hold")
+    max_links = setting_field("max_links")
+    blocked_words = setting_field("blocked_words")
+    allowed_words = setting_field("allowed_words")
+    hold_first_comments = setting_field("hold_first_comments")
+    premoderate_rejected_share = setting_field("premoderate_rejected_share")
+    auto_close_days = setting_field("auto_close_days")
+    duplicate_window_minutes = setting_field("duplicate_window_minutes")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from moderation import Policy
 from moderation.model import AbuseModel, ModelError
+from moderation.policy import SETTINGS
 from newsroom import cache
 from policies.models import ModerationPolicy
 
@@ -45,26 +46,8 @@ def forget_active_policy() -> None:
 
 def policy_from_record(record: ModerationPolicy) -> Policy:
     """The core's Policy for a stored one, with the learned model this process has loaded."""
-    return Policy(
-        mode=record.mode,
-        abuse_hold=record.abuse_hold,
-        abuse_reject=record.abuse_reject,
-        model_hold=record.model_hold,
-        model_reject=record.model_reject,
-        off_topic_hold=record.off_topic_hold,
-        off_topic_action=record.off_topic_action,
-        spam_hold=record.spam_hold,
-        spam_reject=record.spam_reject,
-        shouting_hold=record.shouting_hold,
-        max_links=record.max_links,
-        blocked_words=tuple(w.strip() for w in record.blocked_words.splitlines() if w.strip()),
-        allowed_words=tuple(w.strip() for w in record.allowed_words.splitlines() if w.strip()),
-        hold_first_comments=record.hold_first_comments,
-        premoderate_rejected_share=record.premoderate_rejected_share,
-        duplicate_window_minutes=record.duplicate_window_minutes,
-        min_seconds_to_write=settings.COMMENTS_MIN_SECONDS_TO_WRITE,
-        model=active_model(),
-    )
+    stored = {name: setting.from_stored(getattr(record, name)) for name, setting in SETTINGS.items()}
+    return Policy(**stored, min_seconds_to_write=settings.COMMENTS_MIN_SECONDS_TO_WRITE, model=active_model())
 
 
 def live_policy() -> Policy:
