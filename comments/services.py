@@ -28,7 +28,6 @@ from moderation.context import joins_conversation
 from moderation.normalize import fingerprint_key
 from newsroom import limits
 from policies.selectors import (
-    active_policy_record,
     live_policy,
     policy_from_record,
     shadow_policy_record,
@@ -117,14 +116,13 @@ def comment_post(
     _validate(article=article, parent=parent, author_name=author_name, author_email=author_email, body=body)
     submission = submission or Submission()
     now = timezone.now()
-    record = active_policy_record()
-    state = story_state(article=article, auto_close_days=record.auto_close_days)
+    policy = live_policy()
+    state = story_state(article=article, auto_close_days=policy.auto_close_days)
     if not state.open:
         raise CommentError(state.message, code="closed")
     email = normalise_email(author_email)
     sanctions = active_sanctions(email=email, at=now)
     _refuse_if_barred(sanctions)
-    policy = live_policy()
     if state.mode:  # the story's own way of moderating overrides the site's
         policy = replace(policy, mode=Mode(state.mode))
     # Only a browser that confirmed this address earns its published record (a regular's address typed

@@ -7,7 +7,7 @@ other readers of a policy: the policy model and its admin page (``policies/``), 
 
     toxicity_hold: float = chance(0.7, "Toxicity score at which a comment is held (0-1).")
 
-its column in ``policies/models.py`` (``toxicity_hold = setting_field("toxicity_hold")``) and a migration.
+and its migration (``manage.py makemigrations policies``): the policy model makes a column of every setting.
 A bad value is refused by name::
 
     Policy.from_dict({"spam_hold": 1.5})   # ValueError: spam_hold is a chance between 0 and 1, not 1.5

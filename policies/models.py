@@ -19,10 +19,13 @@ def setting_field(name: str, **options: Any) -> models.Field[Any, Any]:
         case Kind.COUNT:
             return models.PositiveSmallIntegerField(default=setting.default, help_text=setting.help, **options)
         case Kind.CHOICE:
-            # Plain strings, not the core's enum: a migration copies the default and the choices.
+            # Plain strings, not the core's enum: a migration copies the default and the choices. The column
+            # is wide enough for the longest value, and never narrower than 12, so a new value rarely widens it.
+            width = max(12, *(len(value) for value, _label in setting.choices))
             return models.CharField(
-                default=str(setting.default), choices=list(setting.choices), help_text=setting.help, **options
-            )
+                max_length=width, default=str(setting.default), choices=list(setting.choices), help_text=setting.help,
+                **options,
+            )  # fmt: skip
         case Kind.WORDS:
             # Stored as text, one word a line, as the admin edits it; blank is the empty list.
             return models.TextField(blank=True, help_text=setting.help, **options)
@@ -43,24 +46,6 @@ class ModerationPolicy(models.Model):
     summary = models.TextField(
         default="Comments are moderated and generally will be posted if they are on-topic and not abusive."
     )
-    # The settings a newsroom edits, each declared once in moderation.policy (its kind, default and help).
-    mode = setting_field("mode", max_length=12)
-    abuse_hold = setting_field("abuse_hold")
-    abuse_reject = setting_field("abuse_reject")
-    model_hold = setting_field("model_hold")
-    model_reject = setting_field("model_reject")
-    off_topic_hold = setting_field("off_topic_hold")
-    off_topic_action = setting_field("off_topic_action", max_length=8)
-    spam_hold = setting_field("spam_hold")
-    spam_reject = setting_field("spam_reject")
-    shouting_hold = setting_field("shouting_hold")
-    max_links = setting_field("max_links")
-    blocked_words = setting_field("blocked_words")
-    allowed_words = setting_field("allowed_words")
-    hold_first_comments = setting_field("hold_first_comments")
-    premoderate_rejected_share = setting_field("premoderate_rejected_share")
-    auto_close_days = setting_field("auto_close_days")
-    duplicate_window_minutes = setting_field("duplicate_window_minutes")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -71,3 +56,9 @@ class ModerationPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The settings a newsroom edits, each declared once in moderation.policy (its kind, default, help and group):
+# one column each, added here, so a new setting needs only its declaration and a migration.
+for _name in SETTINGS:
+    ModerationPolicy.add_to_class(_name, setting_field(_name))

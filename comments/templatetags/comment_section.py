@@ -17,7 +17,7 @@ from comments.forms import REMEMBER_COOKIE, CommentForm, ReportForm, remembered
 from comments.selectors import SORT_LABELS, reply_target, section_counts
 from comments.selectors import comment_section as section_for
 from comments.session import own_comment_ids
-from policies.selectors import active_policy_record
+from policies.selectors import active_policy_record, policy_from_record
 
 register = template.Library()
 
@@ -65,7 +65,7 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         replying_to = form.parent_comment
     form.helper.form_action = reverse("comments:post", kwargs={"slug": article.slug}) + "#comment-form"
     policy = active_policy_record()
-    state = story_state(article=article, auto_close_days=policy.auto_close_days)
+    state = story_state(article=article, auto_close_days=policy_from_record(policy).auto_close_days)
     section = section_for(
         article=article,
         counts=_counts(request, article),
