@@ -65,7 +65,7 @@ def serve(argv: list[str]) -> None:
     run(*manage, "migrate", "--noinput", "-v", "0", env=env)
     run(*manage, "setup_demo", env=env)
     env.setdefault("SITE_URL", f"http://{address}")
-    start_email_sender(env)
+    start_worker(env)
     print(f"\nNewsroom is at http://{address}/  (Ctrl+C stops it)\n", flush=True)
     os.execve(str(PY), [str(PY), "manage.py", "runserver", address], env)
 
@@ -86,10 +86,12 @@ def port_in_use(address: str) -> None:
             )
 
 
-def start_email_sender(env: dict[str, str]) -> None:
-    """Readers' emails wait in an outbox; a sender beside the server sends them (printed on the console
-    in development). It stops with the server (Ctrl+C reaches both)."""
-    subprocess.Popen([str(PY), "manage.py", "send_outbox", "--loop"], env=env)
+def start_worker(env: dict[str, str]) -> None:
+    """Background work (lab runs, simulations, readers' emails, retraining) waits as tasks in the database;
+    a worker beside the server runs them (emails are printed on the console in development). It stops
+    with the server: Ctrl+C reaches both, and --with-parent stops it when the server ends any other way.
+    Either way it finishes the task in hand first."""
+    subprocess.Popen([str(PY), "manage.py", "worker", "--with-parent"], env=env)
 
 
 def chromium_available() -> bool:
@@ -120,7 +122,7 @@ def prod(argv: list[str]) -> None:
     gunicorn = VENV / "bin" / "gunicorn"
     args = [str(gunicorn), "-c", "newsroom/gunicorn.conf.py", "newsroom.wsgi", *argv]
     print("+", " ".join(args), flush=True)
-    start_email_sender(env)
+    start_worker(env)
     os.execve(str(gunicorn), args, env)
 
 

@@ -1,20 +1,62 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import TypeVar
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from articles.models import Article
 from policies.models import ModerationPolicy
 
 
+class JobState(models.TextChoices):
+    """Where a background job is: a lab run, or a simulation run written to the database."""
+
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+_Job = TypeVar("_Job", bound=models.Model)
+
+
+class JobQuerySet(models.QuerySet[_Job]):
+    def interrupted(self, *, before: dt.datetime) -> JobQuerySet[_Job]:
+        """Jobs still "running" whose last sign of life is older than ``before``: their worker stopped.
+
+        A job writes its heartbeat each time it writes its progress (every few seconds); one from
+        before heartbeats existed counts from when it was created."""
+        return self.filter(state=JobState.RUNNING).filter(
+            Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True, created_at__lt=before)
+        )
+
+
 class SimulationRun(models.Model):
-    """One run of the simulator: its parameters and the report it produced."""
+    """One run of the simulator: its parameters and the report it produced.
+
+    ``manage.py simulate`` fills it in one transaction (it is seen only once done); with ``--background``
+    the worker runs it as a task, and its state, progress and heartbeat show how far it got."""
+
+    State = JobState
 
     article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     label = models.CharField(max_length=200)
     parameters = models.JSONField(default=dict)
     report = models.JSONField(default=dict)
+    # Done unless said otherwise: the synchronous command writes a run whole, in one transaction; the
+    # background path creates it queued.
+    state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.DONE)
+    progress = models.FloatField(default=0.0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, help_text="The task that runs it in the background")
+
+    objects = JobQuerySet["SimulationRun"].as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -31,11 +73,7 @@ class LabRun(models.Model):
         REPLAY = "replay", "A replay file (uploaded)"
         REAL = "real", "The last N real comments of an article"
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "Waiting to start"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+    State = JobState
 
     draft = models.ForeignKey(ModerationPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
     live_name = models.CharField(max_length=50)
@@ -43,13 +81,17 @@ class LabRun(models.Model):
     article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL)
     stream = models.CharField(max_length=10, choices=Stream.choices)
     parameters = models.JSONField(default=dict)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED)
     progress = models.FloatField(default=0.0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     result = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, help_text="The task that runs it in the background")
+
+    objects = JobQuerySet["LabRun"].as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,29 +1,37 @@
 """The policy lab: a draft against the live policy on one stream, as a background job, and shadow mode's record.
 
-``start`` stores a ``LabRun`` and runs it in a thread of this process once the
-request's transaction has committed; ``run`` does the work (the same pipeline as
-``manage.py simulate``, dry: nothing is posted), writing its progress as it goes so
-the lab's page can show a bar, then the result: the side-by-side table, per-family
-precision and recall, the comments whose fate changes, the moderators' workload
-under the staffing entered. A job cut short by a restart stays "running" with its
-progress; start it again.
+``start`` stores nothing itself: the view stores a ``LabRun`` and ``start`` enqueues its task
+(``lab.tasks.lab_run``) once that transaction has committed; the worker (``manage.py worker``) then
+calls ``run``, which does the work (the same pipeline as ``manage.py simulate``, dry: nothing is
+posted), writing its progress and a heartbeat as it goes so the lab's page can show a bar, then the
+result: the side-by-side table, per-family precision and recall, the comments whose fate changes, the
+moderators' workload under the staffing entered. The page reads the row, never the worker.
+
+A job whose worker stopped (a restart, a crash, a killed process) stops beating; ``jobs_mark_interrupted``,
+called when the worker starts and when the lab's pages read runs, marks it failed, so none stays
+"running" forever. ``simulation_run`` is the same for a simulation written to the database in the
+background (``manage.py simulate --background``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import logging
-import threading
 import traceback
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import close_old_connections, transaction
+from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult, DBTaskResultQuerySet
 
 import moderation
 from comments.models import Comment, ModerationEvent
-from lab.models import LabRun
+from lab.models import JobState, LabRun, SimulationRun
 from lab.runner import facts_for, run_pipeline
 from policies.models import ModerationPolicy
 from policies.selectors import active_policy_record, policy_from_record
@@ -39,17 +47,97 @@ DEFAULT_CORPUS = Path(moderation.__file__).resolve().parent / "data" / "public-t
 MAX_COMMENTS = 100_000
 CHANGES_SHOWN = 200
 
+# A job beats each time it writes its progress, every few seconds; one silent this long has no worker.
+# Generous, because the first beat of a large job waits for its stream to be built.
+STALE_AFTER = dt.timedelta(minutes=5)
+# Tasks without a job row of their own (a round of emails, a retraining) that have been "running"
+# this long were cut short: a round of emails takes minutes at most, a retraining less than an hour.
+TASK_STALE_AFTER = dt.timedelta(hours=6)
+INTERRUPTED = "interrupted: the worker stopped; start it again"
+
 
 def start(run: LabRun) -> None:
-    """Run the job in the background once the run is stored (the request returns at once)."""
-    transaction.on_commit(lambda: threading.Thread(target=_run_in_thread, args=(run.pk,), daemon=True).start())
+    """Enqueue the run's task once the run is stored: the request returns at once, the worker runs it."""
+    # The task module imports this one (the task calls ``run``).
+    from lab.tasks import lab_run
+
+    def enqueue() -> None:
+        result = lab_run.enqueue(run.pk)
+        LabRun.objects.filter(pk=run.pk).update(task_id=result.id)
+
+    transaction.on_commit(enqueue)
 
 
-def _run_in_thread(pk: int) -> None:
-    try:
-        run(pk)
-    finally:
-        close_old_connections()
+def job_beat(model: type[LabRun] | type[SimulationRun], pk: int, **fields: Any) -> None:
+    """Write a job's progress (or state) and its heartbeat, the sign that its worker is alive."""
+    model.objects.filter(pk=pk).update(heartbeat_at=timezone.now(), **fields)
+
+
+def job_interrupted(model: type[LabRun] | type[SimulationRun], pk: int) -> None:
+    """A job cut short in its own process (the worker's stop signal, Ctrl+C twice) says so at once."""
+    model.objects.filter(pk=pk, state__in=[JobState.QUEUED, JobState.RUNNING]).update(
+        state=JobState.FAILED, error=INTERRUPTED, finished_at=timezone.now()
+    )
+
+
+def jobs_mark_interrupted(*, now: dt.datetime | None = None, tasks: bool = False) -> int:
+    """Mark failed the jobs still "running" whose worker stopped beating (and their task rows, which a
+    killed worker leaves "running" forever); with ``tasks``, also the task rows of other kinds cut short
+    long ago. Returns how many jobs were marked. Cheap when nothing is stale: one query a kind of job."""
+    now = now or timezone.now()
+    before = now - STALE_AFTER
+    marked = 0
+    task_ids: list[str] = []
+    models: tuple[type[LabRun] | type[SimulationRun], ...] = (LabRun, SimulationRun)
+    for model in models:
+        stale = list(model.objects.interrupted(before=before).values_list("pk", "task_id"))
+        if not stale:
+            continue
+        # Filtered again: one that beat since it was read is alive after all.
+        count = model.objects.interrupted(before=before).filter(pk__in=[pk for pk, _ in stale]).update(
+            state=JobState.FAILED, error=INTERRUPTED, finished_at=now
+        )
+        marked += count
+        task_ids += [task_id for _, task_id in stale if task_id]
+        logger.warning("Marked %d %s failed, %s", count, model._meta.verbose_name_plural, INTERRUPTED)
+    rows = DBTaskResult.objects.running()
+    if task_ids:
+        _fail_task_rows(rows.filter(id__in=_uuids(task_ids)), now)
+    if tasks:
+        # Those of jobs with a heartbeat are judged by it, above, however long they run.
+        _fail_task_rows(
+            rows.filter(started_at__lt=now - TASK_STALE_AFTER).exclude(task_path__in=HEARTBEAT_TASKS), now
+        )
+    return marked
+
+
+HEARTBEAT_TASKS = ["lab.tasks.lab_run", "lab.tasks.simulation_run"]
+
+
+def _fail_task_rows(rows: DBTaskResultQuerySet, now: dt.datetime) -> None:
+    rows.update(
+        status="FAILED", finished_at=now, return_value=None,
+        exception_class_path=f"{JobInterrupted.__module__}.{JobInterrupted.__qualname__}", traceback=INTERRUPTED,
+    )  # fmt: skip
+
+
+def _uuids(ids: list[str]) -> list[uuid.UUID]:
+    """The ids that can be the database backend's (another backend's are not UUIDs)."""
+    parsed = []
+    for value in ids:
+        try:
+            parsed.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return parsed
+
+
+class JobInterrupted(Exception):
+    """What a task row cut short by a stopped worker is marked as having raised."""
+
+
+class JobFailed(Exception):
+    """A job failed and said why on its row: its task fails with the same words."""
 
 
 def stream_for(lab: LabRun) -> list[StreamItem]:
@@ -99,14 +187,16 @@ def _moderators_truth(pks: list[int]) -> dict[int, Truth]:
 
 
 def run(pk: int) -> LabRun:
+    """Run a lab job: what its task does. A failure is written on the run (its page says why), not raised."""
     lab = LabRun.objects.select_related("draft", "article").get(pk=pk)
     try:
-        LabRun.objects.filter(pk=pk).update(state=LabRun.State.RUNNING, progress=0.0)
+        job_beat(LabRun, pk, state=JobState.RUNNING, progress=0.0)
         if lab.draft is None:
             raise ValueError("the draft policy was deleted")
         items = stream_for(lab)[:MAX_COMMENTS]
         if not items:
             raise ValueError("the stream has no comments")
+        job_beat(LabRun, pk)
         article_text = lab.article.text_for_relevance() if lab.article else ""
         live = policy_from_record(active_policy_record())
         draft = policy_from_record(lab.draft)
@@ -116,7 +206,7 @@ def run(pk: int) -> LabRun:
         for index, policy in enumerate((live, draft)):
 
             def progress(done: int, index: int = index) -> None:
-                LabRun.objects.filter(pk=pk).update(progress=(index + done / len(items)) / 2)
+                job_beat(LabRun, pk, progress=(index + done / len(items)) / 2)
 
             decisions, _skipped = run_pipeline(
                 items, article_text=article_text, policy=policy, progress=progress, batch=250
@@ -147,16 +237,38 @@ def run(pk: int) -> LabRun:
             "workload": {"live": a["workload"], "draft": b["workload"]},
             "staffing": {"moderators": moderators, "review_seconds": review_seconds},
         }
-        LabRun.objects.filter(pk=pk).update(
-            state=LabRun.State.DONE, progress=1.0, result=result, finished_at=timezone.now()
-        )
+        job_beat(LabRun, pk, state=JobState.DONE, progress=1.0, result=result, finished_at=timezone.now())
     except Exception as exc:  # noqa: BLE001 - a failed job says why on its page, the site goes on
         logger.error("Lab run %s failed: %s\n%s", pk, exc, traceback.format_exc())
         LabRun.objects.filter(pk=pk).update(
             state=LabRun.State.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
+    except BaseException:
+        job_interrupted(LabRun, pk)
+        raise
     lab.refresh_from_db()
     return lab
+
+
+def simulation_run(pk: int, argv: list[str]) -> str:
+    """Run a simulation queued by ``manage.py simulate --background``: the command itself, with the
+    arguments it was given, filling the queued run (``--into-run``) with progress and heartbeat.
+    Returns what the command printed; a failure is written on the run, then raised for the task."""
+    job_beat(SimulationRun, pk, state=JobState.RUNNING, progress=0.0)
+    out = io.StringIO()
+    try:
+        call_command("simulate", *argv, "--into-run", str(pk), stdout=out, stderr=out)
+    except Exception as exc:
+        logger.error("Simulation run %s failed: %s\n%s", pk, exc, traceback.format_exc())
+        SimulationRun.objects.filter(pk=pk).update(
+            state=JobState.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise JobFailed(str(exc)) from exc
+    except BaseException:
+        job_interrupted(SimulationRun, pk)
+        raise
+    job_beat(SimulationRun, pk, state=JobState.DONE, progress=1.0, finished_at=timezone.now())
+    return out.getvalue()
 
 
 def _families(report: dict[str, Any]) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from articles.models import Article
 from lab import runs
 from lab.models import LabRun, SimulationRun
+from lab.runs import jobs_mark_interrupted
 from moderation import JUDGED
 from newsroom.charts import line_chart
 from policies.models import ModerationPolicy
@@ -25,12 +26,14 @@ FAMILY_LABELS = {family.value: family.label for family in JUDGED}
 
 @staff_member_required
 def simulation_list(request: HttpRequest) -> HttpResponse:
+    jobs_mark_interrupted()  # a run whose worker stopped says so, rather than "running" forever
     runs = SimulationRun.objects.select_related("article")[:100]
     return render(request, "lab/simulation_list.html", {"runs": runs})
 
 
 @staff_member_required
 def simulation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    jobs_mark_interrupted()
     run = get_object_or_404(SimulationRun.objects.select_related("article"), pk=pk)
     report: dict[str, Any] = run.report or {}
     workload = report.get("workload", {})
@@ -139,6 +142,7 @@ def policy_lab(request: HttpRequest) -> HttpResponse:
             )  # fmt: skip
             runs.start(run)
         return redirect("lab:lab_run", pk=run.pk)
+    jobs_mark_interrupted()
     context = {"form": form, "runs": LabRun.objects.select_related("article")[:50], "shadow": runs.shadow_record()}
     return render(request, "lab/lab.html", context, status=400 if form.errors else 200)
 
@@ -147,6 +151,7 @@ def policy_lab(request: HttpRequest) -> HttpResponse:
 def lab_run(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("policies.change_moderationpolicy"):
         raise PermissionDenied
+    jobs_mark_interrupted()
     run = get_object_or_404(LabRun.objects.select_related("article"), pk=pk)
     return render(request, "lab/lab_run.html", {"run": run, "result": run.result})
 

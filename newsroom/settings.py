@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
@@ -103,6 +104,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "axes",
+    # Django's task framework (on 5.2 its backport; 6.0 ships it) and its database backend's table and worker.
+    *(["django_tasks"] if django.VERSION < (6, 0) else []),
+    "django_tasks_db",
     "articles",
     "commenters",
     "policies",
@@ -272,8 +276,13 @@ AXES_VERBOSE = False
 # 0.1 s. Half the fastest person. README: "How fast people post".
 COMMENTS_MIN_SECONDS_TO_WRITE = env_float("COMMENTS_MIN_SECONDS_TO_WRITE", 1.0)
 
+# Background work (lab runs, simulations written to the database, readers' emails, retraining) runs as
+# tasks of Django's task framework, stored in the site's own database and run by `manage.py worker`
+# (dev.py starts one beside the server). Why this engine: lab/tasks.py.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 # Email to readers (decisions on their held comments, replies they asked to hear of). Written to an
-# outbox table with what it tells of, sent by `manage.py send_outbox --loop` (dev.py starts one).
+# outbox table with what it tells of, sent by the outbox's task once that has committed (outbox/tasks.py).
 # Development prints emails on the console; give EMAIL_HOST (and the rest) to send them by SMTP.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

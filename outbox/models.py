@@ -6,9 +6,9 @@ from newsroom import limits
 
 
 class OutboundEmail(models.Model):
-    """An email to a reader, written in the same transaction as what it tells of, sent later by
-    ``manage.py send_outbox`` (an outbox: a request never waits on a mail server, a failed send is
-    tried again, and nothing about the comment depends on it)."""
+    """An email to a reader, written in the same transaction as what it tells of, sent later by the
+    outbox's task (``outbox.tasks.send_due``; an outbox: a request never waits on a mail server, a
+    failed send is tried again, and nothing about the comment depends on it)."""
 
     class Kind(models.TextChoices):
         DECISION = "decision", "A moderator decided on their held comment"

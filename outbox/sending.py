@@ -1,8 +1,14 @@
+"""Sending what is due in the outbox, claimed row by row so that several senders never send one email twice.
+
+``outbox.tasks.send_due`` calls it once a transaction has queued an email, and again at each failed
+email's next try; ``manage.py send_outbox`` calls it by hand.
+"""
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.mail import EmailMessage, get_connection
 from django.db.models import Q
@@ -27,6 +33,8 @@ class SendResult:
     sent: int = 0
     failed: int = 0
     given_up: int = 0
+    # When each email that failed this round (and is not given up) may be tried again.
+    retry_at: list[dt.datetime] = field(default_factory=list)
 
 
 def send_due(*, limit: int = 100) -> SendResult:
@@ -58,15 +66,17 @@ def send_due(*, limit: int = 100) -> SendResult:
         except Exception as exc:  # noqa: BLE001 - any failure of the mail server is recorded and retried
             attempts = email.attempts + 1
             wait = RETRY_AFTER[min(attempts - 1, len(RETRY_AFTER) - 1)]
+            send_after = timezone.now() + wait
             OutboundEmail.objects.filter(pk=pk).update(
                 attempts=attempts, last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
-                send_after=timezone.now() + wait, claimed_until=None,
+                send_after=send_after, claimed_until=None,
             )  # fmt: skip
             if attempts >= MAX_ATTEMPTS:
                 result.given_up += 1
                 logger.error("Gave up emailing %s after %d attempts: %s", email.to, attempts, exc)
             else:
                 result.failed += 1
+                result.retry_at.append(send_after)
                 logger.warning("Emailing %s failed (attempt %d, again in %s): %s", email.to, attempts, wait, exc)
             connection = get_connection(fail_silently=False)  # a fresh connection for the next one
             continue

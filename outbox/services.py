@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from outbox import tasks
 from outbox.models import EmailOptOut, OutboundEmail
 
 UNSUBSCRIBE_SALT = "comments.unsubscribe"
@@ -50,7 +52,11 @@ def email_queue(*, to: str, kind: str, subject: str, body: str, comment_id: int 
         "\n\n--\nYou get this because you commented on our site. To get no more emails from our comments, "
         f"open this link: {link}\n"
     )
-    return OutboundEmail.objects.create(
+    email = OutboundEmail.objects.create(
         to=to.lower(), kind=kind, comment_id=comment_id, subject=subject[:200], body=body + footer,
         unsubscribe_url=link, send_after=timezone.now(),
     )  # fmt: skip
+    # Sent once what it tells of is stored for good; robust: whatever happens to the enqueue, the
+    # transaction has committed, and the next round sends the row.
+    transaction.on_commit(tasks.send_soon, robust=True)
+    return email

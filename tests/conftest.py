@@ -21,6 +21,16 @@ def fresh_cache():
     FALLBACK.clear()
 
 
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """Tasks run where they are enqueued (after the commit, as on_commit has it), not by a worker: a test
+    sees their effect at once. tests/lab/test_worker.py runs them through the real worker."""
+    from importlib.util import find_spec
+
+    framework = "django.tasks" if find_spec("django.tasks") else "django_tasks"  # Django 6.0, or the backport
+    settings.TASKS = {"default": {"BACKEND": f"{framework}.backends.immediate.ImmediateBackend"}}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

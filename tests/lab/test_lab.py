@@ -27,7 +27,7 @@ def test_a_comparison_runs_as_a_job_and_keeps_its_result(admin_client, django_ca
     assert len(started) == 1  # the job starts once the run is stored, not during the request
     waiting = admin_client.get(f"/staff/lab/{run.pk}/").content.decode()
     assert '<meta http-equiv="refresh" content="2">' in waiting and 'id="lab-progress"' in waiting
-    runs.run(run.pk)  # what the thread does
+    runs.run(run.pk)  # what its task does, in the worker
     run.refresh_from_db()
     assert run.state == LabRun.State.DONE and run.progress == 1.0
     table = {name: (a, b) for name, a, b, _ in run.result["table"]}

@@ -5,13 +5,20 @@ how many good comments wait, how many moderator-hours it costs — before reader
 do. Generated traffic comes from the article itself; replayed traffic is real
 comments from a file. Without --dry-run every comment is posted through the same
 service as the page (marked simulated), so the review queue fills as it would.
+
+A large database run takes a while: with --background the command checks its arguments, stores the
+run as queued and leaves it to the worker (``manage.py worker``), whose progress shows on the run's
+page. The worker runs this same command on the same arguments (``--into-run``), committing comment
+by comment as the page does, so the rest of the site can write beside it.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +30,8 @@ from tqdm import tqdm
 
 import moderation
 from articles.models import Article
+from lab import tasks
+from lab.models import JobState, SimulationRun
 from lab.runner import (
     DatabaseSink,
     SimulationSetupError,
@@ -35,6 +44,7 @@ from lab.runner import (
     save_run,
     start_time_for,
 )
+from lab.runs import job_beat
 from moderation import Policy
 from simulation.generate import GENERATED_TRUTH, Corpus, CorpusError, generate
 from simulation.replay import ReplayError, ReplayFileError, read_records
@@ -94,6 +104,12 @@ class Command(BaseCommand):
         parser.add_argument("--review-seconds", type=float, default=30.0, help="seconds per held comment (default 30)")
         parser.add_argument("--decisions", type=Path, metavar="OUT.jsonl", help="write one decision per comment")
         parser.add_argument("--json", type=Path, metavar="PATH", help="write the report as JSON")
+        parser.add_argument(
+            "--background", action="store_true",
+            help="store the run as queued and leave it to the worker (manage.py worker); its page shows the progress",
+        )  # fmt: skip
+        # The worker's side of --background: fill this queued run.
+        parser.add_argument("--into-run", type=int, metavar="PK", help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["moderators"] < 1 or opts["review_seconds"] <= 0:
@@ -105,6 +121,8 @@ class Command(BaseCommand):
                 "DEBUG is off, so this looks like a live site: add --dry-run, or --allow-live-database to store "
                 "the simulated comments here anyway (readers never see them; a superuser can delete the run)."
             )
+        if (opts["background"] or opts["into_run"]) and (opts["dry_run"] or opts["compare"]):
+            raise CommandError("--background runs a simulation into the database: not with --dry-run or --compare.")
         article = self._article(
             opts["article"], required=not opts["replay"] or not (opts["dry_run"] or opts["compare"])
         )
@@ -118,24 +136,61 @@ class Command(BaseCommand):
         except SimulationSetupError as exc:
             raise CommandError(str(exc)) from None
 
+        if opts["background"]:
+            self._queue(opts, items, article, label)
+            return
+        if opts["into_run"]:
+            # The worker's run: each comment commits as it is posted (as on the page), so the progress
+            # shows and the site's other writers are not held up for the length of the run.
+            self._simulate(opts, items, article, article_text, label, policy, ground_truth)
+            return
         with transaction.atomic() if not opts["dry_run"] else contextlib.nullcontext():
             self._simulate(opts, items, article, article_text, label, policy, ground_truth)
+
+    def _parameters(self, opts: dict[str, Any], items: list[StreamItem], label: str) -> tuple[str, dict[str, Any]]:
+        """The run's label and the parameters it keeps."""
+        parameters = {k: str(v) if isinstance(v, Path) else v for k, v in opts.items()
+                      if k in {"comments", "seed", "replay", "policy", "moderators", "review_seconds"}}  # fmt: skip
+        source = (
+            f"replay of {opts['replay'].name}" if opts["replay"] else f"{len(items)} generated, seed {opts['seed']}"
+        )
+        return f"{label}: {source}", parameters
+
+    def _queue(self, opts: dict[str, Any], items: list[StreamItem], article: Article | None, label: str) -> None:
+        """Store the run as queued, and enqueue its task once it is stored."""
+        assert article is not None
+        run_label, parameters = self._parameters(opts, items, label)
+        argv = worker_argv(opts)
+        with transaction.atomic():
+            run = SimulationRun.objects.create(
+                article=article, label=run_label[:200], parameters=parameters, state=JobState.QUEUED
+            )
+            transaction.on_commit(lambda: tasks.simulation_start(run_id=run.pk, argv=argv))
+        if int(opts["verbosity"]) > 0:
+            url = reverse("lab:simulation", kwargs={"pk": run.pk})
+            self.stdout.write(
+                f"Queued as simulation #{run.pk} ({len(items)} comments); the worker runs it (manage.py worker). "
+                f"Its page shows the progress: {url} (staff)"
+            )
 
     def _simulate(self, opts: dict[str, Any], items: list[StreamItem], article: Article | None, article_text: str, label: str,
                   policy: Policy, ground_truth: str) -> None:  # fmt: skip
         sink: Sink = dry_run
         run = None
-        if not opts["dry_run"]:
-            assert article is not None
-            parameters = {k: str(v) if isinstance(v, Path) else v for k, v in opts.items()
-                          if k in {"comments", "seed", "replay", "policy", "moderators", "review_seconds"}}  # fmt: skip
-            source = (
-                f"replay of {opts['replay'].name}" if opts["replay"] else f"{len(items)} generated, seed {opts['seed']}"
-            )
-            run = save_run(article=article, label=f"{label}: {source}", parameters=parameters)
-            sink = DatabaseSink(article=article, run=run, start=start_time_for(items))
         # The bar goes to the real stream: Django's wrapper would end each of its updates with a new line.
-        progress = Progress(len(items), getattr(self.stderr, "_out", sys.stderr), int(opts["verbosity"]) > 0)
+        progress: Callable[[int], None] = Progress(
+            len(items), getattr(self.stderr, "_out", sys.stderr), int(opts["verbosity"]) > 0
+        )
+        if opts["into_run"]:
+            assert article is not None
+            run = SimulationRun.objects.get(pk=opts["into_run"])
+            sink = DatabaseSink(article=article, run=run, start=start_time_for(items))
+            progress = run_progress(run.pk, len(items))
+        elif not opts["dry_run"]:
+            assert article is not None
+            run_label, parameters = self._parameters(opts, items, label)
+            run = save_run(article=article, label=run_label, parameters=parameters)
+            sink = DatabaseSink(article=article, run=run, start=start_time_for(items))
         decisions, skipped = run_pipeline(items, article_text=article_text, policy=policy, sink=sink, progress=progress)
         for item, reason in skipped:
             self.stderr.write(f"skipped {item.id}: {reason}")
@@ -220,3 +275,38 @@ class Command(BaseCommand):
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise CommandError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def run_progress(pk: int, total: int) -> Callable[[int], None]:
+    """A worker's run writes its progress, and with it the heartbeat that says its worker is alive."""
+
+    def progress(done: int) -> None:
+        job_beat(SimulationRun, pk, progress=done / total if total else 1.0)
+
+    return progress
+
+
+# What the worker needs to run the same simulation: every option but those of this process.
+WORKER_OPTIONS = (
+    "article", "comments", "seed", "corpus", "replay", "strict", "policy", "moderators", "review_seconds",
+    "decisions", "json", "verbose", "allow_live_database",
+)  # fmt: skip
+
+
+def worker_argv(opts: dict[str, Any]) -> list[str]:
+    """The command line the worker runs: files as absolute paths (the worker may start elsewhere)."""
+    argv: list[str] = []
+    for name in WORKER_OPTIONS:
+        value = opts.get(name)
+        flag = "--" + name.replace("_", "-")
+        if value is None or value is False or value == "":
+            continue
+        if value is True:
+            argv.append(flag)
+        elif isinstance(value, Path) or (name == "corpus" and value != "none"):
+            argv += [flag, str(Path(value).resolve())]
+        elif name == "policy" and Path(str(value)).is_file():
+            argv += [flag, str(Path(str(value)).resolve())]
+        else:
+            argv += [flag, str(value)]
+    return argv

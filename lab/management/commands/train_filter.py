@@ -9,6 +9,10 @@ reviewed: learning from the filter's own decisions would only teach it itself.
 Simulated comments are never used.
 
 Same data and seed, same model file, byte for byte.
+
+Training on a large set takes minutes: ``--background`` checks the arguments and leaves the training
+to the worker (``manage.py worker``), which runs this same command on the same arguments; the task's
+row in the admin (Tasks Database Backend) keeps its output, or why it failed.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from comments.models import Comment, ModerationEvent
+from lab.tasks import retrain
 from moderation import Family
 from moderation.training import Record, TrainingError, auc_by_source, read_records, split_records, train
 
@@ -59,8 +64,14 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--from-decisions", action="store_true", help="add this site's moderator decisions")
         parser.add_argument("--name", default="", help="a name for the model, shown in the admin")
+        parser.add_argument(
+            "--background", action="store_true", help="leave the training to the worker (manage.py worker)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["background"]:
+            self._queue(options)
+            return
         records: list[Record] = []
         sources: dict[str, str] = {}
         try:
@@ -118,3 +129,21 @@ class Command(BaseCommand):
         if figures.get("test_auc"):
             self.stdout.write(f"Test AUC (never trained on): {figures['test_auc']}")
         self.stdout.write(self.style.SUCCESS(f"Wrote {out} ({out.stat().st_size:,} bytes)."))
+
+    def _queue(self, options: dict[str, Any]) -> None:
+        """Check what can be checked here, then enqueue the same command for the worker."""
+        data = [Path(name).resolve() for name in options["data"]]
+        for path in data:
+            if not path.is_file():
+                raise CommandError(f"{path}: no such file; nothing was queued.")
+        if not data and not options["from_decisions"]:
+            raise CommandError("No training records: give --data FILE.jsonl and/or --from-decisions.")
+        out = Path(options["out"]).resolve()
+        if not out.parent.is_dir():
+            raise CommandError(f"{out.parent} is not a folder; nothing was queued.")
+        argv = [arg for path in data for arg in ("--data", str(path))]
+        argv += ["--out", str(out), "--seed", str(options["seed"]), "--name", options["name"] or out.stem]
+        if options["from_decisions"]:
+            argv.append("--from-decisions")
+        result = retrain.enqueue(argv)
+        self.stdout.write(f"Queued as task {result.id}; the worker trains the model (manage.py worker) and writes {out}.")
