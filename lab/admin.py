@@ -14,8 +14,12 @@ from lab.models import SimulationRun
 class SimulationRunAdmin(admin.ModelAdmin[SimulationRun]):
     """A run and everything it generated can be deleted as a whole, by a superuser: generated data is not readers'."""
 
-    list_display = ["label", "article", "created_at", "comment_count"]
-    readonly_fields = ["label", "article", "created_at", "parameters", "report"]
+    list_display = ["label", "article", "created_at", "state", "comment_count"]
+    list_filter = ["state"]
+    readonly_fields = [
+        "label", "article", "created_at", "state", "progress", "heartbeat_at", "finished_at", "error", "task_id",
+        "parameters", "report",
+    ]  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SimulationRun]:
         return super().get_queryset(request).annotate(comment_total=Count("comments"))

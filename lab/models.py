@@ -26,12 +26,16 @@ _Job = TypeVar("_Job", bound=models.Model)
 class JobQuerySet(models.QuerySet[_Job]):
     def interrupted(self, *, before: dt.datetime) -> JobQuerySet[_Job]:
         """Jobs still "running" whose last sign of life is older than ``before``: their worker stopped.
+        And jobs "waiting" since before then that were never handed to the queue (no task): the process
+        that stored them stopped between its commit and the enqueue.
 
         A job writes its heartbeat each time it writes its progress (every few seconds); one from
         before heartbeats existed counts from when it was created."""
-        return self.filter(state=JobState.RUNNING).filter(
+        running = Q(state=JobState.RUNNING) & (
             Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True, created_at__lt=before)
         )
+        never_queued = Q(state=JobState.QUEUED, task_id="", created_at__lt=before)
+        return self.filter(running | never_queued)
 
 
 class SimulationRun(models.Model):

@@ -83,6 +83,16 @@ def test_runs_whose_worker_stopped_are_marked_failed_when_the_lab_reads_them(adm
     assert "It failed: interrupted: the worker stopped; start it again" in failed
 
 
+def test_a_run_never_handed_to_the_queue_does_not_wait_for_ever():
+    long_ago = timezone.now() - runs.STALE_AFTER - dt.timedelta(seconds=1)
+    lost, waiting, just_stored = lab_run(state="queued"), lab_run(state="queued", task_id="t-1"), lab_run(state="queued")
+    LabRun.objects.filter(pk__in=[lost.pk, waiting.pk]).update(created_at=long_ago)
+    assert runs.jobs_mark_interrupted() == 1
+    states = dict(LabRun.objects.values_list("pk", "state"))
+    # A run with its task waits for a worker however long; one stored a moment ago is being enqueued.
+    assert (states[lost.pk], states[waiting.pk], states[just_stored.pk]) == ("failed", "queued", "queued")
+
+
 def test_the_sweep_costs_one_query_a_kind_of_job_when_nothing_is_stale(django_assert_num_queries):
     lab_run(state="running", heartbeat_at=timezone.now())
     with django_assert_num_queries(2):
