@@ -26,6 +26,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
+import _results  # noqa: E402
+
 from articles.importer import parse_article  # noqa: E402
 from moderation import Context, Conversation, Policy, moderate  # noqa: E402
 from moderation.model import AbuseModel  # noqa: E402
@@ -61,7 +63,10 @@ def rss_mib() -> float:
     return 0.0
 
 
-def rate(label: str, func: Callable[[str], object], items: list[str], repeat: int = 3) -> float:
+ROWS: list[dict[str, object]] = []  # every rate measured, in order: the results file's table
+
+
+def rate(key: str, label: str, func: Callable[[str], object], items: list[str], repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -70,6 +75,9 @@ def rate(label: str, func: Callable[[str], object], items: list[str], repeat: in
         best = min(best, time.perf_counter() - t0)
     per_second = len(items) / best
     print(f"  {label:<46} {per_second:>10,.0f} comments/s  ({best / len(items) * 1e6:,.0f} µs each)")
+    ROWS.append(
+        {"key": key, "label": label, "per_second": per_second, "us_each": best / len(items) * 1e6, "comments": len(items)}
+    )
     return per_second
 
 
@@ -147,7 +155,7 @@ def main() -> None:
         f"{len(comments)} comments, {min(lengths)}-{max(lengths)} characters "
         f"(median {statistics.median(lengths):.0f}), one core:"
     )
-    whole = rate("whole filter (moderate), rules only", lambda text: moderate(text, context, policy), comments)
+    whole = rate("rules", "whole filter (moderate), rules only", lambda text: moderate(text, context, policy), comments)
     before = rss_mib()
     t0 = time.perf_counter()
     model = AbuseModel.load(ROOT / "moderation" / "data" / "abuse-model.nrm")
@@ -156,15 +164,17 @@ def main() -> None:
     added = rss_mib() - before
     with_model_policy = replace(policy, model=model)
     with_model = rate(
+        "model_one_at_a_time",
         "whole filter with the model, one at a time", lambda text: moderate(text, context, with_model_policy), comments
     )
-    rate("learned model alone, one at a time", model.score, comments)
+    rate("model_alone", "learned model alone, one at a time", model.score, comments)
     t0 = time.perf_counter()
     scored = model.batch(comments)
     batch_seconds = time.perf_counter() - t0
     print(f"  {'learned model alone, in one batch':<46} {len(comments) / batch_seconds:>10,.0f} comments/s")
     batch_policy = replace(policy, model=scored)
     verdicts = rate(
+        "verdicts_given_scores",
         "verdicts with the batch's scores (spans asked)", lambda text: moderate(text, context, batch_policy), comments
     )
     # The simulator's way: the batch scored, then every verdict. Both count.
@@ -187,15 +197,38 @@ def main() -> None:
         f"<= 2 ms a comment: {1000 / with_model <= 2} ({1000 / with_model:.2f} ms); model <= 60 MB: {added <= 60}"
     )
     checker = default_checker()
-    ours = rate("profanity check alone (ours)", lambda text: checker.contains(fold(text)), comments)
+    ours = rate("profanity_ours", "profanity check alone (ours)", lambda text: checker.contains(fold(text)), comments)
     from better_profanity import Profanity
 
     reference = Profanity()
     sample = comments[: max(50, len(comments) // 20)]
-    theirs = rate("better_profanity.contains_profanity", reference.contains_profanity, sample, repeat=1)
+    theirs = rate("better_profanity", "better_profanity.contains_profanity", reference.contains_profanity, sample, repeat=1)
     print(f"targets (issue 15): rules only >= 5,000/s: {whole >= 5000} ({whole:,.0f}/s)")
     print(f"profanity alone against better-profanity-rs's 46,000-75,000 checks/s: {ours / 46000:.2f}x of its low end")
     print(f"profanity check speed-up over better_profanity: {ours / theirs:,.0f}x")
+    _results.write(
+        "filter",
+        args,
+        {
+            "comments": len(comments),
+            "length": {"min": min(lengths), "median": statistics.median(lengths), "max": max(lengths)},
+            "fresh_process": {"mib": cost["mib"], "seconds": cost["seconds"]},
+            "rates": ROWS,
+            "model_in_one_batch": {"per_second": len(comments) / batch_seconds},
+            "model_in_batch": {"per_second": 1 / (batch_seconds / len(comments) + 1 / verdicts)},
+            "simulators_way": {"per_second": ahead, "first_batch_seconds": started, "batch": BATCH},
+            "model": {"load_seconds": loaded_in, "mib_added": added, "name": model.name},
+            "better_profanity_rs_low_end": 46000,
+            "targets": {
+                "rules_per_second": 5000,
+                "model_in_batch_per_second": 5000,
+                "model_ms_each": 2,
+                "model_mib": 60,
+                "fresh_mib": 20,
+                "fresh_seconds": 0.2,
+            },
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -41,7 +41,10 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
+
+import _results
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -107,6 +110,7 @@ class Stats:
         self.retries = 0
         self.done = threading.Event()
         self.fault_at: list[float] = []  # when each fault struck (perf_counter)
+        self.faults: list[str] = []  # what each fault did
         self.after_fault: dict[int, int] = {}  # statuses of requests that ended after the first fault
 
     def posted(self) -> int:
@@ -264,10 +268,11 @@ def inject(
             what = "killed Redis (down for the rest of the run)"
         with stats.lock:
             stats.fault_at.append(time.perf_counter())
+            stats.faults.append(what)
         print(f"  after {stats.posted()} posts: {what}", flush=True)
 
 
-def run(label: str, database_url: str, args: argparse.Namespace, fault: str = "none") -> bool:
+def run(label: str, database_url: str, args: argparse.Namespace, fault: str = "none") -> dict[str, Any]:
     env = dict(os.environ)
     env.update(
         DEBUG="0",
@@ -316,6 +321,7 @@ def run(label: str, database_url: str, args: argparse.Namespace, fault: str = "n
         start_new_session=True,
         stderr=server_log.open("w"),  # the tracebacks of failed requests, if any: named in the report
     )
+    database = label
     label = label if fault == "none" else f"{label}, {fault}"
     print(f"{label}:", flush=True)
     try:
@@ -348,13 +354,14 @@ def run(label: str, database_url: str, args: argparse.Namespace, fault: str = "n
             redis.wait()
     env.pop("REDIS_URL", None)  # the check reads the database only
     env["PER_PROCESS_LIMITS"] = "1"
-    ok = report(env, stats, elapsed, fault)
+    figures = report(env, stats, elapsed, fault)
     if any(status >= 500 for status in stats.statuses):
         print(f"  the server's log of those errors: {server_log}")
-    return ok
+    return {"database": database, "fault": fault, **figures}
 
 
-def report(env: dict[str, str], stats: Stats, elapsed: float, fault: str) -> bool:
+def report(env: dict[str, str], stats: Stats, elapsed: float, fault: str) -> dict[str, Any]:
+    """Print the run's figures and check the database; the figures, with ``ok`` for the verdict."""
     check = subprocess.run(
         [PY, str(ROOT / "bench" / "_load_check.py")],
         cwd=ROOT,
@@ -395,7 +402,33 @@ def report(env: dict[str, str], stats: Stats, elapsed: float, fault: str) -> boo
     # everything else must come through whole.
     ok = not missing and not duplicated and not bad_threads and (errors == 0 or fault == "kill-db")
     print(f"  {'OK: nothing lost, nothing doubled' + (', no 5xx' if errors == 0 else '') if ok else 'FAILED'}")
-    return ok
+    return {
+        "ok": ok,
+        "seconds": elapsed,
+        "requests": len(posts) + len(reads),
+        "requests_per_second": (len(posts) + len(reads)) / elapsed,
+        "statuses": {str(k): v for k, v in sorted(stats.statuses.items())},
+        "posts": {"count": len(posts), "per_second": len(posts) / elapsed,
+                  "p50_ms": statistics.median(posts) * 1000 if posts else None, "p99_ms": ms(posts, 0.99)},
+        "reads": {"count": len(reads), "p50_ms": statistics.median(reads) * 1000 if reads else None,
+                  "p99_ms": ms(reads, 0.99)},
+        "accepted": len(accepted),
+        "stored": sum(stored.values()),
+        "missing": len(missing),
+        "stored_twice": len(duplicated),
+        "double_sent": len(stats.doubled),
+        "errors_5xx": errors,
+        "failed_posts_5xx": failed_posts,
+        "replies": result["replies"],
+        "bad_threads": len(bad_threads),
+        "faults": list(stats.faults),
+        "after_fault_statuses": {str(k): v for k, v in sorted(stats.after_fault.items())} if fault != "none" else None,
+        "resent": stats.retries,
+        "never_answered": stats.statuses.get(0, 0),
+    }  # fmt: skip
+
+
+POSTGRES_SKIPPED: list[str] = []  # why PostgreSQL was skipped, if it was
 
 
 def postgres_url() -> str | None:
@@ -408,7 +441,9 @@ def postgres_url() -> str | None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
     except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
-        print(f"PostgreSQL: skipped ({exc.__class__.__name__}: {exc})")
+        why = f"{exc.__class__.__name__}: {exc}"
+        print(f"PostgreSQL: skipped ({why})")
+        POSTGRES_SKIPPED.append(why.strip())
         return None
     return f"{base}/{name}"
 
@@ -438,7 +473,8 @@ def main() -> None:
         parser.error(f"unknown fault {', '.join(unknown)}: choose from {', '.join(FAULTS)}")
     if "kill-redis" in faults and not shutil.which("redis-server"):
         parser.error("kill-redis needs redis-server on the PATH")
-    results = []
+    results: list[dict[str, Any]] = []
+    skipped: list[dict[str, str]] = []
     print(
         f"{args.clients} clients x up to {args.posts} posts each, gunicorn with {args.workers} workers, loopback only"
     )
@@ -448,17 +484,34 @@ def main() -> None:
                 print(
                     "SQLite (WAL), kill-db: skipped (SQLite has no connections to cut; the file is opened per request)"
                 )
+                skipped.append({"database": "SQLite (WAL)", "fault": fault, "why": "SQLite has no connections to cut"})
             else:
                 db = Path(tempfile.mkdtemp(prefix="newsroom-load-")) / "load.sqlite3"
                 results.append(run("SQLite (WAL)", f"sqlite:///{db}", args, fault))
         if args.only in (None, "postgres"):
             url = postgres_url()
-            if url:
+            if not url:
+                skipped.append({"database": "PostgreSQL", "fault": fault, "why": POSTGRES_SKIPPED[-1]})
+            else:
                 try:
                     results.append(run("PostgreSQL", url, args, fault))
                 finally:
                     drop_postgres(url)
-    sys.exit(0 if all(results) else 1)
+    ok = all(r["ok"] for r in results)
+    _results.write(
+        "load",
+        args,
+        {
+            "clients": args.clients,
+            "posts_per_client": args.posts,
+            "seconds_cap": args.seconds,
+            "workers": args.workers,
+            "runs": results,
+            "skipped": skipped,
+            "ok": ok,
+        },
+    )
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

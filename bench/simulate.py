@@ -15,6 +15,7 @@ import io
 import time
 
 import _django
+import _results
 
 
 def main() -> None:
@@ -36,6 +37,7 @@ def main() -> None:
     from policies.selectors import forget_model
 
     per_comment: dict[int, float] = {}
+    runs: list[dict[str, object]] = []
     small = args.dry_run_comments // 10
     for label, count, extra, model in (
         ("dry run", small, ["--dry-run"], True),
@@ -60,9 +62,24 @@ def main() -> None:
         print(f"  {label:<9} {count:>7,} comments, {how:<14} in {elapsed:6.1f}s = {count / elapsed:8,.0f}/s "
               f"(target < {target})")  # fmt: skip
         print(f"            {summary}")
-    print(f"  comments stored by the database run: {Comment.objects.count():,}")
+        runs.append(
+            {"run": label, "comments": count, "model": model, "seconds": elapsed, "per_second": count / elapsed,
+             "target_seconds": 60 if model else 20, "summary": summary}
+        )  # fmt: skip
+    stored = Comment.objects.count()
+    print(f"  comments stored by the database run: {stored:,}")
     ratio = per_comment[args.dry_run_comments] / per_comment[small]
     print(f"  dry run, per-comment cost at {args.dry_run_comments:,} / at {small:,}: {ratio:.2f}x (target <= 1.2x)")
+    _results.write(
+        "simulate",
+        args,
+        {
+            "database": database.split("://")[0],
+            "runs": runs,
+            "stored_by_database_run": stored,
+            "per_comment_cost_ratio": {"large": args.dry_run_comments, "small": small, "ratio": ratio, "target": 1.2},
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -23,10 +23,12 @@ import random
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import _results  # noqa: E402
 import numpy as np  # noqa: E402
 
 from moderation import Conversation, Policy, topic  # noqa: E402
@@ -96,9 +98,8 @@ def main() -> None:
     )
     judged = [(r, off) for _, r, off in held_out if r.judged]
     print(f"held-out topics: {len(held_out)} probes, {len(judged)} judged (the rest too short to judge)")
-    print(
-        f"  AUC of the evidence ratio (judged probes): {roc_auc([o for _, o in judged], [r.ratio for r, _ in judged]):.3f}"
-    )
+    auc = roc_auc([o for _, o in judged], [r.ratio for r, _ in judged])
+    print(f"  AUC of the evidence ratio (judged probes): {auc:.3f}")
     threshold = Policy().off_topic_hold
     genuine = [r for _, r, off in held_out if not off]
     foreign = [r for _, r, off in held_out if off]
@@ -106,6 +107,23 @@ def main() -> None:
     def held(results: list[topic.TopicResult]) -> float:
         return sum(r.judged and r.probability >= threshold for r in results) / len(results)
 
+    figures: dict[str, Any] = {
+        "probes": len(cases),
+        "topics": names,
+        "fitted_on": sorted(fit_on),
+        "fitted_map": {"slope": float(model.coef_[0][0]), "intercept": float(model.intercept_[0])},
+        "in_use": list(topic.CALIBRATION),
+        "held_out": {
+            "probes": len(held_out),
+            "judged": len(judged),
+            "auc": auc,
+            "threshold": threshold,
+            "prior": topic.OFF_TOPIC_PRIOR,
+            "genuine_held": held(genuine),
+            "foreign_held": held(foreign),
+            "reliability": [],
+        },
+    }
     print(
         f"  at the default policy (hold at P(off-topic) >= {threshold}, prior {topic.OFF_TOPIC_PRIOR:.0%}): "
         f"genuine held {held(genuine):.1%}, foreign held {held(foreign):.1%}"
@@ -116,6 +134,11 @@ def main() -> None:
     for low in (0.0, 0.2, 0.4, 0.6, 0.8):
         inside = [(p, o) for p, o in even if low <= p < low + 0.2 or (low == 0.8 and p == 1.0)]
         if inside:
+            predicted, observed = float(np.mean([p for p, _ in inside])), float(np.mean([o for _, o in inside]))
+            figures["held_out"]["reliability"].append(
+                {"low": low, "high": round(low + 0.2, 1), "probes": len(inside), "predicted": predicted,
+                 "observed": observed}
+            )  # fmt: skip
             print(
                 f"    {low:.1f}-{low + 0.2:.1f}: {len(inside):>3} probes, predicted {np.mean([p for p, _ in inside]):.2f}, "
                 f"observed {np.mean([o for _, o in inside]):.2f}"
@@ -132,11 +155,21 @@ def main() -> None:
     off = [(row, v) for row, v in verdicts if row["truth"].on_topic is False and not row["truth"].spam]
     scores = [(v.scores["off_topic"], False) for _, v in on] + [(v.scores["off_topic"], True) for _, v in off]
     genuine_held = sum("off_topic" in v.codes for _, v in on) / len(on)
+    own_auc = roc_auc([o for _, o in scores], [s for s, _ in scores])
+    chatter_held = sum("off_topic" in v.codes for _, v in off) / len(off)
     print(
-        f"our own set (written here): AUC {roc_auc([o for _, o in scores], [s for s, _ in scores]):.3f}, "
+        f"our own set (written here): AUC {own_auc:.3f}, "
         f"genuine held for topic {genuine_held:.1%} of {len(on)}, off-topic chatter held "
-        f"{sum('off_topic' in v.codes for _, v in off) / len(off):.1%} of {len(off)}"
+        f"{chatter_held:.1%} of {len(off)}"
     )
+    figures["own_set"] = {
+        "auc": own_auc,
+        "genuine": len(on),
+        "genuine_held": genuine_held,
+        "off_topic": len(off),
+        "off_topic_held": chatter_held,
+    }
+    _results.write("topic", args, figures)
 
 
 if __name__ == "__main__":

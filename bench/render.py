@@ -1,0 +1,424 @@
+"""Render the docs' benchmark figures from the results files the bench scripts write.
+
+    .venv/bin/python bench/render.py [--check] [--results bench/results] [DOC.md ...]
+
+Every block between ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` in the
+docs (``docs/*.md`` unless files are named) is rewritten from
+``bench/results/NAME.json``, written by ``bench/NAME.py``: markdown tables, and a
+line naming the command, date and machine that produced them. A block whose
+script has no results file says to run it. ``--check`` rewrites nothing and exits
+1 if any block differs from what the results render (a stale doc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DOCS = ROOT / "docs"
+BLOCK = re.compile(r"(?P<open><!-- bench:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(?P<close><!-- /bench:(?P=name) -->)", re.S)
+
+Record = dict[str, Any]
+
+
+# Cells: short, and the same way everywhere.
+
+
+def num(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value * 100:.{digits}f} %"
+
+
+def times(value: float) -> str:
+    return f"{value:.2f}×"
+
+
+def table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    head = list(header)
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def provenance(record: Record) -> str:
+    machine = record["machine"]
+    date = record["date"].replace("T", " ")[:16] + " UTC"
+    return (
+        f"Produced by `{record['command']}` on {date}; {machine['implementation']} {machine['python']}, "
+        f"{machine.get('system', machine['platform'])} {machine['machine']}, {machine['cpu_count']} CPUs."
+    )
+
+
+# One renderer a script: its figures as tables and short lines.
+
+
+def render_filter(f: Record) -> str:
+    rates = {row["key"]: row for row in f["rates"]}
+
+    def rate(key: str) -> str:
+        row = rates[key]
+        return f"{num(row['per_second'])} comments/s ({num(row['us_each'])} µs each)"
+
+    way = f["simulators_way"]
+    rows = [
+        (
+            "word lists, stemmer and word frequencies in a fresh process, to the first verdict",
+            f"{f['fresh_process']['mib']:.1f} MiB, {f['fresh_process']['seconds']:.2f} s",
+        ),
+        ("whole filter, rules alone, one core", rate("rules")),
+        ("whole filter with the model, one at a time", rate("model_one_at_a_time")),
+        ("learned model alone, one at a time", rate("model_alone")),
+        ("learned model alone, in one batch", f"{num(f['model_in_one_batch']['per_second'])} comments/s"),
+        ("verdicts given the batch's scores", rate("verdicts_given_scores")),
+        ("whole filter with the model, in batch (scoring, then verdicts)", f"{num(f['model_in_batch']['per_second'])} comments/s"),
+        (
+            f"the simulator's way, two cores (batches of {way['batch']}, the next scored in a second process)",
+            f"{num(way['per_second'])} comments/s, from the first batch's scores (after {way['first_batch_seconds']:.2f} s) "
+            "to the last verdict",
+        ),
+        ("learned model: load time, memory added", f"{f['model']['load_seconds']:.2f} s, {f['model']['mib_added']:.1f} MiB"),
+        ("our profanity check alone", rate("profanity_ours")),
+        (
+            f"`better_profanity.contains_profanity` (on {num(rates['better_profanity']['comments'])} of the comments)",
+            rate("better_profanity"),
+        ),
+    ]  # fmt: skip
+    per = {key: row["per_second"] for key, row in rates.items()}
+    best_model = max(f["model_in_batch"]["per_second"], way["per_second"])
+    return "\n\n".join(
+        [
+            f"{num(f['comments'])} comments of {num(f['length']['min'])}–{num(f['length']['max'])} characters "
+            f"(median {num(f['length']['median'])}):",
+            table(["measure", "result"], rows),
+            "Side by side in this run: the whole filter with the model, one at a time, takes "
+            f"{times(per['rules'] / per['model_one_at_a_time'])} the time of the rules alone; the simulator's way is "
+            f"{times(way['per_second'] / per['model_one_at_a_time'])} as fast as one at a time; our profanity check is "
+            f"{num(per['profanity_ours'] / per['better_profanity'])}× as fast as better-profanity, and "
+            f"{times(per['profanity_ours'] / f['better_profanity_rs_low_end'])} the low end of better-profanity-rs "
+            f"(Rust; {num(f['better_profanity_rs_low_end'])} checks/s as its authors publish).",
+            f"Targets: rules alone ≥ {num(f['targets']['rules_per_second'])}/s "
+            f"({'met' if per['rules'] >= f['targets']['rules_per_second'] else 'not met'}); with the model in batch "
+            f"≥ {num(f['targets']['model_in_batch_per_second'])}/s "
+            f"({'met' if best_model >= f['targets']['model_in_batch_per_second'] else 'not met'}); "
+            f"≤ {f['targets']['model_ms_each']} ms a comment one at a time "
+            f"({'met' if 1000 / per['model_one_at_a_time'] <= f['targets']['model_ms_each'] else 'not met'}); "
+            f"word lists ≤ {f['targets']['fresh_mib']} MiB and ≤ {f['targets']['fresh_seconds']} s "
+            f"({'met' if f['fresh_process']['mib'] <= f['targets']['fresh_mib'] and f['fresh_process']['seconds'] <= f['targets']['fresh_seconds'] else 'not met'}).",
+        ]
+    )  # fmt: skip
+
+
+def render_post(f: Record) -> str:
+    shadow = f.get("shadow_over_live") is not None
+    header = ["comments on the story", "ms per post (median)", "queries per post"]
+    if shadow:
+        header += ["with a shadow: ms", "queries"]
+    rows = []
+    for row in f["rows"]:
+        cells = [num(row["comments"]), f"{row['ms']:.1f}", str(row["queries"])]
+        if shadow:
+            cells += [f"{row['shadow_ms']:.1f}", str(row["shadow_queries"])]
+        rows.append(cells)
+    top = f["rows"][-1]
+    lines = [
+        f"{f['posts']} posts per story through the view ({f['database']}):",
+        table(header, rows),
+        f"Largest / smallest story: {times(f['largest_over_smallest'])} (target ≤ {f['targets']['largest_over_smallest']}×); "
+        f"largest {top['ms']:.1f} ms a post (target ≤ {f['targets']['largest_ms']} ms). "
+        f"Same query count at every size: {'yes' if f['same_query_count'] else 'no'}."
+        + (f" With a shadow / without, median over the sizes: {times(f['shadow_over_live'])}." if shadow else ""),
+    ]  # fmt: skip
+    return "\n\n".join(lines)
+
+
+SORT_NAMES = {"oldest": "oldest", "newest": "newest", "replies": "most replies"}
+
+
+def render_page(f: Record) -> str:
+    sorts = f["sorts"]
+    rows = [
+        [num(row["comments"]), *(f"{row['sorts'][s]['ms']:.1f}" for s in sorts)] for row in f["rows"]
+    ]
+    top, base = f["rows"][-1]["comments"], f["rows"][0]["comments"]
+    rows.append([f"{num(top)} / {num(base)}", *(times(f["largest_over_smallest"][s]["ratio"]) for s in sorts)])
+    queries = sorted({row["sorts"][s]["queries"] for row in f["rows"] for s in sorts})
+    if len(queries) == 1:
+        said = f"{queries[0]} queries at every size and sort."
+    else:
+        said = "Queries: " + "; ".join(
+            f"{num(row['comments'])}: " + ", ".join(f"{row['sorts'][s]['queries']}" for s in sorts) for row in f["rows"]
+        ) + " (in the columns' order)."
+    weights = [w["bytes_per_comment"] for w in f["page_weight"]]
+    low, high = min(weights), max(weights)
+    weight = f"{num(low)}" if round(low) == round(high) else f"{num(low)}–{num(high)}"
+    return "\n\n".join(
+        [
+            f"First page ({f['threads_per_page']} threads), median of {f['repeat']} requests, in ms ({f['database']}):",
+            table(["comments", *(SORT_NAMES.get(s, s) for s in sorts)], rows),
+            f"{said} Target for the largest / smallest: ≤ {f['targets']['largest_over_smallest']}×. "
+            f"Page weight: {weight} bytes of markup per comment beyond its name and text.",
+        ]
+    )
+
+
+FAULT_NAMES = {
+    "none": "plain",
+    "kill-worker": "worker killed",
+    "kill-db": "connections cut",
+    "kill-redis": "Redis killed, left down",
+}
+
+
+def render_load(f: Record) -> str:
+    def ms(part: Record) -> str:
+        return "–" if part["p50_ms"] is None else f"{num(part['p50_ms'])} / {num(part['p99_ms'])} ms"
+
+    rows = []
+    for run in f["runs"]:
+        fault = FAULT_NAMES.get(run["fault"], run["fault"])
+        if len(run["faults"]) > 1:
+            fault += f" ({len(run['faults'])}×)"
+        rows.append(
+            [
+                fault,
+                run["database"],
+                num(run["requests"]),
+                num(run["requests_per_second"]),
+                ms(run["posts"]),
+                ms(run["reads"]),
+                f"{num(run['accepted'])} / {num(run['stored'])}",
+                f"{run['missing']} / {run['stored_twice']}",
+                str(run["errors_5xx"]),
+                "OK" if run["ok"] else "FAILED",
+            ]
+        )
+    header = [
+        "run", "database", "requests", "req/s", "posting p50 / p99", "reading p50 / p99",
+        "accepted / stored", "lost / doubled", "5xx", "check",
+    ]  # fmt: skip
+    lines = [
+        f"{f['clients']} clients × up to {f['posts_per_client']} posts each (stopping after {f['seconds_cap']:.0f} s), "
+        f"gunicorn with {f['workers']} workers, loopback only:",
+        table(header, rows),
+    ]
+    notes = []
+    for run in f["runs"]:
+        if run["fault"] == "none":
+            continue
+        what = "; ".join(run["faults"]) or "no fault struck (the run ended first)"
+        after = ", ".join(f"{k}: {v}" for k, v in (run["after_fault_statuses"] or {}).items()) or "none"
+        notes.append(
+            f"- {FAULT_NAMES.get(run['fault'], run['fault'])}, {run['database']}: {what}. Statuses after the first "
+            f"fault: {after}; requests resent after a dropped connection: {run['resent']}; never answered: "
+            f"{run['never_answered']}; 5xx: {run['errors_5xx']} ({run['failed_posts_5xx']} of them posts)."
+            + (
+                f" {run['stored'] - run['accepted']} comments were stored whose post was not answered as accepted."
+                if run["stored"] > run["accepted"]
+                else ""
+            )
+        )
+    notes += [f"- {s['database']}, {FAULT_NAMES.get(s['fault'], s['fault'])}: skipped ({s['why']})." for s in f["skipped"]]
+    doubled = sorted({run["double_sent"] for run in f["runs"]})
+    replies = sorted({run["replies"] for run in f["runs"]})
+    bad = sum(run["bad_threads"] for run in f["runs"])
+    lines.append(
+        f"Double-sent forms per run: {', '.join(map(str, doubled))}; replies stored per run: "
+        f"{', '.join(map(str, replies))}; replies with a wrong thread root or depth, all runs: {bad}. "
+        + ("Every run passed its check." if f["ok"] else "Not every run passed its check.")
+    )
+    if notes:
+        lines.append("\n".join(notes))
+    return "\n\n".join(lines)
+
+
+def render_simulate(f: Record) -> str:
+    rows = []
+    for run in f["runs"]:
+        how = "`--dry-run`, " if run["run"] == "dry run" else "through the database, "
+        how += "with the learned model" if run["model"] else "rules alone"
+        rows.append(
+            [
+                num(run["comments"]),
+                how,
+                f"{run['seconds']:.1f} s",
+                num(run["per_second"]),
+                f"< {run['target_seconds']} s ({'met' if run['seconds'] < run['target_seconds'] else 'not met'})",
+            ]
+        )
+    ratio = f["per_comment_cost_ratio"]
+    dry = {(r["comments"], r["model"]): r["seconds"] for r in f["runs"] if r["run"] == "dry run"}
+    large = ratio["large"]
+    rules_share = dry[(large, False)] / dry[(large, True)] if (large, False) in dry and (large, True) in dry else None
+    return "\n\n".join(
+        [
+            table(["comments", "run", "time", "comments/s", "target"], rows),
+            f"Cost per comment at {num(large)} / at {num(ratio['small'])}, dry run: {times(ratio['ratio'])} "
+            f"(target ≤ {ratio['target']}×)."
+            + (f" Rules alone / with the model, {num(large)} dry: {times(rules_share)} the time." if rules_share else "")
+            + f" Comments stored by the database run: {num(f['stored_by_database_run'])}.",
+        ]
+    )
+
+
+SOURCES = {"olid2019": "OLID 2019", "hatexplain": "HateXplain", "davidson2017": "Davidson 2017"}
+FAMILY_NAMES = {"abusive": "abusive", "off_topic": "off-topic", "spam": "spam"}
+
+
+def render_evaluate(f: Record) -> str:
+    variants = f["public"]["variants"]
+    with_model = "model" in variants
+    rules = {row["source"]: row for row in variants["rules"]}
+    main = variants["model"] if with_model else variants["rules"]
+    leak_at = " / ".join(f"{rate * 100:.0f}" for rate in f["public"]["leak_at"])
+    header = ["data", "comments", "AUC model", "AUC rules", "AUC combined"]
+    header += ["precision / recall, with the model"] if with_model else []
+    header += ["precision / recall, rules alone", f"abusive published when {leak_at} % of clean are held"]
+    rows = []
+    for row in main:
+        r = rules[row["source"]]
+        cells = [
+            f"{SOURCES.get(row['source'], row['source'])}, {row.get('records', 'test split')}",
+            num(row["comments"]),
+            "–" if row["auc_model"] is None else f"{row['auc_model']:.3f}",
+            f"{row['auc_rules']:.3f}",
+            f"{row['auc_combined']:.3f}" if with_model else "–",
+        ]
+        if with_model:
+            cells.append(f"{pct(row['precision'])} / {pct(row['recall'])}")
+        cells.append(f"{pct(r['precision'])} / {pct(r['recall'])}")
+        cells.append(" / ".join(pct(v, 0) for v in row["leak_at_clean_held"].values()))
+        rows.append(cells)
+    own = f["own_set"]
+    own_variants = own["variants"]
+    own_header = ["reason family"]
+    for name in own_variants:
+        how = "with the model" if name == "model" else "rules alone"
+        own_header += [f"fired, {how}", "precision", "recall"]
+    own_rows = []
+    for family in next(iter(own_variants.values()))["families"]:
+        cells = [FAMILY_NAMES.get(family, family)]
+        for report in own_variants.values():
+            c = report["families"][family]
+            cells += [str(c["tp"] + c["fp"]), pct(c["precision"]), pct(c["recall"])]
+        own_rows.append(cells)
+    blocked = "; ".join(
+        f"{pct(r['clean_blocked_rate'])} {'with the model' if name == 'model' else 'with the rules alone'}"
+        for name, r in own_variants.items()
+    )
+    leaked = "; ".join(
+        f"{pct(r['leak_rate'])} {'with the model' if name == 'model' else 'with the rules alone'}"
+        for name, r in own_variants.items()
+    )
+    files = ", ".join(f"`{name}`" for name in f["public"]["files"])
+    return "\n\n".join(
+        [
+            f"Public data never trained on ({files}), default policy, no article context; the leak column goes by "
+            + ("the model's" if with_model else "the rules'")
+            + " score"
+            + (f"; model {f['model']}" if f["model"] else "")
+            + ":",
+            table(header, rows),
+            f"Our own set (`{own['file']}`, {num(own['comments'])} comments, with the article as context), "
+            "default policy:",
+            table(own_header, own_rows),
+            f"Clean comments held or rejected: {blocked}. Abusive comments published: {leaked}.",
+        ]
+    )
+
+
+def render_topic(f: Record) -> str:
+    held = f["held_out"]
+    rows = [
+        [f"{b['low']:.1f}–{b['high']:.1f}", str(b["probes"]), f"{b['predicted']:.2f}", f"{b['observed']:.2f}"]
+        for b in held["reliability"]
+    ]
+    own = f["own_set"]
+    return "\n\n".join(
+        [
+            f"{num(f['probes'])} probes from {len(f['topics'])} topics; the map fitted on {', '.join(f['fitted_on'])} "
+            f"(slope {f['fitted_map']['slope']:.2f}, intercept {f['fitted_map']['intercept']:.2f}; in use "
+            f"{f['in_use'][0]}, {f['in_use'][1]}). On the {held['probes']} probes of the topics held out from the fit "
+            f"({held['judged']} long enough to judge): AUC {held['auc']:.3f}. At the default policy (hold at "
+            f"P(off-topic) ≥ {held['threshold']}, prior {pct(held['prior'], 0)}), {pct(held['genuine_held'])} of "
+            f"genuine probes and {pct(held['foreign_held'])} of foreign ones are held.",
+            "Reliability at even odds, held-out topics:",
+            table(["predicted chance off-topic", "probes", "predicted (mean)", "observed share"], rows),
+            f"Our own set (written here, so kinder to the check): AUC {own['auc']:.3f}; genuine comments held for "
+            f"topic {pct(own['genuine_held'])} of {own['genuine']}, off-topic chatter held {pct(own['off_topic_held'])} "
+            f"of {own['off_topic']}.",
+        ]
+    )
+
+
+RENDERERS: dict[str, Callable[[Record], str]] = {
+    "filter": render_filter,
+    "post": render_post,
+    "page": render_page,
+    "load": render_load,
+    "simulate": render_simulate,
+    "evaluate": render_evaluate,
+    "topic": render_topic,
+}
+
+
+def render_block(name: str, results: Path) -> str:
+    """The body of block ``name``, from ``results/name.json``, ending in a newline."""
+    path = results / f"{name}.json"
+    run = f"`.venv/bin/python bench/{name}.py`"
+    if not path.is_file():
+        return f"_No results yet: run {run}, then `.venv/bin/python bench/render.py`._\n"
+    if name not in RENDERERS:
+        return f"_No renderer for `{name}` in `bench/render.py`._\n"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return f"{RENDERERS[name](record['figures'])}\n\n_{provenance(record)}_\n"
+
+
+def rendered(text: str, results: Path) -> str:
+    return BLOCK.sub(lambda m: m["open"] + render_block(m["name"], results) + m["close"], text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a block is stale")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the results files are")
+    parser.add_argument("docs", nargs="*", type=Path, help="markdown files (default: docs/*.md)")
+    args = parser.parse_args()
+    docs = args.docs or sorted(DOCS.glob("*.md"))
+    stale = []
+    for doc in docs:
+        text = doc.read_text(encoding="utf-8")
+        new = rendered(text, args.results)
+        blocks = [m["name"] for m in BLOCK.finditer(text)]
+        if new == text:
+            if blocks:
+                print(f"{doc}: up to date ({', '.join(blocks)})")
+            continue
+        changed = [
+            m["name"] for m, n in zip(BLOCK.finditer(text), BLOCK.finditer(new), strict=True) if m["body"] != n["body"]
+        ]
+        if args.check:
+            stale.append(doc)
+            print(f"{doc}: stale ({', '.join(changed)}); run .venv/bin/python bench/render.py")
+            sys.stdout.writelines(
+                difflib.unified_diff(text.splitlines(True), new.splitlines(True), str(doc), "rendered", n=1)
+            )
+        else:
+            doc.write_text(new, encoding="utf-8")
+            print(f"{doc}: rewrote {', '.join(changed)}")
+    if stale:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
