@@ -104,6 +104,7 @@ def test(argv: list[str]) -> None:
     if not chromium_available():
         print("note: no Chromium found; browser tests will be skipped (apt-get install chromium).", flush=True)
     run(str(PY), "-m", "ruff", "check", ".")
+    run(str(PY), "-m", "ruff", "format", "--check", ".")
     # The type checker's Django plugin reads the settings: the development ones will do.
     run(str(PY), "-m", "mypy", env={**env, "DEBUG": "1"})
     run(str(PY), "-m", "pytest", *argv, env=env)

@@ -50,7 +50,9 @@ DAVIDSON = ROOT.parent / "shared" / "data" / "abuse" / "davidson2017.jsonl"
 LEAK_AT = (0.05, 0.10, 0.15)
 
 
-def public_report(model: AbuseModel | None, policy: Policy, paths: list[Path], trained_on: set[str]) -> list[dict[str, Any]]:
+def public_report(
+    model: AbuseModel | None, policy: Policy, paths: list[Path], trained_on: set[str]
+) -> list[dict[str, Any]]:
     rows = [row for path in paths for row in unseen(path, trained_on)]
     # Test splits only, but all of a file the model never saw (as ``unseen`` reads them).
     whole = {row["source"] for path in paths if path.name not in trained_on and path != PUBLIC_TEST

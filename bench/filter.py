@@ -76,7 +76,13 @@ def rate(key: str, label: str, func: Callable[[str], object], items: list[str], 
     per_second = len(items) / best
     print(f"  {label:<46} {per_second:>10,.0f} comments/s  ({best / len(items) * 1e6:,.0f} µs each)")
     ROWS.append(
-        {"key": key, "label": label, "per_second": per_second, "us_each": best / len(items) * 1e6, "comments": len(items)}
+        {
+            "key": key,
+            "label": label,
+            "per_second": per_second,
+            "us_each": best / len(items) * 1e6,
+            "comments": len(items),
+        }
     )
     return per_second
 
@@ -165,7 +171,9 @@ def main() -> None:
     with_model_policy = replace(policy, model=model)
     with_model = rate(
         "model_one_at_a_time",
-        "whole filter with the model, one at a time", lambda text: moderate(text, context, with_model_policy), comments
+        "whole filter with the model, one at a time",
+        lambda text: moderate(text, context, with_model_policy),
+        comments,
     )
     rate("model_alone", "learned model alone, one at a time", model.score, comments)
     t0 = time.perf_counter()
@@ -175,7 +183,9 @@ def main() -> None:
     batch_policy = replace(policy, model=scored)
     verdicts = rate(
         "verdicts_given_scores",
-        "verdicts with the batch's scores (spans asked)", lambda text: moderate(text, context, batch_policy), comments
+        "verdicts with the batch's scores (spans asked)",
+        lambda text: moderate(text, context, batch_policy),
+        comments,
     )
     # The simulator's way: the batch scored, then every verdict. Both count.
     batched = 1 / (batch_seconds / len(comments) + 1 / verdicts)
@@ -202,7 +212,9 @@ def main() -> None:
 
     reference = Profanity()
     sample = comments[: max(50, len(comments) // 20)]
-    theirs = rate("better_profanity", "better_profanity.contains_profanity", reference.contains_profanity, sample, repeat=1)
+    theirs = rate(
+        "better_profanity", "better_profanity.contains_profanity", reference.contains_profanity, sample, repeat=1
+    )
     print(f"targets (issue 15): rules only >= 5,000/s: {whole >= 5000} ({whole:,.0f}/s)")
     print(f"profanity alone against better-profanity-rs's 46,000-75,000 checks/s: {ours / 46000:.2f}x of its low end")
     print(f"profanity check speed-up over better_profanity: {ours / theirs:,.0f}x")

@@ -120,7 +120,9 @@ def main() -> None:
     print(f"database: {database.split('://')[0]}; {args.posts} posts per article through the view, median:")
     for row in rows:
         shadow = (
-            f"; with a shadow: {row['shadow_ms']:6.1f} ms, {row['shadow_queries']} queries" if "shadow_ms" in row else ""
+            f"; with a shadow: {row['shadow_ms']:6.1f} ms, {row['shadow_queries']} queries"
+            if "shadow_ms" in row
+            else ""
         )
         print(
             f"  {row['comments']:>7,} comments: {row['ms']:6.1f} ms per post, {row['queries']} queries{shadow}"

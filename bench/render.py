@@ -24,7 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DOCS = ROOT / "docs"
-BLOCK = re.compile(r"(?P<open><!-- bench:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(?P<close><!-- /bench:(?P=name) -->)", re.S)
+BLOCK = re.compile(
+    r"(?P<open><!-- bench:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(?P<close><!-- /bench:(?P=name) -->)", re.S
+)
 
 Record = dict[str, Any]
 
@@ -147,18 +149,21 @@ SORT_NAMES = {"oldest": "oldest", "newest": "newest", "replies": "most replies"}
 
 def render_page(f: Record) -> str:
     sorts = f["sorts"]
-    rows = [
-        [num(row["comments"]), *(f"{row['sorts'][s]['ms']:.1f}" for s in sorts)] for row in f["rows"]
-    ]
+    rows = [[num(row["comments"]), *(f"{row['sorts'][s]['ms']:.1f}" for s in sorts)] for row in f["rows"]]
     top, base = f["rows"][-1]["comments"], f["rows"][0]["comments"]
     rows.append([f"{num(top)} / {num(base)}", *(times(f["largest_over_smallest"][s]["ratio"]) for s in sorts)])
     queries = sorted({row["sorts"][s]["queries"] for row in f["rows"] for s in sorts})
     if len(queries) == 1:
         said = f"{queries[0]} queries at every size and sort."
     else:
-        said = "Queries: " + "; ".join(
-            f"{num(row['comments'])}: " + ", ".join(f"{row['sorts'][s]['queries']}" for s in sorts) for row in f["rows"]
-        ) + " (in the columns' order)."
+        said = (
+            "Queries: "
+            + "; ".join(
+                f"{num(row['comments'])}: " + ", ".join(f"{row['sorts'][s]['queries']}" for s in sorts)
+                for row in f["rows"]
+            )
+            + " (in the columns' order)."
+        )
     weights = [w["bytes_per_comment"] for w in f["page_weight"]]
     low, high = min(weights), max(weights)
     weight = f"{num(low)}" if round(low) == round(high) else f"{num(low)}–{num(high)}"
@@ -228,7 +233,9 @@ def render_load(f: Record) -> str:
                 else ""
             )
         )
-    notes += [f"- {s['database']}, {FAULT_NAMES.get(s['fault'], s['fault'])}: skipped ({s['why']})." for s in f["skipped"]]
+    notes += [
+        f"- {s['database']}, {FAULT_NAMES.get(s['fault'], s['fault'])}: skipped ({s['why']})." for s in f["skipped"]
+    ]
     doubled = sorted({run["double_sent"] for run in f["runs"]})
     replies = sorted({run["replies"] for run in f["runs"]})
     bad = sum(run["bad_threads"] for run in f["runs"])
@@ -265,7 +272,11 @@ def render_simulate(f: Record) -> str:
             table(["comments", "run", "time", "comments/s", "target"], rows),
             f"Cost per comment at {num(large)} / at {num(ratio['small'])}, dry run: {times(ratio['ratio'])} "
             f"(target ≤ {ratio['target']}×)."
-            + (f" Rules alone / with the model, {num(large)} dry: {times(rules_share)} the time." if rules_share else "")
+            + (
+                f" Rules alone / with the model, {num(large)} dry: {times(rules_share)} the time."
+                if rules_share
+                else ""
+            )
             + f" Comments stored by the database run: {num(f['stored_by_database_run'])}.",
         ]
     )

@@ -15,7 +15,9 @@ from newsroom.admin import AuditAdmin, GatedAdmin, actor
 
 
 class SanctionForm(forms.ModelForm[Sanction]):
-    days = forms.IntegerField(required=False, min_value=1, help_text="How long (a suspension needs it); empty: until lifted.")
+    days = forms.IntegerField(
+        required=False, min_value=1, help_text="How long (a suspension needs it); empty: until lifted."
+    )
 
     class Meta:
         model = Sanction

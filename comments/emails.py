@@ -30,10 +30,6 @@ CONFIRM_EVERY = dt.timedelta(days=1)
 EXCERPT = 300
 
 
-
-
-
-
 def confirmation_token(email: str) -> str:
     return signing.dumps(email.lower(), salt=CONFIRM_SALT, compress=True)
 
@@ -70,10 +66,6 @@ def queue_confirmation(*, comment: Comment, commenter: Commenter) -> OutboundEma
     return email
 
 
-
-
-
-
 def _queue_about(*, to: str, kind: str, comment: Comment, subject: str, body: str) -> OutboundEmail | None:
     if comment.simulation_id is not None:
         return None
@@ -82,8 +74,6 @@ def _queue_about(*, to: str, kind: str, comment: Comment, subject: str, body: st
 
 def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
-
-
 
 
 def queue_decision(*, comment: Comment, event: ModerationEvent) -> OutboundEmail | None:
@@ -127,7 +117,3 @@ def queue_reply(*, reply: Comment) -> OutboundEmail | None:
             f"“{_excerpt(reply.body)}”\n\nRead it and answer: {absolute_url(comment_url(reply))}"
         ),
     )
-
-
-
-

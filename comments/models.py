@@ -95,7 +95,11 @@ class Comment(models.Model):
     # Indexed only where set (below): an index over all the NULLs of readers' comments would tempt the
     # planner into reading every comment for "readers' comments only".
     simulation = models.ForeignKey(
-        "lab.SimulationRun", null=True, blank=True, on_delete=models.CASCADE, related_name="comments",
+        "lab.SimulationRun",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="comments",
         db_index=False,
     )
     ground_truth = models.JSONField(default=dict, blank=True)
@@ -107,21 +111,29 @@ class Comment(models.Model):
         # Readers' pages and the live moderation context read real comments only: their indexes leave
         # the simulator's out, so the planner can answer from the index alone.
         indexes = [
-            models.Index(fields=["article", "parent", "status", "created_at"], condition=REAL, name="comment_thread_idx"),
+            models.Index(
+                fields=["article", "parent", "status", "created_at"], condition=REAL, name="comment_thread_idx"
+            ),
             # Counting a page's threads (published, or tombstones with replies) from the index alone.
             models.Index(
                 fields=["article", "parent", "status", "reply_count"], condition=REAL, name="comment_thread_count_idx"
             ),
-            models.Index(fields=["article", "parent", "created_at"], condition=REAL, name="comment_threads_by_date_idx"),
             models.Index(
-                fields=["article", "parent", "-reply_count", "created_at"], condition=REAL, name="comment_threads_by_replies_idx"
+                fields=["article", "parent", "created_at"], condition=REAL, name="comment_threads_by_date_idx"
+            ),
+            models.Index(
+                fields=["article", "parent", "-reply_count", "created_at"],
+                condition=REAL,
+                name="comment_threads_by_replies_idx",
             ),
             models.Index(fields=["article", "status", "created_at"], condition=REAL, name="comment_article_status_idx"),
             models.Index(fields=["root", "created_at"], condition=REAL, name="comment_replies_idx"),
             models.Index(fields=["author_email", "created_at"]),
             models.Index(fields=["simulation"], condition=Q(simulation__isnull=False), name="comment_simulated_idx"),
             models.Index(fields=["author_email", "status"], condition=REAL, name="comment_author_status_idx"),
-            models.Index(fields=["article", "fingerprint", "created_at"], condition=REAL, name="comment_same_words_idx"),
+            models.Index(
+                fields=["article", "fingerprint", "created_at"], condition=REAL, name="comment_same_words_idx"
+            ),
             models.Index(
                 fields=["article", "in_conversation", "created_at"], condition=REAL, name="comment_conversation_idx"
             ),
@@ -130,8 +142,6 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_name}: {self.body[:60]}"
-
-
 
 
 class ModerationEventQuerySet(models.QuerySet["ModerationEvent"]):
@@ -194,23 +204,3 @@ class CommentReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} on #{self.comment_id}"
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-

@@ -205,34 +205,17 @@ def comment_section(
     )
 
 
-
-
-
-
-
-
-
-
-
-
-
-
 def week_record(*, email: str, at: dt.datetime) -> tuple[int, int]:
     """A commenter's comments of the last seven days, and how many of them were not published."""
     counts = (
         Comment.objects.real()
         .filter(author_email=email, created_at__gte=at - dt.timedelta(days=7), created_at__lte=at)
         .aggregate(
-            total=Count("id"), rejected=Count("id", filter=Q(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED]))
+            total=Count("id"),
+            rejected=Count("id", filter=Q(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED])),
         )
     )
     return int(counts["total"] or 0), int(counts["rejected"] or 0)
-
-
-
-
-
-
 
 
 # How long counts stay cached even when nothing drops them (a write that bypassed the services,

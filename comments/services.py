@@ -76,8 +76,6 @@ class Simulated:
     ground_truth: dict[str, bool] = field(default_factory=dict)
 
 
-
-
 def _validate(*, article: Article, parent: Comment | None, author_name: str, author_email: str, body: str) -> None:
     """The rules a comment must keep, whoever sends it (the form only checks its shape)."""
     if parent is not None:
@@ -184,12 +182,6 @@ def _refuse_if_barred(sanctions: list[Sanction]) -> None:
             )
 
 
-
-
-
-
-
-
 def _same_form(existing: Comment, author_email: str, body: str) -> Comment:
     """The comment stored from this form before, if the same person sent the same words: a token is not a key
     to somebody else's comment (their held comment would otherwise show as the sender's own)."""
@@ -225,7 +217,9 @@ def _judge_and_store(comment: Comment, policy: Policy, context: Context) -> Verd
     comment.author_name = comment.author_name.strip()
     comment.author_email = normalise_email(comment.author_email)
     comment.fingerprint = fingerprint_key(comment.body)
-    comment.in_conversation = joins_conversation(status == Comment.Status.PUBLISHED, verdict.scores.get("off_topic", 1.0))
+    comment.in_conversation = joins_conversation(
+        status == Comment.Status.PUBLISHED, verdict.scores.get("off_topic", 1.0)
+    )
     comment.status = status
     comment.decision = Comment.Decision(verdict.action.value)
     comment.reasons = [r.code for r in shown]
@@ -337,19 +331,3 @@ def comment_report(*, comment: Comment, reason: str, note: str = "", ip_address:
             new_status=comment.status,
         )
     return report
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-

@@ -215,8 +215,6 @@ def faq(request: HttpRequest) -> HttpResponse:
     return render(request, "comments/faq.html", {"policy": active_policy_record()})
 
 
-
-
 def confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed confirmation link: a button (a mail scanner's visit confirms nothing), then this browser
     carries the confirmed address."""

@@ -52,12 +52,6 @@ def highlighted(comment: Comment) -> str:
     return format_html_join("", "{}", ((format_html(fmt, text),) for fmt, text in parts))
 
 
-
-
-
-
-
-
 class ReasonFilter(admin.SimpleListFilter):
     title = "reason"
     parameter_name = "reason"
@@ -181,7 +175,9 @@ def tab_queryset(queryset: QuerySet[Comment], tab: str) -> QuerySet[Comment]:
 def history_count(which: Q) -> Any:
     """How many of this comment's author's comments are ``which`` (one indexed subquery a row)."""
     mine = Comment.objects.real().filter(author_email=OuterRef("author_email")).filter(which)
-    return Coalesce(Subquery(mine.order_by().values("author_email").annotate(n=Count("id", distinct=True)).values("n")[:1]), 0)
+    return Coalesce(
+        Subquery(mine.order_by().values("author_email").annotate(n=Count("id", distinct=True)).values("n")[:1]), 0
+    )
 
 
 def history_line(obj: Comment) -> str:
@@ -365,10 +361,15 @@ class ReviewQueueAdmin(ReviewWorkflow):
             "{}<div>Not published, by reason: {}</div><div>Sanctions: {}</div><ul>{}</ul>",
             history_line(obj),
             ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "none",
-            format_html_join(", ", "{} ({})", ((s.get_kind_display(), "lifted" if s.lifted_at else "in force")
-                                               for s in sanctions)) or "none",  # fmt: skip
-            format_html_join("", "<li>{} · {}: {}</li>",
-                             ((c.get_status_display(), c.article.headline[:60], c.body[:120]) for c in latest)),  # fmt: skip
+            format_html_join(
+                ", ", "{} ({})", ((s.get_kind_display(), "lifted" if s.lifted_at else "in force") for s in sanctions)
+            )
+            or "none",  # fmt: skip
+            format_html_join(
+                "",
+                "<li>{} · {}: {}</li>",
+                ((c.get_status_display(), c.article.headline[:60], c.body[:120]) for c in latest),
+            ),  # fmt: skip
         )
 
     @admin.display(description="reader reports")
@@ -437,20 +438,6 @@ class ModerationEventAdmin(AuditAdmin[ModerationEvent]):
     raw_id_fields = ["comment"]
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 @admin.register(CommentReport)
 class CommentReportAdmin(admin.ModelAdmin[CommentReport]):
     list_display = ["created_at", "comment", "reason", "note", "resolved"]
@@ -462,9 +449,3 @@ class CommentReportAdmin(admin.ModelAdmin[CommentReport]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-
-
-
-

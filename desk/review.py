@@ -145,6 +145,7 @@ class ReviewWorkflow(ModerationActions):
         if comment is None:
             return answer(False, "That comment does not exist.", queue)
         back = redirect("admin:desk_reviewqueueitem_change", comment.pk)
+
         def after() -> HttpResponse:  # where a page-loading decision goes next; a JSON answer never asks
             return self._after_decision(request, comment)
 

@@ -20,10 +20,6 @@ from newsroom.charts import line_chart
 FAMILY_LABELS = {family.value: family.label for family in JUDGED}
 
 
-
-
-
-
 def training_scores() -> list[dict[str, Any]]:
     """Each moderator's decisions on simulated comments, scored against the ground truth."""
     events = (
@@ -161,13 +157,3 @@ def staffing(request: HttpRequest) -> HttpResponse:
             y_label="waiting",
         )
     return render(request, "desk/staffing.html", {"form": form, "result": result, "chart": chart})
-
-
-
-
-
-
-
-
-
-

@@ -94,8 +94,10 @@ def jobs_mark_interrupted(*, now: dt.datetime | None = None, tasks: bool = False
         if not stale:
             continue
         # Filtered again: one that beat since it was read is alive after all.
-        count = model.objects.interrupted(before=before).filter(pk__in=[pk for pk, _ in stale]).update(
-            state=JobState.FAILED, error=INTERRUPTED, finished_at=now
+        count = (
+            model.objects.interrupted(before=before)
+            .filter(pk__in=[pk for pk, _ in stale])
+            .update(state=JobState.FAILED, error=INTERRUPTED, finished_at=now)
         )
         marked += count
         task_ids += [task_id for _, task_id in stale if task_id]
@@ -105,9 +107,7 @@ def jobs_mark_interrupted(*, now: dt.datetime | None = None, tasks: bool = False
         _fail_task_rows(rows.filter(id__in=_uuids(task_ids)), now)
     if tasks:
         # Those of jobs with a heartbeat are judged by it, above, however long they run.
-        _fail_task_rows(
-            rows.filter(started_at__lt=now - TASK_STALE_AFTER).exclude(task_path__in=HEARTBEAT_TASKS), now
-        )
+        _fail_task_rows(rows.filter(started_at__lt=now - TASK_STALE_AFTER).exclude(task_path__in=HEARTBEAT_TASKS), now)
     return marked
 
 

@@ -501,9 +501,7 @@ class AbuseModel:
                 f"the file holds another kind of model ({header.get('kind') if isinstance(header, dict) else '?'})"
             )
         if header.get("format") not in READS_FORMATS:
-            raise ModelError(
-                f"model file format {header.get('format')!r}; this version reads formats {READS_FORMATS}"
-            )
+            raise ModelError(f"model file format {header.get('format')!r}; this version reads formats {READS_FORMATS}")
         features = Features.from_dict(header.get("features") or {})
         expected = {
             "word_idf": 1 << features.word_bits,

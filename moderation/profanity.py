@@ -221,9 +221,7 @@ class ProfanityChecker:
             if readings[i] + readings[i + 1] in ahead or f"{readings[i]} {readings[i + 1]}" in ahead
         ]
 
-    def _runs(
-        self, tokens: list[str], readings: list[str], starts: Iterable[int]
-    ) -> Iterator[tuple[int, int, str]]:
+    def _runs(self, tokens: list[str], readings: list[str], starts: Iterable[int]) -> Iterator[tuple[int, int, str]]:
         """Words read together, "bull shit" or "f u c k": (first index, last index, what matched)."""
         count = len(tokens)
         variants, joined_only, prefixes = self.variants, self.joined_only, self.prefixes

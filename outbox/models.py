@@ -17,7 +17,9 @@ class OutboundEmail(models.Model):
 
     to = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    comment = models.ForeignKey("comments.Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
+    comment = models.ForeignKey(
+        "comments.Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
     subject = models.CharField(max_length=200)
     body = models.TextField()
     unsubscribe_url = models.URLField(max_length=500, blank=True)

@@ -125,7 +125,8 @@ class Report:
                     "fn": None,
                     "tn": None,
                     "recall": None,
-                    "share_of_family": (v.tp / family.tp) if (family := self.families.get(family_of(k))) and family.tp
+                    "share_of_family": (v.tp / family.tp)
+                    if (family := self.families.get(family_of(k))) and family.tp
                     else None,
                 }
                 for k, v in self.codes.items()

@@ -58,7 +58,8 @@ def test_pages_posting_and_limits_survive_redis_going_away(client, redis_url, ca
 
         assert client.get(page).status_code == 200
         second = client.post(
-            f"/articles/{article.slug}/comments/", comment_form_data(email="b@example.com", body="Pakistan's role again.")
+            f"/articles/{article.slug}/comments/",
+            comment_form_data(email="b@example.com", body="Pakistan's role again."),
         )
         assert second.status_code == 302  # stored, not a 500 and not lost
         assert Comment.objects.filter(author_email="b@example.com").exists()

@@ -45,7 +45,9 @@ def test_every_app_imports_only_the_apps_below_it():
             if path in COMPOSITION_ROOT or "migrations" in path.parts:
                 continue
             climbing = {
-                m for m in imported_modules(path) if m.split(".")[0] in MAY_IMPORT and m.split(".")[0] not in allowed | {app}
+                m
+                for m in imported_modules(path)
+                if m.split(".")[0] in MAY_IMPORT and m.split(".")[0] not in allowed | {app}
             }
             if climbing:
                 offenders[str(path.relative_to(ROOT))] = sorted(climbing)

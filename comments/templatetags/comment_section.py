@@ -46,7 +46,7 @@ def _where(section: Any) -> str:
 
 @register.inclusion_tag("comments/count_link.html", takes_context=True)
 def comment_count_link(context: template.Context, article: Article) -> dict[str, Any]:
-    """"N comments" by the headline, a link down to the section."""
+    """ "N comments" by the headline, a link down to the section."""
     return {"count": _counts(context["request"], article)[0]}
 
 

@@ -61,9 +61,7 @@ Gate = tuple[frozenset[str], ...]  # a word from each of these sets
 _RULES: list[tuple[str, str, float, re.Pattern[str], tuple[Gate, ...]]] = []
 
 
-def _rule(
-    code: str, label: str, score: float, pattern: str, *needs: Iterable[str], gates: Iterable[Gate] = ()
-) -> None:
+def _rule(code: str, label: str, score: float, pattern: str, *needs: Iterable[str], gates: Iterable[Gate] = ()) -> None:
     """A rule that runs when the comment has a word from each of ``needs``, or passes any of ``gates``
     (one gate per alternative of the pattern, for patterns whose alternatives need different words)."""
     all_gates = tuple(gates) or (tuple(frozenset(n) for n in needs),)
@@ -130,9 +128,16 @@ _rule(
     r"do (?:us|the world|everyone) a favou?r and|(?:reasoning|thinking) skills of a|(?:intelligence|brain|iq) of a|"
     r"(?:anyone|nobody|no one|someone) with (?:a|half a) (?:working|functioning|single) brain)\b",
     gates=(
-        _gate("shut"), _gate("nobody", "asked cares"), _gate("crawl"), _gate("stupid dumb idiot retarded blind", "are"),
-        _gate("brain"), _gate("mother mom mum", "should must"), _gate("iq"), _gate("favour favor"),
-        _gate("skills", "reasoning thinking"), _gate("intelligence", "of"),
+        _gate("shut"),
+        _gate("nobody", "asked cares"),
+        _gate("crawl"),
+        _gate("stupid dumb idiot retarded blind", "are"),
+        _gate("brain"),
+        _gate("mother mom mum", "should must"),
+        _gate("iq"),
+        _gate("favour favor"),
+        _gate("skills", "reasoning thinking"),
+        _gate("intelligence", "of"),
     ),
 )
 _rule(
@@ -236,7 +241,10 @@ _rule(
             "deserve deserves need needs ought should must has have",
             "shot hanged hung killed executed lynched beheaded put strung burned stoned tortured",
         ),
-        _gate("bullet"), _gate("happens"), _gate("regret pay"), _gate("end ends", "dead missing"),
+        _gate("bullet"),
+        _gate("happens"),
+        _gate("regret pay"),
+        _gate("end ends", "dead missing"),
     ),
 )
 
@@ -275,7 +283,9 @@ _rule(
     r"(?:are|is)\s+(?:all\s+|just\s+)?(?:vermin|animals|parasites|rats|cockroaches|subhuman|savages|a plague|"
     r"a disease|a cancer|filth|scum|trash|garbage|the problem)\b",
     _words("kind|people"),
-    _words("vermin|animals|parasites|rats|cockroaches|subhuman|savages|plague|disease|cancer|filth|scum|trash|garbage|problem"),
+    _words(
+        "vermin|animals|parasites|rats|cockroaches|subhuman|savages|plague|disease|cancer|filth|scum|trash|garbage|problem"
+    ),
 )
 _rule(
     "abusive.hate",

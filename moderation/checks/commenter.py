@@ -18,7 +18,11 @@ MIN_WEEK_COMMENTS = 3
 def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
     if context.author_premoderated:
         return [Reason("commenter.premoderated", 1.0, context.author_premoderated)]
-    share, total, rejected = policy.premoderate_rejected_share, context.author_week_comments, context.author_week_rejected
+    share, total, rejected = (
+        policy.premoderate_rejected_share,
+        context.author_week_comments,
+        context.author_week_rejected,
+    )
     if share and total >= MIN_WEEK_COMMENTS and rejected >= share * total:
         return [
             Reason(

@@ -9,6 +9,7 @@ from moderation.reasons import Reason
 
 SCORE = "spam"
 
+
 def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
     if not context.own_recent and not context.others_recent:
         return []

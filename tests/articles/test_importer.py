@@ -182,12 +182,16 @@ def test_a_colliding_or_non_latin_headline_never_overwrites_another_story():
     from articles.services import article_import
 
     first, _ = article_import(parsed=parse_article(SEED))
-    arabic = SEED.replace("US seeks Pakistan's help for intra-Afghan dialogue", "الولايات المتحدة تطلب مساعدة باكستان", 1)
+    arabic = SEED.replace(
+        "US seeks Pakistan's help for intra-Afghan dialogue", "الولايات المتحدة تطلب مساعدة باكستان", 1
+    )
     chinese = SEED.replace("US seeks Pakistan's help for intra-Afghan dialogue", "美国寻求巴基斯坦帮助", 1)
     one, _ = article_import(parsed=parse_article(arabic))
     two, _ = article_import(parsed=parse_article(chinese))
     assert len({first.slug, one.slug, two.slug}) == 3 and one.slug.startswith("article-")
-    punctuated = SEED.replace("US seeks Pakistan's help for intra-Afghan dialogue", "US seeks Pakistan’s help for intra-Afghan dialogue!", 1)
+    punctuated = SEED.replace(
+        "US seeks Pakistan's help for intra-Afghan dialogue", "US seeks Pakistan’s help for intra-Afghan dialogue!", 1
+    )
     other, created = article_import(parsed=parse_article(punctuated))
     assert created and other.slug == f"{first.slug}-2"
     first.refresh_from_db()

@@ -31,7 +31,11 @@ STREAM = [
 def stream_items() -> list[StreamItem]:
     return [
         StreamItem(
-            id=str(n), text=text, author=name, email=f"{name.lower()}@example.com", at=float(at),
+            id=str(n),
+            text=text,
+            author=name,
+            email=f"{name.lower()}@example.com",
+            at=float(at),
             parent_id=str(parent) if parent is not None else None,
         )  # fmt: skip
         for n, (name, at, text, parent) in enumerate(STREAM)

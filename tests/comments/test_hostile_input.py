@@ -149,7 +149,9 @@ def test_the_login_throttle_reads_the_address_our_proxy_wrote(django_user_model)
     # Behind the proxy every request comes from its address; the client's is the last X-Forwarded-For entry.
     attacker = Client(HTTP_X_FORWARDED_FOR="1.1.1.1, 198.51.100.20")
     for n in range(3):
-        attacker.post("/admin/login/", {"username": "mod", "password": "x"}, HTTP_X_FORWARDED_FOR=f"9.9.9.{n}, 198.51.100.20")
+        attacker.post(
+            "/admin/login/", {"username": "mod", "password": "x"}, HTTP_X_FORWARDED_FOR=f"9.9.9.{n}, 198.51.100.20"
+        )
     assert attacker.post("/admin/login/", {"username": "mod", "password": "x"}).status_code == 429
     django_user_model.objects.create_user("mod", password="the-right-password-123", is_staff=True)
     moderator = Client(HTTP_X_FORWARDED_FOR="198.51.100.21")

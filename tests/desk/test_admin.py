@@ -329,7 +329,9 @@ def test_the_moderators_group_has_exactly_what_moderating_needs():
         "comments.view_commentreport", "commenters.view_controlevent", "articles.view_article",
     }  # fmt: skip
     # Nothing that edits the policy, articles or the audit.
-    assert not any(p.startswith(("policies.change_moderationpolicy", "articles.change", "comments.delete")) for p in granted)
+    assert not any(
+        p.startswith(("policies.change_moderationpolicy", "articles.change", "comments.delete")) for p in granted
+    )
 
 
 def test_the_demo_gives_an_editor_who_may_edit_policies_and_articles(client, settings):

@@ -85,7 +85,11 @@ def test_runs_whose_worker_stopped_are_marked_failed_when_the_lab_reads_them(adm
 
 def test_a_run_never_handed_to_the_queue_does_not_wait_for_ever():
     long_ago = timezone.now() - runs.STALE_AFTER - dt.timedelta(seconds=1)
-    lost, waiting, just_stored = lab_run(state="queued"), lab_run(state="queued", task_id="t-1"), lab_run(state="queued")
+    lost, waiting, just_stored = (
+        lab_run(state="queued"),
+        lab_run(state="queued", task_id="t-1"),
+        lab_run(state="queued"),
+    )
     LabRun.objects.filter(pk__in=[lost.pk, waiting.pk]).update(created_at=long_ago)
     assert runs.jobs_mark_interrupted() == 1
     states = dict(LabRun.objects.values_list("pk", "state"))

@@ -51,8 +51,7 @@ def test_the_last_real_comments_carry_the_moderators_decisions(admin_user, admin
     assert run.state == "done" and run.result["comments"] == 2
     assert {c["id"] for c in run.result["changes"]} == {str(c.pk) for c in Comment.objects.all()}
     assert (
-        f"/admin/desk/reviewqueueitem/{kept.pk}/change/"
-        in admin_client.get(f"/staff/lab/{run.pk}/").content.decode()
+        f"/admin/desk/reviewqueueitem/{kept.pk}/change/" in admin_client.get(f"/staff/lab/{run.pk}/").content.decode()
     )
 
 
@@ -60,7 +59,9 @@ def test_bad_lab_input_is_named_and_nothing_runs(admin_client):
     draft = ModerationPolicy.objects.create(name="d")
     page = admin_client.post("/staff/lab/", {"draft": draft.pk, "stream": "replay", "comments": 10, "seed": 1,
                                              "moderators": 1, "review_seconds": 30})  # fmt: skip
-    assert page.status_code == 400 and "Upload the file to replay, or choose one on the server." in page.content.decode()
+    assert (
+        page.status_code == 400 and "Upload the file to replay, or choose one on the server." in page.content.decode()
+    )
     assert not LabRun.objects.exists()
 
 

@@ -197,7 +197,9 @@ def test_emails_are_sent_by_the_worker_and_a_failure_is_tried_again_at_its_time(
     )
     site.worker_batch(EMAIL_PORT=str(settings.EMAIL_PORT), **mail)
     assert [m["X-Envelope-To"] for m in smtp.news()] == [queued["to"]]
-    sent = site.python(f"email = OutboundEmail.objects.get(pk={queued['pk']})\nresult = [email.attempts, bool(email.sent_at)]")
+    sent = site.python(
+        f"email = OutboundEmail.objects.get(pk={queued['pk']})\nresult = [email.attempts, bool(email.sent_at)]"
+    )
     assert sent == [2, True]
 
 
@@ -225,7 +227,9 @@ def test_a_simulation_into_the_database_runs_in_the_background(site):
 def test_retraining_runs_in_the_background(site, tmp_path):
     data = tmp_path / "data.jsonl"
     data.write_text(
-        "".join(json.dumps({"text": f"civil remark {i} about the talks", "abusive": i % 2 == 1}) + "\n" for i in range(40)),
+        "".join(
+            json.dumps({"text": f"civil remark {i} about the talks", "abusive": i % 2 == 1}) + "\n" for i in range(40)
+        ),
         encoding="utf-8",
     )
     out = tmp_path / "m.nrm"
@@ -280,7 +284,9 @@ def test_a_worker_killed_mid_run_leaves_no_job_running_forever(site):
     )
     assert left == ["running", "RUNNING"]  # what a killed worker leaves behind
     # Minutes pass without a heartbeat; the next worker to start marks it failed, and its task row with it.
-    site.python(f"LabRun.objects.filter(pk={pk}).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=6))\nresult = 0")
+    site.python(
+        f"LabRun.objects.filter(pk={pk}).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=6))\nresult = 0"
+    )
     site.worker_batch()
     after = site.python(
         f"""

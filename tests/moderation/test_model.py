@@ -171,7 +171,9 @@ def test_a_file_from_before_stems_scores_without_them(tmp_path: Path) -> None:
     assert loaded.features.word_stems is False
     texts = INSULTS + CIVIL
     assert np.array_equal(loaded.scores(texts), old.scores(texts))
-    path.write_bytes(rewrite(data, {"features": {**features, "word_stems": "yes"}}, data[len(MAGIC) + 8 + length : -32]))
+    path.write_bytes(
+        rewrite(data, {"features": {**features, "word_stems": "yes"}}, data[len(MAGIC) + 8 + length : -32])
+    )
     with pytest.raises(ModelError, match="word_stems must be true or false"):
         AbuseModel.load(path)
 
@@ -209,7 +211,9 @@ def test_marked_words_are_read_and_a_bad_span_names_its_line(tmp_path: Path) -> 
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     assert [r.spans for r in read_records(path)] == [((8, 14),), (), ()]
-    path.write_text(json.dumps({"text": "you are vermin", "abusive": True, "spans": [[8, 11], [10, 14], [0, 3]]}) + "\n")
+    path.write_text(
+        json.dumps({"text": "you are vermin", "abusive": True, "spans": [[8, 11], [10, 14], [0, 3]]}) + "\n"
+    )
     assert read_records(path)[0].spans == ((0, 3), (8, 14))  # sorted, the overlapping ones as one
     for bad in ([[8, 99]], [[5, 2]], "8-14", [[8]], [[True, 3]]):
         path.write_text(json.dumps({"text": "you are vermin", "abusive": True, "spans": bad}) + "\n", encoding="utf-8")

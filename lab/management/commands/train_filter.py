@@ -146,4 +146,6 @@ class Command(BaseCommand):
         if options["from_decisions"]:
             argv.append("--from-decisions")
         result = retrain.enqueue(argv)
-        self.stdout.write(f"Queued as task {result.id}; the worker trains the model (manage.py worker) and writes {out}.")
+        self.stdout.write(
+            f"Queued as task {result.id}; the worker trains the model (manage.py worker) and writes {out}."
+        )
