@@ -1,6 +1,6 @@
 """The policy lab: a draft against the live policy on one stream, as a background job, and shadow mode's record.
 
-``start`` stores nothing itself: the view stores a ``LabRun`` and ``start`` enqueues its task
+The view stores a ``LabRun`` and ``lab.tasks.lab_run_start`` enqueues its task
 (``lab.tasks.lab_run``) once that transaction has committed; the worker (``manage.py worker``) then
 calls ``run``, which does the work (the same pipeline as ``manage.py simulate``, dry: nothing is
 posted), writing its progress and a heartbeat as it goes so the lab's page can show a bar, then the
@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, DBTaskResultQuerySet
 
@@ -54,18 +53,6 @@ STALE_AFTER = dt.timedelta(minutes=5)
 # this long were cut short: a round of emails takes minutes at most, a retraining less than an hour.
 TASK_STALE_AFTER = dt.timedelta(hours=6)
 INTERRUPTED = "interrupted: the worker stopped; start it again"
-
-
-def start(run: LabRun) -> None:
-    """Enqueue the run's task once the run is stored: the request returns at once, the worker runs it."""
-    # The task module imports this one (the task calls ``run``).
-    from lab.tasks import lab_run
-
-    def enqueue() -> None:
-        result = lab_run.enqueue(run.pk)
-        LabRun.objects.filter(pk=run.pk).update(task_id=result.id)
-
-    transaction.on_commit(enqueue)
 
 
 def job_beat(model: type[LabRun] | type[SimulationRun], pk: int, **fields: Any) -> None:

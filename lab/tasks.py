@@ -24,6 +24,7 @@ import io
 from typing import TYPE_CHECKING
 
 from django.core.management import call_command
+from django.db import transaction
 
 if TYPE_CHECKING:
     from django_tasks import task
@@ -34,7 +35,7 @@ else:
         from django_tasks import task
 
 from lab import runs
-from lab.models import JobState, SimulationRun
+from lab.models import JobState, LabRun, SimulationRun
 
 
 @task()
@@ -65,3 +66,13 @@ def simulation_start(*, run_id: int, argv: list[str]) -> None:
     """Enqueue a queued simulation run (once it is stored) and note its task on it."""
     result = simulation_run.enqueue(run_id, argv)
     SimulationRun.objects.filter(pk=run_id).update(task_id=result.id)
+
+
+def lab_run_start(run: LabRun) -> None:
+    """Enqueue the run's task once the run is stored: the request returns at once, the worker runs it."""
+
+    def enqueue() -> None:
+        result = lab_run.enqueue(run.pk)
+        LabRun.objects.filter(pk=run.pk).update(task_id=result.id)
+
+    transaction.on_commit(enqueue)

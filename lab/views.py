@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from articles.models import Article
-from lab import runs
+from lab import runs, tasks
 from lab.models import LabRun, SimulationRun
 from lab.runs import jobs_mark_interrupted
 from moderation import JUDGED
@@ -140,7 +140,7 @@ def policy_lab(request: HttpRequest) -> HttpResponse:
                 article=data["article"], stream=data["stream"], parameters=parameters,
                 created_by=request.user if request.user.is_authenticated else None,
             )  # fmt: skip
-            runs.start(run)
+            tasks.lab_run_start(run)
         return redirect("lab:lab_run", pk=run.pk)
     jobs_mark_interrupted()
     context = {"form": form, "runs": LabRun.objects.select_related("article")[:50], "shadow": runs.shadow_record()}

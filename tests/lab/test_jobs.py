@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from factories import make_seed_article
-from lab import runs
+from lab import runs, tasks
 from lab.models import LabRun, SimulationRun
 from policies.models import ModerationPolicy
 
@@ -34,7 +34,7 @@ def test_starting_a_run_enqueues_its_task_once_the_run_is_stored(settings, djang
     settings.TASKS = DATABASE_TASKS
     run = lab_run()
     with django_capture_on_commit_callbacks(execute=True):
-        runs.start(run)
+        tasks.lab_run_start(run)
         assert not DBTaskResult.objects.exists()  # not before the commit
     task = DBTaskResult.objects.get()
     run.refresh_from_db()
@@ -47,7 +47,7 @@ def test_a_run_beats_as_it_goes_and_its_task_fails_with_it(django_capture_on_com
 
     run = lab_run()
     with django_capture_on_commit_callbacks(execute=True):
-        runs.start(run)  # the immediate backend runs it here
+        tasks.lab_run_start(run)  # the immediate backend runs it here
     run.refresh_from_db()
     assert run.state == "done" and run.heartbeat_at is not None and run.task_id
     broken = lab_run(parameters={"comments": 50, "seed": 1})

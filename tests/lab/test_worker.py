@@ -250,14 +250,14 @@ def test_a_worker_killed_mid_run_leaves_no_job_running_forever(site):
     pk = site.python(
         """
         from articles.models import Article
-        from lab import runs
+        from lab import runs, tasks
         from policies.models import ModerationPolicy
 
         draft = ModerationPolicy.objects.create(name="waits-kill", mode="hold_all")
         with transaction.atomic():
             run = LabRun.objects.create(draft=draft, draft_name=draft.name, live_name="default", stream="generated",
                                         article=Article.objects.get(), parameters={"comments": 100000, "seed": 1})
-            runs.start(run)
+            tasks.lab_run_start(run)
         result = run.pk
         """
     )
@@ -314,14 +314,14 @@ def queue_lab_run(site, comments: int) -> int:
         site.python(
             f"""
             from articles.models import Article
-            from lab import runs
+            from lab import tasks
             from policies.models import ModerationPolicy
 
             draft = ModerationPolicy.objects.create(name=f"waits-{{LabRun.objects.count()}}", mode="hold_all")
             with transaction.atomic():
                 run = LabRun.objects.create(draft=draft, draft_name=draft.name, live_name="default", stream="generated",
                                             article=Article.objects.get(), parameters={{"comments": {comments}, "seed": 1}})
-                runs.start(run)
+                tasks.lab_run_start(run)
             result = run.pk
             """
         )
