@@ -3,6 +3,11 @@
 A comment the filter held and a moderator approved was a false hold; one a moderator
 rejected, a true one. A published comment a moderator later removed (after readers'
 reports) got past the filter: a leak. Per reason code, and week by week.
+
+Only the filter's own holds are its hits and mistakes, told by the reason codes stored on the
+comment. A comment held by rule (its commenter on pre-moderation, by a sanction or by their week's
+rejections; among their first comments; a policy or a story holding every comment) was never
+judged, so approving it proves the filter wrong in nothing: such holds are counted apart.
 """
 
 from __future__ import annotations
@@ -15,6 +20,16 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from comments.models import Comment, ModerationEvent
+from moderation.reasons import Family
+
+# The families of the filter's own judgements: on the text, and the bot checks' on how it was sent. The others
+# (commenter, new_commenter, policy) hold by rule, whatever the comment says.
+FILTER_FAMILIES = frozenset({Family.ABUSIVE, Family.OFF_TOPIC, Family.SPAM, Family.SHOUTING, Family.BOT})
+
+
+def filter_codes(reasons: list[str]) -> list[str]:
+    """Of a held comment's stored reason codes, those the filter's judgement gave (none: it was held by rule)."""
+    return [code for code in reasons if code.split(".", 1)[0] in FILTER_FAMILIES]
 
 
 @dataclass
@@ -53,6 +68,7 @@ class LiveQuality:
     weeks: list[WeekQuality]
     leaks: int
     leaks_by_reason: dict[str, int]
+    rule_holds: int = 0  # held by rule, not by the filter, and decided: in no precision above
 
 
 def live_quality(*, weeks: int = 12, now: dt.datetime | None = None) -> LiveQuality:
@@ -68,17 +84,22 @@ def live_quality(*, weeks: int = 12, now: dt.datetime | None = None) -> LiveQual
     codes: dict[str, CodeQuality] = {}
     by_week: dict[dt.date, WeekQuality] = {}
     leaks_by_reason: dict[str, int] = defaultdict(int)
-    leaks = 0
+    leaks = rule_holds = 0
     for event in events:
         day = timezone.localtime(event.created_at).date()
         start = day - dt.timedelta(days=day.weekday())
         week = by_week.setdefault(start, WeekQuality(start))
         if event.old_status == Comment.Status.HELD:
+            # Moderators' time to a decision counts whatever held the comment.
+            week.waits.append((event.created_at - event.comment.created_at).total_seconds())
+            codes_given = filter_codes(event.comment.reasons or [])
+            if not codes_given:
+                rule_holds += 1
+                continue
             rejected = event.action == ModerationEvent.Action.REJECT
             week.held_decided += 1
             week.rejected += rejected
-            week.waits.append((event.created_at - event.comment.created_at).total_seconds())
-            for code in event.comment.reasons or ["(no reason)"]:
+            for code in codes_given:
                 row = codes.setdefault(code, CodeQuality(code))
                 row.held_decided += 1
                 row.rejected += rejected
@@ -92,4 +113,5 @@ def live_quality(*, weeks: int = 12, now: dt.datetime | None = None) -> LiveQual
         weeks=[by_week[k] for k in sorted(by_week)],
         leaks=leaks,
         leaks_by_reason=dict(leaks_by_reason),
+        rule_holds=rule_holds,
     )

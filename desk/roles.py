@@ -16,6 +16,9 @@ MODERATOR_PERMISSIONS = [
     # Warning, pre-moderating, suspending and banning commenters, and lifting it.
     ("commenters", "can_sanction"),
     ("articles", "view_article"),
+    # A decision emails the commenter; when one says they never heard back, the moderator who decided looks up
+    # whether the email went out or why it failed (read-only: the outbox's task alone writes it).
+    ("outbox", "view_outboundemail"),
 ]
 
 

@@ -6,7 +6,6 @@ from collections import defaultdict
 from typing import Any
 
 from django import forms
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -16,18 +15,17 @@ from desk.quality import live_quality
 from desk.selectors import arrivals_by_hour, held_arrivals_by_hour
 from moderation import JUDGED
 from newsroom.charts import line_chart
+from newsroom.staff import EVERY_MODERATORS_TRAINING, staff_page
 
 FAMILY_LABELS = {family.value: family.label for family in JUDGED}
 
 
-def training_scores() -> list[dict[str, Any]]:
-    """Each moderator's decisions on simulated comments, scored against the ground truth."""
-    events = (
-        ModerationEvent.objects.by_moderators()
-        .filter(comment__simulation__isnull=False)
-        .select_related("actor", "comment")
-        .order_by("actor_id", "created_at")
-    )
+def training_scores(*, moderator_id: int | None = None) -> list[dict[str, Any]]:
+    """Each moderator's decisions on simulated comments (or one moderator's), scored against the ground truth."""
+    events = ModerationEvent.objects.by_moderators().filter(comment__simulation__isnull=False)
+    if moderator_id is not None:
+        events = events.filter(actor_id=moderator_id)
+    events = events.select_related("actor", "comment").order_by("actor_id", "created_at")
     by_actor: dict[int, list[ModerationEvent]] = defaultdict(list)
     for event in events:
         if event.actor_id is not None:
@@ -78,12 +76,15 @@ def training_scores() -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: -r["agreement"])
 
 
-@staff_member_required
+@staff_page
 def training(request: HttpRequest) -> HttpResponse:
-    return render(request, "desk/training.html", {"rows": training_scores()})
+    # A moderator sees how they did, not how their colleagues did.
+    everyone = request.user.has_perm(EVERY_MODERATORS_TRAINING)
+    rows = training_scores(moderator_id=None if everyone else request.user.pk)
+    return render(request, "desk/training.html", {"rows": rows, "everyone": everyone})
 
 
-@staff_member_required
+@staff_page
 def quality(request: HttpRequest) -> HttpResponse:
     """The live filter's quality, from moderators' decisions: per reason code and week by week."""
     report = live_quality()
@@ -131,7 +132,7 @@ class ForecastForm(forms.Form):
     )
 
 
-@staff_member_required
+@staff_page
 def staffing(request: HttpRequest) -> HttpResponse:
     """Held comments of an average day against a rota: backlog and time to a decision by hour, and advice."""
     form = ForecastForm(request.GET or None)

@@ -6,8 +6,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,20 +16,21 @@ from lab.models import LabRun, SimulationRun
 from lab.runs import jobs_mark_interrupted
 from moderation import JUDGED
 from newsroom.charts import line_chart
+from newsroom.staff import staff_page
 from policies.models import ModerationPolicy
 from policies.selectors import active_policy_record
 
 FAMILY_LABELS = {family.value: family.label for family in JUDGED}
 
 
-@staff_member_required
+@staff_page
 def simulation_list(request: HttpRequest) -> HttpResponse:
     jobs_mark_interrupted()  # a run whose worker stopped says so, rather than "running" forever
     runs = SimulationRun.objects.select_related("article")[:100]
     return render(request, "lab/simulation_list.html", {"runs": runs})
 
 
-@staff_member_required
+@staff_page
 def simulation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     jobs_mark_interrupted()
     run = get_object_or_404(SimulationRun.objects.select_related("article"), pk=pk)
@@ -115,11 +114,9 @@ class LabForm(forms.Form):
         return data
 
 
-@staff_member_required
+@staff_page
 def policy_lab(request: HttpRequest) -> HttpResponse:
     """Try a draft policy against the live one on a stream, see past comparisons and what the shadow did."""
-    if not request.user.has_perm("policies.change_moderationpolicy"):
-        raise PermissionDenied
     form = LabForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -147,10 +144,8 @@ def policy_lab(request: HttpRequest) -> HttpResponse:
     return render(request, "lab/lab.html", context, status=400 if form.errors else 200)
 
 
-@staff_member_required
+@staff_page
 def lab_run(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.has_perm("policies.change_moderationpolicy"):
-        raise PermissionDenied
     jobs_mark_interrupted()
     run = get_object_or_404(LabRun.objects.select_related("article"), pk=pk)
     return render(request, "lab/lab_run.html", {"run": run, "result": run.result})

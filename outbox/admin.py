@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from outbox.models import EmailOptOut, OutboundEmail
@@ -16,6 +17,9 @@ class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "subject"]
     raw_id_fields = ["comment"]
+    # Moderators and editors read it (desk.roles); its read-only page still builds the form, whose URL field would
+    # warn of Django 6's https default.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -68,10 +69,17 @@ class ModerationPolicyAdmin(admin.ModelAdmin[ModerationPolicy]):
     def live_model(self, obj: ModerationPolicy | None = None) -> str:
         return model_summary()
 
-    def get_readonly_fields(self, request: HttpRequest, obj: ModerationPolicy | None = None) -> list[str]:
-        if obj is not None and obj.is_active:  # editing the live policy in place would change the site unseen
-            return [str(f) for _, options in self.fieldsets for f in options["fields"]]
-        return list(self.readonly_fields)
+    def has_change_permission(self, request: HttpRequest, obj: ModerationPolicy | None = None) -> bool:
+        # Editing the live policy in place would change the site unseen: it changes only by making a draft live.
+        # Without the change permission on it, its page is the admin's view-only page: no Save buttons.
+        if obj is not None and obj.is_active:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ModerationPolicy | None = None) -> bool:
+        if obj is not None and obj.is_active:  # the site would fall back to "default", unseen
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_urls(self) -> list[Any]:
         activate = self.admin_site.admin_view(self.activate_view)
@@ -99,6 +107,18 @@ class ModerationPolicyAdmin(admin.ModelAdmin[ModerationPolicy]):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict[str, Any] | None = None) -> HttpResponse:  # fmt: skip
+        if request.method == "POST" and self.has_view_permission(request):
+            policy = self.get_object(request, unquote(object_id))
+            if policy is not None and policy.is_active:
+                # A form sent from an old tab, or by hand: nothing is saved, and the page says so rather than
+                # the admin's bare refusal (or, worse, its "changed successfully").
+                self.message_user(
+                    request,
+                    f"Nothing changed: {policy.name} is the live policy, which is read-only. "
+                    "Copy it to a draft to change it, then make the draft live.",
+                    messages.WARNING,
+                )
+                return redirect(request.path)
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "show_activate": True})
 
     @admin.action(description="Copy to a new draft")

@@ -28,6 +28,9 @@ def review_queue_counts(context: dict[str, Any]) -> dict[str, Any]:
 
 
 @register.filter
-def percent(value: float | None) -> str:
-    """0.168 -> "16.8%"; None (nothing to measure) -> "—"."""
-    return "—" if value is None else f"{value * 100:.1f}%"
+def percent(value: float | str | None) -> str:
+    """0.168 -> "16.8%"; anything that is not a number (nothing measured yet: a run still queued,
+    running or failed has no report) -> "—"."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "—"
+    return f"{value * 100:.1f}%"

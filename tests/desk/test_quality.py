@@ -8,6 +8,7 @@ from comments.models import Comment, ModerationEvent
 from comments.services import comment_approve, comment_reject, comment_report
 from desk.quality import live_quality
 from factories import HOLD_ALL, make_comment, make_seed_article
+from moderation import Policy
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +56,32 @@ def week_ago(weeks):
     from django.utils import timezone
 
     return timezone.now() - dt.timedelta(weeks=weeks)
+
+
+def test_holds_by_rule_are_not_the_filters_mistakes(admin_user, client):
+    """Approving a comment held only because of who wrote it, or because everything is held, says nothing of
+    the filter: such holds are counted apart, and a filter reason beside a rule's still counts."""
+    article = make_seed_article()
+    everything = make_comment(article, body="Doha matters.", policy=HOLD_ALL)  # the policy (or story) holds all
+    newcomer = make_comment(article, body="My first word on Doha.", policy=Policy(hold_first_comments=3))
+    premoderated = held_for(article, ["commenter.premoderated"], body="From a pre-moderated reader.")
+    often = held_for(article, ["commenter.rejected_often"], body="From a reader rejected all week.")
+    assert (everything.reasons, newcomer.reasons) == (["policy.hold_all"], ["new_commenter"])
+    for comment in (everything, newcomer, premoderated, often):
+        comment_approve(comment=comment, actor=admin_user)
+    both = held_for(article, ["new_commenter", "abusive.insult"], body="An insult, and a newcomer's.")
+    comment_reject(comment=both, actor=admin_user, reason="abusive")
+    bot = held_for(article, ["bot.too_fast"], body="A fast typist.")
+    comment_approve(comment=bot, actor=admin_user)  # the filter guessed a bot: its mistake
+    report = live_quality()
+    assert {row.code: (row.held_decided, row.approved) for row in report.codes} == {
+        "abusive.insult": (1, 0),
+        "bot.too_fast": (1, 1),
+    }
+    assert report.rule_holds == 4
+    (week,) = report.weeks
+    assert (week.held_decided, week.rejected, len(week.waits)) == (2, 1, 6)  # every hold's wait counts
+    client.force_login(admin_user)
+    page = client.get("/staff/quality/").content.decode()
+    assert "<strong>4</strong> held comments decided that the filter did not judge" in page
+    assert "<code>new_commenter</code>" not in page and "<code>policy.hold_all</code>" not in page

@@ -163,3 +163,11 @@ def test_the_worker_fails_other_task_rows_left_running_long_ago():
                         ("lab.tasks.retrain", "RUNNING"), ("outbox.tasks.send_due", "FAILED")]  # fmt: skip
     failed = DBTaskResult.objects.filter(status="FAILED").first()
     assert failed is not None and failed.task_result.errors[0].exception_class is runs.JobInterrupted
+
+
+def test_the_simulations_page_lists_runs_without_a_report_yet(admin_client):
+    for state in ("queued", "running", "failed"):
+        SimulationRun.objects.create(label=f"a {state} run", state=state, heartbeat_at=timezone.now())
+    page = admin_client.get("/staff/simulations/")
+    assert page.status_code == 200
+    assert all(f"a {state} run" in page.content.decode() for state in ("queued", "running", "failed"))
