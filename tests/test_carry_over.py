@@ -152,7 +152,12 @@ facts = {
     "opt_outs": list(EmailOptOut.objects.values_list("email", flat=True)),
     "site_switch": list(SiteSwitch.objects.values_list("pk", flat=True)),
     "groups": {g.name: sorted([p.content_type.app_label, p.codename] for p in g.permissions.all()) for g in Group.objects.all()},
-    "groups_expected": {"Moderators": sorted(map(list, MODERATOR_PERMISSIONS)), "Editors": sorted(map(list, EDITOR_PERMISSIONS))},
+    # The previous release's grants, under their new apps: what desk.roles gives today, less what was granted
+    # since (setup_demo and dev.py prod grant that when they next run).
+    "groups_expected": {
+        name: sorted(list(p) for p in grants if p not in {("outbox", "view_outboundemail")})
+        for name, grants in (("Moderators", MODERATOR_PERMISSIONS), ("Editors", EDITOR_PERMISSIONS))
+    },
     "can": {
         "moira": [users["moira"].has_perm(p) for p in ("comments.can_moderate", "commenters.can_sanction", "desk.view_reviewqueueitem")],
         "eddie": [users["eddie"].has_perm(p) for p in ("policies.change_moderationpolicy", "lab.view_simulationrun", "commenters.view_sanction")],
@@ -337,7 +342,7 @@ def test_rows_keep_their_ids_in_the_new_tables_and_every_foreign_key_is_followed
 
 def test_groups_keep_their_permissions_under_the_new_apps_with_one_content_type_each(carried):
     facts = read_back(carried["url"])
-    assert facts["groups"] == facts["groups_expected"]  # exactly what desk.roles gives each group today
+    assert facts["groups"] == facts["groups_expected"]  # exactly the grants they had, no more, no fewer
     assert ["commenters", "can_sanction"] in facts["groups"]["Moderators"]
     assert ["comments", "can_moderate"] in facts["groups"]["Moderators"]
     assert ["policies", "change_moderationpolicy"] in facts["groups"]["Editors"]
@@ -370,6 +375,16 @@ def test_a_second_run_does_nothing(carried):
     second = manage(carried["url"], "carry_over_database")
     assert "Nothing to carry over: this database is already on this release's apps" in second.stdout
     assert sqlite_dump(carried["path"]) == before
+
+
+def test_migrate_before_the_carry_over_is_refused_untouched(tmp_path):
+    path = tmp_path / "release-1.sqlite3"
+    url = load_sqlite(path)
+    before = sqlite_dump(path)
+    refused = manage(url, "migrate", check=False)
+    assert refused.returncode != 0
+    assert "Carry it over first: `manage.py carry_over_database`" in refused.stderr
+    assert sqlite_dump(path) == before
 
 
 def test_a_database_short_of_the_previous_release_is_refused_untouched(tmp_path):

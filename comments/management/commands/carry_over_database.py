@@ -160,7 +160,8 @@ class Command(BaseCommand):
             return None
         applied = set(recorder.applied_migrations())
         old = {name for app, name in applied if app == OLD_APP}
-        old_only = old - {"0001_initial"}  # a name only the previous release's comments app had
+        # Names only the previous release's comments app had (this release's comments migrations may follow).
+        old_only = (old & set(OLD_MIGRATIONS)) - {"0001_initial"}
         if MARKER in applied:
             if old_only:
                 raise CommandError(
