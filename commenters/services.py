@@ -11,10 +11,15 @@ from django.utils import timezone
 
 from commenters.models import Commenter, ControlEvent, Sanction, SiteSwitch, StorySettings
 from commenters.selectors import forget_site_switch
+from newsroom import limits
 
 
 class SanctionError(ValidationError):
     """A sanction refused, with a message for the moderator."""
+
+
+# The longest domain name DNS allows (RFC 1035), and the sanction's column.
+DOMAIN_MAX_LENGTH = Sanction._meta.get_field("domain").max_length or 253
 
 
 def normalise_email(email: str) -> str:
@@ -49,6 +54,8 @@ def sanction_check(*, kind: str, reason: str, email: str, domain: str, days: int
         raise SanctionError("Give the reason: the commenter is told it.")
     if bool(email) == bool(domain):
         raise SanctionError("Sanction one email address, or (a ban only) one email domain.")
+    if len(email) > limits.EMAIL_MAX_LENGTH or len(domain) > DOMAIN_MAX_LENGTH:
+        raise SanctionError("That address or domain is too long to be a real one.")
     if domain and kind != Sanction.Kind.BAN:
         raise SanctionError("Only a ban can cover a whole email domain.")
     if kind == Sanction.Kind.SUSPEND and not days:

@@ -30,17 +30,22 @@ CONFIRM_EVERY = dt.timedelta(days=1)
 EXCERPT = 300
 
 
-def confirmation_token(email: str) -> str:
-    return signing.dumps(email.lower(), salt=CONFIRM_SALT, compress=True)
+def confirmation_token(commenter: Commenter) -> str:
+    """The key of a confirmation link: the commenter's id, signed and dated (some 60 characters, however
+    long the address: the address itself made links of over 800 characters for a long internationalised one)."""
+    return signing.dumps(commenter.pk, salt=CONFIRM_SALT)
 
 
 def email_for_confirmation(token: str) -> str | None:
-    """The address a confirmation link was made for, or None if it is not ours or older than a week."""
+    """The address a confirmation link was made for, or None if it is not ours or older than a week.
+    Links sent before they carried an id carry the address, signed with the same salt: they still work."""
     try:
-        email = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+        signed = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
     except signing.BadSignature:
         return None
-    return email if isinstance(email, str) and "@" in email else None
+    if isinstance(signed, int) and not isinstance(signed, bool):
+        return Commenter.objects.filter(pk=signed).values_list("email", flat=True).first()
+    return signed if isinstance(signed, str) and "@" in signed else None
 
 
 def queue_confirmation(*, comment: Comment, commenter: Commenter) -> OutboundEmail | None:
@@ -49,7 +54,7 @@ def queue_confirmation(*, comment: Comment, commenter: Commenter) -> OutboundEma
     now = timezone.now()
     if commenter.confirmation_sent_at and now - commenter.confirmation_sent_at < CONFIRM_EVERY:
         return None
-    link = absolute_url(reverse("comments:confirm", kwargs={"token": confirmation_token(commenter.email)}))
+    link = absolute_url(reverse("comments:confirm", kwargs={"token": confirmation_token(commenter)}))
     email = _queue_about(
         to=commenter.email,
         kind=OutboundEmail.Kind.CONFIRM,
@@ -66,18 +71,28 @@ def queue_confirmation(*, comment: Comment, commenter: Commenter) -> OutboundEma
     return email
 
 
-def _queue_about(*, to: str, kind: str, comment: Comment, subject: str, body: str) -> OutboundEmail | None:
+def _queue_about(
+    *, to: str, kind: str, comment: Comment, subject: str, body: str, send_after: dt.datetime | None = None
+) -> OutboundEmail | None:
     if comment.simulation_id is not None:
         return None
-    return email_queue(to=to, kind=kind, subject=subject, body=body, comment_id=comment.pk)
+    return email_queue(to=to, kind=kind, subject=subject, body=body, comment_id=comment.pk, send_after=send_after)
 
 
 def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
 
 
-def queue_decision(*, comment: Comment, event: ModerationEvent) -> OutboundEmail | None:
-    """Tell the author of a held comment what a moderator decided, and why; a rejected text is given back."""
+def queue_decision(
+    *, comment: Comment, event: ModerationEvent, send_after: dt.datetime | None = None
+) -> OutboundEmail | None:
+    """Tell the author of a held comment what a moderator decided, and why; a rejected text is given back.
+
+    Only to an address its owner confirmed: anyone can type any address into the form, and a decision
+    (with the text given back) is not news for a stranger. The author sees the outcome beside the comment
+    either way. ``send_after``: not before the decision can no longer be undone."""
+    if not Commenter.objects.filter(email=comment.author_email, confirmed_at__isnull=False).exists():
+        return None
     headline = comment.article.headline
     if event.new_status == Comment.Status.PUBLISHED:
         subject = f"Your comment on “{headline}” is published"
@@ -95,12 +110,14 @@ def queue_decision(*, comment: Comment, event: ModerationEvent) -> OutboundEmail
             f"The story: {absolute_url(comment.article.get_absolute_url())}#comments"
         )
     return _queue_about(
-        to=comment.author_email, kind=OutboundEmail.Kind.DECISION, comment=comment, subject=subject, body=body
-    )
+        to=comment.author_email, kind=OutboundEmail.Kind.DECISION, comment=comment, subject=subject, body=body,
+        send_after=send_after,
+    )  # fmt: skip
 
 
-def queue_reply(*, reply: Comment) -> OutboundEmail | None:
-    """Tell the author of the comment answered, if they asked to hear of replies (and did not write this one)."""
+def queue_reply(*, reply: Comment, send_after: dt.datetime | None = None) -> OutboundEmail | None:
+    """Tell the author of the comment answered, if they asked to hear of replies (and did not write this one);
+    ``send_after``: not before the decision that published the reply can no longer be undone."""
     parent = reply.parent
     if parent is None or not parent.notify_replies or parent.author_email == reply.author_email:
         return None
@@ -116,4 +133,5 @@ def queue_reply(*, reply: Comment) -> OutboundEmail | None:
             f"Hello {parent.author_name},\n\n{reply.author_name} replied to your comment on “{headline}”:\n\n"
             f"“{_excerpt(reply.body)}”\n\nRead it and answer: {absolute_url(comment_url(reply))}"
         ),
+        send_after=send_after,
     )

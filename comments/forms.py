@@ -9,6 +9,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from articles.models import Article
 from comments.models import Comment, CommentReport
@@ -27,12 +29,46 @@ def signed_start(token: str, at: float | None = None) -> str:
     return signing.Signer(salt=TIMESTAMP_SALT).sign(f"{token}@{time.time() if at is None else at:.3f}")
 
 
+def validate_mailable(value: str) -> None:
+    """An address this site can both store and send to. Django's check of its shape says yes to some it
+    cannot: those failed later, in a moderator's decision or the sending of an email."""
+    local, _, domain = value.rpartition("@")
+    if not local.isascii():
+        # Django's mailer has no SMTPUTF8: it would send to a mangled address (and its validator refuses it).
+        raise ValidationError(
+            "We cannot email an address with letters other than a–z before the @ yet: please give another.",
+            code="unicode_local",
+        )
+    validate_email(value)
+    if len(value) > limits.EMAIL_MAX_LENGTH:
+        return  # the field's own limit says so
+    try:  # as the mailer writes it: an internationalised domain in its "xn--" form
+        written = f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:  # a part of over 63 characters so written cannot exist
+        raise ValidationError("Enter a valid email address: part of its domain is too long.", code="invalid") from None
+    # RFC 5321's limit, on what mail servers are sent. It bounds what is stored too: lower case can be longer
+    # ("İ" is "i̇"), but only in the domain, whose "xn--" form is longer still.
+    if len(written) > limits.EMAIL_MAX_LENGTH:
+        raise ValidationError(
+            f"This address is too long to email: written for mail servers it has {len(written)} characters, "
+            f"and they take at most {limits.EMAIL_MAX_LENGTH} characters.",
+            code="max_length",
+        )
+
+
+class MailableEmailField(forms.EmailField):
+    default_validators = [validate_mailable]
+
+
 class CommentForm(forms.Form):
     name = forms.CharField(label="Name", max_length=limits.NAME_MAX_LENGTH)
-    email = forms.EmailField(
+    email = MailableEmailField(
         label="Email",
         max_length=limits.EMAIL_MAX_LENGTH,
-        help_text="Never shown. Used only if a moderator needs to reach you.",
+        help_text=(
+            "Never shown. We email it a link to confirm it is yours, then, once it is confirmed, a moderator's "
+            "decision if your comment is held; replies only if you ask below. Each email has a link to stop them."
+        ),
     )
     body = forms.CharField(
         label="Comment",

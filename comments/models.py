@@ -78,6 +78,9 @@ class Comment(models.Model):
     in_conversation = models.BooleanField(default=False)
 
     open_reports = models.PositiveIntegerField(default=0)
+    # Counts every change a moderator's decision acts on (status, reports, flag, an undo): a decision names
+    # the version it was made on, and one made on a state that has since changed is refused, not applied.
+    version = models.PositiveIntegerField(default=0)
     # Published at once but listed for a moderator (a "publish and flag" topic policy); a decision clears it.
     flagged = models.BooleanField(default=False)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -151,7 +154,8 @@ class ModerationEventQuerySet(models.QuerySet["ModerationEvent"]):
         actions = [ModerationEvent.Action.APPROVE, ModerationEvent.Action.REJECT, ModerationEvent.Action.REMOVE]
         if dismissals:
             actions.append(ModerationEvent.Action.DISMISS_REPORTS)
-        return self.filter(actor__isnull=False, action__in=actions)
+        # An undone decision was taken back within its window: it decided nothing.
+        return self.filter(actor__isnull=False, action__in=actions, undone_by__isnull=True)
 
 
 class ModerationEvent(models.Model):
@@ -164,6 +168,7 @@ class ModerationEvent(models.Model):
         REMOVE = "remove", "Removed"
         REPORT = "report", "Reported by a reader"
         DISMISS_REPORTS = "dismiss_reports", "Reports dismissed"
+        UNDO = "undo", "Decision undone"
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
@@ -173,6 +178,14 @@ class ModerationEvent(models.Model):
     old_status = models.CharField(max_length=12, choices=Comment.Status.choices, blank=True)
     new_status = models.CharField(max_length=12, choices=Comment.Status.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A moderator's decision: the comment's version it produced, what it cleared (so an undo restores it),
+    # and until when its moderator may take it back (its emails wait until then). An undo event names the
+    # decision it took back.
+    version = models.PositiveIntegerField(null=True, blank=True)
+    old_open_reports = models.PositiveIntegerField(default=0)
+    old_flagged = models.BooleanField(default=False)
+    undo_until = models.DateTimeField(null=True, blank=True)
+    undoes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="undone_by")
 
     objects = ModerationEventQuerySet.as_manager()
 
@@ -201,6 +214,10 @@ class CommentReport(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved = models.BooleanField(default=False)
+    # The decision that closed it: undoing that decision opens it again.
+    resolved_by = models.ForeignKey(
+        ModerationEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="resolved_reports"
+    )
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} on #{self.comment_id}"

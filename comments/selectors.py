@@ -312,6 +312,7 @@ def _tell_authors(entries: list[Entry]) -> None:
         for event in ModerationEvent.objects.filter(
             comment_id__in=[e.comment.pk for e in entries],
             action__in=[ModerationEvent.Action.APPROVE, ModerationEvent.Action.REJECT, ModerationEvent.Action.REMOVE],
+            undone_by__isnull=True,  # a decision taken back within its window decided nothing
         ).order_by("created_at", "id")
     }  # the latest decision of each
     for entry in entries:

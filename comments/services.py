@@ -27,6 +27,7 @@ from moderation import JUDGED, Action, Context, Mode, Policy, Verdict, moderate
 from moderation.context import joins_conversation
 from moderation.normalize import fingerprint_key
 from newsroom import limits
+from outbox.models import OutboundEmail
 from policies.selectors import (
     live_policy,
     policy_from_record,
@@ -249,65 +250,284 @@ def _count_reply(comment: Comment, change: int) -> None:
         Comment.objects.filter(pk=comment.root_id).update(reply_count=F("reply_count") + change)
 
 
-def _change_status(
-    *, comment: Comment, actor: User | None, action: str, new_status: str, reason: str = "", note: str = ""
-) -> Comment:
+# How long a moderator may take a decision back from the desk. What the decision tells readers (its emails)
+# waits until then, and a moment more, so a sender never picks up an email that an undo is deleting.
+UNDO_WINDOW = dt.timedelta(seconds=10)
+SEND_MARGIN = dt.timedelta(seconds=5)
+DECISIONS = (
+    ModerationEvent.Action.APPROVE,
+    ModerationEvent.Action.DISMISS_REPORTS,
+    ModerationEvent.Action.REJECT,
+    ModerationEvent.Action.REMOVE,
+)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The state of a comment a moderator decided on, as the desk showed it: its status and version.
+    The desk posts it with each decision (``token``); a decision on a state that has changed is refused."""
+
+    status: str
+    version: int
+
+    @classmethod
+    def of(cls, comment: Comment) -> Seen:
+        return cls(status=comment.status, version=comment.version)
+
+    @classmethod
+    def parse(cls, token: str | None) -> Seen | None:
+        status, _, version = (token or "").partition(":")
+        if status not in Comment.Status.values or not version.isdigit():
+            return None
+        return cls(status=status, version=int(version))
+
+    @property
+    def token(self) -> str:
+        return f"{self.status}:{self.version}"
+
+
+class DecisionRefused(CommentError):
+    """A decision not applied, and not audited: the comment changed since the moderator saw it (``conflict``),
+    or the decision would change nothing. ``comment`` is the comment as it is now."""
+
+    def __init__(self, message: str, *, code: str, comment: Comment, conflict: bool = False) -> None:
+        super().__init__(message, code=code)
+        self.comment = comment
+        self.conflict = conflict
+
+
+def _ago(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} days ago"
+
+
+CHANGE_VERBS: dict[str, str] = {
+    ModerationEvent.Action.APPROVE: "approved",
+    ModerationEvent.Action.DISMISS_REPORTS: "kept published (reports dismissed)",
+    ModerationEvent.Action.REJECT: "rejected",
+    ModerationEvent.Action.REMOVE: "removed",
+    ModerationEvent.Action.UNDO: "undid a decision on",
+    ModerationEvent.Action.REPORT: "reported",
+    ModerationEvent.Action.AUTO: "decided on",
+}
+
+
+def describe_change(event: ModerationEvent | None, *, now: dt.datetime | None = None) -> str:
+    """What last happened to a comment, for the moderator whose decision it overtook:
+    "moderator2 rejected this 4 s ago — abusive"."""
+    if event is None:
+        return "It changed since you saw it"
+    who = "a reader" if event.action == ModerationEvent.Action.REPORT else event.actor_label
+    verb = CHANGE_VERBS.get(event.action, event.get_action_display().lower())
+    reason = REJECT_REASONS.get(event.reason, event.reason).lower() if event.reason else ""
+    since = _ago(((now or timezone.now()) - event.created_at).total_seconds())
+    return f"{who} {verb} this {since}" + (f" — {reason}" if reason else "")
+
+
+def _refuse_changed(locked: Comment) -> DecisionRefused:
+    last = locked.events.select_related("actor").order_by("-created_at", "-id").first()
+    now = f"{describe_change(last)}. It is now {locked.get_status_display().lower()}"
+    return DecisionRefused(f"{now}: nothing was changed.", code="conflict", comment=locked, conflict=True)
+
+
+def _drop_waiting_emails(comment: Comment, *, kinds: list[str]) -> int:
+    """Emails about this comment still waiting (in a decision's undo window): they tell of a state that is
+    no longer the final one. Never one a sender has claimed."""
+    waiting = OutboundEmail.objects.filter(
+        comment=comment, kind__in=kinds, sent_at__isnull=True, claimed_until__isnull=True
+    )
+    return int(waiting.delete()[0])
+
+
+def _tell(*, comment: Comment, event: ModerationEvent, old_status: str, send_after: dt.datetime | None) -> None:
+    """The author of a held comment hears the decision, and a reply now published reaches whom it answers:
+    once the decision can no longer be undone. An email still waiting about an earlier decision is replaced."""
+    published = Comment.Status.PUBLISHED
+    replaced = _drop_waiting_emails(comment, kinds=[OutboundEmail.Kind.DECISION])
+    if comment.status != published:
+        _drop_waiting_emails(comment, kinds=[OutboundEmail.Kind.REPLY])
+    told_of_decision = old_status == Comment.Status.HELD or replaced
+    if told_of_decision and comment.status != Comment.Status.HELD:
+        emails.queue_decision(comment=comment, event=event, send_after=send_after)
+    if comment.status == published and old_status != published and comment.parent_id is not None:
+        emails.queue_reply(reply=comment, send_after=send_after)
+
+
+def comment_decide(
+    *,
+    comment: Comment,
+    actor: User | None,
+    decision: str,
+    reason: str = "",
+    note: str = "",
+    seen: Seen | None = None,
+    undo_window: dt.timedelta | None = None,
+) -> ModerationEvent:
+    """Apply one moderator's decision ("approve" or "reject") to the comment as it is now, and audit it.
+
+    ``seen``: the state the moderator decided on; if the comment has changed since, the decision is refused
+    (``DecisionRefused``, ``conflict``) and the moderator is told what changed. A decision that would change
+    nothing is refused too. ``undo_window``: how long its moderator may undo it (``comment_undo``); its
+    emails wait until then. Exactly one event for a change, none for a refusal.
+    """
+    if decision not in ("approve", "reject"):
+        raise CommentError(f"Unknown decision {decision!r}.")
+    if decision == "reject":
+        if reason not in REJECT_REASONS:
+            raise CommentError(f"Unknown reason {reason!r}; choose one of {', '.join(REJECT_REASONS)}.")
+        if reason == "other" and not note.strip():
+            raise CommentError("Say why in a note when the reason is 'other'.")
+    published = Comment.Status.PUBLISHED
     with transaction.atomic():
+        # The row lock orders concurrent decisions on one comment: the second reads the first's result.
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        if seen is not None and Seen.of(locked) != seen:
+            raise _refuse_changed(locked)
         old_status = locked.status
-        locked.status = new_status
-        locked.open_reports = 0
-        locked.flagged = False
-        locked.save(update_fields=["status", "open_reports", "flagged"])
-        published = Comment.Status.PUBLISHED
+        if decision == "approve":
+            if old_status == Comment.Status.REMOVED:
+                raise DecisionRefused("A removed comment stays removed.", code="final", comment=locked)
+            if old_status == published and not locked.open_reports and not locked.flagged:
+                raise DecisionRefused("It is already published: nothing to do.", code="no_change", comment=locked)
+            action = ModerationEvent.Action.APPROVE
+            if old_status == published and locked.open_reports:
+                action = ModerationEvent.Action.DISMISS_REPORTS
+            new_status, reason = published, ""
+        else:
+            if old_status in (Comment.Status.REJECTED, Comment.Status.REMOVED):
+                label = locked.get_status_display().lower()
+                raise DecisionRefused(f"It is already {label}: nothing to do.", code="no_change", comment=locked)
+            action = ModerationEvent.Action.REMOVE if old_status == published else ModerationEvent.Action.REJECT
+            new_status = Comment.Status.REMOVED if old_status == published else Comment.Status.REJECTED
+        version = locked.version + 1
+        # Compare and set, besides the lock: of two decisions on one version, one is applied, whatever the database.
+        if not Comment.objects.filter(pk=locked.pk, version=locked.version).update(
+            status=new_status, open_reports=0, flagged=False, version=version
+        ):
+            raise _refuse_changed(Comment.objects.get(pk=locked.pk))
+        now = timezone.now()
+        event = ModerationEvent.objects.create(
+            comment=locked, actor=actor, action=action, reason=reason, note=note, old_status=old_status,
+            new_status=new_status, version=version, old_open_reports=locked.open_reports,
+            old_flagged=locked.flagged, undo_until=now + undo_window if undo_window else None,
+        )  # fmt: skip
+        CommentReport.objects.filter(comment=locked, resolved=False).update(resolved=True, resolved_by=event)
+        locked.status, locked.open_reports, locked.flagged, locked.version = new_status, 0, False, version
         _count_reply(locked, (new_status == published) - (old_status == published))
         forget_counts(article_id=locked.article_id)
-        CommentReport.objects.filter(comment=locked, resolved=False).update(resolved=True)
-        event = ModerationEvent.objects.create(
-            comment=locked,
-            actor=actor,
-            action=action,
-            reason=reason,
-            note=note,
-            old_status=old_status,
-            new_status=new_status,
-        )
-        # The author of a held comment hears the decision; a reply now published reaches whom it answers.
-        if old_status == Comment.Status.HELD and new_status in (published, Comment.Status.REJECTED):
-            emails.queue_decision(comment=locked, event=event)
-        if new_status == published and old_status != published and locked.parent_id is not None:
-            emails.queue_reply(reply=locked)
-    comment.status, comment.open_reports, comment.flagged = new_status, 0, False
+        send_after = event.undo_until + SEND_MARGIN if event.undo_until else None
+        _tell(comment=locked, event=event, old_status=old_status, send_after=send_after)
+    comment.status, comment.open_reports, comment.flagged, comment.version = new_status, 0, False, version
+    return event
+
+
+def comment_approve(
+    *, comment: Comment, actor: User | None, note: str = "", seen: Seen | None = None,
+    undo_window: dt.timedelta | None = None,
+) -> Comment:  # fmt: skip
+    """Publish a held (or rejected) comment, or keep a reported or flagged one published and close its reports
+    and flag. Without ``seen`` (a script), approving what is already published writes nothing; with it
+    (the desk), that is refused as ``comment_decide`` says."""
+    try:
+        comment_decide(comment=comment, actor=actor, decision="approve", note=note, seen=seen, undo_window=undo_window)
+    except DecisionRefused as refused:
+        if seen is not None or refused.code != "no_change":
+            raise
     return comment
-
-
-def comment_approve(*, comment: Comment, actor: User | None, note: str = "") -> Comment:
-    """Publish a held comment, or keep a reported or flagged one published and close its reports and flag."""
-    action = ModerationEvent.Action.APPROVE
-    if comment.status == Comment.Status.PUBLISHED and comment.open_reports:
-        action = ModerationEvent.Action.DISMISS_REPORTS
-    return _change_status(comment=comment, actor=actor, action=action, new_status=Comment.Status.PUBLISHED, note=note)
 
 
 # What a moderator rejects a comment for: the families a comment can truly belong to, or something else.
 REJECT_REASONS = {**{family.value: family.label for family in JUDGED}, "other": "Other"}
 
 
-def comment_reject(*, comment: Comment, actor: User | None, reason: str, note: str = "") -> Comment:
-    """Reject a held comment; a published one that is taken down is *removed* (a tombstone stays)."""
-    if reason not in REJECT_REASONS:
-        raise CommentError(f"Unknown reason {reason!r}; choose one of {', '.join(REJECT_REASONS)}.")
-    if reason == "other" and not note.strip():
-        raise CommentError("Say why in a note when the reason is 'other'.")
-    if comment.status == Comment.Status.PUBLISHED:
-        return _change_status(
-            comment=comment, actor=actor, action=ModerationEvent.Action.REMOVE,
-            new_status=Comment.Status.REMOVED, reason=reason, note=note,
+def comment_reject(
+    *, comment: Comment, actor: User | None, reason: str, note: str = "", seen: Seen | None = None,
+    undo_window: dt.timedelta | None = None,
+) -> Comment:  # fmt: skip
+    """Reject a held comment; a published one that is taken down is *removed* (a tombstone stays).
+    Without ``seen``, rejecting what is already rejected or removed writes nothing."""
+    try:
+        comment_decide(
+            comment=comment, actor=actor, decision="reject", reason=reason, note=note, seen=seen,
+            undo_window=undo_window,
         )  # fmt: skip
-    return _change_status(
-        comment=comment, actor=actor, action=ModerationEvent.Action.REJECT,
-        new_status=Comment.Status.REJECTED, reason=reason, note=note,
-    )  # fmt: skip
+    except DecisionRefused as refused:
+        if seen is not None or refused.code != "no_change":
+            raise
+    return comment
+
+
+def comment_undo(*, event: ModerationEvent, actor: User | None, now: dt.datetime | None = None) -> ModerationEvent:
+    """Take back a decision within its window: the comment's status, reports and flag as they were, the
+    decision's waiting emails deleted (it never tells anyone anything), and an undo event in the audit.
+    Refused once the window has passed, by anyone but its moderator, or if the comment has changed since."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().get(pk=event.comment_id)
+        decision = ModerationEvent.objects.select_for_update().get(pk=event.pk)
+        if decision.action not in DECISIONS or decision.undo_until is None:
+            raise DecisionRefused(
+                "This decision cannot be undone; decide again instead.", code="no_undo", comment=locked
+            )
+        if ModerationEvent.objects.filter(undoes=decision).exists():
+            raise DecisionRefused("This decision was already undone.", code="undone", comment=locked)
+        if actor is None or decision.actor_id != actor.pk:
+            raise DecisionRefused(
+                "Only the moderator who made a decision can undo it; decide again instead.", code="not_yours",
+                comment=locked,
+            )  # fmt: skip
+        if now > decision.undo_until:
+            seconds = int(UNDO_WINDOW.total_seconds())
+            raise DecisionRefused(
+                f"Too late to undo: a decision can be undone for {seconds} seconds, and its emails have gone out."
+                " Decide again instead.", code="too_late", comment=locked,
+            )  # fmt: skip
+        if locked.version != decision.version:
+            raise _refuse_changed(locked)
+        old_status, restored = locked.status, decision.old_status
+        version = locked.version + 1
+        Comment.objects.filter(pk=locked.pk).update(
+            status=restored, open_reports=decision.old_open_reports, flagged=decision.old_flagged, version=version
+        )
+        undo = ModerationEvent.objects.create(
+            comment=locked, actor=actor, action=ModerationEvent.Action.UNDO, reason=decision.reason,
+            note=f"Undid: {decision.get_action_display().lower()} ({decision.old_status} → {decision.new_status}).",
+            old_status=old_status, new_status=restored, version=version, undoes=decision,
+        )  # fmt: skip
+        decision.resolved_reports.update(resolved=False, resolved_by=None)
+        published = Comment.Status.PUBLISHED
+        _count_reply(locked, (restored == published) - (old_status == published))
+        forget_counts(article_id=locked.article_id)
+        kinds = [OutboundEmail.Kind.DECISION, OutboundEmail.Kind.REPLY]
+        OutboundEmail.objects.filter(
+            comment=locked, kind__in=kinds, sent_at__isnull=True, send_after=decision.undo_until + SEND_MARGIN
+        ).delete()
+        locked.status, locked.open_reports, locked.flagged, locked.version = (
+            restored, decision.old_open_reports, decision.old_flagged, version,
+        )  # fmt: skip
+        _tell_again(comment=locked, now=now)
+    return undo
+
+
+def _tell_again(*, comment: Comment, now: dt.datetime) -> None:
+    """Undoing a decision that had replaced an earlier one's waiting email: the author still hears of the
+    earlier decision, now the final one again (never twice: not if an email about it exists)."""
+    if (
+        comment.status == Comment.Status.HELD
+        or OutboundEmail.objects.filter(comment=comment, kind=OutboundEmail.Kind.DECISION).exists()
+    ):
+        return
+    earlier = ModerationEvent.objects.by_moderators(dismissals=True).filter(comment=comment).last()
+    if earlier is None or earlier.new_status != comment.status or earlier.old_status != Comment.Status.HELD:
+        return
+    due = earlier.undo_until + SEND_MARGIN if earlier.undo_until else now
+    emails.queue_decision(comment=comment, event=earlier, send_after=max(due, now))
 
 
 def comment_report(*, comment: Comment, reason: str, note: str = "", ip_address: str | None = None) -> CommentReport:
@@ -321,7 +541,7 @@ def comment_report(*, comment: Comment, reason: str, note: str = "", ip_address:
     with transaction.atomic():
         note = note[: limits.REPORT_NOTE_MAX_LENGTH]
         report = CommentReport.objects.create(comment=comment, reason=reason, note=note, ip_address=ip_address)
-        Comment.objects.filter(pk=comment.pk).update(open_reports=F("open_reports") + 1)
+        Comment.objects.filter(pk=comment.pk).update(open_reports=F("open_reports") + 1, version=F("version") + 1)
         ModerationEvent.objects.create(
             comment=comment,
             action=ModerationEvent.Action.REPORT,

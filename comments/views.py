@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -195,8 +196,7 @@ def comment_report_view(request: HttpRequest, pk: int) -> HttpResponse:
         return response
     form = ReportForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a reason for the report.")
-        return HttpResponseRedirect(comment_url(comment))
+        return back_to_report(request, comment, "Choose a reason for the report.", failed=True)
     try:
         comment_report(
             comment=comment,
@@ -205,10 +205,24 @@ def comment_report_view(request: HttpRequest, pk: int) -> HttpResponse:
             ip_address=client_ip(request),
         )
     except CommentError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, "Thank you. A moderator will look at this comment.")
-    return HttpResponseRedirect(comment_url(comment))
+        return back_to_report(request, comment, exc.messages[0], failed=True)
+    return back_to_report(request, comment, "Thank you. A moderator will look at this comment.")
+
+
+# What became of this browser's last report; comments/comment.html shows it (a template reads the key: no dots).
+REPORT_NOTICE = "comments_report_notice"
+
+
+def back_to_report(request: HttpRequest, comment: Comment, text: str, *, failed: bool = False) -> HttpResponse:
+    """Back to the comment, with what became of the report said under it, where the reader pressed Report and
+    where the page is anchored (a message at the top of the page was thousands of pixels out of sight). The
+    session says it (a link cannot make a page thank anyone); ``reported`` in the address shows it on this
+    page only, not on every later visit."""
+    request.session[REPORT_NOTICE] = {"comment": comment.pk, "text": text, "failed": failed}
+    url, _, _ = comment_url(comment).partition("#")
+    path, _, query = url.partition("?")
+    params = [(key, value) for key, value in parse_qsl(query) if key != "reported"] + [("reported", str(comment.pk))]
+    return HttpResponseRedirect(f"{path}?{urlencode(params)}#report-notice-{comment.pk}")
 
 
 def faq(request: HttpRequest) -> HttpResponse:

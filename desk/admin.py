@@ -7,25 +7,23 @@ way whoever makes it. Nothing here deletes a readers' comment.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
 from commenters.models import Sanction
-from comments import services
 from comments.models import Comment, CommentReport, ModerationEvent
 from desk.models import ReviewQueueItem
-from desk.review import ModerationActions, ReviewWorkflow, approve_label, suggested_reason
+from desk.review import SANCTION, ModerationActions, ReviewWorkflow, decide_controls, sanction_controls, status_label
+from desk.selectors import QUEUE_TABS, by_traffic, queue_counts, queue_tab_filter
 from moderation import Family
 from newsroom.admin import AuditAdmin
 
@@ -106,11 +104,7 @@ class TrafficFilter(DefaultFirstFilter):
         return [("simulated", "Simulated"), ("all", "Readers' and simulated")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
-        if self.value() == "simulated":
-            return queryset.filter(simulation__isnull=False)
-        if self.value() == "all" or "simulation__id__exact" in request.GET:
-            return queryset
-        return queryset.real()  # type: ignore[attr-defined, no-any-return]
+        return by_traffic(queryset, self.value(), run_picked="simulation__id__exact" in request.GET)
 
 
 class ModerationEventInline(admin.TabularInline[ModerationEvent, Comment]):
@@ -137,39 +131,17 @@ class QueueTab(DefaultFirstFilter):
 
     title = "queue"
     parameter_name = "queue"
-    TABS = {
-        "review": "To review",
-        "held": "Held",
-        "reported": "Reported",
-        "recent": "All recent",
-        "approved": "Approved",
-        "rejected": "Rejected",
-    }
-    RECENT_DAYS = 7
-    default_label = TABS["review"]
+    default_label = QUEUE_TABS["review"]
+    # What the desk's other filters let through, before this tab takes its slice: the tabs count within it.
+    untabbed: QuerySet[Comment] | None = None
     default_values = (None, "review")
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(key, label) for key, label in self.TABS.items() if key != "review"]
+        return [(key, label) for key, label in QUEUE_TABS.items() if key != "review"]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
-        return tab_queryset(queryset, self.value() or "review")
-
-
-def tab_queryset(queryset: QuerySet[Comment], tab: str) -> QuerySet[Comment]:
-    published = Comment.Status.PUBLISHED
-    if tab == "held":
-        return queryset.filter(status=Comment.Status.HELD)
-    if tab == "reported":
-        return queryset.filter(Q(status=published) & (Q(open_reports__gt=0) | Q(flagged=True)))
-    if tab == "recent":
-        return queryset.filter(created_at__gte=timezone.now() - dt.timedelta(days=QueueTab.RECENT_DAYS))
-    if tab == "approved":
-        approved = ModerationEvent.objects.filter(comment=OuterRef("pk"), action=ModerationEvent.Action.APPROVE)
-        return queryset.filter(status=published).filter(Exists(approved))
-    if tab == "rejected":
-        return queryset.filter(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED])
-    return queryset.needing_review()  # type: ignore[attr-defined, no-any-return]
+        self.untabbed = queryset
+        return queryset.filter(queue_tab_filter(self.value() or "review"))
 
 
 def history_count(which: Q) -> Any:
@@ -180,17 +152,24 @@ def history_count(which: Q) -> Any:
     )
 
 
-def history_line(obj: Comment) -> str:
-    """The commenter at a glance, with their comments and a sanction one click away."""
+def history_line(obj: Comment, sanction: str | None = None) -> str:
+    """The commenter at a glance, with their comments and a sanction one click away: a link to the Sanction
+    page, or what the caller gives instead (the desk's row: its own sanction form, or nothing)."""
     counts = [
         (getattr(obj, "history_published", 0), "published"), (getattr(obj, "history_held", 0), "held"),
         (getattr(obj, "history_rejected", 0), "not published"), (getattr(obj, "history_reported", 0), "reported"),
     ]  # fmt: skip
+    if sanction is None:
+        sanction = format_html(
+            '<a href="{}?{}">sanction</a>',
+            reverse("admin:commenters_sanction_add"),
+            urlencode({"email": obj.author_email}),
+        )
     return format_html(
-        '<div class="desk-history">{} · <a href="{}?{}">their comments</a> · <a href="{}?{}">sanction</a></div>',
+        '<div class="desk-history">{} · <a href="{}?{}">their comments</a>{}</div>',
         " · ".join(f"{n} {label}" for n, label in counts),
         reverse("admin:comments_comment_changelist"), urlencode({"q": obj.author_email}),
-        reverse("admin:commenters_sanction_add"), urlencode({"email": obj.author_email}),
+        format_html(" · {}", sanction) if sanction else "",
     )  # fmt: skip
 
 
@@ -204,7 +183,8 @@ class ReviewQueueAdmin(ReviewWorkflow):
 
     list_display = ["desk_comment", "desk_why", "desk_scores", "desk_decide"]
     list_display_links = None
-    list_filter = [QueueTab, TrafficFilter, ReasonFilter, "status", "article", "simulation"]
+    # The tab filter last: it then sees what the others let through (see desk_tabs).
+    list_filter = [TrafficFilter, ReasonFilter, "status", "article", "simulation", QueueTab]
     search_fields = ["body", "author_name", "author_email", "article__headline"]
     list_per_page = 50
     readonly_fields = (
@@ -228,6 +208,8 @@ class ReviewQueueAdmin(ReviewWorkflow):
                 history_held=history_count(Q(status=Comment.Status.HELD)),
                 history_rejected=history_count(Q(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED])),
                 history_reported=history_count(Q(reports__isnull=False)),
+                # A row can only hand its request to the queryset: whether its sanction form is offered.
+                desk_can_sanction=Value(request.user.has_perm(SANCTION), output_field=BooleanField()),
             )
         )
 
@@ -244,14 +226,27 @@ class ReviewQueueAdmin(ReviewWorkflow):
         return False
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        changelist = context.get("cl")
+        if changelist is not None:
+            context["desk_tabs"] = self.desk_tabs(request, changelist)
+        return response
+
+    def desk_tabs(self, request: HttpRequest, changelist: Any) -> list[dict[str, Any]]:
+        """The tabs, each a link that keeps the other filters (traffic, reason, story, search) and the number
+        of comments it shows with them: the same selector the admin index counts with."""
         current = request.GET.get("queue") or "review"
-        base = Comment.objects.real()
-        tabs = [
-            {"key": key, "label": label, "count": tab_queryset(base, key).count(), "active": key == current,
-             "query": "" if key == "review" else f"?queue={key}"}
-            for key, label in QueueTab.TABS.items()
+        tab = next(spec for spec in changelist.filter_specs if isinstance(spec, QueueTab))
+        comments = tab.untabbed if tab.untabbed is not None else by_traffic(Comment.objects.all(), None)
+        comments, duplicates = self.get_search_results(request, comments, changelist.query)
+        counts = queue_counts(comments.distinct() if duplicates else comments)
+        return [
+            {"key": key, "label": label, "count": counts[key], "active": key == current,
+             "query": changelist.get_query_string(remove=[QueueTab.parameter_name]) if key == "review"
+             else changelist.get_query_string({QueueTab.parameter_name: key})}
+            for key, label in QUEUE_TABS.items()
         ]  # fmt: skip
-        return super().changelist_view(request, {**(extra_context or {}), "desk_tabs": tabs})
 
     @admin.display(description="comment")
     def desk_comment(self, obj: Comment) -> str:
@@ -271,13 +266,13 @@ class ReviewQueueAdmin(ReviewWorkflow):
             else ""
         )
         return format_html(
-            '<div class="desk-head"><a class="desk-open" href="{}"><strong>{}</strong></a> {} '
+            '<div class="desk-head" data-comment="{}"><a class="desk-open" href="{}"><strong>{}</strong></a> {} '
             '<span class="desk-age" title="{}">{}</span></div>{}{}'
             '<div class="desk-story"><a href="{}#comment-{}" title="{}">{}</a></div>{}',
-            reverse("admin:desk_reviewqueueitem_change", args=[obj.pk]), obj.author_name,
+            obj.pk, reverse("admin:desk_reviewqueueitem_change", args=[obj.pk]), obj.author_name,
             badge(self.status_label(obj), "status"), obj.created_at.isoformat(), naturaltime(obj.created_at),
             reply, body, obj.article.get_absolute_url(), obj.pk, obj.article.headline, obj.article.headline,
-            history_line(obj),
+            history_line(obj, sanction_controls(obj) if getattr(obj, "desk_can_sanction", False) else ""),
         )  # fmt: skip
 
     @admin.display(description="why")
@@ -303,39 +298,11 @@ class ReviewQueueAdmin(ReviewWorkflow):
 
     @admin.display(description="decide")
     def desk_decide(self, obj: Comment) -> str:
-        url = reverse("admin:desk_reviewqueueitem_decide", args=[obj.pk])
-        verb = approve_label(obj)
-        if verb is None:
-            return format_html('<span class="desk-final">{}</span>', obj.get_status_display())
-        options = format_html_join(
-            "", '<option value="{}"{}>{}</option>',
-            ((value, " selected" if value == suggested_reason(obj) else "", label)
-             for value, label in services.REJECT_REASONS.items()),
-        )  # fmt: skip
-        reject = (
-            format_html(
-                '<select name="reason-{}" class="desk-reason" aria-label="Reason to reject">{}</select> '
-                '<button type="submit" class="desk-reject button" formaction="{}" name="decide" value="reject">'
-                "{}</button>",
-                obj.pk, options, url, "Remove" if obj.status == Comment.Status.PUBLISHED else "Reject",
-            )
-            if obj.status not in (Comment.Status.REJECTED, Comment.Status.REMOVED)
-            else ""
-        )  # fmt: skip
-        return format_html(
-            '<div class="desk-decide" data-decide-url="{}">'
-            '<button type="submit" class="desk-approve button default" formaction="{}" name="decide" value="approve">'
-            "{}</button> {}</div>",
-            url, url, verb, reject,
-        )  # fmt: skip
+        return decide_controls(obj)
 
     @admin.display(description="status")
     def status_label(self, obj: Comment) -> str:
-        if obj.status == Comment.Status.PUBLISHED and obj.open_reports:
-            return "Reported"
-        if obj.status == Comment.Status.PUBLISHED and obj.flagged:
-            return "Published, possibly off-topic"
-        return obj.get_status_display()
+        return status_label(obj)
 
     @admin.display(description="scores")
     def score_badges(self, obj: Comment) -> str:

@@ -275,7 +275,8 @@ class ShadowRecord:
 
 def shadow_record(limit: int = 50) -> ShadowRecord | None:
     """Where the shadow policy and the live one differed on real comments, and who was right once a moderator
-    decided: a moderator's approval proves the one that published right, a rejection the one that did not."""
+    decided: a moderator's approval (or keeping it published over reports) proves the one that published right,
+    a rejection or removal the one that did not."""
     shadow = ModerationPolicy.objects.filter(is_shadow=True).first()
     judged = Comment.objects.real().exclude(shadow_decision="")
     if shadow is not None:
@@ -285,14 +286,14 @@ def shadow_record(limit: int = 50) -> ShadowRecord | None:
     differ = [c for c in judged.order_by("-created_at")[:5000] if c.shadow_decision != c.decision]
     verdicts = {
         e.comment_id: e.action
-        for e in ModerationEvent.objects.by_moderators().filter(comment_id__in=[c.pk for c in differ])
+        for e in ModerationEvent.objects.by_moderators(dismissals=True).filter(comment_id__in=[c.pk for c in differ])
     }
     live_right = shadow_right = 0
     for comment in differ:
         action = verdicts.get(comment.pk)
         if action is None:
             continue
-        good = action == "approve"
+        good = action in ("approve", "dismiss_reports")  # published, or kept published over readers' reports
         live_right += (comment.decision == "publish") == good
         shadow_right += (comment.shadow_decision == "publish") == good
     return ShadowRecord(

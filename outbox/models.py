@@ -39,6 +39,19 @@ class OutboundEmail(models.Model):
         return f"{self.get_kind_display()} to {self.to}"
 
 
+class Recipient(models.Model):
+    """An address the outbox has written to. Its emails' unsubscribe links name it by this row's id,
+    signed, rather than by the address itself: a link stays short however long the address is (an
+    internationalised address written out in a link ran past the URL's column and failed the write of
+    the decision or reply it came with)."""
+
+    email = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.email
+
+
 class EmailOptOut(models.Model):
     """An address that asked for no more emails (the unsubscribe link in each one)."""
 

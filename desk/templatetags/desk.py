@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from comments.models import Comment
+from desk.selectors import queue_counts
 from policies.selectors import model_status, model_summary
 
 register = template.Library()
@@ -12,15 +12,15 @@ register = template.Library()
 
 @register.inclusion_tag("admin/desk/queue_counts.html", takes_context=True)
 def review_queue_counts(context: dict[str, Any]) -> dict[str, Any]:
-    """What waits for moderators, for the top of the admin index."""
-    held = Comment.objects.real().held().count()
-    reported = Comment.objects.real().published().filter(open_reports__gt=0).count()
-    flagged = Comment.objects.real().published().filter(flagged=True).count()
+    """What waits for moderators, for the top of the admin index: counted as the desk counts its tabs (readers'
+    comments, as the desk opens), and each a link to the rows it counts."""
+    counts = queue_counts()
     user = context["request"].user
     return {
-        "held": held,
-        "reported": reported,
-        "flagged": flagged,
+        "review": counts["review"],
+        "held": counts["held"],
+        "reported": counts["reader_reported"],
+        "flagged": counts["flagged"],
         "can_moderate": user.has_perm("comments.can_moderate"),
         "model_loaded": model_status().model is not None,
         "model_summary": model_summary(),

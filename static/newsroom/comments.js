@@ -147,3 +147,14 @@
     if (event.key === "Escape" && home && wrap.parentNode !== home) { close(); }
   });
 })();
+
+// After a report the page lands on what became of it, under the comment reported (the server anchors
+// the page there). Focus it too, so that a screen reader reads it: the anchor moves the view only.
+(function () {
+  "use strict";
+  var hash = window.location.hash;
+  var notice = hash.indexOf("#report-notice-") === 0 ? document.getElementById(hash.slice(1)) : null;
+  if (!notice) { return; }
+  function focusNotice() { notice.focus(); }
+  if (document.readyState === "complete") { focusNotice(); } else { window.addEventListener("load", focusNotice); }
+})();

@@ -107,3 +107,39 @@ def test_held_comment_is_visible_to_its_author_only(live_server, browser, page):
     assert other.locator(f"#comment-{held.pk}").count() == 0
     assert "Haqqani network angle" not in other.content()
     other.context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
+def test_the_thanks_for_a_report_is_in_view_where_the_reader_reported(live_server, browser, javascript):
+    article = make_seed_article()
+    comments = [
+        make_comment(article, body=f"Point {n} on the Doha talks and Pakistan's part in them.") for n in range(12)
+    ]
+    reported = comments[9]
+    # Reduced motion: no smooth scrolling, so where the page is is where it landed.
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, java_script_enabled=javascript, reduced_motion="reduce"
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(f"{live_server.url}{article.get_absolute_url()}#comment-{reported.pk}")
+    node = page.locator(f"#comment-{reported.pk}")
+    node.get_by_role("link", name="Report").click()  # moves the form here, or (no script) loads it here
+    form = node.locator("#report-form")
+    form.get_by_label("Why should a moderator look at this?").select_option("spam")
+    form.get_by_role("button", name="Send report").click()
+    page.wait_for_url(f"**#report-notice-{reported.pk}")
+    page.wait_for_load_state("load")
+
+    notice = node.locator(f"#report-notice-{reported.pk}")
+    assert notice.inner_text() == "Thank you. A moderator will look at this comment."
+    box = notice.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, box  # in view
+    assert page.locator(".nr-messages").count() == 0  # and not said out of sight at the top
+    top = page.locator("#comments").bounding_box()
+    assert top is not None and top["y"] < -1000  # the page is anchored far below its top: the reader's place
+    if javascript:  # read out to a screen reader, which the anchor alone does not do
+        assert page.evaluate("document.activeElement.id") == f"report-notice-{reported.pk}"
+    assert errors == []
+    context.close()

@@ -76,7 +76,8 @@ def test_reader_reports_a_comment_and_it_enters_the_queue(live_server, page, bro
     assert page.evaluate("document.activeElement.id") == "report-reason"
     node.get_by_label("Why should a moderator look at this?").select_option("off_topic")
     node.get_by_role("button", name="Send report").click()
-    assert "A moderator will look at this comment" in page.locator(".nr-messages").inner_text()
+    # The thanks is said under the comment reported, where the reader is (not at the top of the page).
+    assert "A moderator will look at this comment" in page.locator(f"#report-notice-{comment.pk}").inner_text()
     assert page.locator(f"#comment-{comment.pk}").is_visible()  # stays published until a moderator decides
 
     admin = browser.new_context().new_page()
@@ -97,7 +98,8 @@ def test_reader_reports_without_javascript(live_server, browser):
     node = page.locator(f"#comment-{comment.pk}")
     node.get_by_label("Why should a moderator look at this?").select_option("spam")
     node.get_by_role("button", name="Send report").click()
-    assert "A moderator will look at this comment" in page.locator(".nr-messages").inner_text()
+    # The thanks is said under the comment reported, where the reader is (not at the top of the page).
+    assert "A moderator will look at this comment" in page.locator(f"#report-notice-{comment.pk}").inner_text()
     comment.refresh_from_db()
     assert comment.open_reports == 1
     page.context.close()

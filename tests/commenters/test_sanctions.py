@@ -49,6 +49,14 @@ def test_a_domain_ban_covers_throwaway_addresses(client, moderator):
         sanction_add(kind="suspend", reason="x", actor=moderator, domain="mailinator.com", days=3)
 
 
+def test_a_sanction_on_an_address_or_domain_too_long_to_exist_is_refused_not_a_database_error(moderator):
+    with pytest.raises(SanctionError, match="too long"):
+        sanction_add(kind="ban", reason="spam", actor=moderator, domain="ü" * 254 + ".example")
+    with pytest.raises(SanctionError, match="too long"):
+        sanction_add(kind="warn", reason="rude", actor=moderator, email="a" * 250 + "@x.example")
+    assert not Sanction.objects.exists()
+
+
 def test_a_suspension_ends_by_itself(client, moderator):
     article = make_seed_article()
     with pytest.raises(SanctionError, match="needs an end"):

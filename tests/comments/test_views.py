@@ -1,10 +1,16 @@
 import re
 import time
+from contextlib import contextmanager
+from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
+import comments.forms
+from comments.forms import signed_start
 from comments.models import Comment, CommentReport, ModerationEvent
 from factories import comment_form_data, make_article, make_comment, make_seed_article, signed_started
 
@@ -13,6 +19,15 @@ pytestmark = pytest.mark.django_db
 
 def post_url(article):
     return f"/articles/{article.slug}/comments/"
+
+
+@contextmanager
+def form_clock_held_still():
+    """The form's clock (when it was served, when it came back), held still by the test: a form sent "at
+    once" is read as sent at once, however long a busy machine takes between the two."""
+    now = time.time()
+    with mock.patch.object(comments.forms, "time", SimpleNamespace(time=lambda: now)):
+        yield now
 
 
 def test_posting_publishes_redirects_and_shows_the_comment(client):
@@ -145,7 +160,9 @@ def test_held_comment_is_shown_to_its_author_only(client, django_user_model):
 def test_bot_signals_hold_the_comment(client):
     article = make_seed_article()
     client.post(post_url(article), comment_form_data(website="http://spam.example"))
-    client.post(post_url(article), comment_form_data(started_seconds_ago=0, body="Quick words on Doha."))
+    with form_clock_held_still() as now:
+        quick = comment_form_data(body="Quick words on Doha.")
+        client.post(post_url(article), {**quick, "started": signed_start(quick["token"], at=now)})
     statuses = list(Comment.objects.values_list("status", flat=True))
     assert statuses == [Comment.Status.HELD, Comment.Status.HELD]
     assert all(any(r.startswith("bot.") for r in c.reasons) for c in Comment.objects.all())
@@ -416,7 +433,41 @@ def test_one_address_reports_a_comment_once(client):
     comment.refresh_from_db()
     assert comment.open_reports == 1 and CommentReport.objects.count() == 1
     page = client.get(client.post(f"/comments/{comment.pk}/report/", {"reason": "spam"})["Location"])
-    assert "already reported" in page.content.decode()
+    assert "already reported" in notice_under(page.content.decode(), comment)
+
+
+def notice_under(html, comment):
+    """What the page says under one comment, about the report sent on it."""
+    own = html.partition(f'id="comment-{comment.pk}"')[2].split("</article>")[0]
+    found = re.search(rf'<p class="nr-report-notice[^"]*"[^>]*id="report-notice-{comment.pk}"[^>]*>(.*?)</p>', own)
+    return found[1] if found else ""
+
+
+def test_the_thanks_for_a_report_is_said_under_the_comment_where_the_page_lands(client, settings):
+    settings.COMMENTS_THREADS_PER_PAGE = 5
+    article = make_seed_article()
+    comments = [make_comment(article, body=f"Point {n} on the Doha talks.") for n in range(12)]
+    reported = comments[7]  # on the second page: the reader is there, not at the top of the first
+    response = client.post(f"/comments/{reported.pk}/report/", {"reason": "spam"})
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.endswith(f"#report-notice-{reported.pk}") and f"reported={reported.pk}" in location
+    html = client.get(location).content.decode()
+    assert notice_under(html, reported) == "Thank you. A moderator will look at this comment."
+    assert re.search(rf'<p [^>]*id="report-notice-{reported.pk}"[^>]*role="status"', html)  # read out, too
+    assert 'class="nr-messages"' not in html  # not said a second time, out of sight at the top
+    assert all(not notice_under(html, other) for other in comments if other != reported)
+    # Said once, where it happened: not on the page's next visit, nor to anyone handed the link.
+    assert not notice_under(client.get(location.split("?")[0]).content.decode(), reported)
+    assert not notice_under(Client().get(location).content.decode(), reported)
+
+
+def test_a_report_refused_says_why_under_the_comment(client):
+    article = make_seed_article()
+    comment = make_comment(article)
+    location = client.post(f"/comments/{comment.pk}/report/", {"reason": "nonsense"})["Location"]
+    assert "Choose a reason" in notice_under(client.get(location).content.decode(), comment)
+    assert "nr-report-notice-failed" in client.get(location).content.decode()
 
 
 def test_a_submission_token_is_not_a_key_to_someone_elses_comment(client):
@@ -554,12 +605,11 @@ def test_remember_me_keeps_name_and_email_in_a_signed_cookie_and_forgets_on_requ
 
 
 def test_the_form_time_is_signed_to_the_millisecond_and_checked(client):
-    from comments.forms import signed_start
-
     article = make_seed_article()
     token = "t" * 32
     # Sent the moment the page was served: a script, held; a forged or future time is refused, the text kept.
-    client.post(post_url(article), comment_form_data(token=token, started=signed_start(token, at=time.time())))
+    with form_clock_held_still() as now:
+        client.post(post_url(article), comment_form_data(token=token, started=signed_start(token, at=now)))
     assert "bot.too_fast" in Comment.objects.get().reasons
     later = "u" * 32
     future = client.post(

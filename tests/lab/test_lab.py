@@ -3,7 +3,7 @@
 import pytest
 
 from comments.models import Comment
-from comments.services import comment_approve, comment_post
+from comments.services import comment_approve, comment_post, comment_report
 from factories import make_comment, make_seed_article
 from lab import runs
 from lab.models import LabRun
@@ -85,6 +85,7 @@ def test_shadow_mode_judges_beside_the_live_policy_and_learns_who_was_right(admi
     record = runs.shadow_record()
     assert record is not None
     assert (record.judged, record.disagreed, record.decided) == (1, 1, 0)
+    comment_report(comment=posted, reason="off_topic")  # a reader disagrees with the live policy
     comment_approve(comment=posted, actor=admin_user)  # a moderator keeps it: publishing was right
     record = runs.shadow_record()
     assert record is not None

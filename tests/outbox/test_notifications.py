@@ -3,7 +3,9 @@
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
+from commenters.models import Commenter
 from comments.models import Comment
 from comments.services import comment_approve, comment_post, comment_reject
 from factories import HOLD_ALL, comment_form_data, make_comment, make_seed_article
@@ -16,7 +18,10 @@ pytestmark = pytest.mark.django_db
 
 
 def held(article, **kwargs) -> Comment:
-    return make_comment(article, policy=HOLD_ALL, **kwargs)
+    """A held comment from an address its owner confirmed: only those hear a moderator's decision."""
+    comment = make_comment(article, policy=HOLD_ALL, **kwargs)
+    Commenter.objects.filter(email=comment.author_email).update(confirmed_at=timezone.now())
+    return comment
 
 
 def test_a_decision_is_emailed_only_after_it_is_stored_and_says_why(smtp, admin_user):
