@@ -37,9 +37,10 @@ from comments import services
 from comments.models import Comment, ModerationEvent
 from moderation import Family
 from newsroom.admin import actor
+from newsroom.staff import STAFF_ENDPOINTS
 
-MODERATE = "comments.can_moderate"
-SANCTION = "commenters.can_sanction"
+MODERATE = STAFF_ENDPOINTS["admin:desk_reviewqueueitem_decide"]
+SANCTION = STAFF_ENDPOINTS["admin:desk_reviewqueueitem_sanction"]
 # Far beyond any real suspension, and short of the calendar's end (an end date past year 9999 cannot be stored).
 MAX_SANCTION_DAYS = 36500
 # The row's sanction form is one line: short names for the kinds, and what the row says once one is made.

@@ -38,6 +38,14 @@ STAFF_PAGES: dict[str, str] = {
     "lab:lab": "policies.change_moderationpolicy",
     "lab:lab_run": "policies.change_moderationpolicy",
 }
+# The admin's own endpoints that act on comments, commenters or policies, and the one permission each checks
+# (the views read it from here). tests/test_staff_permissions.py posts to each as staff without it: 403, nothing done.
+STAFF_ENDPOINTS: dict[str, str] = {
+    "admin:desk_reviewqueueitem_decide": "comments.can_moderate",
+    "admin:desk_reviewqueueitem_undo": "comments.can_moderate",
+    "admin:desk_reviewqueueitem_sanction": "commenters.can_sanction",
+    "admin:policies_moderationpolicy_activate": "policies.change_moderationpolicy",
+}
 # The training page shows a moderator their own scores; whoever runs the simulations they train on (an editor)
 # sees every moderator's.
 EVERY_MODERATORS_TRAINING = "lab.view_simulationrun"

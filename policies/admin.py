@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from moderation.policy import GENERAL, RULES, SETTINGS, THRESHOLDS
 from newsroom.admin import actor
+from newsroom.staff import STAFF_ENDPOINTS
 from policies import services
 from policies.models import ModerationPolicy
 from policies.selectors import forget_active_policy, model_summary
@@ -87,7 +88,7 @@ class ModerationPolicyAdmin(admin.ModelAdmin[ModerationPolicy]):
 
     def activate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Make a draft live: first the difference from the live policy, then an explicit confirmation."""
-        if not self.has_change_permission(request):
+        if not request.user.has_perm(STAFF_ENDPOINTS["admin:policies_moderationpolicy_activate"]):
             raise PermissionDenied
         draft = get_object_or_404(ModerationPolicy, pk=pk)
         live = ModerationPolicy.objects.filter(is_active=True).first()

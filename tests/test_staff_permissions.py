@@ -11,12 +11,13 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from comments.models import Comment
+from commenters.models import Sanction
+from comments.models import Comment, ModerationEvent
 from comments.services import comment_approve
 from desk.roles import ensure_editors_group, ensure_moderators_group
 from factories import HOLD_ALL, make_comment, make_seed_article
 from lab.models import LabRun, SimulationRun
-from newsroom.staff import STAFF_PAGES
+from newsroom.staff import STAFF_ENDPOINTS, STAFF_PAGES
 from outbox.models import OutboundEmail
 from policies.models import ModerationPolicy
 
@@ -194,3 +195,40 @@ def test_a_page_missing_from_the_list_is_a_mistake_not_an_open_door(rf, users):
     request.user = users["superuser"]
     with pytest.raises(ImproperlyConfigured, match="not in newsroom.staff.STAFF_PAGES"):
         staff_page(lambda request: HttpResponse("secret"))(request)
+
+
+def test_every_admin_endpoint_that_acts_refuses_staff_without_its_permission(users, client):
+    """The desk's decide, undo and sanction endpoints and making a policy live: a staff user without the
+    permission the list names gets 403 by form and by the desk's script, and nothing is done or told."""
+    assert set(STAFF_ENDPOINTS) == {
+        "admin:desk_reviewqueueitem_decide", "admin:desk_reviewqueueitem_undo",
+        "admin:desk_reviewqueueitem_sanction", "admin:policies_moderationpolicy_activate",
+    }  # fmt: skip
+    comment = make_comment(make_seed_article(), policy=HOLD_ALL)
+    draft = ModerationPolicy.objects.create(name="draft-x", mode="hold_all")
+    posts = {
+        "admin:desk_reviewqueueitem_decide": (
+            reverse("admin:desk_reviewqueueitem_decide", args=[comment.pk]),
+            {"decide": "reject", f"reason-{comment.pk}": "spam", f"seen-{comment.pk}": f"held:{comment.version}"},
+        ),
+        "admin:desk_reviewqueueitem_undo": (reverse("admin:desk_reviewqueueitem_undo"), {"event": ["1"]}),
+        "admin:desk_reviewqueueitem_sanction": (
+            reverse("admin:desk_reviewqueueitem_sanction", args=[comment.pk]),
+            {"kind": "ban", "reason": "spam", "days": ""},
+        ),
+        "admin:policies_moderationpolicy_activate": (
+            reverse("admin:policies_moderationpolicy_activate", args=[draft.pk]),
+            {},
+        ),
+    }
+    client.force_login(users["nobody"])
+    events = ModerationEvent.objects.count()
+    for name, (url, data) in posts.items():
+        for headers in ({}, {"Accept": "application/json"}):
+            answer = client.post(url, data, headers=headers)
+            assert answer.status_code == 403, (name, headers, answer.status_code)
+            assert comment.status not in answer.content.decode(), name  # says nothing of the comment
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.HELD and ModerationEvent.objects.count() == events
+    assert not Sanction.objects.exists()
+    assert not ModerationPolicy.objects.get(pk=draft.pk).is_active
