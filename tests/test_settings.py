@@ -103,6 +103,22 @@ def test_production_setup_creates_no_demo_account(tmp_path):
     assert count.stdout.split()[-1] == "0"
 
 
+def test_production_setup_locks_demo_accounts_that_development_left(tmp_path):
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "HTTPS": "0"}
+    development = {**database, "DEBUG": "1"}
+    assert run_manage(development, "migrate", "-v", "0").returncode == 0
+    assert run_manage(development, "setup_demo").returncode == 0
+    production = {**database, "DEBUG": "0", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "x.example"}
+    locked = run_manage(production, "setup_demo", "--no-user")
+    assert locked.returncode == 0 and "Locked the demo account 'moderator'" in locked.stdout
+    check = (
+        "from django.contrib.auth.models import User; "
+        "print([User.objects.get(username=u).is_active or User.objects.get(username=u).check_password(p) "
+        "for u, p in [('moderator', 'moderate-me'), ('editor', 'edit-me')]])"
+    )
+    assert run_manage(production, "shell", "-v", "0", "-c", check).stdout.strip().splitlines()[-1] == "[False, False]"
+
+
 def test_gunicorn_refuses_several_workers_without_a_shared_cache():
     import os
     import subprocess

@@ -24,10 +24,16 @@ DEMO_EDITOR = ("editor", "edit-me")
 
 
 class Command(BaseCommand):
-    help = "Import the demo article and create the demo moderator account (development only)."
+    help = (
+        "Import the demo article, set up the policy and the Moderators and Editors groups, and create the demo "
+        "moderator and editor accounts (development only)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--no-user", action="store_true", help="skip the demo moderator account")
+        parser.add_argument(
+            "--no-user", action="store_true",
+            help="no demo accounts (production): any left by development with their published passwords are locked",
+        )  # fmt: skip
 
     def handle(self, *args: Any, no_user: bool, **options: Any) -> None:
         call_command("import_article", str(DEMO_ARTICLE), verbosity=options["verbosity"])
@@ -37,6 +43,7 @@ class Command(BaseCommand):
 
         active_policy_record()
         if no_user:
+            self.lock_demo_accounts()
             return
         if not settings.DEBUG:
             raise CommandError("The demo moderator has a published password: it is only created with DEBUG=1.")
@@ -55,7 +62,7 @@ class Command(BaseCommand):
         editor.groups.add(editors)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo editor (articles, policies, simulations, story settings): username '{DEMO_EDITOR[0]}', "
+                f"Demo editor (a moderator's work, plus articles, policies and simulations): username '{DEMO_EDITOR[0]}', "
                 f"password '{DEMO_EDITOR[1]}'"
             )
         )
@@ -65,3 +72,16 @@ class Command(BaseCommand):
                 "(log in at /admin/ on the site)"
             )
         )
+
+    def lock_demo_accounts(self) -> None:
+        """A database that development used may still hold the demo accounts, whose passwords are in the README:
+        production (``dev.py prod`` runs this with ``--no-user``) locks any that still have them."""
+        from django.contrib.auth import get_user_model
+
+        for username, password in ((DEMO_USERNAME, DEMO_PASSWORD), DEMO_EDITOR):
+            user = get_user_model().objects.filter(username=username).first()
+            if user is not None and user.check_password(password):
+                user.set_unusable_password()
+                user.is_active = False
+                user.save(update_fields=["password", "is_active"])
+                self.stdout.write(self.style.WARNING(f"Locked the demo account '{username}': its password is public."))
