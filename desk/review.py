@@ -235,8 +235,11 @@ class ReviewWorkflow(ModerationActions):
                 return JsonResponse({"ok": False, "message": "That comment does not exist."}, status=404)
             self.message_user(request, "That comment does not exist.", messages.ERROR)
             return redirect("admin:desk_reviewqueueitem_changelist")
-        back = redirect("admin:desk_reviewqueueitem_change", comment.pk)
-        decision = "approve" if request.POST.get("decide") == "approve" else "reject"
+        # A decision refused goes back where it was asked: the desk (its tab and filters kept), or the comment's page.
+        back = self._back_to_desk(request) or redirect("admin:desk_reviewqueueitem_change", comment.pk)
+        decision = request.POST.get("decide", "")
+        if decision not in ("approve", "reject"):
+            return self._answer(request, comment, 400, "Approve or reject: nothing else is a decision.", back)
         form = RejectForm(
             {
                 "reason": request.POST.get(f"reason-{comment.pk}") or request.POST.get("reason"),

@@ -59,6 +59,19 @@ def test_a_decision_on_a_stale_row_gets_409_with_what_happened(mod_client, moder
     page = mod_client.post(f"{QUEUE}{comment.pk}/decide/", {"decide": "approve", "seen": "held:0"}, follow=True)
     assert "Moderator2 rejected this" in page.content.decode()  # capitalised by the admin's messages
     assert Comment.objects.get(pk=comment.pk).status == Comment.Status.REJECTED
+    # From the desk's row (no script), the refusal comes back to the same desk, its tab and filters kept.
+    desk = f"http://testserver{QUEUE}?queue=held&traffic=all"
+    refused = mod_client.post(
+        f"{QUEUE}{comment.pk}/decide/", {"decide": "approve", f"seen-{comment.pk}": "held:0"}, HTTP_REFERER=desk
+    )
+    assert refused.status_code == 302 and refused["Location"].endswith("?queue=held&traffic=all")
+
+
+def test_only_approve_or_reject_is_a_decision(mod_client):
+    comment = held(make_seed_article())
+    answer = mod_client.post(f"{QUEUE}{comment.pk}/decide/", {"decide": "publish-it"}, **JSON)
+    assert answer.status_code == 400 and answer.json()["message"] == "Approve or reject: nothing else is a decision."
+    assert Comment.objects.get(pk=comment.pk).status == Comment.Status.HELD
 
 
 def test_a_no_op_is_refused(mod_client):

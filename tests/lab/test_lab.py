@@ -114,3 +114,11 @@ def test_a_replay_file_uploaded_or_on_the_server(admin_client, settings, tmp_pat
         assert run.state == "done" and run.result["comments"] == 10, run.error
     refused = admin_client.post("/staff/lab/", {**fields, "replay_on_disk": "../db.sqlite3"})
     assert refused.status_code == 400 and LabRun.objects.count() == 2
+
+
+def test_a_lab_with_no_draft_says_how_to_make_one(admin_client):
+    make_seed_article()
+    page = admin_client.get("/staff/lab/").content.decode()
+    assert 'id="no-drafts"' in page and "Copy to a new draft" in page
+    ModerationPolicy.objects.create(name="a-draft", mode="hold_all")
+    assert 'id="no-drafts"' not in admin_client.get("/staff/lab/").content.decode()
