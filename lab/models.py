@@ -38,7 +38,21 @@ class JobQuerySet(models.QuerySet[_Job]):
         return self.filter(running | never_queued)
 
 
-class SimulationRun(models.Model):
+class Job(models.Model):
+    """What every background job keeps on its own row, for its page to read: how far it got, its last sign of
+    life (``JobQuerySet.interrupted``), why it failed, when it ended, and the task that runs it."""
+
+    progress = models.FloatField(default=0.0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, help_text="The task that runs it in the background")
+
+    class Meta:
+        abstract = True
+
+
+class SimulationRun(Job):
     """One run of the simulator: its parameters and the report it produced.
 
     ``manage.py simulate`` fills it in one transaction (it is seen only once done); with ``--background``
@@ -54,11 +68,6 @@ class SimulationRun(models.Model):
     # Done unless said otherwise: the synchronous command writes a run whole, in one transaction; the
     # background path creates it queued.
     state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.DONE)
-    progress = models.FloatField(default=0.0)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    task_id = models.CharField(max_length=64, blank=True, help_text="The task that runs it in the background")
 
     objects = JobQuerySet["SimulationRun"].as_manager()
 
@@ -69,7 +78,7 @@ class SimulationRun(models.Model):
         return self.label
 
 
-class LabRun(models.Model):
+class LabRun(Job):
     """One comparison in the policy lab: a draft against the live policy on one stream, run in the background."""
 
     class Stream(models.TextChoices):
@@ -86,14 +95,9 @@ class LabRun(models.Model):
     stream = models.CharField(max_length=10, choices=Stream.choices)
     parameters = models.JSONField(default=dict)
     state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED)
-    progress = models.FloatField(default=0.0)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
     result = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    task_id = models.CharField(max_length=64, blank=True, help_text="The task that runs it in the background")
 
     objects = JobQuerySet["LabRun"].as_manager()
 
