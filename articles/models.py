@@ -11,6 +11,10 @@ class ArticleQuerySet(models.QuerySet["Article"]):
     def published(self) -> ArticleQuerySet:
         return self.filter(is_published=True)
 
+    def own(self) -> ArticleQuerySet:
+        """The stories this site publishes itself (not those it only hosts the comments of, on another site)."""
+        return self.filter(canonical_url__isnull=True)
+
     def search(self, query: str) -> ArticleQuerySet:
         query = query.strip()
         if not query:
@@ -25,11 +29,24 @@ class Article(models.Model):
     source = models.CharField(max_length=120, blank=True, help_text="The agency or outlet, e.g. Anadolu Agency.")
     published_on = models.DateField()
     dateline = models.CharField(max_length=120, blank=True, help_text="The city the story is filed from.")
-    body = models.TextField(help_text="Paragraphs, separated by a blank line.")
+    body = models.TextField(
+        blank=True,
+        help_text="Paragraphs, separated by a blank line. A story embedded on another site may have none yet: "
+        "the on-topic check then only flags, never holds.",
+    )
     photo = models.ImageField(upload_to="articles/%Y/%m/", blank=True)
     photo_caption = models.TextField(blank=True)
     photo_credit = models.CharField(max_length=200, blank=True)
     is_published = models.BooleanField(default=True)
+    # A story published on another site (a newsroom's own CMS) whose comment section is embedded there:
+    # its address there. Empty for the stories this site publishes itself.
+    canonical_url = models.URLField(
+        max_length=500,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="For a story on another site whose comments are embedded there: its address on that site.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -43,6 +60,15 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.canonical_url is not None
+
+    @property
+    def has_text(self) -> bool:
+        """Whether the story's text is known (an embedded story may be known by its address and title only)."""
+        return bool(self.body.strip())
 
     @property
     def paragraphs(self) -> list[str]:

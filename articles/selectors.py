@@ -38,7 +38,7 @@ def article_body(article: Article) -> list[BodyItem]:
     known: dict[str, str] = {}
     if any(not link.url for link in links):
         headlines = [link.headline for link in links if not link.url]
-        for other in Article.objects.published().filter(headline__in=headlines).only("slug", "headline"):
+        for other in Article.objects.published().own().filter(headline__in=headlines).only("slug", "headline"):
             known[other.headline.casefold()] = other.get_absolute_url()
     items: list[BodyItem] = []
     paragraphs = article.paragraphs

@@ -13,7 +13,7 @@ from articles.selectors import article_body, article_for_page
 def article_list(request: HttpRequest) -> HttpResponse:
     # NUL can't be stored or searched in PostgreSQL text; nobody types it on purpose.
     query = request.GET.get("q", "")[:200].replace("\x00", "")
-    articles = Article.objects.published().search(query)
+    articles = Article.objects.published().own().search(query)
     page = Paginator(articles, 20).get_page(request.GET.get("page"))
     return render(request, "articles/article_list.html", {"page": page, "query": query})
 

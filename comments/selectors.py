@@ -406,6 +406,7 @@ def moderation_context(
         at=at.timestamp(),
         policy=policy,
         article_text=article.text_for_relevance(),
+        article_known=article.has_text,
         parent_text=parent.body if parent else "",
         recent=[Recent(author_key(name, email), text, when.timestamp()) for name, email, text, when in recent],
         conversation=Conversation(reversed(conversation_texts)).snapshot(),

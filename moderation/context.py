@@ -38,6 +38,9 @@ class Context:
     """Everything is optional: an empty context judges the text alone."""
 
     article_text: str = ""
+    # False for a story known only by its headline (embedded on another site, its text never sent): the
+    # on-topic check then has nothing fair to judge against, and flags at most.
+    article_known: bool = True
     parent_text: str = ""
     # How many of the article's latest on-topic published comments use each term.
     conversation: Mapping[str, int] | None = None
@@ -105,6 +108,7 @@ def build_context(
     at: float,
     policy: Policy,
     article_text: str,
+    article_known: bool = True,
     parent_text: str = "",
     recent: Iterable[Recent] = (),
     conversation: Mapping[str, int] | None = None,
@@ -119,6 +123,7 @@ def build_context(
     same = [r for r in recent if since <= r.at <= at and fingerprint(r.text) == mark]
     return Context(
         article_text=article_text,
+        article_known=article_known,
         parent_text=parent_text,
         conversation=conversation,
         own_recent=tuple(r.text for r in same if r.author == author),

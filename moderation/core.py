@@ -88,6 +88,12 @@ def moderate(text: str, context: Context | None = None, policy: Policy | None = 
         rejecting.extend(r for r in found if r.score >= reject_at)
 
     flagged: list[Reason] = []
+    unsure_topic: list[Reason] = []
+    if not context.article_known:
+        # Only the headline is known: "off-topic" would mostly mean "we have not read the story". It flags.
+        unsure_topic = [r for r in holding if r.family is Family.OFF_TOPIC]
+        holding = [r for r in holding if r.family is not Family.OFF_TOPIC]
+        rejecting = [r for r in rejecting if r.family is not Family.OFF_TOPIC]
     if policy.mode == Mode.PUBLISH_ALL:
         action, reasons = Action.PUBLISH, []
     elif policy.mode == Mode.HOLD_ALL:
@@ -104,6 +110,8 @@ def moderate(text: str, context: Context | None = None, policy: Policy | None = 
         action, reasons = Action.HOLD, holding
     else:
         action, reasons = Action.PUBLISH, []
+    if action is Action.PUBLISH and unsure_topic and policy.mode != Mode.PUBLISH_ALL:
+        flagged = [*flagged, *unsure_topic]
     if action is not Action.REJECT:
         reasons = sorted(reasons, key=lambda r: -r.score)
     return Verdict(

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "corsheaders",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
@@ -114,12 +115,15 @@ INSTALLED_APPS = [
     "outbox",
     "desk",
     "lab",
+    "embeds",
+    "api",
 ]
 
 MIDDLEWARE = [
     "newsroom.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -243,6 +247,18 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Embedding on a newsroom's own pages (embeds/) and the API (api/): other origins may call only these paths,
+# and only an origin an editor registered as a site (embeds/cors.py); no cookies cross (a reader is known by
+# a token the page sends).
+CORS_URLS_REGEX = r"^/(api|embed)/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = [
+    "accept", "authorization", "content-type", "x-requested-with",
+    "x-newsroom-reader", "x-newsroom-signature", "x-newsroom-timestamp",
+]  # fmt: skip
+CORS_EXPOSE_HEADERS = ["x-newsroom-reader", "retry-after", "location"]
+CORS_PREFLIGHT_MAX_AGE = 3600
 
 # Comments: presentation and rate limits (the length limits are constants, in comments/limits.py).
 COMMENTS_MAX_DEPTH = env_int("COMMENTS_MAX_DEPTH", 3)

@@ -2,7 +2,8 @@
 
 From the bottom up: the shared helpers of ``newsroom`` and ``articles``; the pure cores
 ``moderation`` and ``simulation`` (no Django); ``commenters`` and ``outbox``; ``policies``;
-``comments``; and at the top ``desk`` and ``lab``, which nothing imports. ``newsroom``'s
+``comments``; ``desk`` and ``lab``; ``embeds`` (another site's pages) and, at the top, ``api``, which
+nothing imports. ``newsroom``'s
 ``urls.py`` and ``wsgi.py`` put the site together, so they alone may import any app.
 """
 
@@ -23,6 +24,8 @@ MAY_IMPORT = {
     "comments": {"newsroom", "articles", "moderation", "commenters", "outbox", "policies"},
     "desk": {"newsroom", "articles", "moderation", "simulation", "commenters", "outbox", "policies", "comments"},
     "lab": {"newsroom", "articles", "moderation", "simulation", "commenters", "outbox", "policies", "comments"},
+    "embeds": {"newsroom", "articles", "moderation", "commenters", "outbox", "policies", "comments"},
+    "api": {"newsroom", "articles", "moderation", "commenters", "outbox", "policies", "comments", "desk", "embeds"},
 }
 COMPOSITION_ROOT = {ROOT / "newsroom" / "urls.py", ROOT / "newsroom" / "wsgi.py"}
 

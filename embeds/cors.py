@@ -1,0 +1,43 @@
+"""Which other origins may call the API and the embed: the sites an editor registered, and no other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest
+
+from embeds.models import Site
+
+CACHE_KEY = "embeds.origins"
+CACHE_SECONDS = 60
+
+
+def registered_origins() -> frozenset[str]:
+    origins = cache.get(CACHE_KEY)
+    if origins is None:
+        origins = frozenset(Site.objects.active().values_list("origin", flat=True))
+        cache.set(CACHE_KEY, origins, CACHE_SECONDS)
+    return frozenset(origins)
+
+
+def allow_registered_sites(sender: Any, request: HttpRequest, **kwargs: Any) -> bool:
+    """django-cors-headers asks this for each cross-origin request to the API or the embed."""
+    origin = request.headers.get("Origin", "")
+    try:
+        return origin in registered_origins()
+    except Exception:  # the cache or the database is down: answer no rather than fail the request
+        return False
+
+
+def forget_origins(**kwargs: Any) -> None:
+    cache.delete(CACHE_KEY)
+
+
+def connect() -> None:
+    from corsheaders.signals import check_request_enabled
+
+    check_request_enabled.connect(allow_registered_sites, dispatch_uid="embeds.cors")
+    post_save.connect(forget_origins, sender=Site, dispatch_uid="embeds.cors.save")
+    post_delete.connect(forget_origins, sender=Site, dispatch_uid="embeds.cors.delete")
