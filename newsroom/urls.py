@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("outbox.urls")),
     path("", include("desk.urls")),
     path("", include("lab.urls")),
+    path("", include("embeds.urls")),
+    path("api/v1/", include("api.urls")),
     path("", include("articles.urls")),
     # Uploaded article photos. A self-hosted newsroom serves them itself; a
     # larger site would put them behind its web server or object storage.
