@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
+from articles.models import Article
 from commenters.models import Sanction
 from comments.models import Comment, CommentReport, ModerationEvent
 from desk.models import ReviewQueueItem
@@ -173,6 +174,16 @@ def history_line(obj: Comment, sanction: str | None = None) -> str:
     )  # fmt: skip
 
 
+def story_known(article: Article) -> str:
+    """A story embedded on another site whose text was never sent is known by its address and title only."""
+    if article.has_text:
+        return ""
+    return format_html(
+        "{}",
+        " · known only by its address and title (the site sent no text): the on-topic check flags at most, never holds",
+    )
+
+
 def badge(text: str, kind: str = "") -> str:
     return format_html('<span class="desk-badge{}">{}</span>', f" desk-{kind}" if kind else "", text)
 
@@ -268,10 +279,11 @@ class ReviewQueueAdmin(ReviewWorkflow):
         return format_html(
             '<div class="desk-head" data-comment="{}"><a class="desk-open" href="{}"><strong>{}</strong></a> {} '
             '<span class="desk-age" title="{}">{}</span></div>{}{}'
-            '<div class="desk-story"><a href="{}#comment-{}" title="{}">{}</a></div>{}',
+            '<div class="desk-story"><a href="{}#comment-{}" title="{}">{}</a>{}</div>{}',
             obj.pk, reverse("admin:desk_reviewqueueitem_change", args=[obj.pk]), obj.author_name,
             badge(self.status_label(obj), "status"), obj.created_at.isoformat(), naturaltime(obj.created_at),
             reply, body, obj.article.get_absolute_url(), obj.pk, obj.article.headline, obj.article.headline,
+            story_known(obj.article),
             history_line(obj, sanction_controls(obj) if getattr(obj, "desk_can_sanction", False) else ""),
         )  # fmt: skip
 

@@ -161,7 +161,9 @@ def verify_push(*, site: Site, timestamp: str, body: bytes, signature: str, now:
     ``"<timestamp>." + body`` with the site's secret; ``X-Newsroom-Timestamp`` in seconds since 1970."""
     now = now or timezone.now()
     if not timestamp.strip().isdigit():
-        raise EmbedError("X-Newsroom-Timestamp must be the signing time, in whole seconds since 1970.", code="timestamp")
+        raise EmbedError(
+            "X-Newsroom-Timestamp must be the signing time, in whole seconds since 1970.", code="timestamp"
+        )
     age = now.timestamp() - int(timestamp)
     if age > PUSH_MAX_AGE or age < -CLOCK_LEEWAY:
         raise EmbedError(

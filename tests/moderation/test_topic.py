@@ -62,3 +62,14 @@ def test_flag_does_not_soften_other_holds():
 def test_the_threshold_is_the_policys(hold):
     held = moderate(CHATTER, CONTEXT, Policy(off_topic_hold=hold)).action is Action.HOLD
     assert held is (hold == 0.2)
+
+
+def test_a_story_known_by_its_headline_only_flags_off_topic_and_never_holds():
+    headline_only = Context(article_text="US seeks Pakistan's help for intra-Afghan dialogue", article_known=False)
+    result = moderate(CHATTER, headline_only, Policy())
+    assert result.action is Action.PUBLISH and result.codes == []
+    assert [r.code for r in result.flagged] == ["off_topic"]
+    # Whatever else holds a comment still holds it.
+    abusive = moderate(CHATTER + " You are a brainless idiot.", headline_only, Policy())
+    assert abusive.action is not Action.PUBLISH and "off_topic" not in abusive.codes
+    assert moderate(CHATTER, Context(article_text="US seeks Pakistan's help"), Policy()).action is Action.HOLD
