@@ -44,6 +44,12 @@ EDITOR_PERMISSIONS = [
     ("lab", "view_simulationrun"),
     ("commenters", "view_storysettings"),
     ("commenters", "view_sanction"),
+    # The newsroom's own sites that embed the comments (their origin and signing secret), and the readers
+    # they signed in.
+    ("embeds", "view_site"),
+    ("embeds", "add_site"),
+    ("embeds", "change_site"),
+    ("embeds", "view_sitereader"),
 ]
 
 

@@ -351,3 +351,13 @@ def test_the_demo_gives_an_editor_who_may_edit_policies_and_articles(client, set
     client.logout()
     client.force_login(users.get(username="moderator"))
     assert client.get("/admin/policies/moderationpolicy/").status_code == 403
+
+
+def test_the_desk_says_when_a_story_is_known_only_by_its_address_and_title(mod_client):
+    from factories import make_article
+
+    thin = make_article(headline="Known by title", slug="thin", body="", canonical_url="https://paper.example/thin")
+    held_comment(thin, body="Held on the embedded story.")
+    held_comment(make_seed_article(), body="Held on our own story.")
+    html = mod_client.get(QUEUE).content.decode()
+    assert html.count("known only by its address and title") == 1

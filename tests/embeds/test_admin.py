@@ -66,3 +66,16 @@ def test_signed_in_readers_are_read_only(editor):
     assert editor.get("/admin/embeds/sitereader/").status_code == 200
     assert editor.get("/admin/embeds/sitereader/add/").status_code == 403
     assert not SiteReader.objects.exists()
+
+
+def test_editors_register_sites_and_moderators_do_not_see_their_secrets(client):
+    from desk.roles import ensure_editors_group, ensure_moderators_group
+
+    editor = User.objects.create_user("eddie", password="pw-eddie-123", is_staff=True)
+    editor.groups.add(ensure_editors_group())
+    moderator = User.objects.create_user("mo", password="pw-mo-123", is_staff=True)
+    moderator.groups.add(ensure_moderators_group())
+    client.force_login(moderator)
+    assert client.get("/admin/embeds/site/").status_code == 403
+    client.force_login(editor)
+    assert add(client).status_code == 302 and Site.objects.count() == 1
