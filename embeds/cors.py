@@ -23,8 +23,11 @@ def registered_origins() -> frozenset[str]:
 
 
 def allow_registered_sites(sender: Any, request: HttpRequest, **kwargs: Any) -> bool:
-    """django-cors-headers asks this for each cross-origin request to the API or the embed."""
+    """django-cors-headers asks this of every request its URL pattern does not match (and CORS_URLS_REGEX
+    already keeps the rest of the site out): only the API and the embed, only for a registered origin."""
     origin = request.headers.get("Origin", "")
+    if not origin or not request.path.startswith(("/api/", "/embed/")):
+        return False
     try:
         return origin in registered_origins()
     except Exception:  # the cache or the database is down: answer no rather than fail the request

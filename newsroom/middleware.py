@@ -18,6 +18,7 @@ and a resend is stored once (its token).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from django.conf import settings
@@ -50,13 +51,23 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+def api_refusal(request: HttpRequest, status: int, title: str, detail: str) -> HttpResponse | None:
+    """Under /api/, a refusal made before any view is a problem document (RFC 9457), as the API's own are."""
+    if not request.path.startswith("/api/"):
+        return None
+    kind = title.lower().replace(" ", "-")
+    body = {"type": f"urn:newsroom:problem:{kind}", "title": title, "status": status, "detail": detail}
+    return HttpResponse(json.dumps(body), status=status, content_type="application/problem+json")
+
+
 class RefuseNulMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()):
-            return HttpResponseBadRequest("A NUL character in the address cannot be searched for.")
+            message = "A NUL character in the address cannot be searched for."
+            return api_refusal(request, 400, "Bad request", message) or HttpResponseBadRequest(message)
         return self.get_response(request)
 
 
@@ -71,7 +82,10 @@ class RequestSizeMiddleware:
         except ValueError:
             length = 0
         if length > limit:
-            return HttpResponse("The request is too large.", status=413, content_type="text/plain")
+            detail = f"The request is too large: this site takes at most {limit:,} bytes here."
+            return api_refusal(request, 413, "Request too large", detail) or HttpResponse(
+                "The request is too large.", status=413, content_type="text/plain"
+            )
         return self.get_response(request)
 
 

@@ -21,7 +21,7 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding=
 def snippet(language: str) -> str:
     blocks = re.findall(rf"```{language}\n(.*?)```", README.split("**Signing your readers in.**")[1], re.S)
     assert blocks, f"no {language} block under 'Signing your readers in'"
-    return blocks[0]
+    return str(blocks[0])
 
 
 @pytest.fixture

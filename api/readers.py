@@ -1,0 +1,406 @@
+"""The readers' endpoints: the comment section of a story, one thread, posting, reporting, one's own comments.
+
+A reader is anonymous, known by the signed ``X-Newsroom-Reader`` header (``embeds.middleware``): under
+/api/ it carries their cookies, so ``request.session`` is theirs and says which comments they wrote; a
+reader their site signed in (``embeds.readers``) posts under the name and address the site vouched for.
+Every read goes through the selector the page uses (the same pages, sorts and query count); every write
+through the service the page's form uses (the same rules, rate limits and moderation).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError, connection
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.params import P, QueryEx
+
+from api.problems import Problem
+from api.schemas import (
+    CommentIn,
+    CommentOut,
+    MyComment,
+    MyCommentsOut,
+    PostOut,
+    ReportIn,
+    ReportOut,
+    SectionOut,
+    Story,
+    StoryCommentIn,
+    ThreadOut,
+    ThreadPageOut,
+)
+from articles.models import Article
+from commenters.services import normalise_email
+from comments import ratelimit
+from comments.forms import IDENTITY_COOKIE, confirmed_email, validate_mailable
+from comments.models import Comment, CommentReport, ModerationEvent
+from comments.sanitize import clean_text
+from comments.selectors import Entry, Thread, author_notice, comment_section
+from comments.services import CommentError, Submission, comment_post, comment_report
+from comments.session import own_comment_ids, remember_own_comment
+from comments.views import too_fast
+from embeds.models import SiteReader
+from embeds.readers import signed_in_reader
+from embeds.services import EmbedError, canonical_story_url, site_for_origin
+from newsroom import limits
+from newsroom.http import client_ip
+
+logger = logging.getLogger(__name__)
+router = Router(tags=["Comments"])
+
+Sort = Literal["oldest", "newest", "replies"]
+MAX_ID = 2**63 - 1
+# The service's refusals that are about one field of the request.
+FIELD_FOR_ERROR = {"empty": "body", "too_long": "body", "name": "name", "email": "email", "nul": "body"}
+MY_COMMENTS_LIMIT = 100
+
+
+# Stories and comments as the API shows them
+
+
+def story_out(article: Article) -> Story:
+    return Story(id=article.pk, title=article.headline, url=article.canonical_url, page_url=article.get_absolute_url())
+
+
+def reasons_of(comment: Comment) -> list[str]:
+    return list(dict.fromkeys(str(r.get("message", "")) for r in comment.explanation or [] if r.get("message")))
+
+
+def entry_out(entry: Entry) -> CommentOut:
+    comment = entry.comment
+    reply_count = comment.reply_count if comment.root_id is None else 0
+    if entry.is_tombstone:  # kept for its replies: nothing of it is shown
+        return CommentOut(
+            id=comment.pk, parent_id=comment.parent_id, author_name="", created_at=comment.created_at, body="",
+            depth=entry.depth, replying_to=entry.replying_to, removed=True, status="removed", notice="", reasons=[],
+            reply_count=reply_count,
+        )  # fmt: skip
+    own = entry.is_own_pending
+    return CommentOut(
+        id=comment.pk, parent_id=comment.parent_id, author_name=comment.author_name, created_at=comment.created_at,
+        body=comment.body, depth=entry.depth, replying_to=entry.replying_to, removed=False,
+        status=comment.status if own else Comment.Status.PUBLISHED, notice=entry.notice,
+        reasons=reasons_of(comment) if own else [], reply_count=reply_count,
+    )  # fmt: skip
+
+
+def own_out(comment: Comment, event: ModerationEvent | None = None) -> CommentOut:
+    """One of the reader's own comments, whatever its state, with what the page tells its author."""
+    _kind, notice = author_notice(comment, event)
+    parent = comment.parent
+    return CommentOut(
+        id=comment.pk, parent_id=comment.parent_id, author_name=comment.author_name, created_at=comment.created_at,
+        body=comment.body, depth=min(comment.depth, settings.COMMENTS_MAX_DEPTH),
+        replying_to=parent.author_name if parent is not None else "", status=comment.status, notice=notice, removed=False,
+        reasons=reasons_of(comment) if comment.status != Comment.Status.PUBLISHED else [],
+        reply_count=comment.reply_count if comment.root_id is None else 0,
+    )  # fmt: skip
+
+
+def thread_out(thread: Thread) -> ThreadOut:
+    entries = list(thread.entries)
+    if entries and entries[0].comment.pk == thread.root.pk:
+        head, replies = entries[0], entries[1:]
+    else:  # a later page of replies: the thread's first comment, as the page of threads shows it
+        head = Entry(comment=thread.root, depth=0, is_tombstone=thread.root.status != Comment.Status.PUBLISHED)
+        replies = entries
+    return ThreadOut(
+        comment=entry_out(head),
+        replies=[entry_out(e) for e in replies],
+        replies_page=thread.replies_page,
+        has_more_replies=thread.more,
+    )
+
+
+# Finding what a request names
+
+
+def story_or_404(story_id: int) -> Article:
+    article = Article.objects.published().filter(pk=story_id).first() if 0 < story_id <= MAX_ID else None
+    if article is None:
+        raise Problem(404, f"There is no story {story_id}.", kind="not-found")
+    return article
+
+
+def story_for(story_url: str) -> Article:
+    """A story by its address on its own site (as pushed or embedded), or by its slug on this one."""
+    given = story_url.strip()
+    if not given or len(given) > 500 or "\x00" in given:
+        raise Problem(400, "Give the story's address (story_url).", kind="invalid",
+                      errors=[{"field": "story_url", "message": "Give the story's address or slug."}])  # fmt: skip
+    stories = Article.objects.published()
+    article = stories.filter(Q(canonical_url=given) | Q(slug=given)).first()
+    if article is None and "://" in given:
+        try:  # as the embed keys it: on its site's origin, without its #fragment
+            parts = urlsplit(given)
+            site = site_for_origin(urlunsplit(parts[:2] + ("", "", "")))
+            article = stories.filter(canonical_url=canonical_story_url(site=site, url=given)).first()
+        except (EmbedError, ValueError):
+            article = None
+    if article is None:
+        raise Problem(404, f"No story is known at {given[:200]}.", kind="not-found")
+    return article
+
+
+# Reading
+
+
+@router.get("/stories/{story_id}/comments", response=SectionOut, summary="A page of a story's comment threads")
+def story_comments(
+    request: HttpRequest, story_id: int, sort: Sort = "oldest", page: QueryEx[int, P(ge=1, le=MAX_ID)] = 1
+) -> SectionOut:
+    return _section(request, story_or_404(story_id), sort, page)
+
+
+@router.get("/comments", response=SectionOut, summary="A page of a story's comment threads, by its address")
+def comments_by_url(
+    request: HttpRequest, story_url: str, sort: Sort = "oldest", page: QueryEx[int, P(ge=1, le=MAX_ID)] = 1
+) -> SectionOut:
+    return _section(request, story_for(story_url), sort, page)
+
+
+def _section(request: HttpRequest, article: Article, sort: str, page: int) -> SectionOut:
+    section = comment_section(article=article, page_number=page, sort=sort, own_comment_ids=own_comment_ids(request))
+    return SectionOut(
+        story=story_out(article),
+        count=section.count,
+        sort=section.sort,
+        page=section.page.number,
+        pages=section.page.paginator.num_pages,
+        threads=[thread_out(thread) for thread in section.threads],
+        own_pending=[entry_out(entry) for entry in section.own_pending],
+    )
+
+
+@router.get("/threads/{comment_id}", response=ThreadPageOut, summary="One thread, its replies a page at a time")
+def thread(request: HttpRequest, comment_id: int, page: QueryEx[int, P(ge=1, le=MAX_ID)] = 1) -> ThreadPageOut:
+    found = (
+        Comment.objects.real().filter(pk=comment_id, article__is_published=True).select_related("article").first()
+        if 0 < comment_id <= MAX_ID
+        else None
+    )
+    if found is None:
+        raise Problem(404, f"There is no thread {comment_id}.", kind="not-found")
+    root_id = found.root_id or found.pk
+    own = own_comment_ids(request)
+    section = comment_section(article=found.article, thread=root_id, replies_page=page, own_comment_ids=own)
+    if not section.thread_view:  # a thread no page lists (its first comment held, say)
+        raise Problem(404, f"There is no thread {comment_id}.", kind="not-found")
+    if section.threads:
+        shown = thread_out(section.threads[0])
+    else:  # past the thread's last page of replies
+        root = Comment.objects.get(pk=root_id)
+        head = Entry(comment=root, depth=0, is_tombstone=root.status != Comment.Status.PUBLISHED)
+        shown = ThreadOut(comment=entry_out(head), replies=[], replies_page=page, has_more_replies=False)
+    return ThreadPageOut(story=story_out(found.article), thread=shown, page=page)
+
+
+# Posting
+
+
+@router.post(
+    "/stories/{story_id}/comments",
+    response={200: PostOut, 201: PostOut},
+    summary="Post a comment or a reply",
+    description="Moderated as on the page: published, held for a moderator, or rejected, with the reasons. "
+    "200 (not 201) when the same token was posted before: that comment is returned.",
+)
+def post_comment(request: HttpRequest, story_id: int, data: CommentIn) -> Status[PostOut]:
+    return _post(request, story_or_404(story_id), data)
+
+
+@router.post("/comments", response={200: PostOut, 201: PostOut}, summary="Post a comment, naming the story by address")
+def post_comment_by_url(request: HttpRequest, data: StoryCommentIn) -> Status[PostOut]:
+    return _post(request, story_for(data.story_url), data)
+
+
+def _post(request: HttpRequest, article: Article, data: CommentIn) -> Status[PostOut]:
+    reader = signed_in_reader(request)
+    name, email, body, parent = _clean(data, reader)
+    token = (data.token or "").strip() or None
+
+    def sent_before() -> Comment | None:
+        if not token:
+            return None
+        return Comment.objects.filter(submission_token=token, author_email=normalise_email(email), body=body).first()
+
+    already = sent_before()
+    if already is None and (wait := too_fast(request, email)):
+        already = sent_before()  # a double send racing itself stored it meanwhile: that is not "too fast"
+        if already is None:
+            raise Problem(
+                429,
+                f"You are commenting faster than we allow. Wait {wait} seconds, then send it again.",
+                kind="too-fast",
+                headers={"Retry-After": str(wait)},
+            )
+    if already is not None:
+        remember_own_comment(request, already.pk)
+        return Status(200, _posted(already, duplicate=True))
+    verified = reader.commenter.email if reader is not None else confirmed_email(request.COOKIES.get(IDENTITY_COOKIE))
+    try:
+        result = comment_post(
+            article=article, author_name=name, author_email=email, body=body, parent=parent,
+            submission=Submission(ip_address=client_ip(request), token=token, verified_email=verified),
+            notify_replies=data.notify,
+        )  # fmt: skip
+    except CommentError as exc:
+        message, code = exc.messages[0], exc.code or ""
+        if code in ("suspended", "banned", "closed"):
+            raise Problem(403, message, kind=code) from None
+        if code == "token":
+            raise Problem(409, message + " Send it with a new token.", kind="token-used") from None
+        field = "parent" if code.startswith("parent") else FIELD_FOR_ERROR.get(code, "")
+        errors = [{"field": field, "message": message}] if field else None
+        raise Problem(400, message, kind="invalid", errors=errors) from None
+    except (OperationalError, InterfaceError):
+        # The connection dropped mid-post: the transaction was rolled back or committed whole, and the same
+        # token sent again is stored once.
+        logger.exception("Database connection lost while posting a comment through the API")
+        if connection.connection is not None and not connection.in_atomic_block and not connection.is_usable():
+            connection.close()
+        raise Problem(
+            503,
+            "We lost the connection to our database while saving the comment. Send it again with the same token: "
+            "it will not be posted twice.",
+            kind="unavailable",
+            headers={"Retry-After": "5"},
+        ) from None
+    remember_own_comment(request, result.comment.pk)
+    posted = _posted(result.comment, duplicate=result.duplicate_submission, warnings=result.warnings)
+    return Status(200 if result.duplicate_submission else 201, posted)
+
+
+def _clean(data: CommentIn, reader: SiteReader | None) -> tuple[str, str, str, Comment | None]:
+    """The request's shape, checked as the page's form checks it (the rules beyond shape are the service's)."""
+    errors: list[dict[str, str]] = []
+
+    def refuse(field: str, message: str) -> None:
+        errors.append({"field": field, "message": message})
+
+    if reader is not None:  # the site vouched for who this is: what the body says of it is ignored
+        name, email = reader.display_name, reader.commenter.email
+    else:
+        name = clean_text(data.name.strip(), single_line=True).strip()
+        email = data.email.strip()
+        if not name:
+            refuse("name", "Give a name to post under.")
+        elif len(name) > limits.NAME_MAX_LENGTH:
+            refuse("name", f"Give a name of at most {limits.NAME_MAX_LENGTH} characters (it has {len(name)}).")
+        if not email:
+            refuse("email", "Give your email address: it is never shown.")
+        elif len(email) > limits.EMAIL_MAX_LENGTH:
+            refuse("email", f"Give an email address of at most {limits.EMAIL_MAX_LENGTH} characters.")
+        else:
+            try:
+                validate_mailable(email)
+            except ValidationError as exc:
+                refuse("email", exc.messages[0])
+    raw = data.body.strip()
+    body = clean_text(raw).strip("\n\r")
+    if len(raw) > limits.BODY_MAX_LENGTH:
+        refuse("body", f"Keep it under {limits.BODY_MAX_LENGTH} characters (it has {len(raw)}).")
+    elif not body.strip():
+        refuse("body", "Write a comment first.")
+    parent = None
+    if data.parent is not None:
+        parent = Comment.objects.real().select_related("article").filter(pk=data.parent).first()
+        if parent is None:
+            refuse("parent", "The comment you are replying to does not exist (it may have been removed).")
+    if errors:
+        listed = " ".join(e["message"] for e in errors)
+        raise Problem(400, f"The comment was not posted: {listed}", kind="invalid", errors=errors)
+    return name, email, body, parent
+
+
+def _posted(comment: Comment, *, duplicate: bool = False, warnings: list[str] | None = None) -> PostOut:
+    reasons = reasons_of(comment)
+    status = comment.status
+    decision: Literal["published", "held", "rejected"]
+    if status == Comment.Status.PUBLISHED:
+        decision, message = "published", "Your comment is published."
+    elif status == Comment.Status.HELD:
+        decision, message = "held", author_notice(comment, None)[1]
+    else:
+        because = "; ".join(reasons) or "it breaks the comment policy"
+        decision = "rejected"
+        message = f"Your comment was not published because it {because}. You can edit it and try again."
+    return PostOut(
+        comment=own_out(comment),
+        decision=decision,
+        reasons=reasons if decision != "published" else [],
+        message=message,
+        warnings=[f"A moderator has warned you: {w}. Please keep to the comments policy." for w in warnings or []],
+        duplicate=duplicate,
+    )
+
+
+# Reporting
+
+
+@router.post(
+    "/comments/{comment_id}/reports", response={201: ReportOut}, summary="Ask a moderator to look at a comment"
+)
+def report(request: HttpRequest, comment_id: int, data: ReportIn) -> Status[ReportOut]:
+    comment = (
+        Comment.objects.real().published().filter(article__is_published=True, pk=comment_id).first()
+        if 0 < comment_id <= MAX_ID
+        else None
+    )
+    if comment is None:  # only what a reader can see can be reported
+        raise Problem(404, f"There is no published comment {comment_id}.", kind="not-found")
+    wait = ratelimit.hit("report-ip", client_ip(request) or "unknown", settings.REPORTS_RATE_PER_IP)
+    if wait:
+        raise Problem(
+            429,
+            f"You are sending reports faster than we allow. Wait {wait} seconds, then send it again.",
+            kind="too-fast",
+            headers={"Retry-After": str(wait)},
+        )
+    if data.reason not in CommentReport.Reason.values:
+        choices = ", ".join(CommentReport.Reason.values)
+        raise Problem(400, f"Choose a reason for the report: {choices}.", kind="invalid",
+                      errors=[{"field": "reason", "message": f"One of {choices}."}])  # fmt: skip
+    note = clean_text(data.note).strip()
+    if len(note) > limits.REPORT_NOTE_MAX_LENGTH:
+        raise Problem(400, f"Keep the note under {limits.REPORT_NOTE_MAX_LENGTH} characters.", kind="invalid",
+                      errors=[{"field": "note", "message": "Too long."}])  # fmt: skip
+    try:
+        comment_report(comment=comment, reason=data.reason, note=note, ip_address=client_ip(request))
+    except CommentError as exc:
+        raise Problem(400, exc.messages[0], kind="invalid") from None
+    return Status(201, ReportOut(message="Thank you. A moderator will look at this comment."))
+
+
+# One's own
+
+
+@router.get("/me/comments", response=MyCommentsOut, summary="The reader's own comments, held ones with why")
+def my_comments(request: HttpRequest) -> MyCommentsOut:
+    reader = signed_in_reader(request)
+    mine = Comment.objects.real().select_related("article", "parent")
+    if reader is not None:  # every comment of the address their site vouched for, on any device
+        mine = mine.filter(author_email=reader.commenter.email)
+    else:
+        mine = mine.filter(pk__in=own_comment_ids(request))
+    comments = list(mine.order_by("-created_at", "-id")[:MY_COMMENTS_LIMIT])
+    decided: dict[int, ModerationEvent] = {
+        event.comment_id: event
+        for event in ModerationEvent.objects.filter(
+            comment_id__in=[c.pk for c in comments],
+            action__in=[ModerationEvent.Action.APPROVE, ModerationEvent.Action.REJECT, ModerationEvent.Action.REMOVE],
+            undone_by__isnull=True,
+        ).order_by("created_at", "id")
+    }  # the latest decision of each, as the page tells its author
+    shown: list[MyComment] = []
+    for comment in comments:
+        fields: dict[str, Any] = own_out(comment, decided.get(comment.pk)).model_dump()
+        shown.append(MyComment(**fields, story=story_out(comment.article)))
+    return MyCommentsOut(signed_in_as=reader.display_name if reader is not None else None, comments=shown)

@@ -1,0 +1,256 @@
+"""What the API reads and writes, as pydantic schemas (ninja turns them into the OpenAPI document).
+
+Strings a client sends are checked to be text a database can store (no lone surrogates); lengths, NULs and
+the rest are the services' rules, checked as the page's forms check them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import AfterValidator, Field
+
+
+def _storable(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains a character that is not valid Unicode (a lone surrogate)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+# Ids as the database keeps them: anything larger names nothing.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class Problem(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] | None = None
+
+
+# Readers
+
+
+class Story(Schema):
+    id: int
+    title: str
+    url: str | None = Field(None, description="The story's address on its own site (embedded stories)")
+    page_url: str = Field(description="Where it is read on this site")
+
+
+class CommentOut(Schema):
+    id: int
+    parent_id: int | None
+    author_name: str
+    created_at: dt.datetime
+    body: str
+    depth: int = Field(description="Display depth: replies deeper than the page shows stay at its deepest")
+    replying_to: str = Field(description="The name of the author of the comment it answers")
+    removed: bool = Field(default=False, description="A removed comment kept for its replies: no name, no text")
+    status: str = Field(description="published; or, for the reader's own comments only, held, rejected or removed")
+    notice: str = Field(default="", description="For the reader's own comments: what became of it, as the page says it")
+    reasons: list[str] = Field(default_factory=list, description="For the reader's own: why it is not published")
+    reply_count: int = Field(default=0, description="On a thread's first comment: its published replies")
+
+
+class ThreadOut(Schema):
+    comment: CommentOut
+    replies: list[CommentOut]
+    replies_page: int = Field(description="Which page of the thread's replies is shown (0: the first few)")
+    has_more_replies: bool
+
+
+class SectionOut(Schema):
+    story: Story
+    count: int = Field(description="Published comments on the story")
+    sort: str
+    page: int
+    pages: int
+    threads: list[ThreadOut]
+    own_pending: list[CommentOut] = Field(description="The reader's own comments others cannot see (held…)")
+
+
+class CommentIn(Schema):
+    name: Text = Field("", description="Ignored for a reader signed in by their site")
+    email: Text = Field("", description="Never shown; ignored for a reader signed in by their site")
+    body: Text
+    parent: Id | None = Field(None, description="The comment it replies to")
+    token: Text | None = Field(
+        None, max_length=64, description="Any unique string: the same token sent twice stores one comment"
+    )
+    notify: bool = Field(False, description="Email the author when someone replies")
+
+
+class StoryCommentIn(CommentIn):
+    story_url: Text = Field(description="The story's address on its site, or its slug on this one")
+
+
+class PostOut(Schema):
+    comment: CommentOut
+    decision: Literal["published", "held", "rejected"]
+    reasons: list[str]
+    message: str
+    warnings: list[str] = Field(default_factory=list, description="A moderator's warnings, shown once")
+    duplicate: bool = Field(False, description="The same token was posted before: this is that comment")
+
+
+class ReportIn(Schema):
+    reason: Text = Field(description="abusive, off_topic, spam or other")
+    note: Text = ""
+
+
+class ReportOut(Schema):
+    message: str
+
+
+class MyComment(CommentOut):
+    story: Story
+
+
+class MyCommentsOut(Schema):
+    signed_in_as: str | None
+    comments: list[MyComment]
+
+
+# Sites
+
+
+class StoryPushIn(Schema):
+    url: Text
+    title: Text
+    text: Text = ""
+    standfirst: Text = ""
+
+
+class StoryPushOut(Schema):
+    id: int
+    url: str
+    title: str
+    created: bool
+
+
+class SignInIn(Schema):
+    token: Text = Field(max_length=8192)
+    site: Text | None = Field(None, description="The site's origin, if the request has no Origin header")
+
+
+class SignedInOut(Schema):
+    name: str
+    email: str
+    site: str
+
+
+# Staff
+
+
+class Reason(Schema):
+    code: str
+    message: str
+
+
+class Report(Schema):
+    reason: str
+    note: str
+    created_at: dt.datetime
+
+
+class Parent(Schema):
+    id: int
+    author_name: str
+    body: str
+
+
+class QueueItem(Schema):
+    id: int
+    story: Story
+    author_name: str
+    author_email: str
+    body: str
+    created_at: dt.datetime
+    status: str
+    status_label: str
+    parent: Parent | None
+    reasons: list[Reason]
+    scores: dict[str, float]
+    reports: list[Report]
+    flagged: bool
+    suggested_reason: str
+    seen: str = Field(description="Send it back with a decision: a decision on a changed comment is refused")
+
+
+class QueueTab(Schema):
+    key: str
+    label: str
+    count: int
+
+
+class QueueOut(Schema):
+    tab: str
+    tabs: list[QueueTab]
+    page: int
+    pages: int
+    items: list[QueueItem]
+
+
+class DecisionIn(Schema):
+    action: Literal["approve", "reject"]
+    reason: Text = Field("", description="To reject: abusive, off_topic, spam or other (other needs a note)")
+    note: Text = ""
+    seen: Text | None = Field(None, description="The item's seen token, as the queue gave it")
+
+
+class DecisionOut(Schema):
+    id: int
+    status: str
+    seen: str
+    message: str
+    action: str
+    reason: str
+    actor: str
+
+
+class SanctionOut(Schema):
+    id: int
+    kind: str
+    reason: str
+    created_at: dt.datetime
+    ends_at: dt.datetime | None
+    lifted_at: dt.datetime | None
+    created_by: str | None
+    in_force: bool
+
+
+class HistoryComment(Schema):
+    id: int
+    story: Story
+    status: str
+    body: str
+    created_at: dt.datetime
+    reasons: list[str]
+
+
+class CommenterOut(Schema):
+    email: str
+    confirmed: bool
+    counts: dict[str, int]
+    recent: list[HistoryComment]
+    sanctions: list[SanctionOut]
+    active_sanctions: list[SanctionOut]
+
+
+class SanctionIn(Schema):
+    kind: Literal["warn", "premoderate", "suspend", "ban"]
+    reason: Text
+    days: int | None = Field(None, ge=1, le=36500)
+
+
+class ThreadPageOut(Schema):
+    story: Story
+    thread: ThreadOut
+    page: int
