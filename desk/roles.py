@@ -19,6 +19,10 @@ MODERATOR_PERMISSIONS = [
     # A decision emails the commenter; when one says they never heard back, the moderator who decided looks up
     # whether the email went out or why it failed (read-only: the outbox's task alone writes it).
     ("outbox", "view_outboundemail"),
+    # Their own API tokens, for their own tools: the API then allows what the permissions above allow.
+    ("api", "view_apitoken"),
+    ("api", "add_apitoken"),
+    ("api", "change_apitoken"),
 ]
 
 

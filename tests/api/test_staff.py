@@ -226,3 +226,20 @@ def test_staff_see_and_make_only_their_own_tokens(client, moderator, django_user
     assert "theirs" not in client.get("/admin/api/apitoken/").content.decode()
     client.post("/admin/api/apitoken/add/", {"user": someone.pk, "name": "mine"})
     assert ApiToken.objects.get(name="mine").user == moderator
+
+
+def test_a_moderator_makes_their_own_token_in_the_admin_and_the_key_works_once_shown(client):
+    from django.contrib.auth.models import User
+
+    from desk.roles import ensure_moderators_group
+
+    moderator = User.objects.create_user("night-desk", password="pw-night-123", is_staff=True)
+    moderator.groups.add(ensure_moderators_group())
+    client.force_login(moderator)
+    response = client.post("/admin/api/apitoken/add/", {"name": "my script"}, follow=True)
+    assert response.status_code == 200
+    key = next(m.message for m in response.context["messages"] if "nrt_" in m.message or "key" in m.message.lower())
+    token = next(word for word in key.replace("“", " ").replace("”", " ").split() if len(word) > 30).strip(".,:;")
+    client.logout()
+    queue = client.get("/api/v1/queue", headers={"Authorization": f"Bearer {token}"})
+    assert queue.status_code == 200, queue.content
