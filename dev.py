@@ -2,6 +2,7 @@
 """Set up and run Newsroom with one command.
 
     python3 dev.py serve   # venv, install, migrate, demo article + moderator, serve on 127.0.0.1:8000
+                           # (and a demo newsroom's page embedding the comments on http://localhost:8001/)
     python3 dev.py test    # venv, install (with test tools), lint, the whole test suite
     python3 dev.py prod    # production: migrate, collect static files, serve with gunicorn (DEBUG off)
 
@@ -11,7 +12,9 @@ install step is skipped when pyproject.toml has not changed since the last one.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import html
 import os
 import shutil
 import socket
@@ -55,7 +58,8 @@ def dev_env() -> dict[str, str]:
 def serve(argv: list[str]) -> None:
     if argv and argv[0] in ("-h", "--help", "help"):
         print("python3 dev.py serve [ADDRESS]   serve the site for development on ADDRESS "
-              "(default 127.0.0.1:8000; e.g. 127.0.0.1:8001 or 0.0.0.0:8000)")  # fmt: skip
+              "(default 127.0.0.1:8000; e.g. 127.0.0.1:8001 or 0.0.0.0:8000), and a demo newsroom's page "
+              "embedding its comments on the next port of localhost")  # fmt: skip
         return
     address = argv[0] if argv else "127.0.0.1:8000"
     port_in_use(address)
@@ -63,10 +67,20 @@ def serve(argv: list[str]) -> None:
     env = dev_env()
     manage = [str(PY), "manage.py"]
     run(*manage, "migrate", "--noinput", "-v", "0", env=env)
-    run(*manage, "setup_demo", env=env)
+    host, _, port = address.rpartition(":")
+    demo_port = int(port) + 1
+    demo_origin = f"http://localhost:{demo_port}" if address_free("127.0.0.1", demo_port) else None
+    run(*manage, "setup_demo", *(["--demo-site", demo_origin] if demo_origin else []), env=env)
     env.setdefault("SITE_URL", f"http://{address}")
     start_worker(env)
-    print(f"\nNewsroom is at http://{address}/  (Ctrl+C stops it)\n", flush=True)
+    print(f"\nNewsroom is at http://{address}/  (Ctrl+C stops it)", flush=True)
+    if demo_origin:
+        ours = "127.0.0.1" if host.strip("[]") in ("0.0.0.0", "::", "") else host
+        start_demo_host(demo_port, f"http://{ours}:{port}")
+        print(f"A newsroom's page embedding its comments, on another origin: {demo_origin}/", flush=True)
+    else:
+        print(f"(no demo newsroom page: port {demo_port} is taken)", flush=True)
+    print(flush=True)
     os.execve(str(PY), [str(PY), "manage.py", "runserver", address], env)
 
 
@@ -84,6 +98,80 @@ def port_in_use(address: str) -> None:
                 f"dev.py serve: cannot serve on {address} ({exc.strerror}): another program is using it, or the "
                 f"address is not this machine's. Give another, e.g.: python3 dev.py serve 127.0.0.1:{int(port) + 1}"
             )
+
+
+def address_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+# The demo newsroom's story page: its own origin, our comments embedded. Its Content-Security-Policy allows
+# our origin for scripts and requests only (and its own little style): the embed needs nothing more.
+DEMO_STYLE = "body{font:1.05rem/1.6 Georgia,serif;max-width:44rem;margin:2rem auto;padding:0 1rem}"
+DEMO_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src {site}; connect-src {site}; \
+img-src data:; style-src 'sha256-{style_hash}'">
+<link rel="icon" href="data:,">
+<title>US seeks Pakistan's help in Afghan peace talks</title>
+<style>{style}</style>
+</head>
+<body>
+<p><strong>The Demo Newsroom</strong> &middot; a newsroom's own site, on another origin than the comments</p>
+<h1>US seeks Pakistan's help in Afghan peace talks</h1>
+<p>Washington's envoy for Afghan reconciliation, Zalmay Khalilzad, asked Pakistan to press the Taliban to join
+talks with the Afghan government, as the US prepares to withdraw its troops under the Doha agreement.</p>
+<div id="newsroom-comments" data-story-url="{story_url}"></div>
+<script src="{site}/embed.js" async></script>
+</body>
+</html>
+"""
+
+
+def start_demo_host(port: int, site: str) -> None:
+    """The demo newsroom's page, served beside the site (this file, run as ``dev.py demo-host``). It stops
+    with the server, as the worker does."""
+    subprocess.Popen([sys.executable, __file__, "demo-host", str(port), site, str(os.getpid())])
+
+
+def demo_host(argv: list[str]) -> None:
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    port, site, parent = int(argv[0]), argv[1], int(argv[2])
+    origin = f"http://localhost:{port}"
+    page = DEMO_PAGE.format(
+        site=html.escape(site),
+        story_url=f"{origin}/2020/05/10/us-seeks-pakistans-help",
+        style=DEMO_STYLE,
+        style_hash=base64.b64encode(hashlib.sha256(DEMO_STYLE.encode()).digest()).decode(),
+    ).encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            found = self.path != "/favicon.ico"
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page) if found else 0))
+            self.end_headers()
+            if found:
+                self.wfile.write(page)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    while os.getppid() == parent:  # the server stopped, however: so does its demo page
+        time.sleep(1)
 
 
 def start_worker(env: dict[str, str]) -> None:
@@ -128,7 +216,7 @@ def prod(argv: list[str]) -> None:
 
 
 def main() -> None:
-    commands = {"serve": serve, "test": test, "prod": prod}
+    commands = {"serve": serve, "test": test, "prod": prod, "demo-host": demo_host}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     try:

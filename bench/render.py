@@ -372,7 +372,58 @@ def render_topic(f: Record) -> str:
     )
 
 
+def render_api_pages(f: Record) -> str:
+    sorts = f["sorts"]
+    rows = [
+        [
+            row["kind"],
+            num(row["comments"]),
+            *(f"{row['sorts'][s]['ms']:.1f} ms, {row['sorts'][s]['queries']} q" for s in sorts),
+        ]
+        for row in f["rows"]
+    ]
+    ratios = f["api_largest_over_smallest"]
+    sizes = sorted({row["comments"] for row in f["rows"]})
+    return "\n\n".join(
+        [
+            f"First page, median of {f['repeat']} requests, server time and SQL queries ({f['database']}):",
+            table(["", "comments", *(SORT_NAMES.get(s, s) for s in sorts)], rows),
+            f"API, {num(sizes[-1])} / {num(sizes[0])}: "
+            + ", ".join(f"{SORT_NAMES.get(s, s)} {times(ratios[s]['ratio'])}" for s in sorts)
+            + " (goal ≤ 1.2×); the same query count at both sizes: "
+            + ("yes" if all(ratios[s]["same_query_count"] for s in sorts) else "no")
+            + ".",
+        ]
+    )
+
+
+def render_embed(f: Record) -> str:
+    def rows(parts: dict[str, Any]) -> list[list[str]]:
+        return [
+            [name, num(p["bytes"] / 1024, 1), num(p["gzip"] / 1024, 1), str(p["queries"])] for name, p in parts.items()
+        ]
+
+    paint = f.get("first_paint_ms") or {}
+    said = (
+        f"First comment in the page with its styles, median of first visits in Chromium on loopback: embedded "
+        f"{num(paint['embed'])} ms, our own page {num(paint['page'])} ms."
+        if paint
+        else "First paint not measured (no Chromium on the machine that ran it)."
+    )
+    return "\n\n".join(
+        [
+            f"A story of {num(f['comments'])} comments; KB transferred, gzip as a web server sends it ({f['database']}):",
+            table(["embedded", "KB", "KB gzip", "queries"], rows(f["embed"])),
+            table(["our article page", "KB", "KB gzip", "queries"], rows(f["page"])),
+            f"In all: embedded {num(f['embed_gzip_total'] / 1024, 1)} KB gzip (goal under {f['goal_gzip_kb']} KB), "
+            f"our page {num(f['page_gzip_total'] / 1024, 1)} KB. {said}",
+        ]
+    )
+
+
 RENDERERS: dict[str, Callable[[Record], str]] = {
+    "api_pages": render_api_pages,
+    "embed": render_embed,
     "filter": render_filter,
     "post": render_post,
     "page": render_page,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -60,6 +61,15 @@ class MailableEmailField(forms.EmailField):
     default_validators = [validate_mailable]
 
 
+@dataclass(frozen=True)
+class Identity:
+    """A commenter whose name and address another site vouches for (it signed its reader in): the form asks
+    for neither, and the address needs no confirmation email. The comments app is given it, never looks it up."""
+
+    name: str
+    email: str
+
+
 class CommentForm(forms.Form):
     name = forms.CharField(label="Name", max_length=limits.NAME_MAX_LENGTH)
     email = MailableEmailField(
@@ -88,9 +98,13 @@ class CommentForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
-    def __init__(self, *args: Any, article: Article, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, article: Article, identity: Identity | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.article = article
+        self.identity = identity
+        if identity is not None:
+            for name in ("name", "email", "remember"):
+                del self.fields[name]
         self.parent_comment: Comment | None = None
         self.seconds_taken: float | None = None
         if not self.is_bound:
@@ -99,16 +113,16 @@ class CommentForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_id = "comment-form"
         self.helper.attrs = {"novalidate": ""}
+        asked = [] if identity else [Field("name", autocomplete="name"), Field("email", autocomplete="email")]
         self.helper.layout = Layout(
             Field("parent"),
             Field("token"),
             Field("started"),
             Field("website", wrapper_class="nr-hp"),
-            Field("name", autocomplete="name"),
-            Field("email", autocomplete="email"),
+            *asked,
             Field("body"),
             Field("notify"),
-            Field("remember"),
+            *([] if identity else [Field("remember")]),
             Submit("submit", "Post comment", css_class="btn-primary"),
         )
 
@@ -178,6 +192,8 @@ class CommentForm(forms.Form):
         for name in ("parent", "token", "started"):
             for error in self.errors.pop(name, []):
                 self.add_error(None, error)
+        if self.identity is not None and cleaned is not None:
+            cleaned.update(name=self.identity.name, email=self.identity.email)
         return cleaned
 
     def submission(self, *, ip_address: str | None, verified_email: str | None = None) -> Submission:

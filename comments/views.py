@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -21,6 +22,7 @@ from comments.forms import (
     REMEMBER_COOKIE,
     REMEMBER_SECONDS,
     CommentForm,
+    Identity,
     ReportForm,
     confirmed_email,
     identity_cookie,
@@ -61,12 +63,25 @@ def too_fast(request: HttpRequest, email: str) -> int:
     )
 
 
+# What answers a post the form must show again (an error, a refusal, a rejection): the article page here; the
+# embed passes its own, which answers with the comment section alone.
+PageRenderer = Callable[..., HttpResponse]
+
+
 @require_POST
-def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
+def comment_create(
+    request: HttpRequest,
+    slug: str,
+    *,
+    render_page: PageRenderer = render_article_page,
+    identity: Identity | None = None,
+) -> HttpResponse:
+    """A reader's comment. ``identity``: who another site vouches the reader is (the embed's signed-in
+    reader), whose name and address the form then does not ask for."""
     article = article_for_page(slug=slug)
-    form = CommentForm(request.POST, article=article)
+    form = CommentForm(request.POST, article=article, identity=identity)
     if not form.is_valid():
-        return render_article_page(request, article, extra={"comment_form": form}, status=400)
+        return render_page(request, article, extra={"comment_form": form}, status=400)
     data = form.cleaned_data
 
     def sent_before() -> Comment | None:
@@ -92,7 +107,7 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
             f"You are commenting faster than we allow. Wait {wait} seconds, then press Post comment again; "
             "your text is kept below.",
         )
-        limited = render_article_page(request, article, extra={"comment_form": form}, status=429)
+        limited = render_page(request, article, extra={"comment_form": form}, status=429)
         limited["Retry-After"] = str(wait)
         return limited
     try:
@@ -103,7 +118,8 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
             body=data["body"],
             parent=form.parent_comment,
             submission=form.submission(
-                ip_address=client_ip(request), verified_email=confirmed_email(request.COOKIES.get(IDENTITY_COOKIE))
+                ip_address=client_ip(request),
+                verified_email=identity.email if identity else confirmed_email(request.COOKIES.get(IDENTITY_COOKIE)),
             ),
             notify_replies=bool(data.get("notify")),
         )
@@ -111,17 +127,17 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
         message = exc.messages[0]
         if exc.code in ("suspended", "banned"):
             form.add_error(None, f"{message} Your text is kept below.")
-            return render_article_page(request, article, extra={"comment_form": form}, status=403)
+            return render_page(request, article, extra={"comment_form": form}, status=403)
         if exc.code == "closed":  # the story closed (or the site paused) while the reader wrote: text kept
             form.add_error(None, f"{message} Your text is kept below, but it cannot be posted now.")
-            return render_article_page(request, article, extra={"comment_form": form}, status=403)
+            return render_page(request, article, extra={"comment_form": form}, status=403)
         if exc.code == "token":
             form.fresh_token()  # the text is kept; sent again, it is a new comment
         if (exc.code or "").startswith("parent"):
             form.forget_parent()  # what it answered is gone: the text is kept to post as a new comment
             message += " Your text is kept below; post it as a new comment."
         form.add_error(FIELD_FOR_ERROR.get(exc.code or ""), message)
-        return render_article_page(request, article, extra={"comment_form": form}, status=400)
+        return render_page(request, article, extra={"comment_form": form}, status=400)
     except (OperationalError, InterfaceError):
         # The database connection dropped mid-post (a restart, a fail-over): the transaction was rolled
         # back or committed whole. Give the text back; sent again with the same token it is stored once.
@@ -133,7 +149,7 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
             "We lost the connection to our database while saving your comment. Press Post comment again: "
             "your text is kept below, and it will not be posted twice.",
         )
-        return render_article_page(request, article, extra={"comment_form": form}, status=503)
+        return render_page(request, article, extra={"comment_form": form}, status=503)
 
     comment = result.comment
     remember_own_comment(request, comment.pk)
@@ -151,7 +167,7 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
         # Rejected: say why, and give the text back so nothing the reader wrote is lost.
         because = "; ".join(dict.fromkeys(r["message"] for r in comment.explanation)) or "it breaks the comment policy"
         form.add_error(None, f"Your comment was not published because it {because}. You can edit it and try again.")
-        response = render_article_page(request, article, extra={"comment_form": form}, status=200)
+        response = render_page(request, article, extra={"comment_form": form}, status=200)
     return keep_or_forget_commenter(request, response, data)
 
 

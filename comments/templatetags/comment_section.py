@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from commenters.selectors import story_state
-from comments.forms import REMEMBER_COOKIE, CommentForm, ReportForm, remembered
+from comments.forms import REMEMBER_COOKIE, CommentForm, Identity, ReportForm, remembered
 from comments.selectors import SORT_LABELS, reply_target, section_counts
 from comments.selectors import comment_section as section_for
 from comments.session import own_comment_ids
@@ -52,15 +52,21 @@ def comment_count_link(context: template.Context, article: Article) -> dict[str,
 
 @register.inclusion_tag("comments/section.html", takes_context=True)
 def comment_section(context: template.Context, article: Article) -> dict[str, Any]:
+    """The section on our article page; or, with ``embed_root`` in the context (our address, e.g.
+    "https://comments.example"), the same section for another site's page: its links within the section stay
+    relative (the embed loads them into itself), those to our own pages are absolute and open a new tab. A
+    ``comment_identity`` in the context is a reader another site vouches for: the form asks no name or email."""
     request = context["request"]
     form: CommentForm | None = context.get("comment_form")  # sent back bound, with what the reader typed
-    kept = remembered(request.COOKIES.get(REMEMBER_COOKIE))
+    identity: Identity | None = context.get("comment_identity")
+    embed_root: str | None = context.get("embed_root")
+    kept = {} if identity else remembered(request.COOKIES.get(REMEMBER_COOKIE))
     if form is None:
         replying_to = reply_target(article=article, comment_id=request.GET.get("reply_to"))
         initial: dict[str, Any] = {"parent": replying_to.pk} if replying_to else {}
         if kept:
             initial.update(kept, remember=True)
-        form = CommentForm(article=article, initial=initial)
+        form = CommentForm(article=article, initial=initial, identity=identity)
     else:
         replying_to = form.parent_comment
     form.helper.form_action = reverse("comments:post", kwargs={"slug": article.slug}) + "#comment-form"
@@ -92,4 +98,8 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         "closed": "" if state.open else state.message,
         "show_form": state.open or form.is_bound,
         "csrf_token": context.get("csrf_token"),
+        "embedded": embed_root is not None,
+        # Where the section's own links lead: this page, or (embedded) the section itself, by its query alone.
+        "here": "" if embed_root is not None else article.get_absolute_url(),
+        "our_site": embed_root or "",
     }

@@ -72,3 +72,14 @@ def page(browser, tmp_path):
     page.shots = tmp_path
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def cookieless_browser(browser) -> Iterator[object]:
+    """A Chromium that blocks third-party cookies, as browsers do by default or soon will: for pages that
+    embed us from another site (tests/browser/test_embed.py)."""
+    launched = browser.browser_type.launch(
+        executable_path=find_chromium(), args=[*CHROMIUM_ARGS, "--test-third-party-cookie-phaseout"]
+    )
+    yield launched
+    launched.close()

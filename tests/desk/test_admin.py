@@ -328,6 +328,7 @@ def test_the_moderators_group_has_exactly_what_moderating_needs():
         "comments.can_moderate", "commenters.can_close_comments", "commenters.can_sanction",
         "comments.view_comment", "desk.view_reviewqueueitem", "comments.view_moderationevent",
         "comments.view_commentreport", "commenters.view_controlevent", "articles.view_article",
+        "api.view_apitoken", "api.add_apitoken", "api.change_apitoken",
         "outbox.view_outboundemail",
     }  # fmt: skip
     # Nothing that edits the policy, articles or the audit.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -21,6 +22,7 @@ DEMO_ARTICLE = Path(settings.BASE_DIR) / "articles" / "demo" / "us-seeks-pakista
 DEMO_USERNAME = "moderator"
 DEMO_PASSWORD = "moderate-me"
 DEMO_EDITOR = ("editor", "edit-me")
+DEMO_SITE = "Demo newsroom"
 
 
 class Command(BaseCommand):
@@ -34,8 +36,12 @@ class Command(BaseCommand):
             "--no-user", action="store_true",
             help="no demo accounts (production): any left by development with their published passwords are locked",
         )  # fmt: skip
+        parser.add_argument(
+            "--demo-site", metavar="ORIGIN",
+            help="also register ORIGIN (e.g. http://localhost:8001) as the demo newsroom whose page embeds the comments",
+        )  # fmt: skip
 
-    def handle(self, *args: Any, no_user: bool, **options: Any) -> None:
+    def handle(self, *args: Any, no_user: bool, demo_site: str | None = None, **options: Any) -> None:
         call_command("import_article", str(DEMO_ARTICLE), verbosity=options["verbosity"])
         group = ensure_moderators_group()
         editors = ensure_editors_group()
@@ -60,6 +66,11 @@ class Command(BaseCommand):
         editor.set_password(DEMO_EDITOR[1])
         editor.save()
         editor.groups.add(editors)
+        if demo_site:
+            # By name, not import: the desk sits below the embeds (tests/test_layout.py).
+            site_model = apps.get_model("embeds", "Site")
+            site_model.objects.update_or_create(origin=demo_site, defaults={"name": DEMO_SITE, "is_active": True})
+            self.stdout.write(self.style.SUCCESS(f"Demo newsroom embedding the comments: {demo_site}"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo editor (a moderator's work, plus articles, policies and simulations): username '{DEMO_EDITOR[0]}', "
