@@ -286,6 +286,23 @@ def test_a_signed_in_reader_comments_as_themselves_without_a_confirmation_email(
     assert "You are signed out of the comments." in html and 'name="email"' in html
 
 
+def test_a_signed_in_reader_is_one_commenter_on_every_device_with_their_sanctions(site):
+    from commenters.services import sanction_add
+
+    laptop, phone = Reader(), Reader()
+    laptop.send("", {"token": sign_in_token(site, jti="laptop")}, path="/embed/v1/sign-in")
+    laptop.post_comment(body="From the laptop, on Doha.")
+    # The site now sends another name and address for the same reader: still the same commenter.
+    phone.send("", {"token": sign_in_token(site, jti="phone", email="new@paper.example", name="A. Khan")},
+               path="/embed/v1/sign-in")  # fmt: skip
+    phone.post_comment(body="From the phone, on the Doha talks.")
+    assert set(Comment.objects.values_list("author_email", flat=True)) == {"ayesha@paper.example"}
+    sanction_add(kind="suspend", reason="repeated abuse", actor=None, email="ayesha@paper.example", days=3)
+    refused = phone.post_comment(body="Suspended, and trying again on Doha.")
+    assert refused.status_code == 403 and "suspended this address (repeated abuse)" in refused.content.decode()
+    assert Comment.objects.count() == 2
+
+
 def test_a_signed_in_reader_on_another_sites_page_is_nobody_there(site):
     reader = Reader()
     reader.send("", {"token": sign_in_token(site)}, path="/embed/v1/sign-in")
