@@ -3,12 +3,11 @@ interactive docs at ``/api/v1/docs``. docs/api.md describes it for people."""
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
-from api import problems, readers, sites, staff
+from api import guards, problems, readers, sites, staff
 from api.docs import OfflineSwagger
+from api.openapi import NewsroomAPI
 
-api = NinjaAPI(
+api = NewsroomAPI(
     title="Newsroom API",
     version="1",
     description="Comments on the newsroom's stories, moderated and explained; the review queue for staff. "
@@ -18,6 +17,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 problems.install(api)
+guards.install(api)  # every write: the page's Origin, and a JSON body
 api.add_router("", readers.router)
 api.add_router("", sites.router)
 api.add_router("", staff.router)

@@ -14,8 +14,11 @@ from functools import wraps
 from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -34,6 +37,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     413: "Request too large",
+    415: "Unsupported media type",
     429: "Too many requests",
     500: "Server error",
     503: "Service unavailable",
@@ -102,6 +106,13 @@ def from_problem(problem: Problem) -> HttpResponse:
     )
 
 
+# What to say of a required field that is missing, where "Field required" would not tell a client what to send.
+MISSING = {
+    "body.seen": "Field required: send the 'seen' token of the queue item you decided on, as the queue listed "
+    "it (GET /api/v1/queue), so that a decision on a comment that changed since is refused.",
+}
+
+
 def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     """pydantic's errors, as a person reads them: which field ("body.email", "query.page") and what is wrong."""
     found = []
@@ -111,6 +122,8 @@ def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
             del loc[1]  # the view's name for its body ("data"), which means nothing to a client
         where = ".".join(loc)
         message = str(error.get("msg") or "is not valid").removeprefix("Value error, ")
+        if error.get("type") == "missing" and where in MISSING:
+            message = MISSING[where]
         found.append({"field": where, "message": message})
     return found
 
@@ -144,6 +157,23 @@ def install(api: NinjaAPI) -> None:
         if exc.status_code == 400 and detail.startswith("Cannot parse request body"):
             detail = "The request body is not valid JSON."
         return problem_response(exc.status_code, detail)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        most = f"a body of at most {limit:,} bytes" if limit else "no body this large"
+        return problem_response(413, f"The request is too large: this endpoint takes {most}.", kind="request-too-large")
+
+    @api.exception_handler(TooManyFieldsSent)
+    def too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return problem_response(400, "The request has too many fields.", kind="bad-request")
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A Host header this site does not serve, a malformed multipart body and the like: Django logs them
+        # under django.security; the client is told what it can change, and nothing of the code.
+        logging.getLogger("django.security." + type(exc).__name__).warning("%s", exc)
+        return problem_response(400, "The request is malformed; it was refused.", kind="bad-request")
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -195,3 +225,11 @@ def unknown_address(request: HttpRequest, rest: str = "") -> HttpResponse:
         f"There is no endpoint at {request.path[:200]}; the endpoints are listed at /api/v1/docs.",
         kind="not-found",
     )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The site's ``handler400``: a request Django refused before any view (a Host header this site does not
+    serve, more query fields than DATA_UPLOAD_MAX_NUMBER_FIELDS) is, under /api/, a problem document."""
+    if request.path.startswith("/api/"):
+        return problem_response(400, "The request is malformed; it was refused.", kind="bad-request")
+    return defaults.bad_request(request, exception)  # type: ignore[arg-type]

@@ -256,7 +256,13 @@ def _post(request: HttpRequest, article: Article, data: CommentIn) -> Status[Pos
         if code in ("suspended", "banned", "closed"):
             raise Problem(403, message, kind=code) from None
         if code == "token":
-            raise Problem(409, message + " Send it with a new token.", kind="token-used") from None
+            raise Problem(
+                409,
+                "This token was already used for a different comment. A token is an idempotency key, unique "
+                "across the whole site: send a new random token (a UUID) for each new comment, and the same "
+                "token again only to retry the same comment.",
+                kind="token-used",
+            ) from None
         field = "parent" if code.startswith("parent") else FIELD_FOR_ERROR.get(code, "")
         errors = [{"field": field, "message": message}] if field else None
         raise Problem(400, message, kind="invalid", errors=errors) from None

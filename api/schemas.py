@@ -82,7 +82,11 @@ class CommentIn(Schema):
     body: Text
     parent: Id | None = Field(None, description="The comment it replies to")
     token: Text | None = Field(
-        None, max_length=64, description="Any unique string: the same token sent twice stores one comment"
+        None,
+        max_length=64,
+        description="An idempotency key, unique across the whole site: a random UUID made for each new comment "
+        "(never a fixed value). The same token sent again with the same words returns the comment stored the "
+        "first time; a token already used for other words is refused with 409.",
     )
     notify: bool = Field(False, description="Email the author when someone replies")
 
@@ -202,7 +206,10 @@ class DecisionIn(Schema):
     action: Literal["approve", "reject"]
     reason: Text = Field("", description="To reject: abusive, off_topic, spam or other (other needs a note)")
     note: Text = ""
-    seen: Text | None = Field(None, description="The item's seen token, as the queue gave it")
+    seen: Text = Field(
+        description="Required: the item's seen token, as the queue listed it. A decision on a comment that changed "
+        "since (another moderator decided, a reader reported it) is refused with 409."
+    )
 
 
 class DecisionOut(Schema):

@@ -8,7 +8,9 @@ under the token's user.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.core.validators import validate_email
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
@@ -115,9 +117,9 @@ def decide(request: HttpRequest, comment_id: int, data: DecisionIn) -> DecisionO
     comment = Comment.objects.filter(pk=comment_id).first() if 0 < comment_id <= MAX_ID else None
     if comment is None:
         raise Problem(404, f"There is no comment {comment_id}.", kind="not-found")
-    seen = services.Seen.parse(data.seen) if data.seen else services.Seen.of(comment)
+    seen = services.Seen.parse(data.seen)
     if seen is None:
-        raise Problem(400, "'seen' is not a token the queue gave; send the item's 'seen' as it was listed.",
+        raise Problem(400, "'seen' is not a token the queue gave; send the queue item's 'seen' as it was listed.",
                       kind="invalid", errors=[{"field": "seen", "message": "Not a seen token."}])  # fmt: skip
     kept = comment.status == Comment.Status.PUBLISHED
     try:
@@ -150,9 +152,20 @@ def sanction_out(sanction: Sanction) -> SanctionOut:
 
 
 def _email(email: str) -> str:
+    """The address a path names, as stored; anything that is not an email address is 400, and nothing is done."""
     address = normalise_email(email)
-    if not address or len(address) > limits.EMAIL_MAX_LENGTH or "\x00" in address:
-        raise Problem(404, "No commenter has that address.", kind="not-found")
+    problem = ""
+    if not address:
+        problem = "Give the commenter's email address in the path."
+    elif len(address) > limits.EMAIL_MAX_LENGTH:
+        problem = f"An email address has at most {limits.EMAIL_MAX_LENGTH} characters."
+    else:
+        try:
+            validate_email(address)
+        except ValidationError:
+            problem = f"{email[:100]!r} is not an email address."
+    if problem:
+        raise Problem(400, problem, kind="invalid", errors=[{"field": "path.email", "message": problem}])
     return address
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
 from articles.models import Article
@@ -28,4 +28,10 @@ def render_article_page(
 
 
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    return render_article_page(request, article_for_page(slug=slug))
+    article = article_for_page(slug=slug)
+    if article.is_embedded:
+        # Published on another site, whose page shows these comments: readers are sent there (a link in an
+        # email keeps its #comment anchor). Its title came from that page, not from us: it is never shown
+        # as a page of ours.
+        return HttpResponseRedirect(str(article.canonical_url))
+    return render_article_page(request, article)

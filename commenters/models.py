@@ -124,6 +124,10 @@ class Commenter(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    # A newsroom's site signs this reader in (single sign-on) and vouches for the address: only a browser that
+    # proved it (signed in by the site, or opened the confirmation link) may comment with it. Anyone else
+    # typing it would be taken for that reader, and a sanction on what they wrote would fall on the reader.
+    signed_in_by_site = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.email

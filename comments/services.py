@@ -127,6 +127,12 @@ def comment_post(
     # Only a browser that confirmed this address earns its published record (a regular's address typed
     # elsewhere is a newcomer's); until then the policy's new-commenter rule decides.
     verified = bool(submission.verified_email) and submission.verified_email == email
+    if not verified and Commenter.objects.filter(email=email, signed_in_by_site=True).exists():
+        raise CommentError(
+            "This address belongs to a reader whom their newsroom's site signs in: sign in there to comment with "
+            "it, or give another address.",
+            code="email",
+        )
     context = moderation_context(
         article=article, parent=parent, author_name=author_name, author_email=author_email, body=body, at=now,
         policy=policy, honeypot_filled=submission.honeypot_filled, seconds_to_write=submission.seconds_to_write,

@@ -33,6 +33,7 @@ from comments.selectors import comment_url
 from comments.services import CommentError, comment_post, comment_report
 from comments.session import remember_own_comment
 from newsroom.http import client_ip
+from newsroom.rates import wait_words
 from policies.selectors import active_policy_record
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def comment_create(
     if wait:
         form.add_error(
             None,
-            f"You are commenting faster than we allow. Wait {wait} seconds, then press Post comment again; "
+            f"You are commenting faster than we allow. Wait {wait_words(wait)}, then press Post comment again; "
             "your text is kept below.",
         )
         limited = render_page(request, article, extra={"comment_form": form}, status=429)
@@ -206,7 +207,7 @@ def comment_report_view(request: HttpRequest, pk: int) -> HttpResponse:
     wait = ratelimit.hit("report-ip", client_ip(request) or "unknown", settings.REPORTS_RATE_PER_IP)
     if wait:
         response = render(
-            request, "429.html", {"wait": wait, "back": comment_url(comment), "what": "reports"}, status=429
+            request, "429.html", {"wait": wait_words(wait), "back": comment_url(comment), "what": "reports"}, status=429
         )
         response["Retry-After"] = str(wait)
         return response

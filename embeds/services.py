@@ -237,9 +237,9 @@ def _reader(*, site: Site, subject: str, name: str, email: str, now: dt.datetime
     if reader is None:
         # The site vouches for the address: the commenter needs no confirmation email.
         commenter, _ = Commenter.objects.get_or_create(email=normalise_email(email))
-        if commenter.confirmed_at is None:
-            commenter.confirmed_at = now
-            commenter.save(update_fields=["confirmed_at"])
+        commenter.confirmed_at = commenter.confirmed_at or now
+        commenter.signed_in_by_site = True  # the address is theirs alone from now on
+        commenter.save(update_fields=["confirmed_at", "signed_in_by_site"])
         return SiteReader.objects.create(
             site=site, external_id=subject, commenter=commenter, display_name=name, signed_in_at=now
         )

@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -28,11 +29,14 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from articles.models import Article
+from comments import ratelimit
 from comments.forms import Identity
 from comments.models import Comment
 from embeds.models import Site, SiteReader
 from embeds.readers import forget_sign_in, remember_sign_in, signed_in_reader
-from embeds.services import EmbedError, site_for_origin, sso_sign_in, story_for_url
+from embeds.services import EmbedError, canonical_story_url, site_for_origin, sso_sign_in, story_for_url
+from newsroom.http import client_ip
+from newsroom.rates import wait_words
 
 # The readers' forms the embed may send on, by their URL names: nothing else of the site is reachable this way.
 READERS_FORMS = frozenset({"comments:post", "comments:forget", "comments:report"})
@@ -81,7 +85,7 @@ def styles(request: HttpRequest) -> HttpResponse:
 def refusal(request: HttpRequest, error: EmbedError) -> HttpResponse:
     """Why the embed cannot show comments here, as a fragment it shows. Said to an unregistered origin too
     (nothing of ours is in it): otherwise its page could not read the answer and would show nothing."""
-    status = 403 if error.code in ("site_unknown", "url_origin") else 400
+    status = {"site_unknown": 403, "url_origin": 403, "too_many_stories": 429}.get(error.code, 400)
     html = render_to_string("embeds/refusal.html", {"message": error.message})
     response = HttpResponse(html, status=status)
     origin = request.headers.get("Origin", "")
@@ -93,7 +97,18 @@ def refusal(request: HttpRequest, error: EmbedError) -> HttpResponse:
 
 def site_and_story(request: HttpRequest) -> tuple[Site, Article]:
     site = site_for_origin(request.headers.get("Origin"))
-    story = story_for_url(site=site, url=request.GET.get("url", ""), title=request.GET.get("title", ""))
+    url = request.GET.get("url", "")
+    if not Article.objects.filter(canonical_url=canonical_story_url(site=site, url=url)).exists():
+        # The first embed of a story creates it. The Origin header is a browser's word, which a script
+        # elsewhere can imitate: new stories are counted per client address, so none can be made by the
+        # thousand (an editor finds any made in the admin, under Articles, "on another site").
+        wait = ratelimit.hit("embed-story-ip", client_ip(request) or "unknown", settings.EMBED_NEW_STORIES_PER_IP)
+        if wait:
+            raise EmbedError(
+                f"Too many new stories were opened from this address: wait {wait_words(wait)}, then reload the page.",
+                code="too_many_stories",
+            )
+    story = story_for_url(site=site, url=url, title=request.GET.get("title", ""))
     if not story.is_published:
         raise EmbedError("Comments are not available for this story.", code="unpublished")
     return site, story
@@ -181,10 +196,11 @@ def act(request: HttpRequest) -> HttpResponse:
     if isinstance(response, HttpResponseRedirectBase):
         return landing(request, story, site=site, redirect=response)
     if response.status_code == 429:  # reporting too fast: the site's own page for it would not fit here
-        wait = response.get("Retry-After", "a few")
+        wait = response.get("Retry-After", "60")
         limited = render_section(
             request, story, site=site, status=429,
-            problem=f"You are sending reports faster than we allow. Wait {wait} seconds, then try again.",
+            problem="You are sending reports faster than we allow. "
+            f"Wait {wait_words(int(wait) if wait.isdigit() else 60)}, then try again.",
         )  # fmt: skip
         limited["Retry-After"] = wait
         return limited

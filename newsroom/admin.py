@@ -18,6 +18,8 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from newsroom.rates import wait_words
+
 
 class NewsroomAdminSite(admin.AdminSite):
     site_header = "Newsroom moderation"
@@ -35,7 +37,7 @@ def login_locked_out(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
 ) -> HttpResponse:
     wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
-    return render(request, "429.html", {"wait": wait, "what": "log-in attempts"}, status=429)
+    return render(request, "429.html", {"wait": wait_words(wait), "what": "log-in attempts"}, status=429)
 
 
 M = TypeVar("M", bound=models.Model)

@@ -26,3 +26,14 @@ def parse_rules(spec: str) -> list[Rule]:
             raise ImproperlyConfigured(f"bad rate limit {part!r}: write it like '1/5s' or '20/h'")
         rules.append(Rule(int(match[1]), int(match[2] or 1) * UNITS[match[3]]))
     return rules
+
+
+def wait_words(seconds: int) -> str:
+    """How long to wait, as a person says it: "1 second", "40 seconds", "about 3 minutes", "about 2 hours"."""
+    seconds = max(1, int(seconds))
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} minutes"
+    hours = round(seconds / 3600)
+    return f"about {hours} hour{'s' if hours != 1 else ''}"

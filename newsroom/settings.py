@@ -271,6 +271,8 @@ COMMENTS_REPLIES_WITH_THREAD = env_int("COMMENTS_REPLIES_WITH_THREAD", 3)
 COMMENTS_RATE_PER_IP = os.environ.get("COMMENTS_RATE_PER_IP", "1/5s,30/h")
 COMMENTS_RATE_PER_EMAIL = os.environ.get("COMMENTS_RATE_PER_EMAIL", "1/5s,20/h")
 REPORTS_RATE_PER_IP = os.environ.get("REPORTS_RATE_PER_IP", "5/m,30/h")
+# Stories a newsroom's pages create here by embedding them for the first time, per client address.
+EMBED_NEW_STORIES_PER_IP = os.environ.get("EMBED_NEW_STORIES_PER_IP", "10/m,60/h")
 ADMIN_LOGIN_FAILURES = os.environ.get("ADMIN_LOGIN_FAILURES", "5/15m")
 # Log-in failures are counted by django-axes in the database (so every worker shares the count,
 # with or without Redis): per client address, and per username at that address, so someone

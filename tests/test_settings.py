@@ -131,3 +131,12 @@ def test_gunicorn_refuses_several_workers_without_a_shared_cache():
     assert refused.returncode != 0 and "without a shared cache" in refused.stderr
     for extra in ({"WEB_CONCURRENCY": "1"}, {"WEB_CONCURRENCY": "4", "REDIS_URL": "redis://127.0.0.1:6379/0"}):
         assert subprocess.run([sys.executable, "-c", conf], env={**env, **extra}).returncode == 0
+
+
+def test_a_wait_is_said_as_a_person_says_it():
+    from newsroom.rates import wait_words
+
+    assert [wait_words(s) for s in (0, 1, 5, 89, 90, 3003, 5400, 7200)] == [
+        "1 second", "1 second", "5 seconds", "89 seconds", "about 2 minutes", "about 50 minutes", "about 2 hours",
+        "about 2 hours",
+    ]  # fmt: skip

@@ -1,7 +1,8 @@
 /* Newsroom's comment section on another site's page:
  *   <div id="newsroom-comments" data-story-url="https://paper.example/2020/05/10/story"></div>
  *   <script src="https://comments.example/embed.js" async></script>
- * Optional on the div: data-story-title, data-theme="dark|light", data-sso-token (the site's sign-in token).
+ * Optional on the div: data-story-title, data-theme="dark|light", data-sso-token (the site's sign-in token;
+ * present but empty, as a logged-out reader's page renders it, it signs the reader out).
  *
  * The section is our server's own HTML, shown in a shadow root: the host's styles do not reach in, ours do
  * not leak out. Its links and forms are loaded into the box, never by navigating. No cookie is used: who the
@@ -275,7 +276,17 @@
       var embed = new Embed(host);
       embeds.push(embed);
       var token = host.getAttribute("data-sso-token");
-      if (token && saved().sso !== token.slice(-32)) { embed.signIn(token); } else { embed.load("", ""); }
+      var signedIn = saved().sso;
+      if (token && signedIn !== token.slice(-32)) {
+        embed.signIn(token);
+      } else if (!token && signedIn && host.hasAttribute("data-sso-token")) {
+        // The site signs its readers in and this page's token is empty: its reader logged out (or another
+        // person uses this computer). They are signed out here too.
+        save({sso: ""});
+        embed.send("/embed/v1/sign-out", "", new FormData());
+      } else {
+        embed.load("", "");
+      }
     });
   }
 

@@ -86,11 +86,11 @@ def test_validation_errors_are_400_with_one_entry_per_field(reader):
     assert all(e["message"] for e in body["errors"])
 
 
-def test_a_form_encoded_body_is_400_not_500(reader):
+def test_a_form_encoded_body_is_415_not_500(reader):
     article = make_seed_article()
     response = reader.post(f"/api/v1/stories/{article.pk}/comments", raw="name=A&body=B",
                            content_type="application/x-www-form-urlencoded")  # fmt: skip
-    assert_problem(response, 400)
+    assert_problem(response, 415)
 
 
 def test_hostile_query_strings_are_not_500(reader):

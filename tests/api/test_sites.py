@@ -146,10 +146,11 @@ def test_refused_sign_ins(site, case, status, words):
         made = "not.a.jwt"
     elif case == "too long-lived":
         made = token(lifetime=86400)
-    elif case == "unknown site":
-        client = ApiClient(Origin="https://elsewhere.example")
+    sent = {"token": made}
+    if case == "unknown site":  # named in the body by a server (a page on it is refused sooner: test_writes)
+        client, sent = ApiClient(), {"token": made, "site": "https://elsewhere.example"}
     elif case == "no site":
         client = ApiClient()
-    body = assert_problem(client.post("/api/v1/sign-in", {"token": made}), status)
+    body = assert_problem(client.post("/api/v1/sign-in", sent), status)
     assert words in body["detail"], body
     assert client.get("/api/v1/me/comments").json()["signed_in_as"] is None

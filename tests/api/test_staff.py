@@ -50,7 +50,7 @@ def test_staff_without_the_permission_get_403_and_nothing_is_done(django_user_mo
     client = ApiClient(Authorization=f"Bearer {key}")
     held = make_comment(make_seed_article(), policy=HOLD_ALL)
     assert "comments.can_moderate" in assert_problem(client.get("/api/v1/queue"), 403)["detail"]
-    assert_problem(client.post(f"/api/v1/queue/{held.pk}/decision", {"action": "approve"}), 403)
+    assert_problem(client.post(f"/api/v1/queue/{held.pk}/decision", {"action": "approve", "seen": "held:0"}), 403)
     assert_problem(client.get(f"/api/v1/commenters/{held.author_email}"), 403)
     assert_problem(client.post(f"/api/v1/commenters/{held.author_email}/sanctions",
                                {"kind": "ban", "reason": "x"}), 403)  # fmt: skip
@@ -153,13 +153,14 @@ def test_bad_decisions_are_400_and_change_nothing(staff_api, data, status):
 
 def test_deciding_on_nothing(staff_api):
     for missing in (999999, 10**30):
-        assert_problem(staff_api.post(f"/api/v1/queue/{missing}/decision", {"action": "approve"}), 404)
+        assert_problem(
+            staff_api.post(f"/api/v1/queue/{missing}/decision", {"action": "approve", "seen": "held:0"}), 404
+        )
     published = make_comment(make_seed_article())
+    decision = {"action": "approve", "seen": Seen.of(published).token}
     assert (
         "already published"
-        in assert_problem(staff_api.post(f"/api/v1/queue/{published.pk}/decision", {"action": "approve"}), 409)[
-            "detail"
-        ]
+        in assert_problem(staff_api.post(f"/api/v1/queue/{published.pk}/decision", decision), 409)["detail"]
     )
 
 

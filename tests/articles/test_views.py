@@ -133,3 +133,15 @@ def test_favicon_is_served(client):
     response = client.get("/favicon.ico", follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[0][0].endswith("newsroom/favicon.svg")
+
+
+def test_a_story_published_on_another_site_is_read_there_and_not_listed_here(client):
+    make_seed_article()
+    elsewhere = make_article(
+        headline="Hosted elsewhere", slug="elsewhere", body="", canonical_url="https://paper.example/s"
+    )
+    response = client.get(elsewhere.get_absolute_url())
+    assert response.status_code == 302 and response["Location"] == "https://paper.example/s"
+    listing = client.get("/").content.decode()
+    assert "US seeks Pakistan" in listing and "Hosted elsewhere" not in listing
+    assert "Hosted elsewhere" not in client.get("/?q=Hosted").content.decode()

@@ -238,6 +238,24 @@ def test_the_site_signs_its_reader_in(live_server, host, registered, reader):
     assert reader.console_errors == []
 
 
+def test_a_reader_who_logs_out_of_the_site_is_signed_out_of_the_comments(live_server, host, registered, reader):
+    now = int(time.time())
+    claims = {"sub": "7", "name": "Shared PC User", "email": "shared@paper.example", "iat": now, "exp": now + 600}
+    host.attributes = f' data-sso-token="{jwt.encode(claims, registered.secret, algorithm="HS256")}"'
+    reader.goto(host.origin + "/")
+    reader.locator("#newsroom-comments .nr-commenting-as").wait_for()
+    # A page without the attribute says nothing of who is logged in: the sign-in stands.
+    host.attributes = ""
+    reader.reload()
+    reader.locator("#newsroom-comments .nr-commenting-as").wait_for()
+    # The site's page for a logged-out reader renders the attribute empty: signed out here too.
+    host.attributes = ' data-sso-token=""'
+    reader.reload()
+    reader.locator("#newsroom-comments #id_email").wait_for()
+    assert reader.locator("#newsroom-comments .nr-commenting-as").count() == 0
+    assert reader.console_errors == []
+
+
 @pytest.mark.parametrize(("theme", "background"), [("dark", "rgb(33, 37, 41)"), ("light", "rgb(255, 255, 255)")])
 def test_the_section_follows_the_hosts_theme(host, registered, reader, theme, background):
     host.attributes = f' data-theme="{theme}"'

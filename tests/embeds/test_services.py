@@ -212,3 +212,22 @@ def test_a_story_known_by_title_only_flags_an_off_topic_comment_and_never_holds_
     assert held.comment.status == "held" and "off_topic" in held.comment.reasons
     assert flagged.comment.status == "published"
     assert flagged.comment.flagged and "off_topic" in flagged.comment.reasons
+
+
+def test_an_address_a_site_signs_in_is_its_readers_alone(site):
+    from comments.models import Comment
+    from comments.services import CommentError, Submission
+
+    reader = sso_sign_in(site=site, token=token(site))
+    story = story_for_url(site=site, url="https://paper.example/s/1", title="Doha talks")
+    with pytest.raises(CommentError) as refused:  # typed by anyone else, it would pass for them
+        comment_post(article=story, author_name="Ayesha Khan", author_email="AYESHA@paper.example", body="Doha.")
+    assert refused.value.code == "email" and "sign in there" in refused.value.messages[0]
+    assert not Comment.objects.exists()
+    # Signed in by the site (or having confirmed the address by its link), it is theirs to use.
+    posted = comment_post(
+        article=story, author_name=reader.display_name, author_email=reader.email, body="On the Doha talks.",
+        submission=Submission(verified_email=reader.email),
+    )  # fmt: skip
+    assert posted.comment.author_email == "ayesha@paper.example"
+    assert Commenter.objects.get().signed_in_by_site

@@ -139,6 +139,17 @@ def test_an_unregistered_origin_is_told_clearly_and_nothing_is_stored(site):
     assert Article.objects.count() == before
 
 
+def test_new_stories_are_counted_per_address_and_known_ones_always_load(site, settings):
+    settings.EMBED_NEW_STORIES_PER_IP = "2/h"
+    for n in range(2):
+        assert Reader(url=f"{ORIGIN}/story/{n}").section().status_code == 200
+    refused = Reader(url=f"{ORIGIN}/story/fake").section()
+    assert refused.status_code == 429 and "Too many new stories" in refused.content.decode()
+    assert refused["Access-Control-Allow-Origin"] == ORIGIN  # the embed can read why
+    assert Article.objects.count() == 2
+    assert Reader(url=f"{ORIGIN}/story/0").section().status_code == 200  # a story already here is not counted
+
+
 def test_a_story_on_another_origin_is_refused(site):
     response = Reader(url="https://elsewhere.example/2020/a-story").section()
     assert response.status_code == 403
