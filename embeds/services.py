@@ -165,7 +165,11 @@ def verify_push(*, site: Site, timestamp: str, body: bytes, signature: str, now:
             "X-Newsroom-Timestamp must be the signing time, in whole seconds since 1970.", code="timestamp"
         )
     age = now.timestamp() - int(timestamp)
-    if age > PUSH_MAX_AGE or age < -CLOCK_LEEWAY:
+    if age < -CLOCK_LEEWAY:
+        raise EmbedError(
+            f"The timestamp is {int(-age)} s in the future: check the sending server's clock.", code="timestamp"
+        )
+    if age > PUSH_MAX_AGE:
         raise EmbedError(
             f"The signature is {int(age)} s old; a push must be signed within {PUSH_MAX_AGE} s of sending "
             "(check the server's clock).",
