@@ -26,3 +26,7 @@ urlpatterns = [
     # larger site would put them behind its web server or object storage.
     re_path(r"^media/(?P<path>.*)$", media),
 ]
+
+# A request Django refuses before any view (a Host this site does not serve, too many fields): under /api/
+# a problem document, as the API's own errors are; elsewhere Django's 400 page.
+handler400 = "api.problems.bad_request"
