@@ -393,7 +393,12 @@ def my_comments(request: HttpRequest) -> MyCommentsOut:
     reader = signed_in_reader(request)
     mine = Comment.objects.real().select_related("article", "parent")
     if reader is not None:  # every comment of the address their site vouched for, on any device
-        mine = mine.filter(author_email=reader.commenter.email)
+        # Theirs since their site first signed them in (before, anyone could have typed the address), and
+        # whatever this reader's own token carries.
+        mine = mine.filter(
+            Q(author_email=reader.commenter.email, created_at__gte=reader.created_at)
+            | Q(pk__in=own_comment_ids(request))
+        )
     else:
         mine = mine.filter(pk__in=own_comment_ids(request))
     comments = list(mine.order_by("-created_at", "-id")[:MY_COMMENTS_LIMIT])

@@ -23,15 +23,14 @@ def render_article_page(
 ) -> HttpResponse:
     """The article page. Whatever sits under the article (the comment section, through its
     template tag) reads ``extra``: the comments app passes a form back with what a reader typed."""
+    if article.is_embedded:
+        # Published on another site, whose page shows these comments: readers are sent there (a link in an
+        # email keeps its #comment anchor). Its title came from that page, not from us: it is never shown
+        # as a page of ours, whatever asks for one (the article's address, or a form sent here for it).
+        return HttpResponseRedirect(str(article.canonical_url))
     context = {"article": article, "body_items": article_body(article), **(extra or {})}
     return render(request, "articles/article_detail.html", context, status=status)
 
 
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    article = article_for_page(slug=slug)
-    if article.is_embedded:
-        # Published on another site, whose page shows these comments: readers are sent there (a link in an
-        # email keeps its #comment anchor). Its title came from that page, not from us: it is never shown
-        # as a page of ours.
-        return HttpResponseRedirect(str(article.canonical_url))
-    return render_article_page(request, article)
+    return render_article_page(request, article_for_page(slug=slug))

@@ -120,19 +120,21 @@ def comment_post(
     if not state.open:
         raise CommentError(state.message, code="closed")
     email = normalise_email(author_email)
+    # Only a browser that proved the address (its confirmation link, or its site's sign-in) earns its record.
+    verified = bool(submission.verified_email) and submission.verified_email == email
+    if not verified and Commenter.objects.filter(email=email, signed_in_by_site=True).exists():
+        # Before anything is said of the address (its sanctions): it is not this person's to use.
+        raise CommentError(
+            "This address belongs to a reader whom their newsroom's site signs in: sign in there to comment with "
+            "it, or give another address.",
+            code="email",
+        )
     sanctions = active_sanctions(email=email, at=now)
     _refuse_if_barred(sanctions)
     if state.mode:  # the story's own way of moderating overrides the site's
         policy = replace(policy, mode=Mode(state.mode))
     # Only a browser that confirmed this address earns its published record (a regular's address typed
     # elsewhere is a newcomer's); until then the policy's new-commenter rule decides.
-    verified = bool(submission.verified_email) and submission.verified_email == email
-    if not verified and Commenter.objects.filter(email=email, signed_in_by_site=True).exists():
-        raise CommentError(
-            "This address belongs to a reader whom their newsroom's site signs in: sign in there to comment with "
-            "it, or give another address.",
-            code="email",
-        )
     context = moderation_context(
         article=article, parent=parent, author_name=author_name, author_email=author_email, body=body, at=now,
         policy=policy, honeypot_filled=submission.honeypot_filled, seconds_to_write=submission.seconds_to_write,

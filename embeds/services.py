@@ -37,10 +37,11 @@ TEXT_MAX = 200_000
 
 
 class EmbedError(Exception):
-    def __init__(self, message: str, *, code: str) -> None:
+    def __init__(self, message: str, *, code: str, retry_after: int = 0) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.retry_after = retry_after  # seconds, for a refusal that passes with time
 
 
 def normalise_origin(value: str) -> str:
@@ -160,7 +161,7 @@ def verify_push(*, site: Site, timestamp: str, body: bytes, signature: str, now:
     """A push is signed as webhooks are: ``X-Newsroom-Signature: sha256=<hex>``, the HMAC-SHA256 of
     ``"<timestamp>." + body`` with the site's secret; ``X-Newsroom-Timestamp`` in seconds since 1970."""
     now = now or timezone.now()
-    if not timestamp.strip().isdigit():
+    if not timestamp.strip().isdigit() or len(timestamp.strip()) > 12:
         raise EmbedError(
             "X-Newsroom-Timestamp must be the signing time, in whole seconds since 1970.", code="timestamp"
         )
@@ -208,7 +209,9 @@ def sso_sign_in(*, site: Site, token: str, now: dt.datetime | None = None) -> Si
             "issue (exp − iat).",
             code="sso_invalid",
         )
-    subject, name, email = (str(claims.get(key) or "").strip() for key in ("sub", "name", "email"))
+    if not all(isinstance(claims.get(key), str) for key in ("sub", "name", "email")):
+        raise EmbedError("The sign-in token's 'sub', 'name' and 'email' must each be a string.", code="sso_invalid")
+    subject, name, email = (str(claims[key]).strip() for key in ("sub", "name", "email"))
     if not subject or len(subject) > 255:
         raise EmbedError("The sign-in token's 'sub' (the reader's id) is missing or too long.", code="sso_invalid")
     if not has_visible_text(name) or len(name) > limits.NAME_MAX_LENGTH or "\x00" in name:

@@ -88,6 +88,8 @@ def refusal(request: HttpRequest, error: EmbedError) -> HttpResponse:
     status = {"site_unknown": 403, "url_origin": 403, "too_many_stories": 429}.get(error.code, 400)
     html = render_to_string("embeds/refusal.html", {"message": error.message})
     response = HttpResponse(html, status=status)
+    if error.retry_after:
+        response["Retry-After"] = str(error.retry_after)
     origin = request.headers.get("Origin", "")
     if error.code == "site_unknown" and origin and origin.isprintable():
         response["Access-Control-Allow-Origin"] = origin
@@ -107,6 +109,7 @@ def site_and_story(request: HttpRequest) -> tuple[Site, Article]:
             raise EmbedError(
                 f"Too many new stories were opened from this address: wait {wait_words(wait)}, then reload the page.",
                 code="too_many_stories",
+                retry_after=wait,
             )
     story = story_for_url(site=site, url=url, title=request.GET.get("title", ""))
     if not story.is_published:

@@ -145,3 +145,10 @@ def test_a_story_published_on_another_site_is_read_there_and_not_listed_here(cli
     listing = client.get("/").content.decode()
     assert "US seeks Pakistan" in listing and "Hosted elsewhere" not in listing
     assert "Hosted elsewhere" not in client.get("/?q=Hosted").content.decode()
+
+
+def test_no_form_sent_here_shows_an_embedded_storys_title_as_a_page_of_ours(client):
+    story = make_article(headline="ATTACKER HEADLINE", slug="attack", body="", canonical_url="https://paper.example/a")
+    response = client.post(f"/articles/{story.slug}/comments/", {"email": "bad", "body": ""})
+    assert response.status_code == 302 and response["Location"] == "https://paper.example/a"
+    assert b"ATTACKER HEADLINE" not in response.content

@@ -131,6 +131,7 @@ def test_a_push_must_be_signed_recently_with_the_sites_secret(site):
         (str(int(time.time()) - 3600), sign(site.secret, str(int(time.time()) - 3600), body), "timestamp"),
         ("yesterday", sign(site.secret, "yesterday", body), "timestamp"),
         (str(int(time.time()) + 3600), sign(site.secret, str(int(time.time()) + 3600), body), "timestamp"),
+        ("9" * 400, sign(site.secret, "9" * 400, body), "timestamp"),  # no OverflowError: a clear refusal
     ]
     for timestamp, signature, code in cases:
         with pytest.raises(EmbedError) as refused:
@@ -170,6 +171,8 @@ def test_a_token_signs_in_once(site):
         ({"exp": None}, "sso_invalid"),
         ({"name": " \u200b "}, "sso_invalid"),
         ({"email": "not-an-address"}, "sso_invalid"),
+        ({"name": ["<b>x</b>"]}, "sso_invalid"),
+        ({"sub": 42}, "sso_invalid"),
     ],
 )
 def test_a_bad_token_is_refused_with_its_reason(site, claims, code):
@@ -233,3 +236,10 @@ def test_an_address_a_site_signs_in_is_its_readers_alone(site):
     )  # fmt: skip
     assert posted.comment.author_email == "ayesha@paper.example"
     assert Commenter.objects.get().signed_in_by_site
+    # Suspended, the address's sanction is said to the reader alone, never to someone typing it.
+    from commenters.services import sanction_add
+
+    sanction_add(kind="suspend", reason="private note", actor=None, email="ayesha@paper.example", days=3)
+    with pytest.raises(CommentError) as refused:
+        comment_post(article=story, author_name="X", author_email="ayesha@paper.example", body="On Doha again.")
+    assert refused.value.code == "email" and "private note" not in refused.value.messages[0]

@@ -145,6 +145,7 @@ def test_new_stories_are_counted_per_address_and_known_ones_always_load(site, se
         assert Reader(url=f"{ORIGIN}/story/{n}").section().status_code == 200
     refused = Reader(url=f"{ORIGIN}/story/fake").section()
     assert refused.status_code == 429 and "Too many new stories" in refused.content.decode()
+    assert int(refused["Retry-After"]) > 0
     assert refused["Access-Control-Allow-Origin"] == ORIGIN  # the embed can read why
     assert Article.objects.count() == 2
     assert Reader(url=f"{ORIGIN}/story/0").section().status_code == 200  # a story already here is not counted
