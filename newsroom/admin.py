@@ -9,13 +9,16 @@ address; the functions here tell it who the user is and what a locked-out person
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth.models import User
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
 from newsroom.rates import wait_words
@@ -25,6 +28,20 @@ class NewsroomAdminSite(admin.AdminSite):
     site_header = "Newsroom moderation"
     site_title = "Newsroom"
     index_title = "Comments, articles and policy"
+
+    def admin_view(self, view: Callable[..., HttpResponse], cacheable: bool = False) -> Callable[..., HttpResponse]:
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(inner)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                return inner(request, *args, **kwargs)
+            except OverflowError:
+                # A number in the address too large for a date or a column (``?created_at__year=99999999999``):
+                # what Django does with any filter it cannot apply, the list without it.
+                return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+
+        return checked
 
 
 def login_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
