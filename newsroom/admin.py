@@ -11,17 +11,19 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth.models import User
 from django.db import models
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 
 from newsroom.rates import wait_words
+
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 
 class NewsroomAdminSite(admin.AdminSite):
@@ -29,11 +31,11 @@ class NewsroomAdminSite(admin.AdminSite):
     site_title = "Newsroom"
     index_title = "Comments, articles and policy"
 
-    def admin_view(self, view: Callable[..., HttpResponse], cacheable: bool = False) -> Callable[..., HttpResponse]:
+    def admin_view(self, view: V, cacheable: bool = False) -> V:
         inner = super().admin_view(view, cacheable)
 
         @wraps(inner)
-        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             try:
                 return inner(request, *args, **kwargs)
             except OverflowError:
@@ -41,7 +43,7 @@ class NewsroomAdminSite(admin.AdminSite):
                 # what Django does with any filter it cannot apply, the list without it.
                 return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
 
-        return checked
+        return cast(V, checked)
 
 
 def login_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
