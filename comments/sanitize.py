@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from moderation.normalize import INVISIBLE
+
 # C0/C1 controls except tab and newline; bidi embeddings, overrides and isolates.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 MAX_MARKS_PER_LETTER = 3
@@ -27,8 +29,12 @@ def clean_text(text: str, *, single_line: bool = False) -> str:
 
 
 def has_visible_text(text: str) -> bool:
-    """Whether anything would show: not only spaces, zero-width and other invisible characters."""
-    return any(not ch.isspace() and unicodedata.category(ch) not in {"Cf", "Cc", "Mn", "Me", "Zs"} for ch in text)
+    """Whether anything would show: not only spaces, zero-width and other invisible characters (the Hangul
+    fillers and the blank Braille pattern are letters that draw nothing)."""
+    return any(
+        not ch.isspace() and ch not in INVISIBLE and unicodedata.category(ch) not in {"Cf", "Cc", "Mn", "Me", "Zs"}
+        for ch in text
+    )
 
 
 def _limit_marks(text: str) -> str:

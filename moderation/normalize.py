@@ -24,7 +24,7 @@ from functools import lru_cache
 INVISIBLE = (
     "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f"
     "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069"
-    "\u3164\ufeff\uffa0"
+    "\u2800\u3164\ufeff\uffa0"
 )
 
 # Letters from other scripts that look like Latin ones.
@@ -41,7 +41,8 @@ LOOKALIKES = {
     "€": "e", "£": "l", "¡": "i", "¢": "c", "§": "s", "©": "c", "®": "r", "µ": "u",
 }  # fmt: skip
 
-_TABLE: dict[int, str | None] = {ord(ch): None for ch in INVISIBLE}
+_DROP_INVISIBLE: dict[int, str | None] = {ord(ch): None for ch in INVISIBLE}
+_TABLE: dict[int, str | None] = dict(_DROP_INVISIBLE)
 _TABLE.update({ord(k): v for k, v in LOOKALIKES.items()})
 
 
@@ -170,7 +171,8 @@ def fingerprint(text: str) -> str:
     lowered = text.lower()
     if lowered.isascii():  # the same as the pattern below, in C
         return " ".join(lowered.translate(_ASCII_NON_WORD).split())
-    return _NON_WORD_RE.sub(" ", lowered).strip()
+    # An invisible character inside a word does not make other words of it ("co\u200bpy" is "copy").
+    return _NON_WORD_RE.sub(" ", lowered.translate(_DROP_INVISIBLE)).strip()
 
 
 def fingerprint_key(text: str) -> str:
