@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from articles.models import Article
 from lab import runs, tasks
-from lab.models import LabRun, SimulationRun
+from lab.models import JobState, LabRun, SimulationRun
 from lab.runs import jobs_mark_interrupted
 from moderation import JUDGED
 from newsroom.charts import line_chart
@@ -118,6 +118,15 @@ class LabForm(forms.Form):
 def policy_lab(request: HttpRequest) -> HttpResponse:
     """Try a draft policy against the live one on a stream, see past comparisons and what the shadow did."""
     form = LabForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        jobs_mark_interrupted()  # a run a restart stopped no longer counts as this editor's
+        busy = LabRun.objects.filter(created_by=request.user.pk, state__in=[JobState.QUEUED, JobState.RUNNING]).count()
+        if busy >= settings.LAB_RUNS_PER_EDITOR:
+            form.add_error(
+                None,
+                f"You have {busy} lab runs waiting or running, the most one editor may: each takes a scoring "
+                "process of its own. Start this one when one of them has finished.",
+            )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         parameters: dict[str, Any] = {

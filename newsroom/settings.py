@@ -299,6 +299,8 @@ COMMENTS_MIN_SECONDS_TO_WRITE = env_float("COMMENTS_MIN_SECONDS_TO_WRITE", 1.0)
 # tasks of Django's task framework, stored in the site's own database and run by `manage.py worker`
 # (dev.py starts one beside the server). Why this engine: lab/tasks.py.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Lab runs one editor may have waiting or running at once (each takes a scoring process of its own).
+LAB_RUNS_PER_EDITOR = env_int("LAB_RUNS_PER_EDITOR", 2)
 
 # Email to readers (decisions on their held comments, replies they asked to hear of). Written to an
 # outbox table with what it tells of, sent by the outbox's task once that has committed (outbox/tasks.py).

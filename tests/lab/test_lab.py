@@ -122,3 +122,21 @@ def test_a_lab_with_no_draft_says_how_to_make_one(admin_client):
     assert 'id="no-drafts"' in page and "Copy to a new draft" in page
     ModerationPolicy.objects.create(name="a-draft", mode="hold_all")
     assert 'id="no-drafts"' not in admin_client.get("/staff/lab/").content.decode()
+
+
+def test_an_editor_may_have_only_so_many_runs_waiting_or_running(
+    admin_client, settings, django_capture_on_commit_callbacks
+):
+    settings.LAB_RUNS_PER_EDITOR = 2
+    article = make_seed_article()
+    draft = ModerationPolicy.objects.create(name="everything-waits", mode="hold_all")
+    form = {"draft": draft.pk, "stream": "generated", "article": article.pk, "comments": 300, "seed": 3,
+            "moderators": 1, "review_seconds": 30}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=False):  # stored, not yet run: they wait
+        assert [admin_client.post("/staff/lab/", form).status_code for _ in range(2)] == [302, 302]
+        refused = admin_client.post("/staff/lab/", form)
+    assert refused.status_code == 400 and "2 lab runs waiting or running" in refused.content.decode()
+    assert LabRun.objects.count() == 2
+    LabRun.objects.update(state=LabRun.State.DONE)  # once they are done, another may start
+    with django_capture_on_commit_callbacks(execute=False):
+        assert admin_client.post("/staff/lab/", form).status_code == 302
