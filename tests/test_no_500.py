@@ -1,0 +1,89 @@
+"""No input gives a 500: every URL of the site, walked with hostile paths, query strings, headers and bodies,
+as a stranger and as an editor, on whichever database the suite runs on."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from factories import make_comment, make_seed_article
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE_SEGMENTS = ["1", "0", "99999999999999999999999", "x" * 300, "%00", "%ED%A0%80", "..%2F..%2Fetc", "%E2%80%AE"]
+HOSTILE_QUERIES = [  # one kind of trouble each: a filter a list cannot apply makes it drop all the others
+    "page=99999999999999999999&sort=zzz",
+    "page=-1&thread=abc&replies=1e309&reply_to=%ED%A0%80&report=99999999999999999999",
+    "q=" + "%F0%9F%92%A9" * 200 + "&o=-9&p=999999999999",
+    "created_at__year=99999999999",
+    "published_on__year=99999999999",
+    "created_at__year=2020&created_at__month=99999999999999999999",
+    "published_on__year=2020&published_on__month=13&published_on__day=99999999999999",
+    "tab=%27%3Bdrop&queue=zzz&traffic=all&reason=%3Cscript%3E",
+    "id__in=1,x",
+    "pk__gt=99999999999999999999",
+    "sort=%00",
+]
+HOSTILE_BODIES = [
+    (
+        "application/x-www-form-urlencoded",
+        b"name=%ED%A0%80&email=a%00b&body=" + b"x" * 5000 + b"&parent=999999999999999999999&token=%00",
+    ),
+    ("application/json", b'{"name": "\\ud800", "email": 7, "body": [[[[[]]]]], "parent": 1e309}'),
+    ("application/json", b"[" * 5000),
+    ("text/plain; charset=utf-16", "name=a&body=b".encode("utf-16")),
+    ("multipart/form-data; boundary=x", b'--x\r\nContent-Disposition: form-data; name="body"\r\n\r\nhi\r\n--x--'),
+]
+
+
+def routes(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
+    """Every URL pattern of the site as a path template with its converters as {name}."""
+    found: list[str] = []
+    for entry in (resolver or get_resolver()).url_patterns:
+        pattern = str(entry.pattern).lstrip("^").rstrip("$").replace("\\Z", "")
+        if isinstance(entry, URLResolver):
+            found += routes(entry, prefix + pattern)
+        elif isinstance(entry, URLPattern):
+            found.append(prefix + pattern)
+    return found
+
+
+def fill(template: str, value: str) -> str:
+    path = re.sub(r"<(?:\w+:)?\w+>", value, template)  # path converters
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", value, path)  # regex groups
+    path = re.sub(r"[\^$?*+\\]", "", path)
+    return "/" + path.lstrip("/")
+
+
+@pytest.fixture
+def people():
+    make_seed_article()
+    article = make_seed_article()
+    make_comment(article, body="A published comment on the Doha talks.")
+    editor = Client(raise_request_exception=False)
+    editor.force_login(User.objects.create_superuser("editor", "editor@example.com", "pw-editor-123"))
+    return {"stranger": Client(raise_request_exception=False), "editor": editor}
+
+
+def test_no_url_answers_500_to_anything(people):
+    failures: list[str] = []
+    paths = sorted({fill(t, v) for t in routes() for v in HOSTILE_SEGMENTS})
+    assert len(paths) > 100
+    sent = 0
+    for who, client in people.items():
+        for path, query in itertools.product(paths, ["", *HOSTILE_QUERIES]):
+            response = client.get(f"{path}?{query}" if query else path, headers={"Origin": "https://evil.example"})
+            sent += 1
+            if response.status_code >= 500:
+                failures.append(f"{who} GET {path}?{query} -> {response.status_code}")
+        for path, (content_type, body) in itertools.product(paths, HOSTILE_BODIES):
+            response = client.generic("POST", path, body, content_type=content_type)
+            sent += 1
+            if response.status_code >= 500:
+                failures.append(f"{who} POST {path} {content_type} -> {response.status_code}")
+    assert failures == [] and sent > 2000
