@@ -19,11 +19,15 @@ and a resend is stored once (its token).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
 
 POLICY = "; ".join(
     [
@@ -90,7 +94,9 @@ class RequestSizeMiddleware:
 
 
 class ReconnectReadsMiddleware:
-    """Runs a GET or HEAD view once more on a fresh connection when its connection was lost."""
+    """Runs a GET or HEAD view once more on a fresh connection when its connection was lost; and when the
+    database cannot be reached at all (a restart, a fail-over), answers 503 with what the reader sent kept on
+    the page, instead of a 500 that loses it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -99,16 +105,42 @@ class ReconnectReadsMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if request.method not in ("GET", "HEAD") or getattr(request, "_reconnected", False):
-            return None
-        if not isinstance(exception, OperationalError | InterfaceError) or connection.in_atomic_block:
+        if not isinstance(exception, OperationalError | InterfaceError):
             return None
         if connection.connection is not None and connection.is_usable():
             return None  # the connection is fine: a real error in the query, not a lost connection
         match = request.resolver_match
-        if match is None:
-            return None
-        request._reconnected = True  # type: ignore[attr-defined]
-        connection.close()
-        response: HttpResponse = match.func(request, *match.args, **match.kwargs)
-        return response
+        if (
+            request.method in ("GET", "HEAD")
+            and not getattr(request, "_reconnected", False)
+            and not connection.in_atomic_block
+            and match is not None
+        ):
+            request._reconnected = True  # type: ignore[attr-defined]
+            connection.close()
+            try:
+                response: HttpResponse = match.func(request, *match.args, **match.kwargs)
+            except (OperationalError, InterfaceError):
+                return database_unavailable(request)
+            return response
+        return database_unavailable(request)
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """The database is out of reach: 503, with the reader's text given back (nothing here reads the database)."""
+    logger.warning("Database unreachable: %s %s answered 503", request.method, request.path)
+    if not connection.in_atomic_block:
+        connection.close()  # the next request opens a fresh one
+    if request.path.startswith("/api/"):
+        detail = "Our database cannot be reached just now. Try again in a minute: nothing was stored."
+        response = api_refusal(request, 503, "Service unavailable", detail) or HttpResponse(status=503)
+    else:
+        kept = ""
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            kept = str(request.POST.get("body", ""))[:20_000]
+        response = HttpResponse(render_to_string("503.html", {"kept": kept}), status=503)
+    response["Retry-After"] = "30"
+    return response

@@ -18,13 +18,13 @@ def postgresql_only():
         pytest.skip("SQLite has no connection to cut: the file is opened per request")
 
 
-def cut_connection_before(statement: str):
+def cut_connection_before(statement: str, table: str = "comments_comment"):
     """An execute wrapper that, the first time ``statement`` is about to run, has another connection
     terminate ours (as an administrator or a fail-over would): the statement then meets a dead connection."""
     cut: list[bool] = []
 
     def wrapper(execute, sql, params, many, context):
-        if not cut and sql.lstrip().upper().startswith(statement) and "comments_comment" in sql:
+        if not cut and sql.lstrip().upper().startswith(statement) and table in sql:
             cut.append(True)
             pid = connection.connection.info.backend_pid
             params_ = {
@@ -66,3 +66,16 @@ def test_a_post_whose_connection_was_cut_keeps_the_text_and_a_resend_stores_once
     assert "lost the connection to our database" in page and "Islamabad&#x27;s role in Doha matters most." in page
     assert client.post(f"/articles/{article.slug}/comments/", form).status_code == 302
     assert Comment.objects.filter(body="Islamabad's role in Doha matters most.").count() == 1
+
+
+def test_a_post_that_cannot_reach_the_database_at_all_is_a_503_that_gives_the_text_back(client):
+    """The connection dies at the post's first read (the story), before the view's own guard: not a 500."""
+    article = make_seed_article()
+    form = comment_form_data(body="Islamabad's role in Doha matters most.")
+    wrapper = cut_connection_before("SELECT", table="articles_article")
+    with connection.execute_wrapper(wrapper):
+        failed = client.post(f"/articles/{article.slug}/comments/", form)
+    assert wrapper.cut
+    assert failed.status_code == 503 and failed["Retry-After"] == "30"
+    assert "Islamabad&#x27;s role in Doha matters most." in failed.content.decode()
+    assert client.post(f"/articles/{article.slug}/comments/", form).status_code == 302

@@ -1,0 +1,48 @@
+"""With the database out of reach, a post is a 503 that gives the reader their text back, on every database."""
+
+from unittest import mock
+
+import pytest
+from django.db import OperationalError, connection
+
+from factories import comment_form_data, make_seed_article
+
+pytestmark = pytest.mark.django_db
+
+
+def unreachable(*args, **kwargs):
+    raise OperationalError("could not connect to server: Connection refused")
+
+
+def test_a_post_with_the_database_unreachable_keeps_the_text(client):
+    article = make_seed_article()
+    form = comment_form_data(body="Kept <b>safe</b> while the database restarts.")
+    with (
+        mock.patch("comments.views.article_for_page", side_effect=unreachable),
+        mock.patch.object(connection, "is_usable", return_value=False),
+    ):
+        response = client.post(f"/articles/{article.slug}/comments/", form)
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    page = response.content.decode()
+    assert "cannot reach our database" in page
+    assert "Kept &lt;b&gt;safe&lt;/b&gt; while the database restarts." in page  # given back, escaped
+
+
+def test_the_api_says_so_as_a_problem(client):
+    with (
+        mock.patch("api.readers.comments_by_url", side_effect=unreachable, create=True),
+        mock.patch("comments.selectors.section_counts", side_effect=unreachable),
+        mock.patch.object(connection, "is_usable", return_value=False),
+    ):
+        article = make_seed_article()
+        response = client.get(f"/api/v1/stories/{article.pk}/comments")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_real_error_in_a_query_is_not_taken_for_an_outage(client):
+    article = make_seed_article()
+    client.raise_request_exception = False
+    with mock.patch("comments.views.article_for_page", side_effect=OperationalError("no such column: x")):
+        response = client.post(f"/articles/{article.slug}/comments/", comment_form_data())
+    assert response.status_code == 500
