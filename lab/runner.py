@@ -23,6 +23,7 @@ from lab.models import SimulationRun
 from moderation import Context, Policy, Verdict, moderate
 from moderation.ahead import score_ahead
 from moderation.checks.learned import explained_from
+from moderation.files import FileFormatError, read_json
 from moderation.model import AbuseModel
 from newsroom import limits
 from policies.models import ModerationPolicy
@@ -30,6 +31,9 @@ from policies.selectors import active_policy_record, live_policy, policy_from_re
 from simulation.article import ArticleFacts, extract_facts
 from simulation.pipeline import Decision, Pipeline
 from simulation.stream import StreamItem
+
+# A policy file is a score of settings and two word lists: a megabyte is room for tens of thousands of words.
+POLICY_FILE_BYTES = 1_000_000
 
 
 class SimulationSetupError(ValueError):
@@ -46,11 +50,12 @@ def resolve_policy(spec: str) -> tuple[str, Policy]:
     path = Path(spec)
     if spec.endswith(".json") or path.is_file():
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            # Read as every file is (moderation.files): a size limit, UTF-8, nesting 32 deep at most.
+            data = read_json(path, max_bytes=POLICY_FILE_BYTES)
         except OSError as exc:
-            raise SimulationSetupError(f"cannot read policy file {spec}: {exc.strerror}") from None
-        except ValueError as exc:  # not JSON, or not UTF-8
-            raise SimulationSetupError(f"policy file {spec} is not JSON: {exc}") from None
+            raise SimulationSetupError(f"cannot read policy file {spec}: {exc.strerror or exc}") from None
+        except FileFormatError as exc:
+            raise SimulationSetupError(f"policy file {spec}: {exc}") from None
         try:
             # Checked against the policy's settings (moderation.policy.SETTINGS): each bad one refused by name.
             return path.stem, with_live_model(Policy.from_dict(data))

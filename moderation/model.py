@@ -22,7 +22,9 @@ intercept, array layout, metadata: training data hashes, library versions,
 measured figures), the arrays as little-endian float32 compressed with zlib (most
 slots of a hashed model are empty), and a SHA-256 of everything before it. Loading
 checks all of it, inflates no more than the header's arrays need, and never
-executes anything.
+executes anything. The header is read as every file is (``moderation.files``: at most
+``MAX_HEADER_BYTES``, nested at most 32 deep, UTF-8 without lone surrogates), and the
+numbers must lie in ``RANGES`` and within ``MAX_INTERCEPT``, whatever the checksum.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from moderation.files import FileFormatError, loads
 from moderation.normalize import fold, fold_with_offsets
 
 MAGIC = b"NEWSROOM-MODEL\n"
@@ -51,6 +54,21 @@ READS_FORMATS = (1, 2, 3)
 KIND = "abuse-linear"
 MAX_FILE_BYTES = 256 * 1024 * 1024
 ARRAYS = ("word_idf", "word_coef", "char_idf", "char_coef")
+# The shipped header is under 2 KB: the features, the layout and the metadata (training files and figures).
+MAX_HEADER_BYTES = 1_000_000
+# What a trained model's numbers can be, whatever its checksum says (a checksum shows a file is whole, not that
+# its numbers make sense: anyone can recompute one). The smoothed IDF is 1 + ln((1 + n) / (1 + df)): from 1 to
+# about 22 for a billion training texts. The coefficients act on an l2-normalised vector, so one of 100 would let
+# a single n-gram decide any comment; the shipped model's lie within -3.4 to 8. The intercept is the log-odds
+# of a comment with no known n-gram (the shipped model's: -0.64); at 20 that comment would be abusive with a
+# chance of 1 - 2e-9, and a model scoring everything 1.0 (an intercept of 1e6) is refused.
+RANGES = {
+    "word_idf": (0.0, 100.0),
+    "char_idf": (0.0, 100.0),
+    "word_coef": (-100.0, 100.0),
+    "char_coef": (-100.0, 100.0),
+}
+MAX_INTERCEPT = 20.0
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.uint32]
@@ -82,7 +100,7 @@ class Features:
                 char_ngrams=(int(data["char_ngrams"][0]), int(data["char_ngrams"][1])),
                 word_stems=data.get("word_stems", False),
             )
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError) as exc:
             raise ModelError(f"the feature description is incomplete ({exc})") from exc
         if not isinstance(features.word_stems, bool):
             raise ModelError("word_stems must be true or false")
@@ -492,10 +510,12 @@ class AbuseModel:
         head_end = len(MAGIC) + 8 + head_length
         if head_end > len(body):
             raise ModelError("the header runs past the end of the file")
+        if head_length > MAX_HEADER_BYTES:
+            raise ModelError(f"the header is {head_length:,} bytes, more than the {MAX_HEADER_BYTES:,} any model needs")
         try:
-            header = json.loads(body[len(MAGIC) + 8 : head_end].decode())
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise ModelError(f"the header is not valid JSON ({exc})") from exc
+            header = loads(body[len(MAGIC) + 8 : head_end])
+        except FileFormatError as exc:
+            raise ModelError(f"the header cannot be read: {exc}") from None
         if not isinstance(header, dict) or header.get("kind") != KIND:
             raise ModelError(
                 f"the file holds another kind of model ({header.get('kind') if isinstance(header, dict) else '?'})"
@@ -511,7 +531,10 @@ class AbuseModel:
         }
         payload = _inflate(body[head_end:], header.get("compression"), 4 * sum(expected.values()))
         arrays: dict[str, Floats] = {}
-        for entry in header.get("arrays") or []:
+        entries = header.get("arrays") or []
+        if not isinstance(entries, list):
+            raise ModelError("the header's array layout is not a list")
+        for entry in entries:
             name = entry.get("name") if isinstance(entry, dict) else None
             if name not in expected or name in arrays:
                 raise ModelError(f"unexpected array {name!r} in the model file")
@@ -523,13 +546,20 @@ class AbuseModel:
             array = np.frombuffer(payload, dtype="<f4", count=expected[name], offset=offset)
             if not np.isfinite(array).all():
                 raise ModelError(f"array {name} holds values that are not numbers")
+            low, high = RANGES[name]
+            if len(array) and not (low <= float(array.min()) and float(array.max()) <= high):
+                raise ModelError(f"array {name} holds values outside {low:g} to {high:g}, which no trained model has")
             arrays[name] = array
         missing = set(expected) - set(arrays)
         if missing:
             raise ModelError(f"the model file lacks {', '.join(sorted(missing))}")
         intercept = header.get("intercept")
-        if not isinstance(intercept, int | float) or not math.isfinite(intercept):
+        if isinstance(intercept, bool) or not isinstance(intercept, int | float) or not math.isfinite(intercept):
             raise ModelError("the intercept is not a number")
+        if not -MAX_INTERCEPT <= intercept <= MAX_INTERCEPT:
+            raise ModelError(
+                f"the intercept is {intercept:g}, outside -{MAX_INTERCEPT:g} to {MAX_INTERCEPT:g}, which no trained model has"
+            )
         metadata = header.get("metadata")
         return cls(
             features=features,

@@ -52,6 +52,9 @@ THRESHOLDS = "Thresholds (0-1)"
 RULES = "Rules"
 
 Value = float | int | str | tuple[str, ...]
+# The largest count a policy holds: what its column (a positive small integer) can store, so a policy file
+# holds nothing the site's own policies could not.
+MAX_COUNT = 32767
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,10 @@ class Setting:
                 raise ValueError(f"{self.name} is a chance between 0 and 1, not {value!r}")
             return float(value)
         if self.kind is Kind.COUNT:
-            if not _is_number(value) or value < 0 or value != int(value):
-                raise ValueError(f"{self.name} must be a whole number of 0 or more, not {value!r}")
+            if not _is_number(value) or not 0 <= value <= MAX_COUNT or value != int(value):
+                raise ValueError(
+                    f"{self.name} must be a whole number of 0 or more, not {value!r} (at most {MAX_COUNT})"
+                )
             return int(value)
         if self.kind is Kind.CHOICE:
             allowed = [option for option, _ in self.choices]
@@ -98,7 +103,9 @@ def _word_list(words: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _is_number(value: object) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) or math.isfinite(value)  # an int of 400 digits is too large for isfinite
 
 
 _T = TypeVar("_T")

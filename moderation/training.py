@@ -39,7 +39,6 @@ validation data over plain TF-IDF (README, "The abuse model").
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -49,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from moderation.files import MAX_RECORD_BYTES, FileFormatError, json_lines, open_regular
 from moderation.model import AbuseModel, Features, grams, prepare
 
 VAL_SPLITS = {"val", "valid", "validation", "dev"}
@@ -87,39 +87,51 @@ class Record:
 
 
 def read_records(path: str | Path, *, source: str | None = None) -> list[Record]:
-    """Records of a JSON-lines file; a malformed line is an error naming the line, and nothing is returned."""
+    """Records of a JSON-lines file; a malformed line is an error naming the line, and nothing is returned.
+
+    Read as ``moderation.files`` reads every file it is given: a line longer than ``MAX_RECORD_BYTES``, not
+    UTF-8, holding a lone surrogate or nested deeper than ``MAX_DEPTH`` is refused by number, without the
+    whole line ever being held in memory.
+    """
     path = Path(path)
     records = []
     try:
-        handle = path.open(encoding="utf-8")
+        handle = open_regular(path)
     except OSError as exc:
-        raise TrainingError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+        raise TrainingError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except FileFormatError as exc:
+        raise TrainingError(f"{path}: cannot read it ({exc})") from None
     with handle:
         try:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    data = json.loads(line)
-                except ValueError as exc:
-                    raise TrainingError(f"{path}, line {number}: not JSON ({exc})") from exc
-                if not isinstance(data, dict):
-                    raise TrainingError(f"{path}, line {number}: a record must be a JSON object")
-                text, abusive = data.get("text"), data.get("abusive")
-                if not isinstance(text, str) or not text.strip():
-                    raise TrainingError(f"{path}, line {number}: 'text' must be a non-empty string")
-                if not isinstance(abusive, bool):
-                    raise TrainingError(f"{path}, line {number}: 'abusive' must be true or false")
-                split = str(data.get("split") or "train").lower()
-                share = _share(data, abusive)
-                spans = _spans(data.get("spans"), text, f"{path}, line {number}") if abusive else ()
-                name = str(source or data.get("source") or path.stem)
-                records.append(Record(text, abusive, split, name, share, spans))
-        except UnicodeDecodeError as exc:
-            raise TrainingError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+            for line in json_lines(handle, max_bytes=MAX_RECORD_BYTES):
+                where = f"{path}, line {line.number}"
+                if line.error is not None:
+                    raise TrainingError(f"{where}: {line.error}")
+                records.append(_record(line.value, where, source or path.stem))
+        except OSError as exc:
+            raise TrainingError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     if not records:
         raise TrainingError(f"{path}: no records")
     return records
+
+
+def _record(data: object, where: str, default_source: str) -> Record:
+    if not isinstance(data, dict):
+        raise TrainingError(f"{where}: a record must be a JSON object")
+    text, abusive = data.get("text"), data.get("abusive")
+    if not isinstance(text, str) or not text.strip():
+        raise TrainingError(f"{where}: 'text' must be a non-empty string")
+    if not isinstance(abusive, bool):
+        raise TrainingError(f"{where}: 'abusive' must be true or false")
+    split = data.get("split") or "train"
+    if not isinstance(split, str):  # any other name is trained on (Davidson's "all")
+        raise TrainingError(f"{where}: 'split' must be text such as train, val or test, not {split!r}")
+    name = data.get("source") or default_source
+    if not isinstance(name, str):
+        raise TrainingError(f"{where}: 'source' must be text, not {name!r}")
+    share = _share(data, abusive)
+    spans = _spans(data.get("spans"), text, where) if abusive else ()
+    return Record(text, abusive, split.lower(), name, share, spans)
 
 
 def _share(data: dict[str, Any], abusive: bool) -> float | None:

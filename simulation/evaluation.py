@@ -11,7 +11,6 @@ report on the public test splits. Used by ``bench/evaluate.py`` and the regressi
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import numpy as np
 
 import moderation
 from moderation import Policy, Verdict, moderate
+from moderation.files import FileFormatError, json_lines, open_regular
 from moderation.model import AbuseModel
 from simulation.metrics import Outcome, Truth
 from simulation.pipeline import Pipeline
@@ -36,7 +36,12 @@ def leak_at(scores: np.ndarray, labels: np.ndarray, clean_held: float) -> float:
 
 def unseen(path: Path, trained_on: set[str]) -> list[dict[str, Any]]:
     """The file's test records; all its records if the shipped model never saw the file (Davidson)."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows: list[dict[str, Any]] = []
+    with open_regular(path) as handle:  # read as every file is given (moderation.files): line by line, bounded
+        for line in json_lines(handle):
+            if line.error is not None or not isinstance(line.value, dict):
+                raise FileFormatError(f"{path}, line {line.number}: {line.error or 'a record must be a JSON object'}")
+            rows.append(line.value)
     if path.name not in trained_on and path != PUBLIC_TEST:
         return rows
     return [row for row in rows if row.get("split") == "test"]

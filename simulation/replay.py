@@ -3,20 +3,21 @@
 Fields: ``text`` (required); optional ``id``, ``author``, ``parent_id`` (an
 earlier record's id), ``article_title`` and ``article_text``, and the ground-truth
 booleans ``abusive``, ``on_topic`` and ``spam``. A bad record is reported with its
-line number and skipped, or, with ``strict``, stops the reading.
+line number and skipped, or, with ``strict``, stops the reading. The file is read a line at a time
+(``moderation.files``): a line of more than ``MAX_RECORD_BYTES`` (2 MB), one that is not UTF-8 or holds a lone
+surrogate, and JSON nested more than ``MAX_DEPTH`` (32) deep are bad records like any other.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from moderation.files import MAX_RECORD_BYTES, FileFormatError, json_lines, open_regular, text_lines
 from simulation.metrics import Truth
 from simulation.stream import StreamItem
 
@@ -60,49 +61,74 @@ def _boolean(value: Any, name: str) -> bool | None:
     raise ValueError(f"'{name}' must be true or false, not {value!r}")
 
 
-def _records_from_text(text: str, kind: str) -> Iterable[tuple[int, dict[str, Any] | str]]:
-    if kind == "csv":
-        csv.field_size_limit(max(csv.field_size_limit(), 4 * MAX_TEXT))  # longer fields: an error for that line
-        reader = csv.DictReader(io.StringIO(text))
+Records = Iterable[tuple[int, dict[str, Any] | str]]
+
+
+def _csv_records(handle: IO[bytes]) -> Records:
+    csv.field_size_limit(max(csv.field_size_limit(), 4 * MAX_TEXT))  # longer fields: an error for that line
+    refused: list[tuple[int, str]] = []
+
+    def lines() -> Iterator[str]:
+        for number, text, error in text_lines(handle, max_bytes=MAX_RECORD_BYTES):
+            if error is not None:
+                refused.append((number, error))
+                yield "\n"  # an empty line in its place keeps the reader's line numbers right
+            else:
+                assert text is not None
+                yield text
+
+    reader = csv.DictReader(lines())
+    try:
+        fields = reader.fieldnames
+    except csv.Error as exc:
+        yield 1, f"the CSV header cannot be read ({exc})"
+        return
+    if refused and refused[0][0] == 1:
+        yield refused[0]
+        return
+    if not fields or "text" not in fields:
+        yield 1, "the CSV header has no 'text' column"
+        return
+    while True:
         try:
-            fields = reader.fieldnames
+            row = next(reader)
+        except StopIteration:
+            yield from refused
+            return
         except csv.Error as exc:
-            yield 1, f"the CSV header cannot be read ({exc})"
-            return
-        if not fields or "text" not in fields:
-            yield 1, "the CSV header has no 'text' column"
-            return
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield reader.line_num + 1, f"the row cannot be read as CSV ({exc})"
-                continue
-            if None in row:
-                yield reader.line_num, "the row has more fields than the header"
-                continue
-            yield reader.line_num, dict(row)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+            yield from refused
+            refused.clear()
+            yield reader.line_num + 1, f"the row cannot be read as CSV ({exc})"
             continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, f"not valid JSON ({exc.msg})"
+        yield from refused
+        refused.clear()
+        if None in row:
+            yield reader.line_num, "the row has more fields than the header"
             continue
-        except RecursionError:
-            yield number, "the JSON is nested too deeply"
-            continue
-        if not isinstance(value, dict):
-            yield number, "a record must be a JSON object"
-            continue
-        yield number, value
+        yield reader.line_num, dict(row)
+
+
+def _jsonl_records(handle: IO[bytes]) -> Records:
+    for line in json_lines(handle, max_bytes=MAX_RECORD_BYTES):
+        if line.error is not None:
+            yield line.number, line.error
+        elif not isinstance(line.value, dict):
+            yield line.number, "a record must be a JSON object"
+        else:
+            yield line.number, line.value
+
+
+def _records(handle: IO[bytes], kind: str) -> Records:
+    return _csv_records(handle) if kind == "csv" else _jsonl_records(handle)
 
 
 def parse_records(text: str, kind: str, *, strict: bool = False) -> tuple[list[StreamItem], list[RecordError]]:
     """Parse replay text; returns the good records and one error per bad one."""
+    # Read as a file is: a lone surrogate in the text is a line that is not UTF-8.
+    return _parse(_records(io.BytesIO(text.encode("utf-8", "surrogatepass")), kind), strict=strict)
+
+
+def _parse(records: Records, *, strict: bool) -> tuple[list[StreamItem], list[RecordError]]:
     items: list[StreamItem] = []
     errors: list[RecordError] = []
     seen: set[str] = set()
@@ -113,7 +139,7 @@ def parse_records(text: str, kind: str, *, strict: bool = False) -> tuple[list[S
             raise ReplayError(error)
         errors.append(error)
 
-    for line, record in _records_from_text(text, kind):
+    for line, record in records:
         if isinstance(record, str):
             fail(line, record)
             continue
@@ -174,15 +200,20 @@ def parse_records(text: str, kind: str, *, strict: bool = False) -> tuple[list[S
 
 
 def read_records(path: Path, *, strict: bool = False) -> tuple[list[StreamItem], list[RecordError]]:
+    """The file's good records and one error per bad one, read a line at a time (``moderation.files``):
+    a record longer than ``MAX_RECORD_BYTES``, not UTF-8 or nested too deep is one bad line.
+    FileNotFoundError if there is no such file; ReplayFileError if it cannot be read at all."""
     kind = "csv" if path.suffix.lower() == ".csv" else "jsonl"
     try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would be read forever
-            raise ReplayFileError("not a regular file")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ReplayFileError(f"larger than {MAX_FILE_BYTES // 1_000_000} MB")
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ReplayError(
-            RecordError(path.read_bytes()[: exc.start].count(b"\n") + 1, "the file is not UTF-8")
-        ) from None
-    return parse_records(text, kind, strict=strict)
+        handle = open_regular(path, max_bytes=MAX_FILE_BYTES)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise ReplayFileError(f"cannot read it ({exc.strerror or exc})") from None
+    except FileFormatError as exc:
+        raise ReplayFileError(str(exc)) from None
+    with handle:
+        try:
+            return _parse(_records(handle, kind), strict=strict)
+        except OSError as exc:
+            raise ReplayFileError(f"cannot read it ({exc.strerror or exc})") from None

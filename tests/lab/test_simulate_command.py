@@ -5,6 +5,8 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from comments.models import Comment, ModerationEvent
 from factories import make_seed_article
@@ -212,7 +214,7 @@ def test_by_default_the_abusive_comments_are_real_and_the_report_says_so(slug, t
 def test_a_bad_corpus_is_a_clear_error(slug, tmp_path):
     bad = tmp_path / "c.jsonl"
     bad.write_text("not json\n", encoding="utf-8")
-    with pytest.raises(CommandError, match="line 1: not JSON"):
+    with pytest.raises(CommandError, match="line 1: not valid JSON"):
         simulate("--article", slug, "--dry-run", "--corpus", str(bad))
 
 
@@ -313,3 +315,59 @@ def test_a_reason_codes_row_has_no_recall_it_cannot_know(slug, tmp_path):
     # Shares of the family's catches: each code's correct firings over the family's.
     assert all(v["share_of_family"] == pytest.approx(v["tp"] / abusive["tp"]) for v in codes.values())
     assert abusive["recall"] == pytest.approx(abusive["tp"] / (abusive["tp"] + abusive["fn"]))
+
+
+# --- Hostile files (issue 23): one clear line and a non-zero exit, never a traceback; nothing half-written ---
+
+HOSTILE_LINES = [
+    (b"[" * 100_000, "nested too deeply"),
+    (b'{"text": "\\ud800", "abusive": true}', "lone surrogate"),
+    (b'{"text": "caf\xe9", "abusive": true}', "not UTF-8"),
+    (b'{"text": "' + b"x" * 2_500_000 + b'", "abusive": true}', "the record is longer than 2,000,000 bytes"),
+]
+
+
+@pytest.mark.parametrize(("line", "fragment"), HOSTILE_LINES)
+def test_train_filter_refuses_a_hostile_line_by_number_and_writes_nothing(tmp_path, line, fragment):
+    data = tmp_path / "d.jsonl"
+    data.write_bytes(b'{"text": "fine", "abusive": false}\n' + line + b"\n")
+    with pytest.raises(CommandError, match=f"line 2: .*{fragment}.*; nothing was written"):
+        call_command("train_filter", "--data", str(data), "--out", str(tmp_path / "m.nrm"), stdout=io.StringIO())
+    assert [p.name for p in tmp_path.iterdir()] == ["d.jsonl"]
+
+
+@pytest.mark.parametrize(("line", "fragment"), HOSTILE_LINES)
+def test_simulate_replay_skips_a_hostile_line_or_stops_on_it_when_strict(slug, tmp_path, line, fragment):
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(b'{"text": "A fine comment on Doha."}\n' + line + b"\n")
+    _, err = simulate("--replay", str(path), "--article", slug, "--dry-run")
+    assert "line 2: " in err and fragment in err and "skipped" in err
+    with pytest.raises(CommandError, match=f"line 2: .*{fragment}.*stopped"):
+        simulate("--replay", str(path), "--article", slug, "--dry-run", "--strict")
+
+
+def test_simulate_refuses_a_folder_as_a_replay_and_a_deep_policy_file(slug, tmp_path):
+    with pytest.raises(CommandError, match="not a regular file; nothing was run"):
+        simulate("--replay", str(tmp_path), "--article", slug, "--dry-run")
+    policy = tmp_path / "p.json"
+    policy.write_bytes(b'{"mode": ' + b"[" * 100_000)
+    with pytest.raises(CommandError, match="policy file .*nested too deeply"):
+        simulate("--article", slug, "--comments", "20", "--policy", str(policy), "--dry-run")
+
+
+def test_a_failed_report_write_leaves_no_half_file(slug, tmp_path):
+    target = tmp_path / "missing-folder" / "r.json"
+    with pytest.raises(CommandError, match="cannot write"):
+        simulate("--article", slug, "--comments", "20", "--dry-run", "--json", str(target))
+    assert not target.parent.exists()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=200))
+def test_train_filter_on_random_bytes_is_a_model_or_one_clear_error(tmp_path, data):
+    path, out = tmp_path / "d.jsonl", tmp_path / "m.nrm"
+    path.write_bytes(data)
+    try:
+        call_command("train_filter", "--data", str(path), "--out", str(out), stdout=io.StringIO())
+    except CommandError as exc:
+        assert "\n" not in str(exc) and not out.exists()

@@ -94,5 +94,5 @@ def test_a_policy_file_for_the_simulator_is_checked_setting_by_setting(tmp_path)
         with pytest.raises(SimulationSetupError, match=message):
             resolve_policy(str(path))
     path.write_text("{mode: auto}", encoding="utf-8")
-    with pytest.raises(SimulationSetupError, match="policy file .* is not JSON"):
+    with pytest.raises(SimulationSetupError, match="policy file .*: not valid JSON"):
         resolve_policy(str(path))

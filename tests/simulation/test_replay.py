@@ -65,11 +65,14 @@ def test_csv_records_and_errors(tmp_path):
     assert read_records(headerless)[1][0].message == "the CSV header has no 'text' column"
 
 
-def test_non_utf8_file_is_a_clear_error(tmp_path):
+def test_a_line_that_is_not_utf8_is_a_bad_record(tmp_path):
     path = tmp_path / "latin.jsonl"
-    path.write_bytes(b'{"text": "ok"}\n{"text": "caf\xe9"}\n')
-    with pytest.raises(ReplayError, match="line 2: the file is not UTF-8"):
-        read_records(path)
+    path.write_bytes(b'{"text": "ok"}\n{"text": "caf\xe9"}\n{"text": "also ok"}\n')
+    items, errors = read_records(path)
+    assert [i.text for i in items] == ["ok", "also ok"]
+    assert [str(e) for e in errors] == ["line 2: not UTF-8 text (byte 14 of the line: invalid continuation byte)"]
+    with pytest.raises(ReplayError, match="line 2: not UTF-8"):
+        read_records(path, strict=True)
 
 
 @pytest.mark.parametrize(

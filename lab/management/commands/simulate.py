@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -271,10 +272,15 @@ class Command(BaseCommand):
         self.stdout.write("\nCompared on the same stream without writing to the database.")
 
     def _write(self, path: Path, text: str) -> None:
+        """Written beside the target and renamed: a failed write leaves no half a file."""
+        temporary = path.with_name(f".{path.name}.tmp")
         try:
-            path.write_text(text, encoding="utf-8")
+            temporary.write_text(text, encoding="utf-8")
+            os.replace(temporary, path)
         except OSError as exc:
-            raise CommandError(f"cannot write {path}: {exc.strerror}") from None
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def run_progress(pk: int, total: int) -> Callable[[int], None]:

@@ -28,6 +28,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from comments.models import Comment, ModerationEvent
 from lab.tasks import retrain
 from moderation import Family
+from moderation.model import AbuseModel, ModelError
 from moderation.training import Record, TrainingError, auc_by_source, read_records, split_records, train
 
 DECISIONS_SOURCE = "site-decisions"
@@ -78,9 +79,12 @@ class Command(BaseCommand):
             for name in options["data"]:
                 path = Path(name)
                 records += read_records(path)
-                sources[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
-        except (TrainingError, OSError) as exc:
-            raise CommandError(str(exc)) from None
+                with path.open("rb") as stream:  # hashed in chunks: the file is never held whole
+                    sources[path.name] = hashlib.file_digest(stream, "sha256").hexdigest()
+        except TrainingError as exc:
+            raise CommandError(f"{exc}; nothing was written.") from None
+        except OSError as exc:
+            raise CommandError(f"cannot read {exc.filename}: {exc.strerror or exc}; nothing was written.") from None
         if options["from_decisions"]:
             site = decision_records()
             self.stdout.write(f"{len(site)} moderator decisions added ({sum(r.abusive for r in site)} abusive).")
@@ -104,14 +108,24 @@ class Command(BaseCommand):
         model.metadata["name"] = options["name"] or out.stem
         model.metadata["figures"] = figures
 
+        data = model.to_bytes()
+        try:
+            AbuseModel.from_bytes(data)  # never write a model the site would refuse to load
+        except ModelError as exc:
+            raise CommandError(f"the trained model cannot be used: {exc}; nothing was written.") from None
         # Written beside the target and renamed: a failed write never leaves half a model.
-        handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+        try:
+            handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+        except OSError as exc:
+            raise CommandError(f"cannot write in {out.parent}: {exc.strerror or exc}; nothing was written.") from None
         try:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(model.to_bytes())
+                stream.write(data)
             os.replace(temporary, out)
-        except BaseException:
+        except BaseException as exc:
             Path(temporary).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise CommandError(f"cannot write {out}: {exc.strerror or exc}; nothing was written.") from None
             raise
 
         records_figures = figures["records"]
