@@ -37,6 +37,7 @@ from api.schemas import (
     ThreadPageOut,
 )
 from articles.models import Article
+from commenters.mailboxes import mailbox_key
 from commenters.services import normalise_email
 from comments import ratelimit
 from comments.forms import IDENTITY_COOKIE, confirmed_email, validate_mailable
@@ -396,7 +397,7 @@ def my_comments(request: HttpRequest) -> MyCommentsOut:
         # Theirs since their site first signed them in (before, anyone could have typed the address), and
         # whatever this reader's own token carries.
         mine = mine.filter(
-            Q(author_email=reader.commenter.email, created_at__gte=reader.created_at)
+            Q(mailbox=mailbox_key(reader.commenter.email), created_at__gte=reader.created_at)
             | Q(pk__in=own_comment_ids(request))
         )
     else:

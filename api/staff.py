@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import validate_email
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
@@ -34,6 +34,7 @@ from api.schemas import (
     SanctionIn,
     SanctionOut,
 )
+from commenters.mailboxes import mailbox_key
 from commenters.models import Commenter, Sanction
 from commenters.selectors import active_sanctions
 from commenters.services import SanctionError, normalise_email, sanction_add
@@ -173,12 +174,15 @@ def _email(email: str) -> str:
 def commenter(request: HttpRequest, email: str) -> CommenterOut:
     require(request, MODERATE)
     address = _email(email)
-    theirs = Comment.objects.real().filter(author_email=address)
+    key = mailbox_key(address)  # every spelling that delivers to this mailbox is the same commenter
+    theirs = Comment.objects.real().filter(Q(mailbox=key) | Q(author_email=address))
     counts = dict.fromkeys(Comment.Status.values, 0)
     for row in theirs.order_by().values("status").annotate(n=Count("id")):
         counts[row["status"]] = row["n"]
     recent = theirs.select_related("article").order_by("-created_at", "-id")[:RECENT_COMMENTS]
-    sanctions = Sanction.objects.filter(email=address).select_related("created_by").order_by("-created_at")[:20]
+    sanctions = (
+        Sanction.objects.filter(Q(mailbox=key) | Q(email=address)).select_related("created_by").order_by("-created_at")
+    )[:20]
     return CommenterOut(
         email=address,
         confirmed=Commenter.objects.filter(email=address, confirmed_at__isnull=False).exists(),

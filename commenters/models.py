@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from articles.models import Article
+from commenters.mailboxes import KEY_MAX_LENGTH
 from newsroom import limits
 
 
@@ -92,7 +93,13 @@ class Sanction(models.Model):
         BAN = "ban", "Ban"
 
     email = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH, blank=True, db_index=True)
-    domain = models.CharField(max_length=253, blank=True, db_index=True, help_text="Ban a whole email domain.")
+    # The mailbox the address delivers to (commenters.mailboxes): what the sanction is looked up by, so a
+    # "+tag", a dot at Gmail or full-width letters don't evade it. Set by the service.
+    mailbox = models.CharField(max_length=KEY_MAX_LENGTH, blank=True, default="", db_index=True)
+    # Stored as DNS knows it (IDNA, folded); a ban covers the domain and every domain under it.
+    domain = models.CharField(
+        max_length=253, blank=True, db_index=True, help_text="Ban a whole email domain (and its subdomains)."
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     reason = models.CharField(max_length=500)
     created_by = models.ForeignKey(
@@ -121,6 +128,9 @@ class Commenter(models.Model):
     regular's address elsewhere gains nothing."""
 
     email = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH, unique=True)
+    # The mailbox the address delivers to (commenters.mailboxes): another spelling of a signed-in reader's
+    # address is still theirs.
+    mailbox = models.CharField(max_length=KEY_MAX_LENGTH, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article
+from commenters.mailboxes import mailbox_key, parent_domains
 from commenters.models import Sanction, SiteSwitch, StorySettings
 from newsroom import cache
 
@@ -49,11 +50,17 @@ def story_state(*, article: Article, auto_close_days: int = 0, today: dt.date | 
 
 
 def active_sanctions(*, email: str, at: dt.datetime | None = None) -> list[Sanction]:
-    """A commenter's sanctions in force: by their address, or a ban of their address's domain."""
+    """A commenter's sanctions in force: on their mailbox (however the address is spelled), or a ban of its
+    domain or of a domain above it."""
     at = at or timezone.now()
-    domain = email.rsplit("@", 1)[-1].lower() if "@" in email else ""
+    key = mailbox_key(email)
+    if not key:
+        return []
+    _, at_sign, domain = key.rpartition("@")
+    # (And by the address as stored: a sanction written without its key, by a fixture or an old path.)
+    mine = Q(mailbox=key) | Q(email=email.strip().lower())
+    if at_sign:
+        mine |= Q(domain__in=parent_domains(domain), kind=Sanction.Kind.BAN)
     return list(
-        Sanction.objects.filter(lifted_at__isnull=True)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
-        .filter(Q(email=email) | Q(domain=domain, kind=Sanction.Kind.BAN) if domain else Q(email=email))
+        Sanction.objects.filter(lifted_at__isnull=True).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at)).filter(mine)
     )

@@ -6,9 +6,11 @@ import datetime as dt
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from commenters.mailboxes import domain_key, mailbox_key, valid_domain
 from commenters.models import Commenter, ControlEvent, Sanction, SiteSwitch, StorySettings
 from commenters.selectors import forget_site_switch
 from newsroom import limits
@@ -22,8 +24,14 @@ class SanctionError(ValidationError):
 DOMAIN_MAX_LENGTH = Sanction._meta.get_field("domain").max_length or 253
 
 
+# Characters no address or domain has, whatever a form lets through (a header could be forged with them);
+# and a wildcard, which a domain ban needs not (it covers the subdomains) and must not be read as.
+FORBIDDEN = frozenset("\r\n\t\x00 ")
+NOT_IN_DOMAIN = FORBIDDEN | {"*", "@"}
+
+
 def normalise_email(email: str) -> str:
-    """An address as stored: lower-cased, so "this reader's comments" is an exact, indexed match."""
+    """An address as stored, for mail: trimmed and lower-cased. Who it identifies is its ``mailbox_key``."""
     return email.strip().lower()
 
 
@@ -35,7 +43,13 @@ def sanction_add(
     ends = timezone.now() + dt.timedelta(days=days) if days else None
     with transaction.atomic():
         sanction = Sanction.objects.create(
-            email=email, domain=domain, kind=kind, reason=reason.strip()[:500], created_by=actor, ends_at=ends
+            email=email,
+            mailbox=mailbox_key(email) if email else "",
+            domain=domain,
+            kind=kind,
+            reason=reason.strip()[:500],
+            created_by=actor,
+            ends_at=ends,
         )
         ControlEvent.objects.create(
             actor=actor, action=ControlEvent.Action.SANCTION,
@@ -46,8 +60,10 @@ def sanction_add(
 
 
 def sanction_check(*, kind: str, reason: str, email: str, domain: str, days: int | None) -> tuple[str, str]:
-    """The rules a sanction keeps (the admin's form asks the same): returns the address and domain normalised."""
-    email, domain = normalise_email(email) if email.strip() else "", domain.strip().lower().lstrip("@")
+    """The rules a sanction keeps (the admin's form asks the same): returns the address as stored and the
+    domain as DNS knows it (IDNA, folded; a ban covers it and its subdomains)."""
+    typed_domain = domain.strip()
+    email, domain = normalise_email(email) if email.strip() else "", domain_key(typed_domain) if typed_domain else ""
     if kind not in Sanction.Kind.values:
         raise SanctionError(f"Unknown sanction {kind!r}.")
     if not reason.strip():
@@ -56,6 +72,13 @@ def sanction_check(*, kind: str, reason: str, email: str, domain: str, days: int
         raise SanctionError("Sanction one email address, or (a ban only) one email domain.")
     if len(email) > limits.EMAIL_MAX_LENGTH or len(domain) > DOMAIN_MAX_LENGTH:
         raise SanctionError("That address or domain is too long to be a real one.")
+    if email and (FORBIDDEN & set(email) or not _is_email(email)):
+        raise SanctionError(f"{email[:100]!r} is not an email address.")
+    if domain and (NOT_IN_DOMAIN & set(typed_domain.lstrip("@")) or not valid_domain(domain)):
+        raise SanctionError(
+            f"{typed_domain[:100]!r} is not a domain: give one like example.com (no '*', no spaces; a ban of a "
+            "domain covers its subdomains already)."
+        )
     if domain and kind != Sanction.Kind.BAN:
         raise SanctionError("Only a ban can cover a whole email domain.")
     if kind == Sanction.Kind.SUSPEND and not days:
@@ -63,6 +86,14 @@ def sanction_check(*, kind: str, reason: str, email: str, domain: str, days: int
     if days is not None and days <= 0:
         raise SanctionError("The number of days must be more than 0.")
     return email, domain
+
+
+def _is_email(email: str) -> bool:
+    try:
+        validate_email(email)
+    except ValidationError:
+        return False
+    return True
 
 
 def sanction_lift(*, sanction: Sanction, actor: User | None) -> Sanction:
@@ -108,9 +139,16 @@ def site_pause(*, paused: bool, message: str = "", actor: User | None) -> SiteSw
     return switch
 
 
+def commenter_for(*, email: str) -> Commenter:
+    """The commenter of an address, recorded the first time it is used (with the mailbox it delivers to)."""
+    email = normalise_email(email)
+    commenter, _ = Commenter.objects.get_or_create(email=email, defaults={"mailbox": mailbox_key(email)})
+    return commenter
+
+
 def commenter_confirm(*, email: str) -> Commenter:
     """The owner of an address opened its confirmation link."""
-    commenter, _ = Commenter.objects.get_or_create(email=normalise_email(email))
+    commenter = commenter_for(email=email)
     if commenter.confirmed_at is None:
         commenter.confirmed_at = timezone.now()
         commenter.save(update_fields=["confirmed_at"])

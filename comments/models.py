@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from articles.models import Article
+from commenters.mailboxes import KEY_MAX_LENGTH
 from moderation import Family
 from newsroom import limits
 
@@ -60,6 +61,10 @@ class Comment(models.Model):
     author_name = models.CharField(max_length=limits.NAME_MAX_LENGTH)
     # Stored lower-cased, so "this reader's comments" is an exact, indexed match.
     author_email = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH)
+    # Who the author is: the mailbox the address delivers to (commenters.mailboxes), so another spelling of
+    # one mailbox ("+tag", case, dots at Gmail, full-width letters) is the same commenter to the sanctions,
+    # the week's record, the duplicate check and the new-commenter rule. Set by the services.
+    mailbox = models.CharField(max_length=KEY_MAX_LENGTH, blank=True, default="")
     body = models.TextField()
     created_at = models.DateTimeField(db_index=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD, db_index=True)
@@ -134,6 +139,8 @@ class Comment(models.Model):
             models.Index(fields=["author_email", "created_at"]),
             models.Index(fields=["simulation"], condition=Q(simulation__isnull=False), name="comment_simulated_idx"),
             models.Index(fields=["author_email", "status"], condition=REAL, name="comment_author_status_idx"),
+            models.Index(fields=["mailbox", "created_at"], condition=REAL, name="comment_mailbox_week_idx"),
+            models.Index(fields=["mailbox", "status"], condition=REAL, name="comment_mailbox_status_idx"),
             models.Index(
                 fields=["article", "fingerprint", "created_at"], condition=REAL, name="comment_same_words_idx"
             ),

@@ -24,6 +24,7 @@ from django.db.models.functions import RowNumber
 from django.utils.functional import cached_property
 
 from articles.models import Article
+from commenters.mailboxes import mailbox_key
 from comments.models import Comment, CommentReport, ModerationEvent
 from moderation import Context, Conversation, Policy, Recent, author_key, build_context
 from moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE
@@ -205,11 +206,12 @@ def comment_section(
     )
 
 
-def week_record(*, email: str, at: dt.datetime) -> tuple[int, int]:
-    """A commenter's comments of the last seven days, and how many of them were not published."""
+def week_record(*, mailbox: str, at: dt.datetime) -> tuple[int, int]:
+    """A commenter's comments of the last seven days (by their mailbox, ``mailbox_key``), and how many of them
+    were not published."""
     counts = (
         Comment.objects.real()
-        .filter(author_email=email, created_at__gte=at - dt.timedelta(days=7), created_at__lte=at)
+        .filter(mailbox=mailbox, created_at__gte=at - dt.timedelta(days=7), created_at__lte=at)
         .aggregate(
             total=Count("id"),
             rejected=Count("id", filter=Q(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED])),
@@ -390,7 +392,7 @@ def moderation_context(
         Comment.objects.real()
         .filter(article=article, fingerprint=fingerprint_key(body), created_at__gte=since, created_at__lte=at)
         .order_by("-created_at", "-id")
-        .values_list("author_name", "author_email", "body", "created_at")[:RECENT_SAMPLE]
+        .values_list("author_name", "mailbox", "body", "created_at")[:RECENT_SAMPLE]
     )
     conversation_texts = list(
         Comment.objects.real()
@@ -399,7 +401,9 @@ def moderation_context(
         .order_by("-created_at", "-id")
         .values_list("body", flat=True)[:CONVERSATION_SAMPLE]
     )
-    key = author_key(author_name, author_email)
+    # The author is their mailbox (``mailbox_key``): another spelling of it is not somebody else.
+    mailbox = mailbox_key(author_email) if author_email.strip() else ""
+    key = author_key(author_name, mailbox)
     return build_context(
         text=body,
         author=key,
@@ -408,10 +412,10 @@ def moderation_context(
         article_text=article.text_for_relevance(),
         article_known=article.has_text,
         parent_text=parent.body if parent else "",
-        recent=[Recent(author_key(name, email), text, when.timestamp()) for name, email, text, when in recent],
+        recent=[Recent(author_key(name, box), text, when.timestamp()) for name, box, text, when in recent],
         conversation=Conversation(reversed(conversation_texts)).snapshot(),
         author_published_count=(
-            Comment.objects.real().published().filter(author_email=key).count() if author_known else 0
+            Comment.objects.real().published().filter(mailbox=mailbox).count() if author_known and mailbox else 0
         ),
         honeypot_filled=honeypot_filled,
         seconds_to_write=seconds_to_write,

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field, replace
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from articles.models import Article
+from commenters.mailboxes import mailbox_key
 from commenters.models import Commenter, Sanction
 from commenters.selectors import active_sanctions, story_state
-from commenters.services import normalise_email
+from commenters.services import commenter_for, normalise_email
 from comments import emails
 from comments.models import Comment, CommentReport, ModerationEvent
 from comments.sanitize import has_visible_text
@@ -120,9 +121,14 @@ def comment_post(
     if not state.open:
         raise CommentError(state.message, code="closed")
     email = normalise_email(author_email)
-    # Only a browser that proved the address (its confirmation link, or its site's sign-in) earns its record.
-    verified = bool(submission.verified_email) and submission.verified_email == email
-    if not verified and Commenter.objects.filter(email=email, signed_in_by_site=True).exists():
+    # Who the author is: the mailbox, however the address is spelled ("+tag", case, Gmail's dots, full-width
+    # letters). Sanctions, the week's record, the duplicate check and the new-commenter rule all count by it.
+    key = mailbox_key(email)
+    # Only a browser that proved the mailbox (its confirmation link, or its site's sign-in) earns its record.
+    verified = bool(submission.verified_email and mailbox_key(submission.verified_email) == key)
+    # (By the address too: a commenter recorded without its key, as the embed's sign-in still does.)
+    site_readers = Commenter.objects.filter(Q(mailbox=key) | Q(email=email), signed_in_by_site=True)
+    if not verified and site_readers.exists():
         # Before anything is said of the address (its sanctions): it is not this person's to use.
         raise CommentError(
             "This address belongs to a reader whom their newsroom's site signs in: sign in there to comment with "
@@ -140,7 +146,7 @@ def comment_post(
         policy=policy, honeypot_filled=submission.honeypot_filled, seconds_to_write=submission.seconds_to_write,
         author_known=verified,
     )  # fmt: skip
-    week_total, week_rejected = week_record(email=email, at=now)
+    week_total, week_rejected = week_record(mailbox=key, at=now)
     premoderated = next((s for s in sanctions if s.kind == Sanction.Kind.PREMODERATE), None)
     context = replace(
         context,
@@ -172,7 +178,7 @@ def comment_post(
         if existing is None:
             raise
         return PostResult(_same_form(existing, author_email, body), None, duplicate_submission=True)
-    commenter, _ = Commenter.objects.get_or_create(email=email)
+    commenter = commenter_for(email=email)
     if not verified:
         emails.queue_confirmation(comment=comment, commenter=commenter)
     warnings = [s for s in sanctions if s.kind == Sanction.Kind.WARN and s.seen_at is None]
@@ -194,7 +200,7 @@ def _refuse_if_barred(sanctions: list[Sanction]) -> None:
 def _same_form(existing: Comment, author_email: str, body: str) -> Comment:
     """The comment stored from this form before, if the same person sent the same words: a token is not a key
     to somebody else's comment (their held comment would otherwise show as the sender's own)."""
-    if existing.author_email == normalise_email(author_email) and existing.body == body:
+    if existing.mailbox == mailbox_key(author_email) and existing.body == body:
         return existing
     raise CommentError("This form was already used to post a comment. Press Post comment again.", code="token")
 
@@ -225,6 +231,7 @@ def _judge_and_store(comment: Comment, policy: Policy, context: Context) -> Verd
     comment.depth = (parent.depth + 1) if parent else 0
     comment.author_name = comment.author_name.strip()
     comment.author_email = normalise_email(comment.author_email)
+    comment.mailbox = mailbox_key(comment.author_email)
     comment.fingerprint = fingerprint_key(comment.body)
     comment.in_conversation = joins_conversation(
         status == Comment.Status.PUBLISHED, verdict.scores.get("off_topic", 1.0)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from articles.selectors import article_for_page
 from articles.views import render_article_page
+from commenters.mailboxes import mailbox_key
 from commenters.services import commenter_confirm, normalise_email
 from comments import ratelimit
 from comments.emails import email_for_confirmation
@@ -42,17 +43,9 @@ logger = logging.getLogger(__name__)
 FIELD_FOR_ERROR = {"empty": "body", "too_long": "body", "name": "name", "email": "email"}
 
 
-# Providers that ignore dots in the local part: j.smith@ and jsmith@ are one mailbox there.
-DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
-
-
 def mailbox(email: str) -> str:
-    """The mailbox an address delivers to, for counting: no "+tag", no case (and no dots where they mean nothing)."""
-    local, _, domain = normalise_email(email).rpartition("@")
-    local = local.split("+", 1)[0]
-    if domain in DOTLESS_DOMAINS:
-        local = local.replace(".", "")
-    return f"{local}@{domain}"
+    """The mailbox an address delivers to, for counting: one limit for every spelling of it."""
+    return mailbox_key(email)
 
 
 def too_fast(request: HttpRequest, email: str) -> int:

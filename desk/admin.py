@@ -146,10 +146,11 @@ class QueueTab(DefaultFirstFilter):
 
 
 def history_count(which: Q) -> Any:
-    """How many of this comment's author's comments are ``which`` (one indexed subquery a row)."""
-    mine = Comment.objects.real().filter(author_email=OuterRef("author_email")).filter(which)
+    """How many of this comment's author's comments are ``which`` (one indexed subquery a row). The author is
+    their mailbox (``Comment.mailbox``): every spelling of their address is one record."""
+    mine = Comment.objects.real().filter(mailbox=OuterRef("mailbox")).exclude(mailbox="").filter(which)
     return Coalesce(
-        Subquery(mine.order_by().values("author_email").annotate(n=Count("id", distinct=True)).values("n")[:1]), 0
+        Subquery(mine.order_by().values("mailbox").annotate(n=Count("id", distinct=True)).values("n")[:1]), 0
     )
 
 
@@ -323,18 +324,21 @@ class ReviewQueueAdmin(ReviewWorkflow):
     @admin.display(description="the commenter")
     def commenter_history(self, obj: Comment) -> str:
         """Their record: counts, what their rejected comments were rejected for, sanctions, latest comments."""
-        theirs = Comment.objects.real().filter(author_email=obj.author_email)
+        # Every spelling of their mailbox (a comment stored without its key: by its address).
+        who = Q(mailbox=obj.mailbox) if obj.mailbox else Q(author_email=obj.author_email)
+        theirs = Comment.objects.real().filter(who)
         reasons: dict[str, int] = {}
         for codes in theirs.filter(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED]).values_list(
             "reasons", flat=True
         ):
             family = str((codes or ["other"])[0]).split(".", 1)[0]
             reasons[family] = reasons.get(family, 0) + 1
-        for event in ModerationEvent.objects.filter(
-            comment__author_email=obj.author_email, action__in=["reject", "remove"]
-        ).values_list("reason", flat=True):
+        for event in ModerationEvent.objects.filter(comment__in=theirs, action__in=["reject", "remove"]).values_list(
+            "reason", flat=True
+        ):
             reasons[event or "other"] = reasons.get(event or "other", 0) + 1
-        sanctions = Sanction.objects.filter(email=obj.author_email).order_by("-created_at")[:5]
+        on_them = Q(email=obj.author_email) | (Q(mailbox=obj.mailbox) if obj.mailbox else Q())
+        sanctions = Sanction.objects.filter(on_them).order_by("-created_at")[:5]
         latest = theirs.exclude(pk=obj.pk).select_related("article").order_by("-created_at")[:5]
         return format_html(
             "{}<div>Not published, by reason: {}</div><div>Sanctions: {}</div><ul>{}</ul>",

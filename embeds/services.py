@@ -20,8 +20,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from articles.services import article_slug_for
-from commenters.models import Commenter
-from commenters.services import normalise_email
+from commenters.services import commenter_for
 from comments.sanitize import has_visible_text
 from embeds.models import Site, SiteReader, UsedSignInToken
 from newsroom import limits
@@ -243,7 +242,7 @@ def _reader(*, site: Site, subject: str, name: str, email: str, now: dt.datetime
     reader = SiteReader.objects.select_related("commenter").filter(site=site, external_id=subject).first()
     if reader is None:
         # The site vouches for the address: the commenter needs no confirmation email.
-        commenter, _ = Commenter.objects.get_or_create(email=normalise_email(email))
+        commenter = commenter_for(email=email)
         commenter.confirmed_at = commenter.confirmed_at or now
         commenter.signed_in_by_site = True  # the address is theirs alone from now on
         commenter.save(update_fields=["confirmed_at", "signed_in_by_site"])

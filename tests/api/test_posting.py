@@ -244,12 +244,16 @@ def test_a_reader_signed_in_by_their_site_posts_as_the_site_says(reader, site):
     assert mine["signed_in_as"] == "Real Name" and [c["id"] for c in mine["comments"]] == [comment.pk]
     # Their comments from any device: every comment of the address the site vouched for.
     other_device = make_comment(article, body="From my phone about Doha.")
-    Comment.objects.filter(pk=other_device.pk).update(author_email="real.name@paper.example")
+    Comment.objects.filter(pk=other_device.pk).update(
+        author_email="real.name@paper.example", mailbox="real.name@paper.example"
+    )
     assert len(reader.get("/api/v1/me/comments").json()["comments"]) == 2
     # Before their site first signed them in, anyone could have typed the address: that is not theirs.
     before = make_comment(article, body="Typed by someone else, before, about Doha.")
     Comment.objects.filter(pk=before.pk).update(
-        author_email="real.name@paper.example", created_at=signed.created_at - dt.timedelta(days=1)
+        author_email="real.name@paper.example",
+        mailbox="real.name@paper.example",
+        created_at=signed.created_at - dt.timedelta(days=1),
     )
     assert len(reader.get("/api/v1/me/comments").json()["comments"]) == 2
 

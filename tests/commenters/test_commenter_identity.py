@@ -50,7 +50,7 @@ def test_typing_a_regulars_address_elsewhere_earns_nothing(smtp):
     article = make_seed_article()
     for n in range(3):  # the regular's record: three published comments
         earlier = make_comment(article, body=f"Earlier remark {n} on Doha.")
-        Comment.objects.filter(pk=earlier.pk).update(author_email="wen@example.com")
+        Comment.objects.filter(pk=earlier.pk).update(author_email="wen@example.com", mailbox="wen@example.com")
     regular = Client()
     post(regular, article, "First from this browser.")
     assert Comment.objects.get(body="First from this browser.").reasons == ["new_commenter"]  # not yet confirmed

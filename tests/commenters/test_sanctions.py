@@ -106,10 +106,10 @@ def test_the_desk_shows_the_commenters_history_and_a_sanction_is_one_click_away(
 
     article = make_seed_article()
     held = make_comment(article, policy=HOLD_ALL, body="Held now.")
-    Comment.objects.filter(pk=held.pk).update(author_email="repeat@example.com")
+    Comment.objects.filter(pk=held.pk).update(author_email="repeat@example.com", mailbox="repeat@example.com")
     for n in range(2):
         other = make_comment(article, body=f"Published {n}.")
-        Comment.objects.filter(pk=other.pk).update(author_email="repeat@example.com")
+        Comment.objects.filter(pk=other.pk).update(author_email="repeat@example.com", mailbox="repeat@example.com")
     client.force_login(moderator)
     row = client.get("/admin/desk/reviewqueueitem/").content.decode()
     assert "2 published · 1 held · 0 not published · 0 reported" in row

@@ -72,7 +72,7 @@ def test_database_and_stream_give_the_same_context(author, at, text, parent):
             policy=policy,
         )  # fmt: skip
         Comment.objects.filter(pk=comment.pk).update(
-            author_email=item.email, created_at=start + dt.timedelta(seconds=item.at)
+            author_email=item.email, mailbox=item.email, created_at=start + dt.timedelta(seconds=item.at)
         )
         posted.append(comment)
     from_database = moderation_context(
