@@ -144,12 +144,3 @@ def commenter_for(*, email: str) -> Commenter:
     email = normalise_email(email)
     commenter, _ = Commenter.objects.get_or_create(email=email, defaults={"mailbox": mailbox_key(email)})
     return commenter
-
-
-def commenter_confirm(*, email: str) -> Commenter:
-    """The owner of an address opened its confirmation link."""
-    commenter = commenter_for(email=email)
-    if commenter.confirmed_at is None:
-        commenter.confirmed_at = timezone.now()
-        commenter.save(update_fields=["confirmed_at"])
-    return commenter

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.core import signing
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from commenters.models import Commenter
+from commenters.services import commenter_for
 from comments.models import Comment, CommentReport, ModerationEvent
 from comments.selectors import comment_url
 from outbox.models import OutboundEmail
@@ -30,22 +33,56 @@ CONFIRM_EVERY = dt.timedelta(days=1)
 EXCERPT = 300
 
 
-def confirmation_token(commenter: Commenter) -> str:
-    """The key of a confirmation link: the commenter's id, signed and dated (some 60 characters, however
-    long the address: the address itself made links of over 800 characters for a long internationalised one)."""
-    return signing.dumps(commenter.pk, salt=CONFIRM_SALT)
+def confirmation_token(commenter: Commenter, *, sent_at: dt.datetime) -> str:
+    """The key of a confirmation link: the commenter's id and when the link was sent, signed and dated (some
+    70 characters, however long the address). The time makes it single-use: the link confirms only while no
+    confirmation is newer than it (:func:`confirm_once`)."""
+    return signing.dumps([commenter.pk, sent_at.timestamp()], salt=CONFIRM_SALT)
 
 
-def email_for_confirmation(token: str) -> str | None:
-    """The address a confirmation link was made for, or None if it is not ours or older than a week.
-    Links sent before they carried an id carry the address, signed with the same salt: they still work."""
+@dataclass(frozen=True)
+class Confirmation:
+    """What a confirmation link is for: the address, and whether the link was used already."""
+
+    email: str
+    commenter_id: int
+    sent_at: dt.datetime | None  # None for links sent before they were single-use
+    used: bool
+
+
+def confirmation_for(token: str) -> Confirmation | None:
+    """The confirmation a link is for, or None if it is not ours or older than a week."""
     try:
         signed = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
     except signing.BadSignature:
         return None
-    if isinstance(signed, int) and not isinstance(signed, bool):
-        return Commenter.objects.filter(pk=signed).values_list("email", flat=True).first()
-    return signed if isinstance(signed, str) and "@" in signed else None
+    sent_at: dt.datetime | None = None
+    if isinstance(signed, list) and len(signed) == 2 and isinstance(signed[0], int):
+        pk, stamp = signed
+        if not isinstance(stamp, int | float):
+            return None
+        sent_at = dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
+        commenter = Commenter.objects.filter(pk=pk).first()
+    elif isinstance(signed, int) and not isinstance(signed, bool):  # sent before links were single-use
+        commenter = Commenter.objects.filter(pk=signed).first()
+    elif isinstance(signed, str) and "@" in signed:  # sent before links carried an id
+        commenter = commenter_for(email=signed)
+    else:
+        return None
+    if commenter is None:
+        return None
+    confirmed = commenter.confirmed_at
+    used = confirmed is not None and (sent_at is None or confirmed >= sent_at)
+    return Confirmation(email=commenter.email, commenter_id=commenter.pk, sent_at=sent_at, used=used)
+
+
+def confirm_once(confirmation: Confirmation) -> bool:
+    """Confirm the address, if this link was not used before (nor a newer one): True the first time only,
+    even for two clicks at once (one conditional update)."""
+    not_since = Q(confirmed_at__isnull=True)
+    if confirmation.sent_at is not None:
+        not_since |= Q(confirmed_at__lt=confirmation.sent_at)
+    return bool(Commenter.objects.filter(not_since, pk=confirmation.commenter_id).update(confirmed_at=timezone.now()))
 
 
 def queue_confirmation(*, comment: Comment, commenter: Commenter) -> OutboundEmail | None:
@@ -54,7 +91,8 @@ def queue_confirmation(*, comment: Comment, commenter: Commenter) -> OutboundEma
     now = timezone.now()
     if commenter.confirmation_sent_at and now - commenter.confirmation_sent_at < CONFIRM_EVERY:
         return None
-    link = absolute_url(reverse("comments:confirm", kwargs={"token": confirmation_token(commenter)}))
+    token = confirmation_token(commenter, sent_at=now)
+    link = absolute_url(reverse("comments:confirm", kwargs={"token": token}))
     email = _queue_about(
         to=commenter.email,
         kind=OutboundEmail.Kind.CONFIRM,
@@ -62,7 +100,8 @@ def queue_confirmation(*, comment: Comment, commenter: Commenter) -> OutboundEma
         subject=f"Confirm your address for comments on “{comment.article.headline}”",
         body=(
             f"Hello {comment.author_name},\n\nA comment was posted with this address on “{comment.article.headline}”."
-            f"\nIf it was you, confirm it here, in the browser you comment from (the link works for a week):\n{link}"
+            f"\nIf it was you, confirm it here, in the browser you comment from (the link works once, within a "
+            f"week):\n{link}"
             "\n\nThen your comments from that browser count as yours: once some have been published, new ones are"
             " not held as a newcomer's. If it was not you, ignore this email; nothing else happens."
         ),

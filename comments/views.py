@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 from articles.selectors import article_for_page
 from articles.views import render_article_page
 from commenters.mailboxes import mailbox_key
-from commenters.services import commenter_confirm, normalise_email
+from commenters.services import normalise_email
 from comments import ratelimit
-from comments.emails import email_for_confirmation
+from comments.emails import confirm_once, confirmation_for
 from comments.forms import (
     IDENTITY_COOKIE,
     REMEMBER_COOKIE,
@@ -241,13 +241,18 @@ def faq(request: HttpRequest) -> HttpResponse:
 
 def confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed confirmation link: a button (a mail scanner's visit confirms nothing), then this browser
-    carries the confirmed address."""
-    email = email_for_confirmation(token)
-    if email is None:
+    carries the confirmed address. A link confirms once: forwarded or copied, it makes no other browser the
+    reader's."""
+    confirmation = confirmation_for(token)
+    if confirmation is None:
         return render(request, "comments/confirm.html", {"invalid": True}, status=400)
+    email = confirmation.email
+    if confirmation.used:
+        return render(request, "comments/confirm.html", {"used": True, "email": email}, status=400)
     if request.method != "POST":
         return render(request, "comments/confirm.html", {"email": email})
-    commenter_confirm(email=email)
+    if not confirm_once(confirmation):  # another click of the same link got there first
+        return render(request, "comments/confirm.html", {"used": True, "email": email}, status=400)
     response = render(request, "comments/confirm.html", {"email": email, "done": True})
     response.set_cookie(
         IDENTITY_COOKIE, identity_cookie(normalise_email(email)), max_age=REMEMBER_SECONDS,

@@ -64,3 +64,17 @@ def test_typing_a_regulars_address_elsewhere_earns_nothing(smtp):
     post(impostor, article, "Pretending to be the regular.")
     pretended = Comment.objects.get(body="Pretending to be the regular.")
     assert pretended.status == Comment.Status.HELD and pretended.reasons == ["new_commenter"]
+
+
+def test_a_confirmation_link_confirms_once(client, smtp):
+    article = make_seed_article()
+    post(client, article, "My words on the Doha talks.", email="once@example.com")
+    call_command("send_outbox")
+    (message,) = smtp.confirmations()
+    path = confirm_link(message)
+    assert client.post(path).status_code == 200  # the reader's browser
+    forwarded = Client()  # the same link, forwarded or copied: it makes no other browser the reader's
+    again = forwarded.post(path)
+    assert again.status_code == 400 and "This link has been used already" in again.content.decode()
+    assert IDENTITY_COOKIE in client.cookies and IDENTITY_COOKIE not in again.cookies
+    assert Comment.objects.count() == 1

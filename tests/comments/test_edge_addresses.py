@@ -224,6 +224,8 @@ def test_a_stored_address_no_mail_server_takes_never_stops_a_decision_or_a_reply
             ).comment  # fmt: skip
 
     first = posted(address, "Pakistan's leverage over the Taliban is overstated.")
+    confirm = OutboundEmail.objects.get(kind=OutboundEmail.Kind.CONFIRM, to=email)
+    opens(Client(), link_in(confirm.body, "/comments/confirm/"), "Confirm my address")
     Commenter.objects.filter(email=email).update(confirmed_at=timezone.now())
     comment_approve(comment=first, actor=admin_user)
     answer = posted("ben@example.com", "Overstated? Rawalpindi hosts them.", parent=first)
@@ -237,7 +239,8 @@ def test_a_stored_address_no_mail_server_takes_never_stops_a_decision_or_a_reply
     for queued in emails:
         assert queued.unsubscribe_url and queued.unsubscribe_url in queued.body
         opens(Client(), queued.unsubscribe_url, "Stop these emails")
-    opens(Client(), link_in(emails[0].body, "/comments/confirm/"), "Confirm my address")
+    used = Client().get(urlsplit(link_in(emails[0].body, "/comments/confirm/")).path)  # confirmed since: used
+    assert used.status_code == 400 and "This link has been used already" in used.content.decode()
     assert_every_value_fits_its_column()
     # Beyond RFC 5321's limit: a server may take it or not (this one refuses the longest); either way each
     # email is sent or its failure is recorded on it, to be tried again.
