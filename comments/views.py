@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -33,6 +34,7 @@ from comments.models import Comment
 from comments.selectors import comment_url
 from comments.services import CommentError, comment_post, comment_report
 from comments.session import remember_own_comment
+from newsroom import cache
 from newsroom.http import client_ip
 from newsroom.rates import wait_words
 from policies.selectors import active_policy_record
@@ -85,7 +87,7 @@ def comment_create(
             submission_token=data["token"], author_email=normalise_email(data["email"]), body=data["body"]
         ).first()
 
-    already = sent_before()
+    already = sent_before() or copy_of_a_form_in_flight(data.get("token"), sent_before)
     if already is not None:
         # The same form again (a double click, a reload): it was posted once, show that.
         remember_own_comment(request, already.pk)
@@ -163,6 +165,27 @@ def comment_create(
         form.add_error(None, f"Your comment was not published because it {because}. You can edit it and try again.")
         response = render_page(request, article, extra={"comment_form": form}, status=200)
     return keep_or_forget_commenter(request, response, data)
+
+
+# How long a copy of a form (a triple click) waits for the first copy to be stored, at most; and how long the
+# first copy's claim lasts (a form sent again after a refusal waits for it only within this).
+FORM_IN_FLIGHT_SECONDS = 5.0
+FORM_CLAIM_SECONDS = 10
+
+
+def copy_of_a_form_in_flight(token: str | None, stored: Callable[[], Comment | None]) -> Comment | None:
+    """For the second and later copies of one form sent at once (a double or triple click): the comment the
+    first copy stores, once it is stored. The first copy claims the form's token; the others wait for its
+    comment rather than count against the rate limits (which would answer every copy 429) or race it."""
+    if not token or cache.call("add", f"comments:form-in-flight:{token}", 1, FORM_CLAIM_SECONDS):
+        return None  # no token, or the first copy: it goes on and posts
+    deadline = time.monotonic() + FORM_IN_FLIGHT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        comment = stored()
+        if comment is not None:
+            return comment
+    return None  # the first copy stored nothing (it was refused): this one is judged on its own
 
 
 def keep_or_forget_commenter(request: HttpRequest, response: HttpResponse, data: dict[str, Any]) -> HttpResponse:

@@ -70,3 +70,37 @@ def test_a_garbled_log_in_the_cache_counts_as_none():
         assert ratelimit.peek("test", "reader", "1/5s") == 0
         assert ratelimit.hit("test", "reader", "1/5s") == 0
     assert cache.get(key) == [51.0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_copies_of_one_form_sent_at_once_store_one_comment_and_each_is_answered_with_it(settings):
+    """A triple click: the copies race each other; none is told it is too fast, one comment is stored."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    from comments.models import Comment
+    from factories import comment_form_data, make_seed_article
+
+    if connection.vendor == "sqlite" and "memory" in str(connection.settings_dict["NAME"]):
+        pytest.skip("threads need a database file or server")
+    settings.COMMENTS_RATE_PER_IP = "1/5s,30/h"
+    settings.COMMENTS_RATE_PER_EMAIL = "1/5s,20/h"
+    article = make_seed_article()
+    form = comment_form_data(body="Three clicks, one comment on the Doha talks.")
+    answers: list[int] = []
+    start = threading.Barrier(3)
+
+    def click() -> None:
+        start.wait()
+        answers.append(Client().post(f"/articles/{article.slug}/comments/", form).status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [302, 302, 302]
+    assert Comment.objects.filter(body=form["body"]).count() == 1
