@@ -11,6 +11,7 @@ post can never act as a reader signed in on this site: its browser cookies are n
 from __future__ import annotations
 
 from collections.abc import Callable
+from http.cookies import SimpleCookie
 
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
@@ -34,6 +35,18 @@ def load_jar(token: str | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in jar.items() if isinstance(k, str) and isinstance(v, str)}
 
 
+def with_cookies_set(jar: dict[str, str], cookies: SimpleCookie) -> dict[str, str]:
+    """The cookies a browser would keep after a response set ``cookies``: a deleted one (max-age 0, or no
+    value) is gone."""
+    jar = dict(jar)
+    for name, morsel in cookies.items():
+        if morsel["max-age"] in (0, "0") or morsel.value == "":
+            jar.pop(name, None)
+        else:
+            jar[name] = morsel.value
+    return jar
+
+
 def dump_jar(jar: dict[str, str]) -> str:
     return signing.dumps(jar, salt=SALT, compress=True)
 
@@ -48,12 +61,8 @@ class ReaderTokenMiddleware:
         jar = load_jar(request.headers.get(HEADER))
         request.COOKIES = dict(jar)
         response = self.get_response(request)
-        for name, morsel in list(response.cookies.items()):
-            if morsel["max-age"] in (0, "0") or morsel.value == "":
-                jar.pop(name, None)
-            else:
-                jar[name] = morsel.value
-            del response.cookies[name]
+        jar = with_cookies_set(jar, response.cookies)
+        response.cookies.clear()
         if jar:
             response[HEADER] = dump_jar(jar)
         return response

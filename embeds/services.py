@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 import jwt
@@ -102,13 +103,17 @@ def _clean_title(title: str, fallback: str) -> str:
     return title if has_visible_text(title) else fallback[:TITLE_MAX]
 
 
-def story_for_url(*, site: Site, url: str, title: str = "") -> Article:
+def story_for_url(
+    *, site: Site, url: str, title: str = "", before_creating: Callable[[], None] | None = None
+) -> Article:
     """The story at ``url``, created the first time a page of the site embeds it (titled from the page;
-    its text unknown until the site pushes it)."""
+    its text unknown until the site pushes it). ``before_creating`` may refuse the creation (it raises)."""
     canonical = canonical_story_url(site=site, url=url)
     story = Article.objects.filter(canonical_url=canonical).first()
     if story is not None:
         return story
+    if before_creating is not None:
+        before_creating()
     headline = _clean_title(title, canonical)
     try:
         with transaction.atomic():

@@ -32,9 +32,10 @@ from articles.models import Article
 from comments import ratelimit
 from comments.forms import Identity
 from comments.models import Comment
+from embeds.middleware import with_cookies_set
 from embeds.models import Site, SiteReader
 from embeds.readers import forget_sign_in, remember_sign_in, signed_in_reader
-from embeds.services import EmbedError, canonical_story_url, site_for_origin, sso_sign_in, story_for_url
+from embeds.services import EmbedError, site_for_origin, sso_sign_in, story_for_url
 from newsroom.http import client_ip
 from newsroom.rates import wait_words
 
@@ -99,8 +100,8 @@ def refusal(request: HttpRequest, error: EmbedError) -> HttpResponse:
 
 def site_and_story(request: HttpRequest) -> tuple[Site, Article]:
     site = site_for_origin(request.headers.get("Origin"))
-    url = request.GET.get("url", "")
-    if not Article.objects.filter(canonical_url=canonical_story_url(site=site, url=url)).exists():
+
+    def count_new_story() -> None:
         # The first embed of a story creates it. The Origin header is a browser's word, which a script
         # elsewhere can imitate: new stories are counted per client address, so none can be made by the
         # thousand (an editor finds any made in the admin, under Articles, "on another site").
@@ -111,7 +112,10 @@ def site_and_story(request: HttpRequest) -> tuple[Site, Article]:
                 code="too_many_stories",
                 retry_after=wait,
             )
-    story = story_for_url(site=site, url=url, title=request.GET.get("title", ""))
+
+    story = story_for_url(
+        site=site, url=request.GET.get("url", ""), title=request.GET.get("title", ""), before_creating=count_new_story
+    )
     if not story.is_published:
         raise EmbedError("Comments are not available for this story.", code="unpublished")
     return site, story
@@ -215,12 +219,7 @@ def landing(request: HttpRequest, story: Article, *, site: Site, redirect: HttpR
     this request, so that its messages and the cookies just set show as on the next page."""
     location = urlsplit(redirect["Location"])
     request.GET = QueryDict(location.query)
-    request.COOKIES = dict(request.COOKIES)
-    for name, morsel in redirect.cookies.items():
-        if morsel["max-age"] in (0, "0") or not morsel.value:
-            request.COOKIES.pop(name, None)
-        else:
-            request.COOKIES[name] = morsel.value
+    request.COOKIES = with_cookies_set(request.COOKIES, redirect.cookies)
     response = render_section(request, story, site=site, anchor=location.fragment)
     for name, morsel in redirect.cookies.items():
         response.cookies[name] = morsel
