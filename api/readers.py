@@ -38,12 +38,11 @@ from api.schemas import (
 )
 from articles.models import Article
 from commenters.mailboxes import mailbox_key
-from commenters.services import normalise_email
 from comments import ratelimit
 from comments.forms import IDENTITY_COOKIE, confirmed_email, validate_mailable
 from comments.models import Comment, CommentReport, ModerationEvent
 from comments.sanitize import clean_text
-from comments.selectors import Entry, Thread, author_notice, comment_section
+from comments.selectors import Entry, Thread, author_notice, comment_section, form_sent_before
 from comments.services import CommentError, Submission, comment_post, comment_report
 from comments.session import own_comment_ids, remember_own_comment
 from comments.views import too_fast
@@ -228,9 +227,7 @@ def _post(request: HttpRequest, article: Article, data: CommentIn) -> Status[Pos
     token = (data.token or "").strip() or None
 
     def sent_before() -> Comment | None:
-        if not token:
-            return None
-        return Comment.objects.filter(submission_token=token, author_email=normalise_email(email), body=body).first()
+        return form_sent_before(token=token, email=email, body=body)
 
     already = sent_before()
     if already is None and (wait := too_fast(request, email)):

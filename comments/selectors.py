@@ -25,6 +25,7 @@ from django.utils.functional import cached_property
 
 from articles.models import Article
 from commenters.mailboxes import mailbox_key
+from commenters.services import normalise_email
 from comments.models import Comment, CommentReport, ModerationEvent
 from moderation import Context, Conversation, Policy, Recent, author_key, build_context
 from moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE
@@ -420,3 +421,11 @@ def moderation_context(
         honeypot_filled=honeypot_filled,
         seconds_to_write=seconds_to_write,
     )
+
+
+def form_sent_before(*, token: str | None, email: str, body: str) -> Comment | None:
+    """The comment this same form stored already (a double click, a reload, a retried request): the same
+    submission token, address and words. None without a token."""
+    if not token:
+        return None
+    return Comment.objects.filter(submission_token=token, author_email=normalise_email(email), body=body).first()

@@ -31,7 +31,7 @@ from comments.forms import (
     remember_cookie,
 )
 from comments.models import Comment
-from comments.selectors import comment_url
+from comments.selectors import comment_url, form_sent_before
 from comments.services import CommentError, comment_post, comment_report
 from comments.session import remember_own_comment
 from newsroom import cache
@@ -45,17 +45,12 @@ logger = logging.getLogger(__name__)
 FIELD_FOR_ERROR = {"empty": "body", "too_long": "body", "name": "name", "email": "email"}
 
 
-def mailbox(email: str) -> str:
-    """The mailbox an address delivers to, for counting: one limit for every spelling of it."""
-    return mailbox_key(email)
-
-
 def too_fast(request: HttpRequest, email: str) -> int:
     """Seconds this reader must wait before posting again (0: go ahead)."""
     ip = client_ip(request) or "unknown"
     return max(
         ratelimit.hit("comment-ip", ip, settings.COMMENTS_RATE_PER_IP),
-        ratelimit.hit("comment-email", mailbox(email), settings.COMMENTS_RATE_PER_EMAIL),
+        ratelimit.hit("comment-email", mailbox_key(email), settings.COMMENTS_RATE_PER_EMAIL),
     )
 
 
@@ -81,11 +76,7 @@ def comment_create(
     data = form.cleaned_data
 
     def sent_before() -> Comment | None:
-        if not data.get("token"):
-            return None
-        return Comment.objects.filter(
-            submission_token=data["token"], author_email=normalise_email(data["email"]), body=data["body"]
-        ).first()
+        return form_sent_before(token=data.get("token"), email=data["email"], body=data["body"])
 
     already = sent_before() or copy_of_a_form_in_flight(data.get("token"), sent_before)
     if already is not None:
