@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool
 
 
 def _storable(value: str) -> str:
@@ -76,7 +76,14 @@ class SectionOut(Schema):
     own_pending: list[CommentOut] = Field(description="The reader's own comments others cannot see (held…)")
 
 
-class CommentIn(Schema):
+class Incoming(Schema):
+    """What a client sends: a field this API does not know is refused by name (a reply sent with the answers'
+    ``parent_id`` instead of ``parent`` is not posted as a new comment), and a yes/no is JSON's true or false."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CommentIn(Incoming):
     name: Text = Field("", description="Ignored for a reader signed in by their site")
     email: Text = Field("", description="Never shown; ignored for a reader signed in by their site")
     body: Text
@@ -88,7 +95,7 @@ class CommentIn(Schema):
         "(never a fixed value). The same token sent again with the same words returns the comment stored the "
         "first time; a token already used for other words is refused with 409.",
     )
-    notify: bool = Field(False, description="Email the author when someone replies")
+    notify: StrictBool = Field(False, description="Email the author when someone replies")
 
 
 class StoryCommentIn(CommentIn):
@@ -104,7 +111,7 @@ class PostOut(Schema):
     duplicate: bool = Field(False, description="The same token was posted before: this is that comment")
 
 
-class ReportIn(Schema):
+class ReportIn(Incoming):
     reason: Text = Field(description="abusive, off_topic, spam or other")
     note: Text = ""
 
@@ -125,7 +132,7 @@ class MyCommentsOut(Schema):
 # Sites
 
 
-class StoryPushIn(Schema):
+class StoryPushIn(Incoming):
     url: Text
     title: Text
     text: Text = ""
@@ -139,7 +146,7 @@ class StoryPushOut(Schema):
     created: bool
 
 
-class SignInIn(Schema):
+class SignInIn(Incoming):
     token: Text = Field(max_length=8192)
     site: Text | None = Field(None, description="The site's origin, if the request has no Origin header")
 
@@ -202,7 +209,7 @@ class QueueOut(Schema):
     items: list[QueueItem]
 
 
-class DecisionIn(Schema):
+class DecisionIn(Incoming):
     action: Literal["approve", "reject"]
     reason: Text = Field("", description="To reject: abusive, off_topic, spam or other (other needs a note)")
     note: Text = ""
@@ -251,7 +258,7 @@ class CommenterOut(Schema):
     active_sanctions: list[SanctionOut]
 
 
-class SanctionIn(Schema):
+class SanctionIn(Incoming):
     kind: Literal["warn", "premoderate", "suspend", "ban"]
     reason: Text
     days: int | None = Field(None, ge=1, le=36500)

@@ -176,3 +176,17 @@ def test_a_crash_is_a_problem_document_that_says_nothing_of_the_code(reader):
         response = reader.get(f"/api/v1/stories/{article.pk}/comments")
     body = assert_problem(response, 500)
     assert "secret detail" not in response.content.decode() and "logged" in body["detail"]
+
+
+def test_a_field_the_api_does_not_know_is_refused_by_name_and_nothing_is_posted(reader):
+    from comments.models import Comment
+
+    article = make_seed_article()
+    body = {"name": "Q", "email": "q@example.com", "body": "A reply on the Doha talks.", "parent_id": 7}
+    response = reader.post(f"/api/v1/stories/{article.pk}/comments", body)
+    assert_problem(response, 400)
+    assert "parent_id" in response.content.decode()
+    not_a_yes = {**body, "notify": "yes"}
+    del not_a_yes["parent_id"]
+    assert_problem(reader.post(f"/api/v1/stories/{article.pk}/comments", not_a_yes), 400)
+    assert not Comment.objects.exists()
