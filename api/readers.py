@@ -310,7 +310,7 @@ def _clean(data: CommentIn, reader: SiteReader | None) -> tuple[str, str, str, C
     raw = data.body.strip()
     body = clean_text(raw).strip("\n\r")
     if len(raw) > limits.BODY_MAX_LENGTH:
-        refuse("body", f"Keep it to at most {limits.BODY_MAX_LENGTH:,} characters (it has {len(raw):,}).")
+        refuse("body", f"Keep it under {limits.BODY_MAX_LENGTH} characters (it has {len(raw)}).")
     elif not body.strip():
         refuse("body", "Write a comment first.")
     parent = None

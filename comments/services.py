@@ -93,7 +93,7 @@ def _validate(*, article: Article, parent: Comment | None, author_name: str, aut
     if "\x00" in body or "\x00" in author_name or "\x00" in author_email:
         raise CommentError("The comment contains a NUL character, which cannot be stored.", code="nul")
     if len(body) > limits.BODY_MAX_LENGTH:
-        raise CommentError(f"Keep it to at most {limits.BODY_MAX_LENGTH:,} characters.", code="too_long")
+        raise CommentError(f"Keep it under {limits.BODY_MAX_LENGTH} characters.", code="too_long")
     if not has_visible_text(author_name) or len(author_name.strip()) > limits.NAME_MAX_LENGTH:
         raise CommentError(f"Give a name of at most {limits.NAME_MAX_LENGTH} characters.", code="name")
     if not author_email.strip() or len(author_email.strip()) > limits.EMAIL_MAX_LENGTH:
