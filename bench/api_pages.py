@@ -54,8 +54,12 @@ def main() -> None:
     for sort in SORTS:
         api_ratio = measured["api", top, sort][0] / measured["api", base, sort][0]
         same = measured["api", top, sort][1] == measured["api", base, sort][1]
-        ratios[sort] = {"ratio": api_ratio, "same_query_count": same}
-        print(f"  api {sort:<8} {top:,} / {base:,}: {api_ratio:.2f}x (goal <= 1.2x), same query count: {same}")
+        weight = measured["api", top, sort][2] / measured["api", base, sort][2]
+        ratios[sort] = {"ratio": api_ratio, "same_query_count": same, "bytes_ratio": weight}
+        print(
+            f"  api {sort:<8} {top:,} / {base:,}: {api_ratio:.2f}x (goal <= 1.2x), same query count: {same};"
+            f" the page it returns weighs {weight:.2f}x"
+        )
     _results.write(
         "api_pages",
         args,

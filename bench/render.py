@@ -392,7 +392,14 @@ def render_api_pages(f: Record) -> str:
             + ", ".join(f"{SORT_NAMES.get(s, s)} {times(ratios[s]['ratio'])}" for s in sorts)
             + " (goal ≤ 1.2×); the same query count at both sizes: "
             + ("yes" if all(ratios[s]["same_query_count"] for s in sorts) else "no")
-            + ".",
+            + "."
+            + (
+                " The response at the larger size weighs "
+                + ", ".join(f"{SORT_NAMES.get(s, s)} {times(ratios[s]['bytes_ratio'])}" for s in sorts)
+                + " the smaller's (busier threads show more of their replies)."
+                if all("bytes_ratio" in ratios[s] for s in sorts)
+                else ""
+            ),
         ]
     )
 

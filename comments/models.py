@@ -10,6 +10,7 @@ from moderation import Family
 from newsroom import limits
 
 REAL = Q(simulation__isnull=True)
+TOP_LEVEL = Q(parent__isnull=True)
 
 
 class CommentQuerySet(models.QuerySet["Comment"]):
@@ -24,7 +25,7 @@ class CommentQuerySet(models.QuerySet["Comment"]):
         return self.filter(status=Comment.Status.HELD)
 
     def top_level(self) -> CommentQuerySet:
-        return self.filter(parent__isnull=True)
+        return self.filter(TOP_LEVEL)
 
     def needing_review(self) -> CommentQuerySet:
         """The review queue: held comments, published ones a reader reported, and published ones the filter flagged."""
@@ -126,16 +127,20 @@ class Comment(models.Model):
             models.Index(
                 fields=["article", "parent", "status", "reply_count"], condition=REAL, name="comment_thread_count_idx"
             ),
+            # A page of threads in each sort, read in the index's order and cut at the page. Partial on
+            # top-level comments, so the order is the index's own: PostgreSQL does not take "parent IS NULL"
+            # as an equality, and would sort every thread of a story behind (article, parent, ...).
             models.Index(
-                fields=["article", "parent", "created_at"], condition=REAL, name="comment_threads_by_date_idx"
+                fields=["article", "created_at", "id"], condition=REAL & TOP_LEVEL, name="comment_threads_by_date_idx"
             ),
             models.Index(
-                fields=["article", "parent", "-reply_count", "created_at"],
-                condition=REAL,
+                fields=["article", "-reply_count", "created_at", "id"],
+                condition=REAL & TOP_LEVEL,
                 name="comment_threads_by_replies_idx",
             ),
             models.Index(fields=["article", "status", "created_at"], condition=REAL, name="comment_article_status_idx"),
-            models.Index(fields=["root", "created_at"], condition=REAL, name="comment_replies_idx"),
+            # A thread's replies in order, each thread's first few cut at their limit (selectors._replies_of).
+            models.Index(fields=["root", "created_at", "id"], condition=REAL, name="comment_replies_idx"),
             models.Index(fields=["author_email", "created_at"]),
             models.Index(fields=["simulation"], condition=Q(simulation__isnull=False), name="comment_simulated_idx"),
             models.Index(fields=["author_email", "status"], condition=REAL, name="comment_author_status_idx"),
