@@ -9,7 +9,8 @@ from moderation.normalize import Text, equal_run
 from moderation.policy import Policy
 from moderation.reasons import Reason
 
-SCORE = "spam"
+# Noise, not spam: a reader raising their voice, weighed with writing in capitals.
+SCORE = "shouting"
 
 FLOOD_RE = re.compile(r"(\S)\1{7,}|(\S{1,4})(?:\s*\2){9,}")
 # The same unit eight times in the text with its spaces taken out: what any flood leaves there.
@@ -44,4 +45,4 @@ def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
     match = FLOOD_RE.search(text.raw)
     if match is None:
         return []
-    return [Reason("spam.flood", 0.8, "repeats characters or words over and over", ((match.start(), match.end()),))]
+    return [Reason("shouting.flood", 0.8, "repeats characters or words over and over", ((match.start(), match.end()),))]
