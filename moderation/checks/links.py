@@ -75,11 +75,15 @@ _OWN = (
     r"(?:channel|videos?|vids?|page|site|website|blog|profile|music|songs?|tracks?|beats?|mix(?:tape)?|remix(?:es)?|"
     r"covers?|stream|shop|store|account|insta(?:gram)?|twitter|tiktok|facebook|podcast|art|clips?|rap|raps|band)"
 )
-_ASKS = (
+_POINTS_TO_OWN = (
     rf"\b(?:check(?:ing)?|checkout|look(?:ing)? at|visit|watch|see|listen to|go to|come to|head over to|"
-    rf"take a look at)(?: out)?(?: at)? {_OWN}\b|"
-    rf"\b(?:check|checkout) (?:me|us) out\b|\bcheck out (?:this|my) (?:channel|page)\b|\b{_OWN} (?:please|plz|pls)\b|"
-    r"(?<!\bi )(?<!\bwe )\bsu\w{0,3}cri\w{0,3} (?:to |in )?(?:me|my|our|us)\b|^\W*(?:(?:please|plz|pls) )?subscribe\b|"
+    rf"take a look at)(?: out)?(?: at)? {_OWN}\b|\b{_OWN} (?:please|plz|pls)\b"
+)
+POINTS_TO_OWN_RE = re.compile(_POINTS_TO_OWN, re.IGNORECASE)
+_LOWER_POINTS_TO_OWN_RE = re.compile(_POINTS_TO_OWN)
+_ASKS = (
+    r"\b(?:check|checkout) (?:me|us) out\b|\bcheck out (?:this|my) (?:channel|page)\b|"
+    r"\bsu(?<!\bi su)(?<!\bwe su)\w{0,3}cri\w{0,3} (?:to |in )?(?:me|my|our|us)\b|"
     r"\bsubscribe (?:like|and like|plz|please|pls)\b|\bsub (?:my|to my)\b|"
     r"\bsub ?(?:4|for) ?sub\b|\b(?:sub|subscribe|follow) back\b|\bi(?:'ll| will) (?:subscribe|sub|follow) (?:back|you)\b|"
     r"\b(?:please|plz|pls) (?:like|share|subscribe|sub|follow|check|visit)\b|\blike this comment\b|"
@@ -91,7 +95,9 @@ _ASKS = (
 )
 ASKS_RE = re.compile(_ASKS, re.IGNORECASE)
 _LOWER_ASKS_RE = re.compile(_ASKS)
-# Money for nothing: earnings quoted by the day, money or gifts for free.
+# A comment that opens by asking for subscribers ("Subscribe like comment"). Matched at the start only: as an
+# alternative of the pattern above, "^" would be tried at every character.
+OPENS_ASKING_RE = re.compile(r"\W*(?:(?:please|plz|pls) )?subscribe\b", re.IGNORECASE)
 # Money for nothing, offered to the reader. Wages and prices are news ("$15 an hour", "to make money"): only
 # easy, fast or free money, or earnings quoted by the day or week as a promise, count.
 _MONEY = (
@@ -104,13 +110,59 @@ _MONEY = (
 )
 MONEY_RE = re.compile(_MONEY, re.IGNORECASE)
 _LOWER_MONEY_RE = re.compile(_MONEY)
-# Words one of the patterns above needs: a comment with none of them is not searched with them at all.
-_PITCH_WORDS = frozenset(
-    "my our me us sub subs subscribe subscribed subscribing suscribe subcribe please plz pls like follow "
-    "add check checking checkout earn earning make making get getting free gift giftcard giftcards home channel "
-    "chanel chhanel reach hit have gain need throw give leave subscribers subs follow4follow like4like sucscribe "
-    "subscibe".split()
+# What the patterns above need, looked for in the comment's words first: most comments have none of it, and
+# are not searched with the patterns at all (searching every comment would halve the filter's speed).
+_OWN_WORDS = frozenset(("my", "our"))
+_OWN_THINGS = frozenset(
+    "channel videos video vids vid page site website blog profile music songs song tracks track beats beat mix "
+    "mixtape remix remixes covers cover stream shop store account insta instagram twitter tiktok facebook podcast "
+    "art clips clip rap raps band".split()
 )
+_PITCH_RARE = frozenset(
+    "subscribe subscribed subscribing subscribers subs sub channel chanel chhanel checkout follow4follow like4like "
+    "plz pls giftcard giftcards suscribe subcribe sucscribe subscibe subsribe suscribed suscribers".split()
+)
+# The verbs that point readers at what is the author's own ("check out my page", "my music, please").
+_OWN_VERBS = frozenset("check checking checkout look looking visit watch see listen go come head take please".split())
+_PITCH_PAIRS = {
+    "check": frozenset(
+        "out share video videos vid playlist song songs remix cover covers channel version track page".split()
+    ),
+    "checking": frozenset(("out",)),
+    "please": frozenset("like share follow check visit".split()),
+    "follow": frozenset("back me us 4".split()),
+    "add": frozenset(("me", "us")),
+    "like": frozenset(("4",)),
+}
+_PAIR_OPENERS = frozenset(_PITCH_PAIRS)
+_MONEY_NOUNS = frozenset(("money", "cash", "income"))
+_EARNING = frozenset("earn earning make making get getting".split())
+_FREE_THINGS = frozenset(
+    "money cash gift giftcard giftcards iphone iphones robux followers subscribers likes vbucks v giveaway".split()
+)
+
+
+def _maybe_points_to_own(words: frozenset[str]) -> bool:
+    return not _OWN_WORDS.isdisjoint(words) and not _OWN_THINGS.isdisjoint(words) and not _OWN_VERBS.isdisjoint(words)
+
+
+def _maybe_asks(words: frozenset[str]) -> bool:
+    if not _PITCH_RARE.isdisjoint(words):
+        return True
+    if "comment" in words and "like" in words and "this" in words:
+        return True
+    return any(not _PITCH_PAIRS[w].isdisjoint(words) for w in _PAIR_OPENERS.intersection(words))
+
+
+def _maybe_money(raw: str, words: frozenset[str]) -> bool:
+    earning = not _EARNING.isdisjoint(words)
+    if earning and ("$" in raw or not _MONEY_NOUNS.isdisjoint(words)):
+        return True
+    if "free" in words and not _FREE_THINGS.isdisjoint(words):
+        return True
+    return bool(words & {"gift", "giftcard", "giftcards"}) and bool(words & {"giveaway", "free", "generator"})
+
+
 # Asking readers to act on a link: with one of these, a link is promoted, not cited. ("Visit", "watch", "see" and
 # "read" are left out: a reader citing a source writes them, and news is full of visits.)
 _CALLS = (
@@ -120,10 +172,15 @@ _CALLS = (
     r"(?:please|plz|pls) (?:help|like|share|visit|watch|support|"
     r"vote|follow|click|download|join|sign)|help me|support (?:me|us|my|our)|vote for (?:me|us|my|our))\b"
 )
+_CALL_WORDS = frozenset(
+    "check checkout click download join sign signup register install donate buy order follow like please plz pls "
+    "help support vote chance".split()
+)
 CALLS_RE = re.compile(_CALLS, re.IGNORECASE)
 _LOWER_CALLS_RE = re.compile(_CALLS)
 # An address written with its dot spaced out ("example . com"), to slip past link filters.
 _SPACED_ADDRESS_RE = re.compile(r"\b[a-z0-9-]{3,}\s*(?: \.|\. )\s*(?:com|net|org|info|biz|ru|co)\b", re.IGNORECASE)
+_SPACED_ENDINGS = frozenset(("com", "net", "org", "info", "biz", "ru", "co"))
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -136,30 +193,35 @@ def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
     raw = text.raw
     ascii_only = raw.isascii()  # then text.folded is raw.lower(): each character where it was
     links = _find(URL_RE, _LOWER_URL_RE, text, ascii_only) if _maybe_links(raw, text.folded) else []
-    if " ." in raw or ". " in raw:
+    if not _SPACED_ENDINGS.isdisjoint(text.words) and (" ." in raw or ". " in raw):
         links += [
             m
             for m in _SPACED_ADDRESS_RE.finditer(raw)
             if not any(m.start() < x.end() and x.start() < m.end() for x in links)
         ]
     sales = _find(SALES_RE, _LOWER_SALES_RE, text, ascii_only) if _maybe_sales(raw, text.words) else []
-    pitch = "$" in raw or not _PITCH_WORDS.isdisjoint(text.words)
-    asks = _find(ASKS_RE, _LOWER_ASKS_RE, text, ascii_only) if pitch else []
-    money = _find(MONEY_RE, _LOWER_MONEY_RE, text, ascii_only) if pitch else []
+    words = text.words
+    asks: list[re.Match[str]] = []
+    if _maybe_asks(words):
+        opening = OPENS_ASKING_RE.match(raw)
+        asks = [*([opening] if opening else []), *_find(ASKS_RE, _LOWER_ASKS_RE, text, ascii_only)]
+    if _maybe_points_to_own(words):
+        asks += _find(POINTS_TO_OWN_RE, _LOWER_POINTS_TO_OWN_RE, text, ascii_only)
+    money = _find(MONEY_RE, _LOWER_MONEY_RE, text, ascii_only) if _maybe_money(raw, words) else []
     findings: list[Reason] = []
     if links:
         hosts = [re.sub(r"^(?:https?://)?(?:www\.)?", "", m.group().lower()).split("/")[0] for m in links]
         hidden = any(host in SHORTENERS for host in hosts) or any(m.re is _SPACED_ADDRESS_RE for m in links)
-        # Words besides the addresses: a comment that is little more than a link has nothing else to say.
-        said = len(_WORD_RE.findall(URL_RE.sub(" ", _SPACED_ADDRESS_RE.sub(" ", raw))))
-        pitched = bool(sales or asks or money or _find(CALLS_RE, _LOWER_CALLS_RE, text, ascii_only))
+        calls = not _CALL_WORDS.isdisjoint(words) and _find(CALLS_RE, _LOWER_CALLS_RE, text, ascii_only)
+        pitched = bool(sales or asks or money or calls)
         count = f"{len(links)} link{'s' if len(links) > 1 else ''}"
         score = 0.2 * len(links)  # a cited source or two: noticed, not held
         if len(links) > max_links:
             score, message = 0.7, f"has {len(links)} links (more than {max_links})"
         elif pitched:
             message = "promotes a link"
-        elif said <= 4:
+        elif len(_WORD_RE.findall(URL_RE.sub(" ", _SPACED_ADDRESS_RE.sub(" ", raw)))) <= 4:
+            # Four words or fewer besides the addresses: little more than a link, with nothing to say.
             score, message = 0.6, "is a link with next to nothing said"
         else:
             message = f"has {count}"

@@ -2,6 +2,8 @@
 shouting are not spammers."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from moderation import Action, Context, Family, Policy, moderate
 
@@ -48,3 +50,35 @@ def test_a_flood_of_characters_is_noise_held_as_shouting_not_spam():
     verdict = moderate("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!", Context(), Policy())
     assert verdict.action is Action.HOLD
     assert {r.family for r in verdict.reasons} == {Family.SHOUTING}
+
+
+VOCABULARY = (
+    "my our me us i we please plz check checking checkout out this the these share follow back 4 like comment add "
+    "on subscribe suscribe sucscribe subscribers subs sub channel video page song earn make making get a lot of "
+    "money cash income fast online easy free gift cards card giveaway generator $500 $ a day week 100 to in and "
+    "site music see visit go subscibe subsribe click download join donate buy help support vote chance win it out "
+    "http://x.example/ "
+    "Subscribe MY Channel PLEASE Check Out Money FREE news talks Doha , . ! é"
+).split()
+
+
+@settings(max_examples=600, deadline=None)
+@given(words=st.lists(st.sampled_from(VOCABULARY), max_size=14))
+def test_the_spam_check_looks_first_where_its_patterns_would_find_something(words):
+    """The cheap look at a comment's words never skips a comment a pattern would have found something in."""
+    from moderation.checks import links
+    from moderation.normalize import Text
+
+    text = Text(" ".join(words))
+    if (
+        links._LOWER_ASKS_RE.search(text.folded)
+        or links.ASKS_RE.search(text.raw)
+        or links.OPENS_ASKING_RE.match(text.raw)
+    ):
+        assert links._maybe_asks(text.words)
+    if links._LOWER_POINTS_TO_OWN_RE.search(text.folded) or links.POINTS_TO_OWN_RE.search(text.raw):
+        assert links._maybe_points_to_own(text.words)
+    if links._LOWER_CALLS_RE.search(text.folded) or links.CALLS_RE.search(text.raw):
+        assert not links._CALL_WORDS.isdisjoint(text.words)
+    if links._LOWER_MONEY_RE.search(text.folded) or links.MONEY_RE.search(text.raw):
+        assert links._maybe_money(text.raw, text.words)
