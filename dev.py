@@ -4,7 +4,8 @@
     python3 dev.py serve   # venv, install, migrate, demo article + moderator, serve on 127.0.0.1:8000
                            # (and a demo newsroom's page embedding the comments on http://localhost:8001/)
     python3 dev.py test    # venv, install (with test tools), lint, the whole test suite
-    python3 dev.py prod    # production: migrate, collect static files, serve with gunicorn (DEBUG off)
+    python3 dev.py prod    # production: migrate, collect static files, serve with nginx in front of gunicorn
+                           # (DEBUG off; nginx from deploy/nginx.conf, or FRONT=none for gunicorn alone)
 
 Needs only Python 3.11+. Everything goes into .venv/ beside this file; the
 install step is skipped when pyproject.toml has not changed since the last one.
@@ -16,12 +17,17 @@ import base64
 import hashlib
 import html
 import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import time
 import venv
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -43,10 +49,18 @@ def ensure_venv(extras: str) -> None:
     stamp = VENV / f".installed-{extras or 'base'}"
     if stamp.exists() and stamp.read_text() == digest:
         return
+    if not extras and installed_with("dev"):  # the test tools' install holds everything else too
+        return
     run(str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     target = f".[{extras}]" if extras else "."
     run(str(PY), "-m", "pip", "install", "--quiet", "-e", target)
     stamp.write_text(digest)
+
+
+def installed_with(extras: str) -> bool:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    stamp = VENV / f".installed-{extras}"
+    return stamp.exists() and stamp.read_text() == digest
 
 
 def dev_env() -> dict[str, str]:
@@ -199,20 +213,193 @@ def test(argv: list[str]) -> None:
 
 
 def prod(argv: list[str]) -> None:
-    """Production: needs SECRET_KEY and ALLOWED_HOSTS in the environment; creates no demo account."""
+    """Production: needs SECRET_KEY and ALLOWED_HOSTS in the environment; creates no demo account. Serves with
+    nginx in front of gunicorn (FRONT=none: gunicorn alone, for a buffering proxy of your own)."""
+    front = os.environ.get("FRONT", "nginx").strip().lower() or "nginx"
+    if front not in ("nginx", "none"):
+        sys.exit(f"dev.py prod: FRONT={front!r}: choose nginx (the default) or none.")
+    nginx = nginx_binary()
+    if front == "nginx" and not nginx:
+        where = f"NGINX={os.environ['NGINX']} is not a program" if os.environ.get("NGINX") else "nginx is not installed"
+        sys.exit(
+            f"dev.py prod: {where}. gunicorn's sync workers must not face clients directly (a client "
+            "that sends its request a byte a second holds a worker), so prod serves behind nginx.\n"
+            "  Install it (Debian, Ubuntu): apt-get install nginx\n"
+            "  or, with a buffering proxy of your own in front: FRONT=none python3 dev.py prod"
+        )
     ensure_venv("")
     env = dict(os.environ)
     env.setdefault("DEBUG", "0")
+    if front == "nginx":
+        env.setdefault("BEHIND_PROXY", "1")  # the client's address is the one nginx appends to X-Forwarded-For
     manage = [str(PY), "manage.py"]
     run(*manage, "check", "--deploy", "--fail-level", "ERROR", env=env)
     run(*manage, "migrate", "--noinput", env=env)
     run(*manage, "collectstatic", "--noinput", "-v", "0", env=env)
     run(*manage, "setup_demo", "--no-user", env=env)
-    gunicorn = VENV / "bin" / "gunicorn"
-    args = [str(gunicorn), "-c", "newsroom/gunicorn.conf.py", "newsroom.wsgi", *argv]
-    print("+", " ".join(args), flush=True)
+    if front == "none":
+        gunicorn = VENV / "bin" / "gunicorn"
+        args = [str(gunicorn), "-c", "newsroom/gunicorn.conf.py", "newsroom.wsgi", *argv]
+        print("+", " ".join(args), flush=True)
+        start_worker(env)
+        os.execve(str(gunicorn), args, env)
+    assert nginx
+    public = env.get("BIND", "127.0.0.1:8000")
+    upstream = f"127.0.0.1:{free_port()}"
     start_worker(env)
-    os.execve(str(gunicorn), args, env)
+    sys.exit(supervise(env, public, upstream, argv, nginx))
+
+
+# The front: nginx from deploy/nginx.conf in front of gunicorn. dev.py prod runs it, and so does bench/load.py.
+
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+
+
+def nginx_binary() -> str | None:
+    """NGINX if set (the program's path), else nginx on the PATH or where Debian puts it (/usr/sbin, often not
+    on a user's PATH)."""
+    if os.environ.get("NGINX"):
+        return shutil.which(os.environ["NGINX"])
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def nginx_conf(prefix: Path, public: str, upstream: str, env: dict[str, str]) -> str:
+    """deploy/nginx.conf with its @NAMES@ filled: listening on ``public`` (BIND: one or more addresses, comma-
+    separated), passing to gunicorn at ``upstream``."""
+    timeout = env.get("FRONT_TIMEOUT", "10")
+    if not timeout.isdigit() or int(timeout) < 1:
+        sys.exit(f"dev.py prod: FRONT_TIMEOUT={timeout!r}: give whole seconds, e.g. 10.")
+    cert, key = env.get("TLS_CERT", ""), env.get("TLS_KEY", "")
+    if bool(cert) != bool(key):
+        sys.exit("dev.py prod: set both TLS_CERT and TLS_KEY (the certificate chain and its key), or neither.")
+    addresses = [a.strip() for a in public.replace(" ", ",").split(",") if a.strip()]
+    listen = [f"listen {address}{' ssl' if cert else ''};" for address in addresses]
+    if cert:
+        listen += [f"ssl_certificate {Path(cert).resolve()};", f"ssl_certificate_key {Path(key).resolve()};"]
+    hops = env.get("BEHIND_PROXY", "1")
+    user = ""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # started as root, its workers should not be
+        import grp
+        import pwd
+
+        nobody = pwd.getpwnam("nobody")
+        user = f"user nobody {grp.getgrgid(nobody.pw_gid).gr_name};"
+    names = {
+        "@USER@": user,
+        "@PREFIX@": str(prefix),
+        "@LISTEN@": "\n        ".join(listen),
+        "@UPSTREAM@": upstream,
+        "@CLIENT_TIMEOUT@": timeout,
+        "@ACCESS_LOG@": "/dev/stdout" if env.get("ACCESS_LOG", "1") == "1" else "off",
+        # A proxy we trust in front of ours (BEHIND_PROXY=2 or more) tells the scheme its client used.
+        "@FORWARDED_PROTO@": "$outer_proto" if hops.isdigit() and int(hops) > 1 else "$scheme",
+    }
+    text = NGINX_CONF.read_text(encoding="utf-8")
+    for name, value in names.items():
+        text = text.replace(name, value)
+    left = sorted(set(re.findall(r"@[A-Z_]+@", text)))
+    if left:
+        sys.exit(f"dev.py: {NGINX_CONF} has names dev.py does not fill: {', '.join(left)}")
+    return text
+
+
+def _stop_with_parent() -> None:
+    """In the child, before it runs: SIGTERM when the process that started it dies (Linux), so nothing is
+    left serving if the supervisor is killed outright."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def start_gunicorn(
+    env: dict[str, str], bind: str, argv: list[str], stderr: IO[bytes] | None = None
+) -> subprocess.Popen[bytes]:
+    args = [str(PY), "-m", "gunicorn", "-c", "newsroom/gunicorn.conf.py", "newsroom.wsgi", "--bind", bind, *argv]
+    print("+", " ".join(args), flush=True)
+    return subprocess.Popen(args, cwd=ROOT, env=env, stderr=stderr, preexec_fn=_stop_with_parent)
+
+
+def start_nginx(
+    env: dict[str, str], public: str, upstream: str, nginx: str, prefix: Path, stderr: IO[bytes] | None = None
+) -> subprocess.Popen[bytes]:
+    """nginx from deploy/nginx.conf, its configuration and temporary files in ``prefix`` (made readable: its
+    workers, as nobody under root, use it)."""
+    prefix.chmod(0o755)
+    conf = prefix / "nginx.conf"
+    conf.write_text(nginx_conf(prefix, public, upstream, env), encoding="utf-8")
+    args = [nginx, "-p", str(prefix), "-c", str(conf), "-e", "stderr"]
+    print("+", " ".join(args), flush=True)
+    return subprocess.Popen(args, cwd=prefix, env=env, stderr=stderr, preexec_fn=_stop_with_parent)
+
+
+def wait_for(address: str, process: subprocess.Popen[bytes], seconds: float = 120) -> bool:
+    """Until ``address`` (host:port) accepts a connection; False if ``process`` ends first."""
+    host, _, port = address.rpartition(":")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def stop(*processes: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (gunicorn: graceful; nginx: at once), then SIGKILL what is still running after 30 seconds."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def supervise(env: dict[str, str], public: str, upstream: str, argv: list[str], nginx: str) -> int:
+    """gunicorn on ``upstream`` (loopback), then nginx on ``public``. Both stop together: SIGTERM or SIGINT
+    (Ctrl+C) stops both, and when either ends the other is stopped. Returns the exit code."""
+    # nginx logs each request (ACCESS_LOG), with the client's own address; gunicorn would log nginx's.
+    gunicorn = start_gunicorn({**env, "ACCESS_LOG": "0"}, upstream, argv)
+    processes = [gunicorn]
+    stopping: list[int] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        stopping.append(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
+    with tempfile.TemporaryDirectory(prefix="newsroom-nginx-") as prefix:
+        try:
+            if not wait_for(upstream, gunicorn) or stopping:
+                return 0 if stopping else (gunicorn.poll() or 1)
+            front = start_nginx(env, public, upstream, nginx, Path(prefix))
+            processes.append(front)
+            scheme = "https" if env.get("TLS_CERT") else "http"
+            print(f"\nNewsroom is at {scheme}://{public}/ (nginx, in front of gunicorn on {upstream}); "
+                  "Ctrl+C stops it\n", flush=True)  # fmt: skip
+            while not stopping:
+                ended = [p for p in processes if p.poll() is not None]
+                if ended:
+                    name = "gunicorn" if ended[0] is gunicorn else "nginx"
+                    print(f"dev.py prod: {name} stopped (exit {ended[0].returncode}); stopping the rest.", flush=True)
+                    return ended[0].returncode or 1
+                time.sleep(0.2)
+            return 0
+        finally:
+            stop(*processes)
 
 
 def main() -> None:

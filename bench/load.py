@@ -1,7 +1,7 @@
 """Load on the production server: nothing accepted may be lost, nothing may fail.
 
     .venv/bin/python bench/load.py [--clients 16] [--posts 40] [--seconds 60] [--workers 4] [--only sqlite|postgres]
-                                   [--faults none,kill-worker,kill-db,kill-redis]
+                                   [--faults none,kill-worker,kill-db,kill-redis,slow-bodies] [--slow 50]
 
 Starts gunicorn (DEBUG off, whitenoise, several workers) on 127.0.0.1 against a
 fresh SQLite file and a fresh PostgreSQL database (127.0.0.1:5432, skipped with a
@@ -22,6 +22,13 @@ Fault scenarios (``--faults``, each a run of its own, after the plain one):
 - ``kill-redis``: the app uses a Redis of its own (REDIS_URL, rate limits on but
   high enough not to refuse the load); a third of the way through it is killed and
   stays down for the rest of the run.
+- ``slow-bodies``: the site is served as ``dev.py prod`` serves it, nginx (deploy/nginx.conf)
+  in front of gunicorn, and for the whole run ``--slow`` clients (50) send a comment's
+  head, then its body a byte a second, and a fifth as many more send their request head
+  a byte a second (cut off by the front after 10 s, they connect again). They carry a
+  CSRF cookie, so the app would read their bodies. Afterwards the same slow clients go
+  straight to gunicorn's own port for contrast, while one reader tries the page three
+  times, 20 seconds each.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import http.client
 import os
 import re
 import secrets
+import select
 import shutil
 import signal
 import socket
@@ -47,6 +55,10 @@ from urllib.parse import urlencode
 import _results
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import dev  # noqa: E402 - the repository's dev.py: the front, started as dev.py prod starts it
+
 PY = sys.executable
 SEED = ROOT / "articles" / "demo" / "us-seeks-pakistans-help.txt"
 SLUG = "us-seeks-pakistans-help-for-intra-afghan-dialogue"
@@ -54,7 +66,7 @@ CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 STARTED_RE = re.compile(r'name="started" value="([^"]+)"')
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 COMMENT_RE = re.compile(r'id="comment-(\d+)"')
-FAULTS = ("none", "kill-worker", "kill-db", "kill-redis")
+FAULTS = ("none", "kill-worker", "kill-db", "kill-redis", "slow-bodies")
 BODIES = (
     "Pakistan's leverage over the Taliban is the key to the intra-Afghan talks.",
     "Khalilzad has been patient, but the prisoner releases are far behind schedule.",
@@ -63,10 +75,7 @@ BODIES = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+free_port = dev.free_port
 
 
 class Client:
@@ -196,6 +205,96 @@ def timed(client: Client, method: str, path: str, body: str) -> tuple[int, float
     return status, time.perf_counter() - t0
 
 
+class Slow:
+    """What the slow clients did: connections made, connections the server closed on them, bytes trickled,
+    and the status lines of any answers they got."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.connections = 0
+        self.cut_off = 0
+        self.bytes = 0
+        self.answers: dict[str, int] = {}
+
+    def figures(self) -> dict[str, Any]:
+        with self.lock:
+            return {"connections": self.connections, "cut_off": self.cut_off, "bytes": self.bytes,
+                    "answers": dict(sorted(self.answers.items()))}  # fmt: skip
+
+
+SLOW_BODY_HEAD = (
+    f"POST /articles/{SLUG}/comments/ HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: csrftoken={'a' * 32}\r\n"
+    "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n"
+)
+SLOW_HEAD_START = f"GET /articles/{SLUG}/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+
+
+def trickle(port: int, what: str, stop: threading.Event, slow: Slow) -> None:
+    """One slow client until ``stop``: the head of a POST, then its body a byte a second (``what`` "body"),
+    or a request head a byte a second ("head"). Cut off, it connects again."""
+    while not stop.is_set():
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        except OSError:
+            stop.wait(1)
+            continue
+        with slow.lock:
+            slow.connections += 1
+        try:
+            sock.sendall((SLOW_BODY_HEAD if what == "body" else SLOW_HEAD_START).encode())
+            while not stop.wait(1):
+                if select.select([sock], [], [], 0)[0]:  # an answer, or the connection closed
+                    answer = sock.recv(4096)
+                    with slow.lock:
+                        slow.cut_off += 1
+                        if answer:
+                            line = answer.split(b"\r\n", 1)[0].decode("latin-1")
+                            slow.answers[line] = slow.answers.get(line, 0) + 1
+                    break
+                sock.sendall(b"a")
+                with slow.lock:
+                    slow.bytes += 1
+        except OSError:
+            with slow.lock:
+                slow.cut_off += 1
+        finally:
+            sock.close()
+
+
+def start_slow(port: int, count: int, stop: threading.Event, slow: Slow) -> list[threading.Thread]:
+    kinds = ["body"] * count + ["head"] * (count // 5)
+    threads = [threading.Thread(target=trickle, args=(port, kind, stop, slow), daemon=True) for kind in kinds]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def without_front(port: int, count: int, tries: int = 3, timeout: float = 20) -> dict[str, Any]:
+    """The contrast: the same slow clients straight at gunicorn (``port``), and one reader trying the page."""
+    stop, slow = threading.Event(), Slow()
+    threads = start_slow(port, count, stop, slow)
+    time.sleep(2)  # the slow clients are in, as an attacker's would be
+    times: list[float | None] = []
+    try:
+        for _ in range(tries):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+            t0 = time.perf_counter()
+            try:
+                conn.request("GET", f"/articles/{SLUG}/", headers={"Host": "127.0.0.1"})
+                response = conn.getresponse()
+                response.read()
+                times.append(time.perf_counter() - t0 if response.status == 200 else None)
+            except (http.client.HTTPException, OSError):
+                times.append(None)
+            finally:
+                conn.close()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    return {"tries": tries, "timeout_s": timeout, "answered": sum(t is not None for t in times), "seconds": times}
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
@@ -297,35 +396,34 @@ def run(label: str, database_url: str, args: argparse.Namespace, fault: str = "n
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
     manage(env, "setup_demo", "--no-user")
+    front = fault == "slow-bodies"  # served as dev.py prod serves it: nginx in front of gunicorn
+    if front:
+        env.update(BEHIND_PROXY="1", ACCESS_LOG="0")
     port = free_port()
+    upstream = free_port() if front else port
     server_log = Path(env["NEWSROOM_VAR_DIR"]) / "server.log"
-    server = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "-c",
-            "newsroom/gunicorn.conf.py",
-            "newsroom.wsgi",
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--access-logfile",
-            "/dev/null",
-        ],  # fmt: skip
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stderr=server_log.open("w"),  # the tracebacks of failed requests, if any: named in the report
+    server = dev.start_gunicorn(
+        env,
+        f"127.0.0.1:{upstream}",
+        ["--workers", str(args.workers), "--log-level", "warning", "--access-logfile", "/dev/null"],
+        stderr=server_log.open("wb"),  # the tracebacks of failed requests, if any: named in the report
     )
+    processes = [server]
+    prefix = Path(tempfile.mkdtemp(prefix="newsroom-load-nginx-"))
     database = label
     label = label if fault == "none" else f"{label}, {fault}"
     print(f"{label}:", flush=True)
+    slow, stop_slow, contrast = Slow(), threading.Event(), None
+    slow_threads: list[threading.Thread] = []
     try:
-        wait_for_port(port)
+        wait_for_port(upstream)
+        if front:
+            nginx = dev.nginx_binary()
+            assert nginx
+            processes.append(dev.start_nginx(env, f"127.0.0.1:{port}", f"127.0.0.1:{upstream}", nginx, prefix))
+            wait_for_port(port)
+            slow_threads = start_slow(port, args.slow, stop_slow, slow)
+            time.sleep(2)  # the slow clients are in before the readers come
         stats = Stats()
         deadline = time.monotonic() + args.seconds
         started = time.perf_counter()
@@ -333,7 +431,7 @@ def run(label: str, database_url: str, args: argparse.Namespace, fault: str = "n
             threading.Thread(target=client_loop, args=(port, args.posts, deadline, stats, i))
             for i in range(args.clients)
         ]
-        if fault != "none":
+        if fault not in ("none", "slow-bodies"):
             expected = args.clients * args.posts
             threads.append(
                 threading.Thread(target=inject, args=(fault, stats, expected, server.pid, database_url, redis))
@@ -346,9 +444,15 @@ def run(label: str, database_url: str, args: argparse.Namespace, fault: str = "n
         for thread in threads[args.clients :]:
             thread.join()
         elapsed = time.perf_counter() - started
+        stop_slow.set()
+        for thread in slow_threads:
+            thread.join()
+        if front:
+            contrast = without_front(upstream, args.slow)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop_slow.set()
+        dev.stop(*processes)
+        shutil.rmtree(prefix, ignore_errors=True)
         if redis and redis.poll() is None:
             redis.kill()
             redis.wait()
@@ -357,7 +461,16 @@ def run(label: str, database_url: str, args: argparse.Namespace, fault: str = "n
     figures = report(env, stats, elapsed, fault)
     if any(status >= 500 for status in stats.statuses):
         print(f"  the server's log of those errors: {server_log}")
-    return {"database": database, "fault": fault, **figures}
+    extra: dict[str, Any] = {"front": "nginx" if front else "none"}
+    if front:
+        extra["slow"] = {"bodies": args.slow, "heads": args.slow // 5, **slow.figures()}
+        extra["without_front"] = contrast
+        print(f"  slow clients: {args.slow} trickling bodies, {args.slow // 5} trickling heads; "
+              f"{slow.connections} connections, {slow.cut_off} cut off by the front, {slow.bytes} bytes sent")  # fmt: skip
+        assert contrast is not None
+        print(f"  without the front (the same slow clients straight at gunicorn): the page answered "
+              f"{contrast['answered']} of {contrast['tries']} times within {contrast['timeout_s']:.0f} s")  # fmt: skip
+    return {"database": database, "fault": fault, **figures, **extra}
 
 
 def report(env: dict[str, str], stats: Stats, elapsed: float, fault: str) -> dict[str, Any]:
@@ -394,7 +507,7 @@ def report(env: dict[str, str], stats: Stats, elapsed: float, fault: str) -> dic
           f"missing {len(missing)}; stored twice {len(duplicated)}; double-sent forms {len(stats.doubled)}; "
           f"5xx {errors} ({failed_posts} of them posts)")  # fmt: skip
     print(f"  replies stored {result['replies']}; with a wrong thread root or depth: {len(bad_threads)}")
-    if fault != "none":
+    if fault not in ("none", "slow-bodies"):  # the slow clients are there from the start
         unanswered = stats.statuses.get(0, 0)
         print(f"  after the first fault: statuses {dict(sorted(stats.after_fault.items()))}; "
               f"requests resent after a dropped connection {stats.retries}; never answered {unanswered}")  # fmt: skip
@@ -422,7 +535,7 @@ def report(env: dict[str, str], stats: Stats, elapsed: float, fault: str) -> dic
         "replies": result["replies"],
         "bad_threads": len(bad_threads),
         "faults": list(stats.faults),
-        "after_fault_statuses": {str(k): v for k, v in sorted(stats.after_fault.items())} if fault != "none" else None,
+        "after_fault_statuses": {str(k): v for k, v in sorted(stats.after_fault.items())} if stats.fault_at else None,
         "resent": stats.retries,
         "never_answered": stats.statuses.get(0, 0),
     }  # fmt: skip
@@ -463,6 +576,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="stop posting after this long")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--slow", type=int, default=50, help="slow-bodies: clients trickling a body")
     parser.add_argument(
         "--faults", default="none", help=f"comma-separated, run in turn: {', '.join(FAULTS)} (default: none)"
     )
@@ -473,6 +587,8 @@ def main() -> None:
         parser.error(f"unknown fault {', '.join(unknown)}: choose from {', '.join(FAULTS)}")
     if "kill-redis" in faults and not shutil.which("redis-server"):
         parser.error("kill-redis needs redis-server on the PATH")
+    if "slow-bodies" in faults and not dev.nginx_binary():
+        parser.error("slow-bodies serves behind nginx, as dev.py prod does: apt-get install nginx")
     results: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
     print(

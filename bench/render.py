@@ -182,6 +182,7 @@ FAULT_NAMES = {
     "kill-worker": "worker killed",
     "kill-db": "connections cut",
     "kill-redis": "Redis killed, left down",
+    "slow-bodies": "slow clients, behind nginx",
 }
 
 
@@ -190,6 +191,7 @@ def render_load(f: Record) -> str:
         return "–" if part["p50_ms"] is None else f"{num(part['p50_ms'])} / {num(part['p99_ms'])} ms"
 
     rows = []
+    slow_runs = [run for run in f["runs"] if run["fault"] == "slow-bodies"]
     for run in f["runs"]:
         fault = FAULT_NAMES.get(run["fault"], run["fault"])
         if len(run["faults"]) > 1:
@@ -214,12 +216,25 @@ def render_load(f: Record) -> str:
     ]  # fmt: skip
     lines = [
         f"{f['clients']} clients × up to {f['posts_per_client']} posts each (stopping after {f['seconds_cap']:.0f} s), "
-        f"gunicorn with {f['workers']} workers, loopback only:",
+        f"gunicorn with {f['workers']} workers, loopback only"
+        + ("; the slow-client runs behind nginx, as `dev.py prod` serves:" if slow_runs else ":"),
         table(header, rows),
     ]
     notes = []
     for run in f["runs"]:
         if run["fault"] == "none":
+            continue
+        if run["fault"] == "slow-bodies":
+            slow, bare = run["slow"], run["without_front"]
+            notes.append(
+                f"- slow clients, {run['database']}: served as `dev.py prod` serves, nginx (`deploy/nginx.conf`) in "
+                f"front of gunicorn. For the whole run {slow['bodies']} clients sent a comment's body a byte a second "
+                f"and {slow['heads']} more their request head a byte a second: {num(slow['connections'])} connections, "
+                f"{num(slow['cut_off'])} cut off by nginx, {num(slow['bytes'])} bytes trickled. The readers meanwhile: "
+                f"page p50 / p99 {ms(run['reads'])}, 5xx: {run['errors_5xx']}. Without the front, the same slow "
+                f"clients straight at gunicorn: the page answered {bare['answered']} of {bare['tries']} tries within "
+                f"{bare['timeout_s']:.0f} s."
+            )
             continue
         what = "; ".join(run["faults"]) or "no fault struck (the run ended first)"
         after = ", ".join(f"{k}: {v}" for k, v in (run["after_fault_statuses"] or {}).items()) or "none"
