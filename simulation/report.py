@@ -51,7 +51,8 @@ def workload(queue: QueueResult, approved_waits: list[float]) -> dict[str, Any]:
         "max_backlog": max((row["backlog"] for row in queue.timeline(HOUR)), default=0),
         "wait_median_minutes": round(statistics.median(waits) / 60, 1) if waits else 0.0,
         "wait_p90_minutes": round(percentile(waits, 0.9) / 60, 1),
-        "time_to_publish_median_minutes": round(statistics.median(approved_waits) / 60, 1) if approved_waits else 0.0,
+        # Unknown (None) when no held comment is known to be clean: the labels must say so.
+        "time_to_publish_median_minutes": round(statistics.median(approved_waits) / 60, 1) if approved_waits else None,
         "timeline": [
             {**row, "start_hour": row["start"] / HOUR, "mean_wait_minutes": row["mean_wait"] / 60}
             for row in queue.timeline(HOUR)
@@ -76,27 +77,18 @@ def duration(seconds: float) -> str:
 
 def format_text(report: dict[str, Any], *, verbose: bool = False) -> str:
     """Tables for the terminal; the hour-by-hour one only when asked (``--verbose``)."""
-    from simulation.metrics import Confusion, Report
+    from simulation.metrics import Report
 
-    families = {k: Confusion(v["tp"], v["fp"], v["fn"], v["tn"]) for k, v in report["families"].items()}
-    codes = {k: Confusion(v["tp"], v["fp"], v["fn"], v["tn"]) for k, v in report["codes"].items()}
-    o = report["overall"]
-    metrics = Report(
-        total=report["total"],
-        decisions=Counter(report["decisions"]),
-        families=families,
-        codes=codes,
-        overall=Confusion(o["tp"], o["fp"], o["fn"], o["tn"]),
-        leak_rate=report["leak_rate"],
-        clean_blocked_rate=report["clean_blocked_rate"],
-        labelled=report["labelled"],
-    )
+    metrics = Report.from_dict(report)
     lines = [format_report(metrics, title=report.get("label", ""))]
     lines.append("")
-    lines.append(f"{'persona':<18}{'publish':>9}{'hold':>7}{'reject':>8}")
+    lines.append(f"{'persona':<18}{'publish':>11}{'hold':>11}{'reject':>11}")
     for name, counts in report["personas"].items():
-        lines.append(f"{name:<18}{counts.get('publish', 0):>9}{counts.get('hold', 0):>7}{counts.get('reject', 0):>8}")
+        cells = "".join(f"{counts.get(k, 0):>11,}" for k in ("publish", "hold", "reject"))
+        lines.append(f"{name:<18}{cells}")
     w = report["workload"]
+    to_publish = w["time_to_publish_median_minutes"]
+    publish_wait = "unknown" if to_publish is None else duration(to_publish * 60)
     lines.append("")
     lines.append(
         f"moderators: {w['moderators']} at {w['review_seconds']:.0f}s a comment -> {w['held']} held comments, "
@@ -105,7 +97,7 @@ def format_text(report: dict[str, Any], *, verbose: bool = False) -> str:
     lines.append(
         f"wait for a decision: median {duration(w['wait_median_minutes'] * 60)}, "
         f"90th percentile {duration(w['wait_p90_minutes'] * 60)}; "
-        f"time-to-publish of clean held comments: median {duration(w['time_to_publish_median_minutes'] * 60)}; "
+        f"time-to-publish of clean held comments: median {publish_wait}; "
         f"largest backlog {w['max_backlog']}"
     )
     hours = report["volume"]
@@ -118,12 +110,12 @@ def format_text(report: dict[str, Any], *, verbose: bool = False) -> str:
             )
         return "\n".join(lines)
     lines.append("")
-    lines.append(f"{'hour':>5}{'comments':>10}{'held':>6}{'backlog':>9}{'mean wait':>12}")
+    lines.append(f"{'hour':>5}{'comments':>10}{'held':>8}{'backlog':>9}{'mean wait':>12}")
     timeline = {int(row["start_hour"]): row for row in w["timeline"]}
     for row in hours:
         q = timeline.get(row["hour"], {})
         lines.append(
-            f"{row['hour']:>5}{row['comments']:>10}{row['held']:>6}{q.get('backlog', 0):>9}"
+            f"{row['hour']:>5}{row['comments']:>10,}{row['held']:>8,}{q.get('backlog', 0):>9,}"
             f"{duration(q.get('mean_wait_minutes', 0.0) * 60):>12}"
         )
     return "\n".join(lines)
@@ -132,9 +124,9 @@ def format_text(report: dict[str, Any], *, verbose: bool = False) -> str:
 def comparison_rows(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """(measure, policy a, policy b, change) for the side-by-side table, as text."""
     rows: list[tuple[str, Callable[[dict[str, Any]], Any], str]] = [
-        ("published", lambda r: r["decisions"].get("publish", 0), "{:d}"),
-        ("held", lambda r: r["decisions"].get("hold", 0), "{:d}"),
-        ("rejected", lambda r: r["decisions"].get("reject", 0), "{:d}"),
+        ("published", lambda r: r["decisions"].get("publish", 0), "{:,}"),
+        ("held", lambda r: r["decisions"].get("hold", 0), "{:,}"),
+        ("rejected", lambda r: r["decisions"].get("reject", 0), "{:,}"),
         ("held share", lambda r: r["held_share"], "pct"),
         ("leak rate (abusive published)", lambda r: r["leak_rate"], "pct"),
         ("clean held or rejected", lambda r: r["clean_blocked_rate"], "pct"),
@@ -146,7 +138,7 @@ def comparison_rows(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str
         ("spam recall", lambda r: r["families"]["spam"]["recall"], "pct"),
         ("moderator hours", lambda r: r["workload"]["moderator_hours"], "{:.2f}"),
         ("median wait", lambda r: r["workload"]["wait_median_minutes"] * 60, "duration"),
-        ("largest backlog", lambda r: r["workload"]["max_backlog"], "{:d}"),
+        ("largest backlog", lambda r: r["workload"]["max_backlog"], "{:,}"),
     ]
     table = []
     for name, get, fmt in rows:
@@ -154,7 +146,7 @@ def comparison_rows(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str
 
         def show(v: Any, fmt: str = fmt) -> str:
             if v is None:
-                return "-"
+                return "unknown"
             if fmt == "duration":
                 return duration(v)
             return _pct(v) if fmt == "pct" else fmt.format(v)
@@ -166,7 +158,7 @@ def comparison_rows(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str
         elif fmt == "duration":
             change = ("+" if vb >= va else "-") + duration(abs(vb - va))
         else:
-            change = f"{vb - va:+.2f}" if isinstance(va, float) else f"{vb - va:+d}"
+            change = f"{vb - va:+.2f}" if isinstance(va, float) else f"{vb - va:+,}"
         table.append((name, show(va), show(vb), change))
     return table
 
