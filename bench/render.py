@@ -377,12 +377,19 @@ def render_topic(f: Record) -> str:
             f"{f['in_use'][0]}, {f['in_use'][1]}). On the {held['probes']} probes of the topics held out from the fit "
             f"({held['judged']} long enough to judge): AUC {held['auc']:.3f}. At the default policy (hold at "
             f"P(off-topic) ≥ {held['threshold']}, prior {pct(held['prior'], 0)}), {pct(held['genuine_held'])} of "
-            f"genuine probes and {pct(held['foreign_held'])} of foreign ones are held.",
+            f"genuine probes and {pct(held['foreign_held'])} of foreign ones are held"
+            + (
+                f"; published and flagged (from {held['flag_at']}): {pct(held['genuine_flagged'])} of genuine, "
+                f"{pct(held['foreign_flagged'])} of foreign."
+                if "flag_at" in held
+                else "."
+            ),
             "Reliability at even odds, held-out topics:",
             table(["predicted chance off-topic", "probes", "predicted (mean)", "observed share"], rows),
             f"Our own set (written here, so kinder to the check): AUC {own['auc']:.3f}; genuine comments held for "
             f"topic {pct(own['genuine_held'])} of {own['genuine']}, off-topic chatter held {pct(own['off_topic_held'])} "
-            f"of {own['off_topic']}.",
+            + (f"and flagged {pct(own['off_topic_flagged'])} " if "off_topic_flagged" in own else "")
+            + f"of {own['off_topic']}.",
         ]
     )
 

@@ -101,11 +101,15 @@ def main() -> None:
     auc = roc_auc([o for _, o in judged], [r.ratio for r, _ in judged])
     print(f"  AUC of the evidence ratio (judged probes): {auc:.3f}")
     threshold = Policy().off_topic_hold
+    flag_at = Policy().off_topic_flag
     genuine = [r for _, r, off in held_out if not off]
     foreign = [r for _, r, off in held_out if off]
 
     def held(results: list[topic.TopicResult]) -> float:
         return sum(r.judged and r.probability >= threshold for r in results) / len(results)
+
+    def flagged(results: list[topic.TopicResult]) -> float:
+        return sum(r.judged and flag_at <= r.probability < threshold for r in results) / len(results)
 
     figures: dict[str, Any] = {
         "probes": len(cases),
@@ -118,15 +122,19 @@ def main() -> None:
             "judged": len(judged),
             "auc": auc,
             "threshold": threshold,
+            "flag_at": flag_at,
             "prior": topic.OFF_TOPIC_PRIOR,
             "genuine_held": held(genuine),
             "foreign_held": held(foreign),
+            "genuine_flagged": flagged(genuine),
+            "foreign_flagged": flagged(foreign),
             "reliability": [],
         },
     }
     print(
-        f"  at the default policy (hold at P(off-topic) >= {threshold}, prior {topic.OFF_TOPIC_PRIOR:.0%}): "
-        f"genuine held {held(genuine):.1%}, foreign held {held(foreign):.1%}"
+        f"  at the default policy (hold at P(off-topic) >= {threshold}, flag from {flag_at}, prior "
+        f"{topic.OFF_TOPIC_PRIOR:.0%}): genuine held {held(genuine):.1%} and flagged {flagged(genuine):.1%}, "
+        f"foreign held {held(foreign):.1%} and flagged {flagged(foreign):.1%}"
     )
     odds = (1 - topic.OFF_TOPIC_PRIOR) / topic.OFF_TOPIC_PRIOR  # back from the prior to even odds
     even = [(odds * p / (odds * p + 1 - p), o) for r, o in judged if (p := topic.probability(r.ratio)) is not None]
@@ -157,10 +165,11 @@ def main() -> None:
     genuine_held = sum("off_topic" in v.codes for _, v in on) / len(on)
     own_auc = roc_auc([o for _, o in scores], [s for s, _ in scores])
     chatter_held = sum("off_topic" in v.codes for _, v in off) / len(off)
+    chatter_flagged = sum(any(r.code == "off_topic" for r in v.flagged) for _, v in off) / len(off)
     print(
         f"our own set (written here): AUC {own_auc:.3f}, "
         f"genuine held for topic {genuine_held:.1%} of {len(on)}, off-topic chatter held "
-        f"{chatter_held:.1%} of {len(off)}"
+        f"{chatter_held:.1%} and flagged {chatter_flagged:.1%} of {len(off)}"
     )
     figures["own_set"] = {
         "auc": own_auc,
@@ -168,6 +177,7 @@ def main() -> None:
         "genuine_held": genuine_held,
         "off_topic": len(off),
         "off_topic_held": chatter_held,
+        "off_topic_flagged": chatter_flagged,
     }
     _results.write("topic", args, figures)
 

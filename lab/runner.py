@@ -172,6 +172,8 @@ def decisions_jsonl(decisions: Iterable[Decision]) -> Iterable[str]:
                 "id": d.item.id if not d.item.id.startswith("line-") else d.item.line,
                 "decision": d.verdict.action.value,
                 "reasons": d.verdict.codes,
+                # Published, but listed for a moderator: why (a likely off-topic comment short of a hold).
+                "flagged": [reason.code for reason in d.verdict.flagged],
                 "scores": d.verdict.scores,
             }
         )

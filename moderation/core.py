@@ -33,7 +33,7 @@ class Verdict:
     reasons: tuple[Reason, ...]  # what decided: findings at or over their threshold
     scores: dict[str, float] = field(default_factory=dict)  # one per scored check that ran, 0..1
     findings: tuple[Reason, ...] = ()  # everything noticed, decisive or not
-    flagged: tuple[Reason, ...] = ()  # published, but listed for a moderator (off-topic under a "flag" policy)
+    flagged: tuple[Reason, ...] = ()  # published, but listed for a moderator (likely off-topic)
 
     @property
     def codes(self) -> list[str]:
@@ -110,8 +110,14 @@ def moderate(text: str, context: Context | None = None, policy: Policy | None = 
         action, reasons = Action.HOLD, holding
     else:
         action, reasons = Action.PUBLISH, []
-    if action is Action.PUBLISH and unsure_topic and policy.mode != Mode.PUBLISH_ALL:
-        flagged = [*flagged, *unsure_topic]
+    if action is Action.PUBLISH and policy.mode != Mode.PUBLISH_ALL:
+        # Likely off-topic, but short of the evidence that holds: published, and listed for a moderator.
+        weak_topic = [
+            r
+            for r in findings
+            if r.family is Family.OFF_TOPIC and policy.off_topic_flag <= r.score < policy.off_topic_hold
+        ]
+        flagged = [*flagged, *unsure_topic, *weak_topic]
     if action is not Action.REJECT:
         reasons = sorted(reasons, key=lambda r: -r.score)
     return Verdict(

@@ -155,12 +155,18 @@ class Policy:
     # Chosen on validation data for the shipped model (its metadata says so).
     model_hold: float = chance(0.61, "The learned model's abuse probability at which a comment is held (0-1).")
     model_reject: float = chance(0.96, "The learned model's abuse probability at which a comment is rejected (0-1).")
-    # The calibrated chance that a comment is off-topic at which it is held (or flagged): more
-    # likely than not, given that about one comment in ten is (topic.OFF_TOPIC_PRIOR).
+    # Topic is judged from words, and on real news many genuine comments share none with their story: only
+    # strong evidence holds. From "more likely than not" (given that about one comment in ten is off-topic,
+    # topic.OFF_TOPIC_PRIOR) up to that, a comment is published and flagged for moderators instead.
     off_topic_hold: float = chance(
+        0.8,
+        "Calibrated chance that a comment is off-topic (0-1) at which it is held (or flagged, if the policy "
+        "flags off-topic comments). Off-topic alone never rejects.",
+    )
+    off_topic_flag: float = chance(
         0.5,
-        "Calibrated chance that a comment is off-topic (0-1) at which it is held or flagged. "
-        "Off-topic alone never rejects.",
+        "Calibrated chance that a comment is off-topic (0-1) at which it is published and flagged for "
+        "moderators, below the level that holds it.",
     )
     off_topic_action: str = choice(
         TopicAction.HOLD,

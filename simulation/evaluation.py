@@ -81,6 +81,7 @@ def evaluate(
         )  # fmt: skip
         verdict = moderate(item.text, pipeline.context_for(item), policy)
         pipeline.observe(item, verdict)
-        outcomes.append(Outcome(verdict.action.value, tuple(verdict.codes), row["truth"]))
+        flagged = tuple(r.code for r in verdict.flagged)
+        outcomes.append(Outcome(verdict.action.value, tuple(verdict.codes), row["truth"], flagged))
         verdicts.append((row, verdict))
     return outcomes, verdicts

@@ -48,6 +48,7 @@ class Outcome:
     decision: str  # publish / hold / reject
     reasons: tuple[str, ...]
     truth: Truth
+    flagged: tuple[str, ...] = ()  # published, but listed for a moderator (likely off-topic)
 
 
 @dataclass
@@ -107,6 +108,8 @@ class Report:
     fired: dict[str, int] = field(default_factory=dict)  # each family: how often it fired, on any comment
     code_fired: dict[str, int] = field(default_factory=dict)  # each reason code: the same
     by_luck: dict[str, int] = field(default_factory=dict)  # truly that family, held only for another reason
+    flagged: dict[str, int] = field(default_factory=dict)  # each family: published and flagged for it, any comment
+    flag_caught: dict[str, int] = field(default_factory=dict)  # truly that family, published and flagged for it
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -120,6 +123,11 @@ class Report:
     def caught_share(self, family: str) -> float | None:
         """Of the comments labelled as this family, the share held or rejected for it."""
         return self.families[family].recall
+
+    def held_or_flagged_share(self, family: str) -> float | None:
+        """Of the comments labelled as this family, the share held for it or published and flagged for it."""
+        c = self.families[family]
+        return (c.tp + self.flag_caught.get(family, 0)) / (c.tp + c.fn) if c.tp + c.fn else None
 
     def by_luck_share(self, family: str) -> float | None:
         """Of the comments labelled as this family, the share held or rejected only for another reason."""
@@ -143,6 +151,9 @@ class Report:
                     "labelled": v.tp + v.fp + v.fn + v.tn,
                     "by_luck": self.by_luck.get(k, 0),
                     "by_luck_share": self.by_luck_share(k),
+                    "flagged": self.flagged.get(k, 0),
+                    "flag_caught": self.flag_caught.get(k, 0),
+                    "held_or_flagged_share": self.held_or_flagged_share(k),
                 }
                 for k, v in self.families.items()
             },
@@ -184,6 +195,8 @@ class Report:
             fired={k: v.get("fired", v["tp"] + v["fp"]) for k, v in families.items()},
             code_fired={k: v.get("fired", v["tp"] + v["fp"]) for k, v in data["codes"].items()},
             by_luck={k: v.get("by_luck", 0) for k, v in families.items()},
+            flagged={k: v.get("flagged", 0) for k, v in families.items()},
+            flag_caught={k: v.get("flag_caught", 0) for k, v in families.items()},
         )
 
 
@@ -196,6 +209,8 @@ def score(outcomes: Iterable[Outcome]) -> Report:
     fired: Counter[str] = Counter()
     code_fired: Counter[str] = Counter()
     by_luck: Counter[str] = Counter()
+    flagged: Counter[str] = Counter()
+    flag_caught: Counter[str] = Counter()
     overall = Confusion()
     abusive_total = abusive_published = 0
     clean_total = clean_blocked = 0
@@ -203,6 +218,8 @@ def score(outcomes: Iterable[Outcome]) -> Report:
     for o in items:
         held = o.decision != "publish"
         fired_here = {family_of(c) for c in o.reasons}
+        flagged_here = {family_of(c) for c in o.flagged} - fired_here
+        flagged.update(f for f in flagged_here if f in FAMILIES)
         fired.update(f for f in fired_here if f in FAMILIES)
         code_fired.update(c for c in set(o.reasons) if family_of(c) in FAMILIES)
         truths = {family: o.truth.has(family) for family in FAMILIES}
@@ -212,6 +229,8 @@ def score(outcomes: Iterable[Outcome]) -> Report:
             families[family].add(family in fired_here, actual)
             if actual and held and family not in fired_here:
                 by_luck[family] += 1
+            if actual and not held and family in flagged_here:
+                flag_caught[family] += 1
         for code in all_codes:
             actual = truths[family_of(code)]
             if actual is not None:
@@ -238,6 +257,8 @@ def score(outcomes: Iterable[Outcome]) -> Report:
         fired=dict(fired),
         code_fired=dict(code_fired),
         by_luck=dict(by_luck),
+        flagged=dict(flagged),
+        flag_caught=dict(flag_caught),
     )
 
 
@@ -267,6 +288,12 @@ def format_report(report: Report, title: str = "") -> str:
         f"clean comments held or rejected: {_pct(report.clean_blocked_rate)}"
         + ("" if report.labelled else " (no comment is labelled for every problem, so none is known to be clean)")
     )
+    for family, count in sorted(report.flagged.items()):
+        share = report.held_or_flagged_share(family)
+        lines.append(
+            f"published and flagged for moderators as {family}: {count:,}"
+            + ("" if share is None else f"   (of those labelled {family}, held or flagged for it: {_pct(share)})")
+        )
     lines.append("")
     head = ("fired", "labelled", "TP", "FP", "FN", "by luck", "precision", "recall")
     widths = (9, 10, 8, 8, 8, 9, 11, 9)

@@ -27,7 +27,8 @@ class Decision:
 
     @property
     def outcome(self) -> Outcome:
-        return Outcome(self.verdict.action.value, tuple(self.verdict.codes), self.item.truth)
+        flagged = tuple(r.code for r in self.verdict.flagged)
+        return Outcome(self.verdict.action.value, tuple(self.verdict.codes), self.item.truth, flagged)
 
 
 def item_author(item: StreamItem) -> str:

@@ -22,7 +22,7 @@ def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
     if not relevance.judged:
         return []
     # Which words it talks of only matters for a reason a person will read: one that holds or flags.
-    decisive = relevance.probability >= policy.off_topic_hold
+    decisive = relevance.probability >= min(policy.off_topic_flag, policy.off_topic_hold)
     message = _message(relevance, text.folded, context, quote=decisive)
     return [Reason(Family.OFF_TOPIC.value, relevance.probability, message)]
 

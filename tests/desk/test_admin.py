@@ -189,7 +189,7 @@ def test_staff_without_the_permission_cannot_act(client, django_user_model):
 
 POLICY_FORM = {
     "name": "strict", "summary": "Only civil comments appear here.", "mode": "hold_all",
-    "abuse_hold": 0.5, "abuse_reject": 0.9, "model_hold": 0.58, "model_reject": 0.92, "off_topic_hold": 0.6,
+    "abuse_hold": 0.5, "abuse_reject": 0.9, "model_hold": 0.58, "model_reject": 0.92, "off_topic_hold": 0.6, "off_topic_flag": 0.5,
     "off_topic_action": "hold", "spam_hold": 0.5, "spam_reject": 0.9, "shouting_hold": 0.8, "max_links": 2,
     "blocked_words": "", "allowed_words": "", "hold_first_comments": 0, "premoderate_rejected_share": 0.3,
     "duplicate_window_minutes": 10, "auto_close_days": 0,

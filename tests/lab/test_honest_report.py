@@ -97,3 +97,20 @@ def test_every_figure_is_what_the_labels_support(tmp_path, labels):
         assert "100.0%" not in text.split("any problem")[1].splitlines()[0]
         assert "none is known to be clean" in text
         assert report["workload"]["time_to_publish_median_minutes"] is None
+
+
+def test_a_comment_published_and_flagged_is_listed_as_flagged_in_the_decisions_and_the_report(tmp_path):
+    path = tmp_path / "replay.jsonl"
+    text = "Who else is watching the tennis tonight? The final should be a great match."
+    path.write_text(json.dumps({"id": "t", "text": text, "on_topic": False}) + "\n")
+    out = io.StringIO()
+    call_command(
+        "simulate", "--replay", str(path), "--article", make_seed_article().slug, "--dry-run",
+        "--json", str(tmp_path / "report.json"), "--decisions", str(tmp_path / "decisions.jsonl"), stdout=out,
+    )  # fmt: skip
+    (decision,) = [json.loads(line) for line in (tmp_path / "decisions.jsonl").read_text().splitlines()]
+    assert decision["decision"] == "publish" and decision["reasons"] == [] and decision["flagged"] == ["off_topic"]
+    off_topic = json.loads((tmp_path / "report.json").read_text())["families"]["off_topic"]
+    assert off_topic["fired"] == 0 and off_topic["flagged"] == 1 and off_topic["flag_caught"] == 1
+    assert off_topic["recall"] == 0.0 and off_topic["held_or_flagged_share"] == 1.0
+    assert "published and flagged for moderators as off_topic: 1" in out.getvalue()

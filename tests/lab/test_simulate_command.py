@@ -157,11 +157,14 @@ def test_bad_arguments_are_clear_errors(slug, args, message):
         simulate(*[a.format(slug=slug) for a in args])
 
 
-def test_training_page_scores_moderators(slug, client, django_user_model):
+def test_training_page_scores_moderators(slug, client, django_user_model, tmp_path):
     from comments.services import comment_approve
     from desk.roles import ensure_moderators_group
 
-    simulate("--article", slug, "--comments", "150", "--seed", "2")
+    # A policy that holds on weaker topic evidence than the default, so the queue has clean comments in it.
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps({"off_topic_hold": 0.5}))
+    simulate("--article", slug, "--comments", "150", "--seed", "2", "--policy", str(strict))
     mod = django_user_model.objects.create_user("trainee", password="x-long-password", is_staff=True)
     mod.groups.add(ensure_moderators_group())
     held = list(Comment.objects.filter(status="held"))

@@ -22,13 +22,18 @@ def test_filter_quality_on_the_labelled_set():
     assert off_topic.recall is not None and off_topic.precision is not None and spam.recall is not None
     assert abusive.recall >= 0.9
     assert abusive.precision >= 0.85
-    # Off-topic holds need strong evidence (issue 9): on real comments, absent words are weak
-    # evidence, so this set's chatter is partly published; what is held must be off-topic.
-    assert off_topic.recall >= 0.5
+    # Off-topic holds need strong evidence (issues 9 and 29): on real comments, absent words are weak
+    # evidence, so this set's chatter is partly published and flagged for moderators; what is held must be
+    # off-topic, and held or flagged, at least half of it reaches a moderator.
+    held_or_flagged = report.held_or_flagged_share("off_topic")
+    assert held_or_flagged is not None and held_or_flagged >= 0.5
+    assert off_topic.recall >= 0.2
     assert off_topic.precision >= 0.95
     genuine = [o for o in outcomes if o.truth.on_topic]
     held_for_topic = [o for o in genuine if "off_topic" in o.reasons]
-    assert len(held_for_topic) <= 0.1 * len(genuine)
+    assert len(held_for_topic) <= 0.05 * len(genuine)
+    flagged_for_topic = [o for o in genuine if "off_topic" in o.flagged]
+    assert len(flagged_for_topic) <= 0.1 * len(genuine)
     assert spam.recall >= 0.8
     assert report.leak_rate is not None and report.clean_blocked_rate is not None
     assert report.leak_rate <= 0.05
