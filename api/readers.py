@@ -45,7 +45,7 @@ from comments.sanitize import clean_text
 from comments.selectors import Entry, Thread, author_notice, comment_section, form_sent_before
 from comments.services import CommentError, Submission, comment_post, comment_report
 from comments.session import own_comment_ids, remember_own_comment
-from comments.views import too_fast
+from comments.views import copy_of_a_form_in_flight, too_fast
 from embeds.models import SiteReader
 from embeds.readers import signed_in_reader
 from embeds.services import EmbedError, canonical_story_url, site_for_origin
@@ -229,7 +229,9 @@ def _post(request: HttpRequest, article: Article, data: CommentIn) -> Status[Pos
     def sent_before() -> Comment | None:
         return form_sent_before(token=token, email=email, body=body)
 
-    already = sent_before()
+    # The same submission again (a retry), or a copy sent while the first is in flight (a client that sent it
+    # three times at once): answered with the one comment the first copy stores, never counted as too fast.
+    already = sent_before() or copy_of_a_form_in_flight(token, sent_before)
     if already is None and (wait := too_fast(request, email)):
         already = sent_before()  # a double send racing itself stored it meanwhile: that is not "too fast"
         if already is None:

@@ -16,8 +16,10 @@ from newsroom.admin import AuditAdmin, GatedAdmin, actor
 
 class SanctionForm(forms.ModelForm[Sanction]):
     days = forms.IntegerField(
-        required=False, min_value=1, help_text="How long (a suspension needs it); empty: until lifted."
-    )
+        required=False, min_value=1, max_value=services.MAX_DAYS,
+        help_text="How long (a suspension needs it); empty: until lifted.",
+        error_messages={"max_value": services.TOO_MANY_DAYS},
+    )  # fmt: skip
 
     class Meta:
         model = Sanction
@@ -25,6 +27,8 @@ class SanctionForm(forms.ModelForm[Sanction]):
 
     def clean(self) -> dict[str, Any] | None:
         data = super().clean() or {}
+        if self.has_error("days"):
+            return data  # the field's own error says what to change; without a number the rules cannot be read
         try:
             services.sanction_check(
                 kind=data.get("kind") or "", reason=data.get("reason") or "", email=data.get("email") or "",

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from commenters.mailboxes import domain_key, mailbox_key, valid_domain
@@ -22,6 +23,10 @@ class SanctionError(ValidationError):
 
 # The longest domain name DNS allows (RFC 1035), and the sanction's column.
 DOMAIN_MAX_LENGTH = Sanction._meta.get_field("domain").max_length or 253
+# The longest sanction with an end: far beyond any real suspension, and short of the calendar's end (an end
+# past the year 9999 cannot be stored). The API and the desk's row keep the same limit.
+MAX_DAYS = 36500
+TOO_MANY_DAYS = f"At most {MAX_DAYS} days (a hundred years); leave it empty for a ban or pre-moderation with no end."
 
 
 # Characters no address or domain has, whatever a form lets through (a header could be forged with them);
@@ -85,6 +90,8 @@ def sanction_check(*, kind: str, reason: str, email: str, domain: str, days: int
         raise SanctionError("A suspension needs an end: give a number of days.")
     if days is not None and days <= 0:
         raise SanctionError("The number of days must be more than 0.")
+    if days is not None and days > MAX_DAYS:
+        raise SanctionError(TOO_MANY_DAYS)
     return email, domain
 
 
@@ -144,3 +151,20 @@ def commenter_for(*, email: str) -> Commenter:
     email = normalise_email(email)
     commenter, _ = Commenter.objects.get_or_create(email=email, defaults={"mailbox": mailbox_key(email)})
     return commenter
+
+
+def confirmation_claim(*, commenter: Commenter, every: dt.timedelta) -> dt.datetime | None:
+    """When to date a confirmation email to this commenter's address, or None if its mailbox was sent one within
+    ``every`` under any spelling (``victim+1@``, ``VICTIM+2@``…): one a mailbox, however many spellings it is
+    typed in. The time is stamped on the commenter; call it in the transaction that queues the email, so that
+    an email that is not stored leaves no stamp."""
+    mailbox = commenter.mailbox or mailbox_key(commenter.email)
+    with transaction.atomic():
+        # The mailbox's rows locked (PostgreSQL; on SQLite the transaction holds the write lock from its
+        # start, settings' IMMEDIATE): two spellings posted at once send one email.
+        sent = Commenter.objects.select_for_update().filter(Q(mailbox=mailbox) | Q(pk=commenter.pk))
+        now = timezone.now()
+        if any(at is not None and now - at < every for at in sent.values_list("confirmation_sent_at", flat=True)):
+            return None
+        Commenter.objects.filter(pk=commenter.pk).update(confirmation_sent_at=now)
+    return now

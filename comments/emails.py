@@ -13,12 +13,14 @@ import logging
 from dataclasses import dataclass
 
 from django.core import signing
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from commenters.mailboxes import mailbox_key
 from commenters.models import Commenter
-from commenters.services import commenter_for
+from commenters.services import commenter_for, confirmation_claim
 from comments.models import Comment, CommentReport, ModerationEvent
 from comments.selectors import comment_url
 from outbox.models import OutboundEmail
@@ -28,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 CONFIRM_SALT = "comments.confirm"
 CONFIRM_MAX_AGE = 7 * 24 * 60 * 60
-# One confirmation email an address a day, however many comments are posted with it.
+# One confirmation email a mailbox a day, however many comments are posted with it, under however many spellings.
 CONFIRM_EVERY = dt.timedelta(days=1)
 EXCERPT = 300
 
@@ -86,28 +88,27 @@ def confirm_once(confirmation: Confirmation) -> bool:
 
 
 def queue_confirmation(*, comment: Comment, commenter: Commenter) -> OutboundEmail | None:
-    """Ask the owner of the address to confirm it (at most once a day): the browser that opens the link
-    counts as theirs from then on."""
-    now = timezone.now()
-    if commenter.confirmation_sent_at and now - commenter.confirmation_sent_at < CONFIRM_EVERY:
-        return None
-    token = confirmation_token(commenter, sent_at=now)
-    link = absolute_url(reverse("comments:confirm", kwargs={"token": token}))
-    email = _queue_about(
-        to=commenter.email,
-        kind=OutboundEmail.Kind.CONFIRM,
-        comment=comment,
-        subject=f"Confirm your address for comments on “{comment.article.headline}”",
-        body=(
-            f"Hello {comment.author_name},\n\nA comment was posted with this address on “{comment.article.headline}”."
-            f"\nIf it was you, confirm it here, in the browser you comment from (the link works once, within a "
-            f"week):\n{link}"
-            "\n\nThen your comments from that browser count as yours: once some have been published, new ones are"
-            " not held as a newcomer's. If it was not you, ignore this email; nothing else happens."
-        ),
-    )
-    Commenter.objects.filter(pk=commenter.pk).update(confirmation_sent_at=now)
-    return email
+    """Ask the owner of the address to confirm it (at most once a day a mailbox, whichever spelling of its
+    address is typed): the browser that opens the link counts as theirs from then on."""
+    with transaction.atomic():
+        now = confirmation_claim(commenter=commenter, every=CONFIRM_EVERY)
+        if now is None:
+            return None
+        token = confirmation_token(commenter, sent_at=now)
+        link = absolute_url(reverse("comments:confirm", kwargs={"token": token}))
+        return _queue_about(
+            to=commenter.email,
+            kind=OutboundEmail.Kind.CONFIRM,
+            comment=comment,
+            subject=f"Confirm your address for comments on “{comment.article.headline}”",
+            body=(
+                f"Hello {comment.author_name},\n\nA comment was posted with this address on "
+                f"“{comment.article.headline}”.\nIf it was you, confirm it here, in the browser you comment from "
+                f"(the link works once, within a week):\n{link}"
+                "\n\nThen your comments from that browser count as yours: once some have been published, new ones"
+                " are not held as a newcomer's. If it was not you, ignore this email; nothing else happens."
+            ),
+        )
 
 
 def _queue_about(
@@ -115,7 +116,10 @@ def _queue_about(
 ) -> OutboundEmail | None:
     if comment.simulation_id is not None:
         return None
-    return email_queue(to=to, kind=kind, subject=subject, body=body, comment_id=comment.pk, send_after=send_after)
+    return email_queue(
+        to=to, mailbox=mailbox_key(to), kind=kind, subject=subject, body=body, comment_id=comment.pk,
+        send_after=send_after,
+    )  # fmt: skip
 
 
 def _excerpt(text: str) -> str:

@@ -108,6 +108,44 @@ def _fail_task_rows(rows: DBTaskResultQuerySet, now: dt.datetime) -> None:
     )  # fmt: skip
 
 
+# Tasks a worker runs again from the start when it lost one mid-run (its database connection dropped): a round
+# of emails claims each email as it sends it, a lab run and a retraining write their results whole at their end.
+# A simulation posts its comments as it goes (run again, it would post them twice): it is marked interrupted, as
+# when a worker stops. Nor is a task run again that has been cut short this many times (it may be the cause).
+RUN_AGAIN_WHEN_CUT_SHORT = frozenset({"outbox.tasks.send_due", "lab.tasks.lab_run", "lab.tasks.retrain"})
+MAX_TRIES = 3
+
+
+def tasks_cut_short(*, worker_id: str, now: dt.datetime | None = None) -> tuple[int, int]:
+    """The tasks worker ``worker_id`` was running when it lost its database (the row it claimed says "running",
+    and what the task did was not recorded): put back in the queue to run again, or, where that is not safe,
+    marked failed as interrupted with their job. Returns how many of each."""
+    now = now or timezone.now()
+    rows = DBTaskResult.objects.running().only("id", "task_path", "worker_ids")
+    theirs = [row for row in rows if row.worker_ids and row.worker_ids[-1] == worker_id]
+    again = [r.id for r in theirs if r.task_path in RUN_AGAIN_WHEN_CUT_SHORT and len(r.worker_ids) < MAX_TRIES]
+    lost = [r.id for r in theirs if r.id not in again]
+    if again:
+        DBTaskResult.objects.running().filter(id__in=again).update(status="READY", started_at=None)
+        # Its page says it waits again (not "running" with a heartbeat that stopped, soon marked interrupted).
+        LabRun.objects.filter(task_id__in=[str(id_) for id_ in again], state=JobState.RUNNING).update(
+            state=JobState.QUEUED, progress=0.0
+        )
+        logger.info("Put back %d task%s cut short by a lost database connection", len(again), _s(again))
+    if lost:
+        models: tuple[type[LabRun] | type[SimulationRun], ...] = (LabRun, SimulationRun)
+        for model in models:
+            for pk in model.objects.filter(task_id__in=[str(id_) for id_ in lost]).values_list("pk", flat=True):
+                job_interrupted(model, pk)
+        _fail_task_rows(DBTaskResult.objects.running().filter(id__in=lost), now)
+        logger.warning("Marked %d task%s cut short by a lost database connection failed", len(lost), _s(lost))
+    return len(again), len(lost)
+
+
+def _s(items: list[Any]) -> str:
+    return "" if len(items) == 1 else "s"
+
+
 def _uuids(ids: list[str]) -> list[uuid.UUID]:
     """The ids that can be the database backend's (another backend's are not UUIDs)."""
     parsed = []

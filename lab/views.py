@@ -6,19 +6,17 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from articles.models import Article
-from lab import runs, tasks
-from lab.models import JobState, LabRun, SimulationRun
+from lab import runs, services
+from lab.models import LabRun, SimulationRun
 from lab.runs import jobs_mark_interrupted
 from moderation import JUDGED
 from newsroom.charts import line_chart
 from newsroom.staff import staff_page
 from policies.models import ModerationPolicy
-from policies.selectors import active_policy_record
 
 FAMILY_LABELS = {family.value: family.label for family in JUDGED}
 
@@ -118,36 +116,32 @@ class LabForm(forms.Form):
 def policy_lab(request: HttpRequest) -> HttpResponse:
     """Try a draft policy against the live one on a stream, see past comparisons and what the shadow did."""
     form = LabForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        jobs_mark_interrupted()  # a run a restart stopped no longer counts as this editor's
-        busy = LabRun.objects.filter(created_by=request.user.pk, state__in=[JobState.QUEUED, JobState.RUNNING]).count()
-        if busy >= settings.LAB_RUNS_PER_EDITOR:
-            form.add_error(
-                None,
-                f"You have {busy} lab runs waiting or running, the most one editor may: each takes a scoring "
-                "process of its own. Start this one when one of them has finished.",
-            )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         parameters: dict[str, Any] = {
             "comments": data["comments"], "seed": data["seed"], "moderators": data["moderators"],
             "review_seconds": data["review_seconds"],
         }  # fmt: skip
+        upload: Path | None = None
         if data["stream"] == LabRun.Stream.REPLAY and data["replay"]:
-            parameters["path"] = str(save_upload(data["replay"]))
+            upload = save_upload(data["replay"])
+            parameters["path"] = str(upload)
             parameters["file"] = data["replay"].name
         elif data["stream"] == LabRun.Stream.REPLAY:
             # Only a name offered by the form (files in the folder), never a path a user wrote.
             parameters["path"] = str(replay_folder() / data["replay_on_disk"])
             parameters["file"] = data["replay_on_disk"]
-        with transaction.atomic():
-            run = LabRun.objects.create(
-                draft=data["draft"], draft_name=data["draft"].name, live_name=active_policy_record().name,
+        try:
+            run = services.lab_run_create(
+                editor=request.user if request.user.is_authenticated else None, draft=data["draft"],
                 article=data["article"], stream=data["stream"], parameters=parameters,
-                created_by=request.user if request.user.is_authenticated else None,
             )  # fmt: skip
-            tasks.lab_run_start(run)
-        return redirect("lab:lab_run", pk=run.pk)
+        except services.LabRunRefused as exc:
+            if upload is not None:
+                upload.unlink(missing_ok=True)  # no run will read it
+            form.add_error(None, exc.messages[0])
+        else:
+            return redirect("lab:lab_run", pk=run.pk)
     jobs_mark_interrupted()
     context = {"form": form, "runs": LabRun.objects.select_related("article")[:50], "shadow": runs.shadow_record()}
     return render(request, "lab/lab.html", context, status=400 if form.errors else 200)

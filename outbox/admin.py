@@ -15,7 +15,7 @@ class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
 
     list_display = ["created_at", "to", "kind", "subject", "sent_at", "attempts", "last_error"]
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
-    search_fields = ["to", "subject"]
+    search_fields = ["to", "mailbox", "subject"]
     raw_id_fields = ["comment"]
     # Moderators and editors read it (desk.roles); its read-only page still builds the form, whose URL field would
     # warn of Django 6's https default.
@@ -30,5 +30,5 @@ class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
 
 @admin.register(EmailOptOut)
 class EmailOptOutAdmin(admin.ModelAdmin[EmailOptOut]):
-    list_display = ["email", "created_at"]
-    search_fields = ["email"]
+    list_display = ["email", "mailbox", "created_at"]
+    search_fields = ["email", "mailbox"]

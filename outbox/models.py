@@ -4,6 +4,10 @@ from django.db import models
 
 from newsroom import limits
 
+# As wide as the mailbox key it holds (``commenters.mailboxes.KEY_MAX_LENGTH``, which the outbox, below that
+# app, does not import; a test holds the two equal).
+MAILBOX_MAX_LENGTH = 320
+
 
 class OutboundEmail(models.Model):
     """An email to a reader, written in the same transaction as what it tells of, sent later by the
@@ -16,6 +20,9 @@ class OutboundEmail(models.Model):
         CONFIRM = "confirm", "Confirm the address they commented with"
 
     to = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH)
+    # The mailbox ``to`` delivers to (``commenters.mailboxes.mailbox_key``, given by whoever queues the email):
+    # an opt-out drops what waits for any spelling of it.
+    mailbox = models.CharField(max_length=MAILBOX_MAX_LENGTH, blank=True, default="", db_index=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     comment = models.ForeignKey(
         "comments.Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
@@ -46,6 +53,8 @@ class Recipient(models.Model):
     the decision or reply it came with)."""
 
     email = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH, unique=True)
+    # The mailbox it delivers to, as the email that made this row said: what its unsubscribe link stops.
+    mailbox = models.CharField(max_length=MAILBOX_MAX_LENGTH, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -53,9 +62,11 @@ class Recipient(models.Model):
 
 
 class EmailOptOut(models.Model):
-    """An address that asked for no more emails (the unsubscribe link in each one)."""
+    """A mailbox that asked for no more emails (the unsubscribe link in each one): the address the link was
+    sent to, and the mailbox it delivers to, which no other spelling of it ("+tag", capitals) gets past."""
 
     email = models.EmailField(max_length=limits.EMAIL_MAX_LENGTH, unique=True)
+    mailbox = models.CharField(max_length=MAILBOX_MAX_LENGTH, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
