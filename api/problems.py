@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
@@ -17,11 +18,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.db import InterfaceError, OperationalError, connection
-from django.http import Http404, HttpRequest, HttpResponse
-from django.views import defaults
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseServerError
+from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from newsroom.middleware import database_unavailable, is_database_lost
 
 logger = logging.getLogger(__name__)
 
@@ -227,9 +230,28 @@ def unknown_address(request: HttpRequest, rest: str = "") -> HttpResponse:
     )
 
 
+# Not Django's own handlers (django.views.defaults): theirs are wrapped in requires_csrf_token, which reads
+# request.POST again, and a body Django refused to read (a form in UTF-16) raises again inside the handler,
+# ending in a bare "Internal Server Error". These render their page without reading anything the request sent.
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The site's ``handler400``: a request Django refused before any view (a Host header this site does not
-    serve, more query fields than DATA_UPLOAD_MAX_NUMBER_FIELDS) is, under /api/, a problem document."""
+    serve, more query fields than DATA_UPLOAD_MAX_NUMBER_FIELDS) is, under /api/, a problem document. A session
+    that could not be saved for the database gone (Django's SessionInterrupted) is the 503 that keeps the text."""
+    if is_database_lost(exception):
+        return database_unavailable(request)
     if request.path.startswith("/api/"):
         return problem_response(400, "The request is malformed; it was refused.", kind="bad-request")
-    return defaults.bad_request(request, exception)  # type: ignore[arg-type]
+    return HttpResponseBadRequest(render_to_string("400.html"))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The site's ``handler500``. A crash that is the database gone, outside any view (the session saved as
+    the response leaves, after the connection dropped), is the 503 that gives the reader their text back, as
+    ReconnectReadsMiddleware gives it for a view; a real error stays a 500."""
+    if is_database_lost(sys.exc_info()[1]):  # Django calls its handler500 while handling the exception
+        return database_unavailable(request)
+    if request.path.startswith("/api/"):
+        return problem_response(500, "Something went wrong on our side; it has been logged.", kind="server-error")
+    return HttpResponseServerError(render_to_string("500.html"))

@@ -15,8 +15,8 @@ from django.core.validators import validate_email
 
 from articles.models import Article
 from comments.models import Comment, CommentReport
-from comments.sanitize import clean_text
-from comments.services import Submission
+from comments.sanitize import clean_text, has_visible_text
+from comments.services import NO_VISIBLE_NAME, Submission
 from newsroom import limits
 
 TIMESTAMP_SALT = "comments.form-started"
@@ -130,6 +130,8 @@ class CommentForm(forms.Form):
         name: str = clean_text(self.cleaned_data["name"], single_line=True).strip()
         if not name:
             raise forms.ValidationError("Give a name to post under.")
+        if not has_visible_text(name):
+            raise forms.ValidationError(NO_VISIBLE_NAME)
         return name
 
     def clean_body(self) -> str:

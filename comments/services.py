@@ -78,6 +78,10 @@ class Simulated:
     ground_truth: dict[str, bool] = field(default_factory=dict)
 
 
+# A name of Hangul fillers, blank Braille or zero-width spaces passes for text but shows as nothing.
+NO_VISIBLE_NAME = "Give a name with at least one visible letter."
+
+
 def _validate(*, article: Article, parent: Comment | None, author_name: str, author_email: str, body: str) -> None:
     """The rules a comment must keep, whoever sends it (the form only checks its shape)."""
     if parent is not None:
@@ -94,7 +98,9 @@ def _validate(*, article: Article, parent: Comment | None, author_name: str, aut
         raise CommentError("The comment contains a NUL character, which cannot be stored.", code="nul")
     if len(body) > limits.BODY_MAX_LENGTH:
         raise CommentError(f"Keep it under {limits.BODY_MAX_LENGTH} characters.", code="too_long")
-    if not has_visible_text(author_name) or len(author_name.strip()) > limits.NAME_MAX_LENGTH:
+    if not has_visible_text(author_name):
+        raise CommentError(NO_VISIBLE_NAME, code="name")
+    if len(author_name.strip()) > limits.NAME_MAX_LENGTH:
         raise CommentError(f"Give a name of at most {limits.NAME_MAX_LENGTH} characters.", code="name")
     if not author_email.strip() or len(author_email.strip()) > limits.EMAIL_MAX_LENGTH:
         raise CommentError(f"Give an email address of at most {limits.EMAIL_MAX_LENGTH} characters.", code="email")

@@ -10,10 +10,14 @@ photo a few megabytes; a 200 MB upload is refused before it is read.
 No NUL in a query string: PostgreSQL cannot compare text with one, so a filter
 or search given one (the admin's included) would fail deep in a query.
 
+No form body in a charset other than UTF-8: Django refuses to read one, and raises
+again at each reading, its CSRF check's and its error pages' included.
+
 A read whose database connection drops mid-request (a restart, a fail-over, an
 administrator cutting connections) is answered from a fresh connection instead of
 with an error page. Writes are not retried here: the comment form gives the text back
-and a resend is stored once (its token).
+and a resend is stored once (its token). Where the connection drops outside any view
+(a session saved as the response leaves), the site's error handlers give the same 503.
 """
 
 from __future__ import annotations
@@ -21,11 +25,16 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 
+import psycopg
 from django.conf import settings
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
+from django.utils.log import log_response
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +84,30 @@ class RefuseNulMiddleware:
         return self.get_response(request)
 
 
+class FormInUtf8Middleware:
+    """Django reads a form body (``application/x-www-form-urlencoded``) only in UTF-8, and raises BadRequest at
+    every reading of ``request.POST`` of one that declares another charset: the CSRF check's, then the error
+    pages' own CSRF wrapper's, each failure logged with its traceback. Such a form is refused here, before
+    anything reads it, with the site's 400 page and one line in the log. Under /api/ the API refuses it (415)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        charset = request.encoding
+        if (
+            request.method == "POST"
+            and request.content_type == "application/x-www-form-urlencoded"
+            and charset is not None
+            and charset.lower() != "utf-8"  # Django's own test (HttpRequest._load_post_and_files)
+            and not request.path.startswith("/api/")
+        ):
+            response = HttpResponseBadRequest(render_to_string("400.html"))
+            log_response("Bad Request (a form in %.40s, not UTF-8): %s", charset, request.path, response=response)
+            return response
+        return self.get_response(request)
+
+
 class RequestSizeMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -105,10 +138,8 @@ class ReconnectReadsMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not is_database_lost(exception):
             return None
-        if connection.connection is not None and connection.is_usable():
-            return None  # the connection is fine: a real error in the query, not a lost connection
         match = request.resolver_match
         if (
             request.method in ("GET", "HEAD")
@@ -126,6 +157,33 @@ class ReconnectReadsMiddleware:
         return database_unavailable(request)
 
 
+# What PostgreSQL says when the connection itself failed, not the query: any connection exception (class 08),
+# or the server shutting the session down (an administrator's pg_terminate_backend, a crash, a restart).
+# psycopg's own errors on a dead connection ("the connection is closed") carry no code at all.
+CONNECTION_LOST_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def is_database_lost(exception: BaseException | None) -> bool:
+    """Whether an error is the database gone (its connection dropped or refused), not a real error in a query;
+    or was raised for it: Django's session store reports a lost connection while saving an existing session
+    as UpdateError, which its middleware raises again as SessionInterrupted, a 400."""
+    seen: set[int] = set()
+    while exception is not None and not isinstance(exception, OperationalError | InterfaceError):
+        seen.add(id(exception))
+        exception = exception.__cause__ or exception.__context__
+        if id(exception) in seen:
+            return False
+    if exception is None:
+        return False
+    driver = exception.__cause__
+    if isinstance(driver, psycopg.OperationalError | psycopg.InterfaceError) and (
+        driver.sqlstate is None or driver.sqlstate.startswith(CONNECTION_LOST_STATES)
+    ):
+        return True  # though the connection may be usable again: Django reopens one as a transaction ends
+    # A usable connection means the query itself failed (a missing column, a lock timeout): a 500, as ever.
+    return connection.connection is None or not connection.is_usable()
+
+
 def database_unavailable(request: HttpRequest) -> HttpResponse:
     """The database is out of reach: 503, with the reader's text given back (nothing here reads the database)."""
     logger.warning("Database unreachable: %s %s answered 503", request.method, request.path)
@@ -140,7 +198,9 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
             "application/x-www-form-urlencoded",
             "multipart/form-data",
         ):
-            kept = str(request.POST.get("body", ""))[:20_000]
+            # A body Django cannot read gives nothing back: an error page must not fail on it in turn.
+            with suppress(BadRequest, SuspiciousOperation, MultiPartParserError, UnreadablePostError):
+                kept = str(request.POST.get("body", ""))[:20_000]
         response = HttpResponse(render_to_string("503.html", {"kept": kept}), status=503)
     response["Retry-After"] = "30"
     return response

@@ -28,5 +28,7 @@ urlpatterns = [
 ]
 
 # A request Django refuses before any view (a Host this site does not serve, too many fields): under /api/
-# a problem document, as the API's own errors are; elsewhere Django's 400 page.
+# a problem document, as the API's own errors are; elsewhere the site's 400 page. A crash outside the
+# views: the 503 that keeps the reader's text when the database is gone, else the site's 500 page.
 handler400 = "api.problems.bad_request"
+handler500 = "api.problems.server_error"

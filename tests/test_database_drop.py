@@ -1,9 +1,11 @@
 """A database connection cut mid-request (a restart, a fail-over): reads are answered, posts keep their text."""
 
 import time
+from unittest import mock
 
 import psycopg
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
 from comments.models import Comment
@@ -18,6 +20,22 @@ def postgresql_only():
         pytest.skip("SQLite has no connection to cut: the file is opened per request")
 
 
+def terminate_our_connection() -> None:
+    """Another connection terminates ours, as an administrator or a fail-over would, and waits till it is gone."""
+    pid = connection.connection.info.backend_pid
+    params = {
+        k: v
+        for k, v in connection.get_connection_params().items()
+        if k in ("dbname", "user", "host", "port", "password")
+    }
+    with psycopg.connect(**params, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        for _ in range(100):
+            if not admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
+                break
+            time.sleep(0.02)
+
+
 def cut_connection_before(statement: str, table: str = "comments_comment"):
     """An execute wrapper that, the first time ``statement`` is about to run, has another connection
     terminate ours (as an administrator or a fail-over would): the statement then meets a dead connection."""
@@ -26,18 +44,7 @@ def cut_connection_before(statement: str, table: str = "comments_comment"):
     def wrapper(execute, sql, params, many, context):
         if not cut and sql.lstrip().upper().startswith(statement) and table in sql:
             cut.append(True)
-            pid = connection.connection.info.backend_pid
-            params_ = {
-                k: v
-                for k, v in connection.get_connection_params().items()
-                if k in ("dbname", "user", "host", "port", "password")
-            }
-            with psycopg.connect(**params_, autocommit=True) as admin:
-                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-                for _ in range(100):
-                    if not admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
-                        break
-                    time.sleep(0.02)
+            terminate_our_connection()
         return execute(sql, params, many, context)
 
     wrapper.cut = cut  # type: ignore[attr-defined]
@@ -79,3 +86,33 @@ def test_a_post_that_cannot_reach_the_database_at_all_is_a_503_that_gives_the_te
     assert failed.status_code == 503 and failed["Retry-After"] == "30"
     assert "Islamabad&#x27;s role in Doha matters most." in failed.content.decode()
     assert client.post(f"/articles/{article.slug}/comments/", form).status_code == 302
+
+
+@pytest.mark.parametrize("session", ["new", "existing"])
+def test_a_post_whose_connection_is_cut_as_its_session_is_saved_keeps_the_text(client, session):
+    """The cut comes after the view, as the session is saved on the way out (outside any view's guard): the
+    same 503 with the text, not a 500 (a new session) or a 400 (an existing one: Django's SessionInterrupted)
+    that loses it. The comment was stored, and a resend stores it once."""
+    article = make_seed_article()
+    if session == "existing":
+        store = client.session
+        store["visited"] = True
+        store.save()
+    form = comment_form_data(body="Islamabad's role in Doha matters most.")
+    save = SessionStore.save
+    cut: list[bool] = []
+
+    def cut_then_save(store, *args, **kwargs):
+        if not cut:
+            cut.append(True)
+            terminate_our_connection()
+        return save(store, *args, **kwargs)
+
+    client.raise_request_exception = False
+    with mock.patch.object(SessionStore, "save", cut_then_save):
+        failed = client.post(f"/articles/{article.slug}/comments/", form)
+    assert cut
+    assert failed.status_code == 503 and failed["Retry-After"] == "30"
+    assert "Islamabad&#x27;s role in Doha matters most." in failed.content.decode()
+    assert client.post(f"/articles/{article.slug}/comments/", form).status_code == 302
+    assert Comment.objects.filter(body="Islamabad's role in Doha matters most.").count() == 1

@@ -3,7 +3,9 @@
 from unittest import mock
 
 import pytest
-from django.db import OperationalError, connection
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.db import IntegrityError, OperationalError, ProgrammingError, connection
 
 from factories import comment_form_data, make_seed_article
 
@@ -46,3 +48,40 @@ def test_a_real_error_in_a_query_is_not_taken_for_an_outage(client):
     with mock.patch("comments.views.article_for_page", side_effect=OperationalError("no such column: x")):
         response = client.post(f"/articles/{article.slug}/comments/", comment_form_data())
     assert response.status_code == 500
+
+
+@pytest.mark.parametrize("session", ["new", "existing"])
+def test_a_session_that_cannot_be_saved_with_the_database_gone_is_a_503_that_keeps_the_text(client, session):
+    """The session is saved after the view, as the response leaves, outside the view's guard: the same 503.
+    Saving an existing one, Django reports the error as SessionInterrupted (a 400); it is the same outage."""
+    article = make_seed_article()
+    form = comment_form_data(body="Kept <b>safe</b> while the database restarts.")
+    client.raise_request_exception = False
+    if session == "existing":
+        store = client.session
+        store["visited"] = True
+        store.save()
+    # The new session is created by SessionStore.save; an existing one is updated by the row's own save.
+    target = (SessionStore, "save") if session == "new" else (Session, "save")
+    with (
+        mock.patch.object(*target, side_effect=unreachable),
+        mock.patch.object(connection, "is_usable", return_value=False),
+    ):
+        response = client.post(f"/articles/{article.slug}/comments/", form)
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    page = response.content.decode()
+    assert "cannot reach our database" in page
+    assert "Kept &lt;b&gt;safe&lt;/b&gt; while the database restarts." in page
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OperationalError("no such column: x"), ProgrammingError('relation "x" does not exist'), IntegrityError("x")],
+)
+def test_a_real_error_in_the_session_save_is_still_a_500(client, error):
+    article = make_seed_article()
+    client.raise_request_exception = False
+    with mock.patch.object(SessionStore, "save", side_effect=error):
+        response = client.post(f"/articles/{article.slug}/comments/", comment_form_data())
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()

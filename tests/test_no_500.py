@@ -9,7 +9,8 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.core.exceptions import BadRequest
+from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from factories import make_comment, make_seed_article
@@ -139,3 +140,57 @@ def test_no_url_answers_500_to_hostile_headers(people, settings):
             if response.status_code >= 500:
                 failures.append(f"{who} {method} {path} {sorted(headers)} -> {response.status_code}")
     assert failures == [] and sent > 1000
+
+
+# Charsets Django will not read a form in: it raises at every reading of request.POST (the CSRF check's, then
+# the error pages' own CSRF wrapper's), which Django's test client hides unless it checks CSRF as browsers do.
+FORM_CHARSETS = ["utf-16", "utf-32", "utf-7", "rot13", "idna", "punycode", "base64", "zlib_codec"]
+
+
+def test_no_url_answers_500_to_a_form_in_another_charset_with_csrf_checked():
+    paths = sorted({fill(t, "1") for t in routes()})
+    assert len(paths) > 100
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.cookies["csrftoken"] = "k" * 32  # well formed: the check goes on to read the form's token
+    failures: list[str] = []
+    for path, charset in itertools.product(paths, FORM_CHARSETS):
+        content_type = f"application/x-www-form-urlencoded; charset={charset}"
+        try:
+            response = client.generic("POST", path, b"name=Amina&body=On+Doha.", content_type=content_type)
+        except Exception as exc:  # the error pages failed in turn: Django's last resort is a bare 500
+            failures.append(f"POST {path} {charset} -> {type(exc).__name__}")
+            continue
+        if response.status_code >= 500:
+            failures.append(f"POST {path} {charset} -> {response.status_code}")
+    assert failures == []
+
+
+def test_a_form_in_another_charset_is_the_sites_400_page_and_one_line_in_the_log(caplog):
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.cookies["csrftoken"] = "k" * 32
+    with caplog.at_level("INFO"):
+        response = client.generic(
+            "POST", "/", "name=Amina".encode("utf-16"), content_type="application/x-www-form-urlencoded; charset=utf-16"
+        )
+    assert response.status_code == 400
+    assert "We could not accept that" in response.content.decode()
+    assert [(r.name, r.levelname, r.exc_info) for r in caplog.records] == [("django.request", "WARNING", None)]
+    assert "not UTF-8" in caplog.records[0].getMessage()
+
+
+def test_without_the_middleware_the_error_pages_still_answer_a_form_django_will_not_read(settings):
+    """The second wall: the site's 400 and 500 handlers read nothing the request sent, so a body Django
+    refuses to read cannot make them fail in turn (Django's own read request.POST again, for their CSRF)."""
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith(".FormInUtf8Middleware")]
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.cookies["csrftoken"] = "k" * 32
+    content_type = "application/x-www-form-urlencoded; charset=utf-16"
+    response = client.generic("POST", "/", "name=Amina".encode("utf-16"), content_type=content_type)
+    assert response.status_code == 400 and "We could not accept that" in response.content.decode()
+    request = RequestFactory().generic("POST", "/", b"name=Amina", content_type=content_type)
+    request.COOKIES["csrftoken"] = "k" * 32
+    resolver = get_resolver()
+    handler400 = resolver.resolve_error_handler(400)
+    assert handler400(request, BadRequest()).status_code == 400  # type: ignore[call-arg]  # stubs: request only
+    page = resolver.resolve_error_handler(500)(request)
+    assert page.status_code == 500 and "Something went wrong" in page.content.decode()
