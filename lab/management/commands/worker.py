@@ -105,6 +105,9 @@ class Command(BaseCommand):
                         prepared = True
                     if cut_short:
                         tasks_cut_short(worker_id=worker_id)
+                        # A round of emails cut short left its emails claimed until the claim lapses: the round
+                        # run again now passes them by, so another waits for the lapse (as at start-up).
+                        outbox_tasks.send_later(at=timezone.now() + CLAIM_FOR)
                         cut_short = False
                     if options["max_tasks"] is not None:
                         if started >= options["max_tasks"]:
