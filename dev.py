@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import venv
 from pathlib import Path
@@ -275,6 +276,9 @@ def nginx_conf(prefix: Path, public: str, upstream: str, env: dict[str, str]) ->
     timeout = env.get("FRONT_TIMEOUT", "10")
     if not timeout.isdigit() or int(timeout) < 1:
         sys.exit(f"dev.py prod: FRONT_TIMEOUT={timeout!r}: give whole seconds, e.g. 10.")
+    per_client = env.get("FRONT_CONNECTIONS_PER_CLIENT", "100")
+    if not per_client.isdigit():
+        sys.exit(f"dev.py prod: FRONT_CONNECTIONS_PER_CLIENT={per_client!r}: give a whole number (0: no limit).")
     cert, key = env.get("TLS_CERT", ""), env.get("TLS_KEY", "")
     if bool(cert) != bool(key):
         sys.exit("dev.py prod: set both TLS_CERT and TLS_KEY (the certificate chain and its key), or neither.")
@@ -299,6 +303,13 @@ def nginx_conf(prefix: Path, public: str, upstream: str, env: dict[str, str]) ->
         "@ACCESS_LOG@": "/dev/stdout" if env.get("ACCESS_LOG", "1") == "1" else "off",
         # A proxy we trust in front of ours (BEHIND_PROXY=2 or more) tells the scheme its client used.
         "@FORWARDED_PROTO@": "$outer_proto" if hops.isdigit() and int(hops) > 1 else "$scheme",
+        # Facing clients directly, one address may hold so many connections and no more (a CDN or a proxy in
+        # front would be one address for all its clients: then the limit is left to it).
+        "@PER_CLIENT@": (
+            f"limit_conn per_client {per_client};"
+            if per_client != "0" and not (hops.isdigit() and int(hops) > 1)
+            else ""
+        ),
     }
     text = NGINX_CONF.read_text(encoding="utf-8")
     for name, value in names.items():
@@ -338,7 +349,23 @@ def start_nginx(
     conf.write_text(nginx_conf(prefix, public, upstream, env), encoding="utf-8")
     args = [nginx, "-p", str(prefix), "-c", str(conf), "-e", "stderr"]
     print("+", " ".join(args), flush=True)
-    return subprocess.Popen(args, cwd=prefix, env=env, stderr=stderr, preexec_fn=_stop_with_parent)
+    # nginx opens its access log, /dev/stdout, afresh. Were that a file the shell opened with ">", nginx's lines
+    # and ours would be written at two offsets of their own, each over the other's: it gets a pipe, copied
+    # here to our standard output, where all of dev.py's processes write at one offset.
+    process = subprocess.Popen(
+        args, cwd=prefix, env=env, stdout=subprocess.PIPE, stderr=stderr, preexec_fn=_stop_with_parent
+    )
+    threading.Thread(target=_copy_out, args=(process.stdout,), name="nginx-access-log", daemon=True).start()
+    return process
+
+
+def _copy_out(pipe: IO[bytes] | None) -> None:
+    if pipe is None:
+        return
+    out = sys.stdout.buffer
+    for line in pipe:
+        out.write(line)
+        out.flush()
 
 
 def wait_for(address: str, process: subprocess.Popen[bytes], seconds: float = 120) -> bool:

@@ -28,6 +28,7 @@ NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/loca
 ARTICLE = "/articles/us-seeks-pakistans-help-for-intra-afghan-dialogue/"
 POST_PATH = "/articles/us-seeks-pakistans-help-for-intra-afghan-dialogue/comments/"
 TIMEOUT = 2  # FRONT_TIMEOUT: seconds the front lets a client stall
+PER_CLIENT = 30  # FRONT_CONNECTIONS_PER_CLIENT: connections one address may hold at once
 
 
 def need_nginx() -> None:
@@ -55,6 +56,7 @@ def prod_env(tmp: Path, port: int) -> dict[str, str]:
         PER_PROCESS_LIMITS="1",
         BIND=f"127.0.0.1:{port}",
         FRONT_TIMEOUT=str(TIMEOUT),
+        FRONT_CONNECTIONS_PER_CLIENT=str(PER_CLIENT),
         LOG_LEVEL="WARNING",
     )
     return env
@@ -182,6 +184,48 @@ def test_the_page_is_served_while_20_clients_trickle_their_bodies(site):
             sock.close()
     assert statuses == [200] * 6
     assert len(still_open) == 20  # the front kept every trickler waiting, and none of them in a worker
+
+
+def test_one_address_holds_so_many_connections_and_no_more(site):
+    """Found by an attack: one client trickling thousands of bodies (a byte every few seconds, never a stall
+    long enough to be cut) took every connection nginx had, and readers were refused. Each address may hold
+    PER_CLIENT at once; the next is told to slow down (429), and the others are served on."""
+    sockets = [open_post(site.port) for _ in range(PER_CLIENT)]
+    try:
+        time.sleep(0.5)
+        status, _ = get(site.port, ARTICLE, timeout=20)
+        assert status == 429
+        sockets.pop().close()  # one frees its connection: the next request is served
+        time.sleep(0.5)
+        assert get(site.port, ARTICLE, timeout=20)[0] == 200
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_the_fronts_access_log_keeps_every_line_in_a_file_the_shell_opened(site):
+    """dev.py prod > prod.log: nginx's lines and the app's went to one file at two offsets of their own, each
+    writing over the other's (found by an attack). Requests the app logs (a form it refuses, one line each)
+    and requests nginx logs alternate: every line of both is whole."""
+    marker = f"/from-the-log-test-{secrets.token_hex(4)}/"
+    for _ in range(5):
+        get(site.port, marker, timeout=20)
+        sock = socket.create_connection(("127.0.0.1", site.port), timeout=20)
+        body = "name=a&body=b".encode("utf-16")
+        sock.sendall(
+            f"POST {marker} HTTP/1.1\r\nHost: 127.0.0.1:{site.port}\r\nCookie: csrftoken={'a' * 32}\r\n"
+            f"Content-Type: application/x-www-form-urlencoded; charset=utf-16\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n".encode()
+            + body
+        )
+        assert sock.recv(4096).startswith(b"HTTP/1.1 400")
+        sock.close()
+    time.sleep(1)
+    lines = site.log.read_text(errors="replace").splitlines()
+    got = [line for line in lines if f'"GET {marker} HTTP/1.1" ' in line]
+    assert len(got) == 5 and all(line.startswith("127.0.0.1 - ") for line in got)
+    refused = [line for line in lines if "a form in utf-16, not UTF-8" in line and marker in line]
+    assert len(refused) == 5, "\n".join(lines[-30:])
 
 
 def test_a_client_that_stalls_in_its_body_is_cut_off_by_the_front(site):
