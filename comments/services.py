@@ -7,6 +7,7 @@ of status writes a ModerationEvent, so the audit trail is complete by constructi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import User
@@ -175,8 +176,17 @@ def comment_post(
         comment.shadow_decision = shadow_verdict.action.value
         comment.shadow_reasons = [r.code for r in shadow_verdict.reasons]
         comment.shadow_policy = shadow.name
+
+    def and_then() -> None:
+        # In the comment's own transaction: a comment is never stored without its commenter and, for an address
+        # not proved, the confirmation it asks for. (A connection lost between the two left a stored comment
+        # whose resend was answered as the same form, and the reader never got their link.)
+        commenter = commenter_for(email=email)
+        if not verified:
+            emails.queue_confirmation(comment=comment, commenter=commenter)
+
     try:
-        verdict = _judge_and_store(comment, policy, context)
+        verdict = _judge_and_store(comment, policy, context, and_then=and_then)
     except IntegrityError:
         # The token is unique: the same form was stored before (the page looks for that first; this is a
         # double click racing itself on two workers). Keep the first.
@@ -184,9 +194,6 @@ def comment_post(
         if existing is None:
             raise
         return PostResult(_same_form(existing, author_email, body), None, duplicate_submission=True)
-    commenter = commenter_for(email=email)
-    if not verified:
-        emails.queue_confirmation(comment=comment, commenter=commenter)
     warnings = [s for s in sanctions if s.kind == Sanction.Kind.WARN and s.seen_at is None]
     if warnings:  # shown on this post, once
         Sanction.objects.filter(pk__in=[s.pk for s in warnings]).update(seen_at=now)
@@ -223,7 +230,9 @@ def comment_post_simulated(
     return PostResult(comment, _judge_and_store(comment, simulated.policy, simulated.context))
 
 
-def _judge_and_store(comment: Comment, policy: Policy, context: Context) -> Verdict:
+def _judge_and_store(
+    comment: Comment, policy: Policy, context: Context, and_then: Callable[[], None] | None = None
+) -> Verdict:
     """The one path: the verdict becomes the status, the stored reasons and the audit note, all three alike."""
     verdict = moderate(comment.body, context, policy)
     status = STATUS_FOR_ACTION[verdict.action]
@@ -262,6 +271,8 @@ def _judge_and_store(comment: Comment, policy: Policy, context: Context) -> Verd
             old_status="",
             new_status=status,
         )
+        if and_then is not None:
+            and_then()
     return verdict
 
 
