@@ -24,3 +24,9 @@ timeout = 30
 graceful_timeout = 20
 accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# gunicorn's control socket (gunicornc) is one path per user by default: two sites on one machine would
+# share it, and each command would reach whichever started last. Off, unless given a path of its own.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
