@@ -79,7 +79,8 @@ class Comment(models.Model):
 
     # The key of the text's words (moderation.normalize.fingerprint_key): the duplicate check finds the same
     # words again in one indexed read. And whether it taught the article its readers' vocabulary
-    # (published and clearly on-topic when decided): the conversation sample is an indexed read too.
+    # (published and clearly on-topic when decided; cleared if it is taken down): the conversation sample is
+    # an indexed read too.
     fingerprint = models.CharField(max_length=32, blank=True, default="")
     in_conversation = models.BooleanField(default=False)
 
@@ -149,8 +150,13 @@ class Comment(models.Model):
             models.Index(
                 fields=["article", "fingerprint", "created_at"], condition=REAL, name="comment_same_words_idx"
             ),
+            # The story's latest comments that joined the conversation (the topic check's sample), read in order
+            # and cut at the sample: partial on exactly those, so a story whose comments mostly did not join
+            # (imported, old, flooded off-topic) is not walked through to find the few that did.
             models.Index(
-                fields=["article", "in_conversation", "created_at"], condition=REAL, name="comment_conversation_idx"
+                fields=["article", "created_at", "id"],
+                condition=REAL & Q(in_conversation=True),
+                name="comment_conversation_idx",
             ),
         ]
         permissions = [("can_moderate", "Can moderate comments (approve, reject, remove)")]

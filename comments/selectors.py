@@ -413,8 +413,7 @@ def moderation_context(
     )
     conversation_texts = list(
         Comment.objects.real()
-        .published()
-        .filter(article=article, in_conversation=True)
+        .filter(article=article, in_conversation=True)  # published ones only: the services clear it on the rest
         .order_by("-created_at", "-id")
         .values_list("body", flat=True)[:CONVERSATION_SAMPLE]
     )

@@ -439,8 +439,11 @@ def comment_decide(
             new_status = Comment.Status.REMOVED if old_status == published else Comment.Status.REJECTED
         version = locked.version + 1
         # Compare and set, besides the lock: of two decisions on one version, one is applied, whatever the database.
+        # A comment taken down no longer speaks for the conversation (selectors.moderation_context reads only
+        # the flag, through an index on it).
+        left = {} if new_status == published else {"in_conversation": False}
         if not Comment.objects.filter(pk=locked.pk, version=locked.version).update(
-            status=new_status, open_reports=0, flagged=False, version=version
+            status=new_status, open_reports=0, flagged=False, version=version, **left
         ):
             raise _refuse_changed(Comment.objects.get(pk=locked.pk))
         now = timezone.now()
@@ -524,9 +527,11 @@ def comment_undo(*, event: ModerationEvent, actor: User | None, now: dt.datetime
             raise _refuse_changed(locked)
         old_status, restored = locked.status, decision.old_status
         version = locked.version + 1
+        left = {} if restored == Comment.Status.PUBLISHED else {"in_conversation": False}
         Comment.objects.filter(pk=locked.pk).update(
-            status=restored, open_reports=decision.old_open_reports, flagged=decision.old_flagged, version=version
-        )
+            status=restored, open_reports=decision.old_open_reports, flagged=decision.old_flagged, version=version,
+            **left,
+        )  # fmt: skip
         undo = ModerationEvent.objects.create(
             comment=locked, actor=actor, action=ModerationEvent.Action.UNDO, reason=decision.reason,
             note=f"Undid: {decision.get_action_display().lower()} ({decision.old_status} → {decision.new_status}).",
