@@ -79,7 +79,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if not args.data.is_file():
-        sys.exit(f"{args.data}: no such file (the OLID 2019 JSON lines; see the README).")
+        sys.exit(f"{args.data}: no such file (the OLID 2019 JSON lines; see docs/model-card.md).")
     from sklearn.linear_model import LogisticRegression
 
     cases = probes(args.data, args.seed)

@@ -33,7 +33,7 @@ should learn what abuse looks like, not which source a text came from.
 The features are TF-IDF weighted hashed n-grams scaled by their naive-Bayes
 log-count ratio (Wang & Manning 2012, "NBSVM"), then a logistic regression; the
 scaling is folded into the stored coefficients, so scoring is unchanged. Chosen on
-validation data over plain TF-IDF (README, "The abuse model").
+validation data over plain TF-IDF (docs/model-card.md).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from moderation.model import AbuseModel, Features, grams, prepare
 VAL_SPLITS = {"val", "valid", "validation", "dev"}
 TEST_SPLITS = {"test"}
 # Chosen on validation data (OLID's held-out tenth and HateXplain's val split);
-# see the README's model card for the figures behind it.
+# see docs/model-card.md for the figures behind it.
 DEFAULT_C = 1.0
 # Annotator labels that mean "not abusive" (HateXplain's "normal"); any other label is a vote for abusive.
 CLEAN_VOTES = {"normal", "clean", "none", "neither", "not", "not_offensive", "not offensive"}
@@ -62,7 +62,7 @@ CLEAN_VOTES = {"normal", "clean", "none", "neither", "not", "not_offensive", "no
 # and the one the suggested reject threshold may reject.
 HOLD_CLEAN_RATE = 0.10
 REJECT_CLEAN_RATE = 0.002
-# The groups made from marked words, and the weight of the texts without them (chosen on validation: README).
+# The groups made from marked words, and the weight of the texts without them (chosen on validation: docs/model-card.md).
 RATIONALES = "marked words"
 CONTRASTS = "without the marked words"
 CONTRAST_WEIGHT = 0.5

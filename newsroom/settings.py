@@ -293,7 +293,7 @@ AXES_VERBOSE = False
 # A form sent sooner than this after the page was served is held as a likely bot. Measured in a browser
 # (tests/browser/test_form.py) with the fastest human operator times: pasting a reply and posting it
 # takes a person about 2.1 s, pasting a new comment 3.1 s, typing "Agreed." 2.6 s; a script well under
-# 0.1 s. Half the fastest person. README: "How fast people post".
+# 0.1 s. Half the fastest person. docs/comments.md: "How fast people post".
 COMMENTS_MIN_SECONDS_TO_WRITE = env_float("COMMENTS_MIN_SECONDS_TO_WRITE", 1.0)
 
 # Background work (lab runs, simulations written to the database, readers' emails, retraining) runs as
@@ -324,7 +324,7 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
 )
 
 # The learned abuse model (moderation/model.py). The shipped one was trained on public
-# data (README: "The abuse model"); point this at a model made with `manage.py train_filter`.
+# data (docs/model-card.md); point this at a model made with `manage.py train_filter`.
 # If the file is missing or unreadable, the rules alone decide and the admin says so.
 MODERATION_MODEL = os.environ.get("MODERATION_MODEL") or str(BASE_DIR / "moderation" / "data" / "abuse-model.nrm")
 

@@ -332,7 +332,7 @@ def test_roc_auc_matches_the_definition() -> None:
 # The figures a plain scikit-learn model (word 1-2-grams + char 2-5-grams, TF-IDF, logistic
 # regression) reached on the same test splits, as measured in issue 9: the shipped model must beat them.
 BASELINE_AUC = {"olid2019": 0.77, "hatexplain": 0.83}
-# "Beat both clearly": by at least this much on each (the README gives the margins measured).
+# "Beat both clearly": by at least this much on each (docs/model-card.md gives the margins measured).
 CLEAR_MARGIN = 0.015
 
 

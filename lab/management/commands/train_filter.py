@@ -1,6 +1,6 @@
 """Train the learned abuse model, so a newsroom can measure it and retrain it on its own community.
 
-The shipped model was made with this command (README: "The abuse model"). A newsroom
+The shipped model was made with this command (docs/model-card.md). A newsroom
 adds its own moderators' decisions with ``--from-decisions``: a held comment a
 moderator approved, or a reported one kept published, is clean; a comment rejected or
 removed as abusive is abusive. Comments rejected for other reasons (spam, off-topic,

@@ -1,4 +1,4 @@
-"""The README's lines a host writes to sign a reader in make tokens that sign the reader in."""
+"""The lines a host writes to sign a reader in (docs/embedding.md) make tokens that sign the reader in."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from embeds.models import Site
 from embeds.services import sso_sign_in
 
 pytestmark = pytest.mark.django_db
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+GUIDE = (Path(__file__).resolve().parents[2] / "docs" / "embedding.md").read_text(encoding="utf-8")
 
 
 def snippet(language: str) -> str:
-    blocks = re.findall(rf"```{language}\n(.*?)```", README.split("**Signing your readers in.**")[1], re.S)
-    assert blocks, f"no {language} block under 'Signing your readers in'"
+    blocks = re.findall(rf"```{language}\n(.*?)```", GUIDE.split("**The lines a host writes.**")[1], re.S)
+    assert blocks, f"no {language} block under 'The lines a host writes'"
     return str(blocks[0])
 
 
@@ -31,7 +31,7 @@ def site() -> Site:
 
 def test_the_python_lines_sign_a_reader_in(site):
     scope: dict[str, object] = {}
-    exec(snippet("python"), scope)  # noqa: S102 - our own README's code
+    exec(snippet("python"), scope)  # noqa: S102 - our own guide's code
     user = SimpleNamespace(id=42, display_name="Ayesha Khan", email="ayesha@paper.example")
     reader = sso_sign_in(site=site, token=scope["newsroom_token"](user, site.secret))  # type: ignore[operator]
     assert (reader.external_id, reader.display_name, reader.email) == ("42", "Ayesha Khan", "ayesha@paper.example")
@@ -40,7 +40,7 @@ def test_the_python_lines_sign_a_reader_in(site):
 def test_the_javascript_lines_sign_a_reader_in(site):
     node = shutil.which("node")
     if node is None:
-        pytest.skip("Node.js is not installed: the README's JavaScript lines cannot be run here.")
+        pytest.skip("Node.js is not installed: the guide's JavaScript lines cannot be run here.")
     user = {"id": 7, "displayName": "Chen Wei", "email": "chen@paper.example"}
     program = snippet("js") + f"\nprocess.stdout.write(newsroomToken({json.dumps(user)}, {json.dumps(site.secret)}));"
     token = subprocess.run([node, "-e", program], capture_output=True, text=True, check=True, timeout=30).stdout
