@@ -21,19 +21,9 @@ from comments.selectors import moderation_context
 from comments.services import comment_reject
 from factories import make_comment, make_seed_article
 from moderation import Policy
+from tests.plans import plan
 
 pytestmark = pytest.mark.django_db
-
-
-def plan(sql: str) -> str:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_sort = off")
-            cursor.execute(f"EXPLAIN {sql}")
-        else:
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-        return "\n".join(str(row[-1]) for row in cursor.fetchall())
 
 
 def context_reads(article):

@@ -9,21 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from comments.selectors import SORTS, comment_section
 from factories import make_comment, make_seed_article
+from tests.plans import plan
 
 pytestmark = pytest.mark.django_db
-
-
-def plan(sql: str) -> str:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # A test's tables are small enough that reading them whole is cheapest; with that ruled out
-            # (and sorting too, where anything else can do), the plan shows whether an index answers in order.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_sort = off")
-            cursor.execute(f"EXPLAIN {sql}")
-        else:
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-        return "\n".join(str(row[-1]) for row in cursor.fetchall())
 
 
 def comment_reads(**section) -> list[str]:
