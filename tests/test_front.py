@@ -186,11 +186,20 @@ def test_the_page_is_served_while_20_clients_trickle_their_bodies(site):
     assert len(still_open) == 20  # the front kept every trickler waiting, and none of them in a worker
 
 
-def test_one_address_holds_so_many_connections_and_no_more(site):
+@pytest.fixture
+def fresh_site(tmp_path):
+    """A front of its own: what earlier tests' clients did to the shared one cannot change the count."""
+    need_nginx()
+    running = Site(tmp_path)
+    yield running
+    running.stop()
+
+
+def test_one_address_holds_so_many_connections_and_no_more(fresh_site):
     """Found by an attack: one client trickling thousands of bodies (a byte every few seconds, never a stall
     long enough to be cut) took every connection nginx had, and readers were refused. Each address may hold
     PER_CLIENT at once; the next is told to slow down (429), and the others are served on."""
-    sockets = [open_post(site.port) for _ in range(PER_CLIENT)]
+    sockets = [open_post(fresh_site.port) for _ in range(PER_CLIENT)]
     try:
         # nginx counts a connection once it has read its request head, which on a busy machine may take a
         # moment; meanwhile each sends a byte now and then, as a trickler does, so the front's timeout (2 s
@@ -200,7 +209,7 @@ def test_one_address_holds_so_many_connections_and_no_more(site):
         while time.monotonic() < deadline:
             for sock in sockets:
                 sock.sendall(b"a")
-            status, _ = get(site.port, ARTICLE, timeout=5)
+            status, _ = get(fresh_site.port, ARTICLE, timeout=5)
             if status == 429:
                 break
             time.sleep(0.3)
@@ -209,7 +218,7 @@ def test_one_address_holds_so_many_connections_and_no_more(site):
         time.sleep(0.5)
         for sock in sockets:
             sock.sendall(b"a")
-        assert get(site.port, ARTICLE, timeout=20)[0] == 200
+        assert get(fresh_site.port, ARTICLE, timeout=20)[0] == 200
     finally:
         for sock in sockets:
             sock.close()
