@@ -48,11 +48,12 @@ def plain(value: Any) -> Any:
     return value
 
 
-def write(name: str, args: argparse.Namespace | None, figures: dict[str, Any]) -> Path:
-    """Write ``figures`` for ``bench/<name>.py`` run with ``args``; returns the file written."""
-    command = shlex.join([".venv/bin/python", f"bench/{name}.py", *sys.argv[1:]])
+def write(name: str, args: argparse.Namespace | None, figures: dict[str, Any], *, script: str = "") -> Path:
+    """Write ``figures`` for ``bench/<script or name>.py`` run with ``args`` to ``<name>.json``; returns the file."""
+    script = f"bench/{script or name}.py"
+    command = shlex.join([".venv/bin/python", script, *sys.argv[1:]])
     record = {
-        "script": f"bench/{name}.py",
+        "script": script,
         "command": command,
         "arguments": {k: plain(v) for k, v in sorted(vars(args).items())} if args is not None else {},
         "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),

@@ -3,9 +3,9 @@
     .venv/bin/python bench/render.py [--check] [--results bench/results] [DOC.md ...]
 
 Every block between ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` in the
-docs (``docs/*.md`` unless files are named) is rewritten from
+docs (``README.md`` and ``docs/*.md`` unless files are named) is rewritten from
 ``bench/results/NAME.json``, written by ``bench/NAME.py``: markdown tables, and a
-line naming the command, date and machine that produced them. A block whose
+line naming the command, date and machine that produced them. The README's blocks too. A block whose
 script has no results file says to run it. ``--check`` rewrites nothing and exits
 1 if any block differs from what the results render (a stale doc).
 """
@@ -303,6 +303,8 @@ FAMILY_NAMES = {"abusive": "abusive", "off_topic": "off-topic", "spam": "spam"}
 
 def render_evaluate(f: Record) -> str:
     variants = f["public"]["variants"]
+    if not variants:
+        return render_own_set(f)
     with_model = "model" in variants
     rules = {row["source"]: row for row in variants["rules"]}
     main = variants["model"] if with_model else variants["rules"]
@@ -325,6 +327,32 @@ def render_evaluate(f: Record) -> str:
         cells.append(f"{pct(r['precision'])} / {pct(r['recall'])}")
         cells.append(" / ".join(pct(v, 0) for v in row["leak_at_clean_held"].values()))
         rows.append(cells)
+    files = ", ".join(f"`{name}`" for name in f["public"]["files"])
+    what = f"validation records of {files}" if f["public"].get("split") == "val" else f"data never trained on ({files})"
+    return "\n\n".join(
+        [
+            f"Public {what}, default policy, no article context; the leak column goes by "
+            + ("the model's" if with_model else "the rules'")
+            + " score"
+            + (f"; model {f['model']}" if f["model"] else "")
+            + ":",
+            table(header, rows),
+            *(
+                [
+                    "The shipped model was refit on these validation records once its thresholds were chosen on "
+                    "them, so its columns are in-sample (the rules' are not); the held-out model's validation AUC "
+                    f"at training was {f['public']['held_out_val'].get('auc')}. The test splits are in the "
+                    "[release results](benchmarks.md#releases)."
+                ]
+                if f["public"].get("model_in_sample")
+                else []
+            ),
+            render_own_set(f),
+        ]
+    )
+
+
+def render_own_set(f: Record) -> str:
     own = f["own_set"]
     own_variants = own["variants"]
     own_header = ["reason family"]
@@ -346,15 +374,8 @@ def render_evaluate(f: Record) -> str:
         f"{pct(r['leak_rate'])} {'with the model' if name == 'model' else 'with the rules alone'}"
         for name, r in own_variants.items()
     )
-    files = ", ".join(f"`{name}`" for name in f["public"]["files"])
     return "\n\n".join(
         [
-            f"Public data never trained on ({files}), default policy, no article context; the leak column goes by "
-            + ("the model's" if with_model else "the rules'")
-            + " score"
-            + (f"; model {f['model']}" if f["model"] else "")
-            + ":",
-            table(header, rows),
             f"Our own set (`{own['file']}`, {num(own['comments'])} comments, with the article as context), "
             "default policy:",
             table(own_header, own_rows),
@@ -450,7 +471,58 @@ def render_embed(f: Record) -> str:
     )
 
 
+def render_releases(f: Record) -> str:
+    def auc(entry: Record, source: str) -> str:
+        row = entry["summary"]["abuse"].get(source)
+        return "–" if row is None else f"{row['auc_combined']:.3f}"
+
+    def spam(entry: Record) -> str:
+        s = entry["summary"]["spam"]
+        return f"{pct(s['spam_called_spam'] / s['spam'])} / {pct(s['clean_called_spam'] / s['clean'])}"
+
+    def topic(entry: Record) -> str:
+        t = entry["summary"]["topic"]
+        return f"{t['auc']:.3f} / {pct(t['genuine_held'])}"
+
+    header = ["release", "date", "commit", "abuse AUC: HateXplain", "OLID 2019", "Davidson 2017"]
+    header += ["spam called spam / clean called spam", "highlights F1", "topic AUC / genuine held"]
+    rows = [
+        [
+            entry["version"],
+            entry["date"][:10],
+            f"`{entry['commit']}`" + (" (+ changes)" if entry.get("uncommitted_changes") else ""),
+            auc(entry, "hatexplain"),
+            auc(entry, "olid2019"),
+            auc(entry, "davidson2017"),
+            spam(entry),
+            f"{entry['summary']['highlights']['f1']:.3f}",
+            topic(entry),
+        ]
+        for entry in f["releases"]
+    ]
+    return (
+        "Each release's public test splits, run once (abuse AUC of the model and rules combined; spam on the "
+        "YouTube test part; highlights: character F1 on HateXplain's marked words; topic on the held-out topics):"
+        "\n\n" + table(header, rows)
+    )
+
+
+def render_release_latest(f: Record) -> str:
+    entry = f["releases"][-1]
+    s = entry["summary"]
+    abuse = ", ".join(f"{SOURCES.get(source, source)} {row['auc_combined']:.3f}" for source, row in s["abuse"].items())
+    spam = s["spam"]
+    return (
+        f"Release {entry['version']} ({entry['date'][:10]}), on public test splits run once: abuse AUC {abuse}; "
+        f"{pct(spam['spam_called_spam'] / spam['spam'])} of test spam called spam, "
+        f"{pct(spam['clean_called_spam'] / spam['clean'])} of clean comments; highlight F1 "
+        f"{s['highlights']['f1']:.3f}. Every release: [bench/results/releases.json](bench/results/releases.json)."
+    )
+
+
 RENDERERS: dict[str, Callable[[Record], str]] = {
+    "releases": render_releases,
+    "release-latest": render_release_latest,
     "api_pages": render_api_pages,
     "embed": render_embed,
     "filter": render_filter,
@@ -463,10 +535,14 @@ RENDERERS: dict[str, Callable[[Record], str]] = {
 }
 
 
+# Blocks that show another part of a results file.
+SOURCE_OF = {"release-latest": "releases"}
+
+
 def render_block(name: str, results: Path) -> str:
     """The body of block ``name``, from ``results/name.json``, ending in a newline."""
-    path = results / f"{name}.json"
-    run = f"`.venv/bin/python bench/{name}.py`"
+    path = results / f"{SOURCE_OF.get(name, name)}.json"
+    run = f"`.venv/bin/python bench/{SOURCE_OF.get(name, name)}.py`"
     if not path.is_file():
         return f"_No results yet: run {run}, then `.venv/bin/python bench/render.py`._\n"
     if name not in RENDERERS:
@@ -485,7 +561,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the results files are")
     parser.add_argument("docs", nargs="*", type=Path, help="markdown files (default: docs/*.md)")
     args = parser.parse_args()
-    docs = args.docs or sorted(DOCS.glob("*.md"))
+    docs = args.docs or [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
     stale = []
     for doc in docs:
         text = doc.read_text(encoding="utf-8")

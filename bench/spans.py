@@ -8,7 +8,7 @@ characters the desk would highlight (the spans of the reasons it was held or rej
 published post) are compared with the characters of the marked words: character F1 per post, averaged, a
 post with no marked words counting 1 when nothing is highlighted and 0 otherwise (the task's usual measure;
 the best published systems reach about 0.71, the median about 0.68). Choices are made on ``val``; ``test``
-is run once per release and its figure kept in bench/results/spans.json.
+is run once per release, by ``bench/releases.py``, which keeps every release's figure.
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ def main() -> None:
         f"spans-{args.split}",
         args,
         {"split": args.split, "posts": len(rows), "f1": means, "highlighted": highlighted},
+        script="spans",
     )
 
 
