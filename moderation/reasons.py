@@ -42,9 +42,23 @@ _LABELS = {
 # for, and the simulator's ground truth and precision/recall are counted by.
 JUDGED = (Family.ABUSIVE, Family.OFF_TOPIC, Family.SPAM)
 
+# The kinds of spam, by what a person calls them. (Each reason also carries a sentence for its author.)
+KIND_LABELS = {
+    "spam.links": "Promotes a link",
+    "spam.self_promotion": "Self-promotion: asks for subscribers, follows or likes",
+    "spam.money": "Money offer",
+    "spam.promotion": "Advertising",
+    "spam.duplicate": "Same text again",
+}
+
 
 def family_of(code: str) -> Family:
     return Family(code.split(".", 1)[0])
+
+
+def label_of(code: str) -> str:
+    """What a reason is called in a list or a filter: its kind's label, else its family's."""
+    return KIND_LABELS.get(code) or family_of(code).label
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from moderation.checks import (
     new_commenter,
     off_topic,
     profanity,
+    promotion,
     shouting,
 )
 
@@ -38,6 +39,7 @@ CHECKS: tuple[ModuleType, ...] = (
     learned,
     off_topic,
     links,
+    promotion,
     duplicate,
     shouting,
     flood,
