@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
@@ -28,7 +28,7 @@ from commenters.mailboxes import mailbox_key
 from commenters.services import normalise_email
 from comments.models import Comment, CommentReport, ModerationEvent
 from moderation import Context, Conversation, Policy, Recent, author_key, build_context
-from moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE
+from moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE, THREAD_SAMPLE
 from moderation.normalize import fingerprint_key
 from newsroom import cache
 
@@ -428,6 +428,7 @@ def moderation_context(
         article_text=article.text_for_relevance(),
         article_known=article.has_text,
         parent_text=parent.body if parent else "",
+        thread=_thread_above(parent) if parent else (),
         recent=[Recent(author_key(name, box), text, when.timestamp()) for name, box, text, when in recent],
         conversation=Conversation(reversed(conversation_texts)).snapshot(),
         author_published_count=(
@@ -436,6 +437,34 @@ def moderation_context(
         honeypot_filled=honeypot_filled,
         seconds_to_write=seconds_to_write,
     )
+
+
+def _thread_above(parent: Comment) -> list[str]:
+    """The published comments above a reply's parent, nearest first: the rest of the thread it joins.
+
+    One query whatever the thread: replies nest without limit, so the walk up from the parent is a
+    recursive read, one primary-key lookup a step, that stops after THREAD_SAMPLE steps. It walks
+    through a comment taken down (its words are not counted, as the conversation counts only published
+    ones) to those above it. (``simulation.pipeline`` walks its stream by the same rule.)
+    """
+    if parent.parent_id is None:
+        return []
+    table = connection.ops.quote_name(Comment._meta.db_table)
+    # No ORDER BY: its few rows are put in order here, and the plan sorts nothing.
+    sql = f"""
+        WITH RECURSIVE above (id, parent_id, status, simulation_id, body, step) AS (
+            SELECT id, parent_id, status, simulation_id, body, 1 FROM {table} WHERE id = %s
+            UNION ALL
+            SELECT c.id, c.parent_id, c.status, c.simulation_id, c.body, above.step + 1
+            FROM {table} c JOIN above ON c.id = above.parent_id
+            WHERE above.step < %s
+        )
+        SELECT step, body FROM above WHERE status = %s AND simulation_id IS NULL
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [parent.parent_id, THREAD_SAMPLE, Comment.Status.PUBLISHED.value])
+        rows = cursor.fetchall()
+    return [body for _, body in sorted(rows)]
 
 
 def form_sent_before(*, token: str | None, email: str, body: str) -> Comment | None:

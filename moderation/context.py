@@ -7,6 +7,7 @@ either way (``tests/comments/test_context_feeds.py`` holds them to it)::
     context = build_context(
         text=body, author=author_key(name, email), at=now_seconds, policy=policy,
         article_text=article.text_for_relevance(), parent_text=parent.body,
+        thread=[grandparent.body, ..., root.body],  # for a reply: the comments above its parent
         recent=[Recent(author_key(n, e), body, at) for ...],  # the article's latest comments
         conversation=Conversation(published_on_topic_texts).counts,
         author_published_count=3,
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import islice
 
 from moderation.normalize import fingerprint
 from moderation.policy import Policy
@@ -25,8 +27,11 @@ from moderation.topic import conversation_terms
 
 # Only comments clearly about the article teach it its readers' vocabulary; otherwise
 # a few published off-topic remarks would make the next ones look on-topic. (A calibrated
-# chance of 0.03 is an evidence ratio of about 0.3: most of its words tie it to the article.)
+# chance of 0.03 takes a comment with some words shared with the article and hardly any
+# unrelated ones: about four in five of our own set's on-topic comments.)
 CONVERSATION_MAX_OFF_TOPIC = 0.03
+# At most this many comments of a reply's thread are read as its context.
+THREAD_SAMPLE = 20
 # How many of an article's latest such comments say what its readers talk about.
 CONVERSATION_SAMPLE = 200
 # At most this many comments with the same words in the duplicate window are compared.
@@ -42,6 +47,9 @@ class Context:
     # on-topic check then has nothing fair to judge against, and flags at most.
     article_known: bool = True
     parent_text: str = ""
+    # For a reply, the rest of the thread it joins: the comments above its parent up to the thread's first,
+    # nearest first. A reply may answer the thread rather than the story, and that is on-topic.
+    thread: tuple[str, ...] = ()
     # How many of the article's latest on-topic published comments use each term.
     conversation: Mapping[str, int] | None = None
     # The same words posted within the policy's window, by this author and by others.
@@ -110,6 +118,7 @@ def build_context(
     article_text: str,
     article_known: bool = True,
     parent_text: str = "",
+    thread: Iterable[str] = (),
     recent: Iterable[Recent] = (),
     conversation: Mapping[str, int] | None = None,
     author_published_count: int | None = None,
@@ -117,7 +126,8 @@ def build_context(
     seconds_to_write: float | None = None,
 ) -> Context:
     """The context of one comment: ``recent`` may hold any of the article's earlier comments; only
-    those within the policy's duplicate window with the same words are kept."""
+    those within the policy's duplicate window with the same words are kept. ``thread``: for a
+    reply, the comments above its parent, nearest first (the first THREAD_SAMPLE are kept)."""
     since = at - policy.duplicate_window_minutes * 60
     mark = fingerprint(text)
     same = [r for r in recent if since <= r.at <= at and fingerprint(r.text) == mark]
@@ -125,6 +135,7 @@ def build_context(
         article_text=article_text,
         article_known=article_known,
         parent_text=parent_text,
+        thread=tuple(text for text in islice(thread, THREAD_SAMPLE) if text != parent_text) if parent_text else (),
         conversation=conversation,
         own_recent=tuple(r.text for r in same if r.author == author),
         others_recent=tuple(r.text for r in same if r.author != author),

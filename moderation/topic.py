@@ -1,27 +1,30 @@
-"""Is a comment about the article it is posted under, or about the comment it answers?
+"""Is a comment about the article it is posted under, or about the thread it joins?
 
-Word overlap alone is weak: many genuine comments share no word with the article.
-So the evidence is weighed from three sources, all built from plain text:
+Relatedness is read from words, weighed by how rare they are in English (wordfreq's
+frequencies: a shared "Khalilzad" says much, a shared "people" nothing) and compared
+on their stems (Snowball), with two figures:
 
-- the article: its words weighted by how often they occur there and how specific
-  they are (names and long words count more than short common ones);
-- the parent comment, for a reply: answering what someone said is on-topic;
-- the conversation: words that the article's published comments use, so the
-  vocabulary readers bring (``ceasefire``, ``Doha``) counts once others use it too;
-- and, weakly, the vocabulary of news commentary in general (government, war,
-  election, economy ...): a comment arguing politics under a news story is rarely
-  unrelated chatter.
+- how similar the comment is to what it answers: a cosine between its words and those
+  of the article (a word the article repeats, or a name in it, weighs more), the words
+  the article's readers use (the conversation: ``ceasefire`` once others say it), the
+  comment it replies to and the rest of its thread. The best of these counts: a reply
+  about its parent's subject is on-topic whatever the story.
+- how much it says that none of these mention: the rarity of its words found nowhere
+  in that context ("banana", "subscription").
 
-Short comments (``Exactly.``, ``Source?``) are not judged at all: a score of 0.
+Similarity is strong evidence and its absence weak: on real news many genuine comments
+share no content word with their story, and readers bring their own (a grandfather who
+served, another war). So unrelated words count only as far as nothing ties the comment
+to its context, and on a log scale: the evidence grows with how much a comment says about
+something else, never with what it leaves out. Short comments (``Exactly.``, ``Source?``)
+are not judged at all.
 
-The evidence ratio becomes a probability by a logistic map fitted on real posts that
-nobody here wrote (``bench/topic.py``: OLID 2019 tweets grouped by topic hashtag,
-each group's own posts as the "article" and conversation, probes from the same
-topic and from others), then moved from that set's even odds to the share of
-off-topic comments a news comment section has (``OFF_TOPIC_PRIOR``). Absent words
-are weak evidence: real readers bring their own (a grandfather who served, another
-war), so a comment is held only when the evidence is strong, and the policy can
-publish and flag instead of holding.
+The evidence becomes a probability by a logistic map fitted on real posts that nobody
+here wrote (``bench/topic.py``: OLID 2019 tweets grouped by topic hashtag, the hashtags
+removed, each group's own posts as the "article" and conversation, probes from the same
+topic and from others), then moved from that set's even odds to the share of off-topic
+comments a news comment section has (``OFF_TOPIC_PRIOR``). Even so the evidence is
+rarely strong, so the policy holds only at a high chance and can publish and flag below it.
 """
 
 from __future__ import annotations
@@ -40,10 +43,6 @@ from moderation.wordlists import english_frequencies, words
 WORD_RE = re.compile(r"[a-z][a-z0-9']*[a-z0-9]|[a-z]")
 
 STOPWORDS = words("stopwords")
-
-# The vocabulary of arguing about public affairs: weak evidence that a comment
-# under a news story is about the story, whatever the story.
-NEWS_DISCOURSE = words("news-discourse")
 
 
 @lru_cache(maxsize=1)
@@ -117,89 +116,105 @@ def content_terms(text: str, *, folded: bool = False) -> dict[str, float]:
 
 @lru_cache(maxsize=8192)
 def _cached_terms(text: str) -> dict[str, float]:
-    """Terms of a parent comment, which many replies share."""
+    """Terms of a comment read again and again: a busy article's latest comments, for every new one."""
     return content_terms(text)
 
 
 def conversation_terms(text: str) -> list[str]:
-    """The stems a comment brings to its article's conversation (cached: a busy article's latest
-    comments are read again for every new one)."""
+    """The stems a comment brings to its article's conversation."""
     return list(_cached_terms(text))
 
 
-@lru_cache(maxsize=1)
-def news_stems() -> frozenset[str]:
-    return frozenset(stem(w) for w in NEWS_DISCOURSE)
-
-
 CAPITAL_RE = re.compile(r"\b[A-Z][a-zA-Z'\-]{2,}")
-# A capitalised word that does not open a sentence: a name.
-MID_SENTENCE_NAME_RE = re.compile(r"(?<=[a-z,;:] )[A-Z][a-zA-Z'\-]{2,}")
-# The same, found faster: a capitalised word after a space, then a look at the character before.
-_CAPITALISED_RE = re.compile(r" (?=([A-Z][a-zA-Z'\-]{2,}))")
-_BEFORE_A_NAME = frozenset("abcdefghijklmnopqrstuvwxyz,;:")
 
 
-@dataclass
-class ArticleProfile:
+# The specificity of the commonest words of English (``term``'s floor: "people", "said", "help"): a word
+# counts for as much as it is more specific than that, so sharing only such words with a story is no sign
+# of being about it, and using them no sign of being about something else.
+EVERYDAY = 0.1
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a text is about, as a vector: each stem's weight, and the vector's length (for a cosine)."""
+
     weights: dict[str, float] = field(default_factory=dict)
-
-    def weight(self, stemmed: str) -> float:
-        return self.weights.get(stemmed, 0.0)
+    norm: float = 0.0
 
 
-@lru_cache(maxsize=64)
-def article_profile(article_text: str) -> ArticleProfile:
-    """Weights of the article's terms: specific terms, names and repeated terms weigh more."""
+def profile(text: str) -> Profile:
+    """A text's terms weighted by specificity above EVERYDAY and by how often it uses them (1 + ln of the
+    count): the words a story keeps coming back to weigh more, and so do its names (a capitalised word)."""
     counts: Counter[str] = Counter()
     specificity: dict[str, float] = {}
-    for word in WORD_RE.findall(fold(article_text)):
+    for word in WORD_RE.findall(fold(text)):
         if word in STOPWORDS or len(word) < 3 or word.isdigit():
             continue
         stemmed, spec = term(word)
         counts[stemmed] += 1
-        specificity[stemmed] = max(spec, specificity.get(stemmed, 0.0))
-    names = {stem(fold(m)) for m in CAPITAL_RE.findall(article_text)}
-    weights: dict[str, float] = {}
+        if spec > specificity.get(stemmed, 0.0):
+            specificity[stemmed] = spec
+    names = {stem(fold(m)) for m in CAPITAL_RE.findall(text)}
+    weights = {}
     for stemmed, count in counts.items():
-        spec = max(specificity[stemmed], 0.8 if stemmed in names else 0.0)
-        weights[stemmed] = min(1.0, spec * (0.8 + 0.2 * math.log2(1 + count)))
-    return ArticleProfile(weights)
+        spec = max(specificity[stemmed], 0.8 if stemmed in names else 0.0) - EVERYDAY
+        if spec > 0.0:
+            weights[stemmed] = spec * (1.0 + math.log(count))
+    return Profile(weights, math.sqrt(sum(w * w for w in weights.values())))
 
 
-# Logistic map of the evidence ratio to P(off-topic) at even odds, fitted by bench/topic.py
-# (AUC 0.87 on the topic groups held out from the fit), and the prior it is moved to.
-CALIBRATION = (9.86, -4.75)
+@lru_cache(maxsize=64)
+def article_profile(article_text: str) -> Profile:
+    return profile(article_text)
+
+
+_NOTHING = Profile()  # no parent, no thread
+
+
+@lru_cache(maxsize=4096)
+def _reply_profile(text: str) -> Profile:
+    """The profile of a parent comment or a thread, which many replies share."""
+    return profile(text)
+
+
+# The shape of the evidence, chosen on the calibration topics of bench/topic.py: how fast similarity
+# silences unrelated words (gone at a cosine of 1/SILENCING**2 = 0.25), and how much it weighs alone.
+SILENCING = 2.0
+SIMILARITY_WEIGHT = 1.5
+# A word the article's readers use counts as the article's: fully once USED_BY_ALL of its conversation's
+# comments use it, in proportion from two (one reader's word is not yet the conversation's).
+USED_BY_ALL = 4
+
+# Logistic map of the evidence to P(off-topic) at even odds, fitted by bench/topic.py on its
+# calibration topics, and the prior it is moved to.
+CALIBRATION = (1.58, -0.88)
 OFF_TOPIC_PRIOR = 0.10
 
 
-def probability(ratio: float) -> float:
-    """P(off-topic) for an evidence ratio, for a section where about OFF_TOPIC_PRIOR of comments are off-topic."""
+def probability(evidence: float) -> float:
+    """P(off-topic) for the evidence, for a section where about OFF_TOPIC_PRIOR of comments are off-topic."""
     slope, intercept = CALIBRATION
-    logit = slope * ratio + intercept + math.log(OFF_TOPIC_PRIOR / (1.0 - OFF_TOPIC_PRIOR))
+    logit = slope * evidence + intercept + math.log(OFF_TOPIC_PRIOR / (1.0 - OFF_TOPIC_PRIOR))
+    if logit < -50.0:
+        return 0.0
     return 1.0 / (1.0 + math.exp(-logit))
 
 
-def _names(original: str) -> set[str]:
-    """The stems of capitalised words that do not open a sentence (``MID_SENTENCE_NAME_RE``): names."""
-    return {
-        _name_stem(m.group(1))
-        for m in _CAPITALISED_RE.finditer(original)
-        if m.start() and original[m.start() - 1] in _BEFORE_A_NAME
-    }
-
-
-@lru_cache(maxsize=20_000)
-def _name_stem(word: str) -> str:
-    return stem(fold(word))
+def evidence_of(similarity: float, unrelated: float) -> float:
+    """How strongly a comment looks off-topic: the unrelated words' weight (on a log scale) as far as
+    similarity leaves them standing, less the similarity itself. Below zero: it is about its context."""
+    close = math.sqrt(similarity)
+    left = 1.0 - SILENCING * close
+    return (math.log1p(unrelated) * left if left > 0.0 else 0.0) - SIMILARITY_WEIGHT * close
 
 
 @dataclass(frozen=True)
 class TopicResult:
-    ratio: float  # the evidence ratio: 0 = everything ties it to the article, 1 = nothing does
+    evidence: float  # below 0, its context vouches for it; the higher, the more it says that nothing there does
     probability: float  # calibrated P(off-topic); 0 when not judged
     judged: bool
     unrelated: tuple[str, ...] = ()  # its most specific words found nowhere in the context
+    similarity: float = 0.0  # the cosine with what it answers best: the article, its parent or its thread
 
 
 MIN_TERMS = 5
@@ -210,59 +225,71 @@ def off_topic_score(
     *,
     article_text: str,
     parent_text: str = "",
+    thread: Iterable[str] = (),
     conversation: Mapping[str, int] | None = None,
-    original: str = "",
 ) -> TopicResult:
-    """Weigh what ties the comment to the article against what it talks about instead.
+    """Weigh what ties the comment to its context against what it talks about instead.
 
-    On-topic evidence: its terms found in the article (by their weight there), in the
-    parent comment, or used by two or more published comments, plus a little for
-    the vocabulary of public affairs. Off-topic evidence: its specific terms found
-    nowhere in that context ("banana", "subscription"). Everyday words count for
-    little either way, so an oblique but relevant remark is not held. Names the
-    article does not mention (another politician, another country) count half as
-    off-topic evidence: readers bring related people into a story all the time.
+    Its similarity is the best of three cosines: with the article (and the words its readers
+    use: a word in two or more of the conversation's comments counts as the article's), with
+    the comment it answers, and with the rest of its thread (``thread``: the comments above
+    the parent). Its unrelated words are those in none of them, weighed by their specificity.
     """
     terms = content_terms(folded, folded=True)
-    if len(terms) < MIN_TERMS or not article_text.strip():
+    if not article_text.strip():
         return TopicResult(0.0, 0.0, judged=False)
-    profile = article_profile(article_text)
-    parent_terms = _cached_terms(parent_text) if parent_text else {}
-    generic = news_stems()
-    on = 0.0
-    general = 0.0
-    unrelated: list[tuple[float, str]] = []
-    weights = profile.weights
+    article = article_profile(article_text)
+    parent = _reply_profile(parent_text) if parent_text else _NOTHING
+    joined = "\n".join(thread)
+    around = _reply_profile(joined) if joined else _NOTHING
+    in_article = article.weights.get
+    in_parent = parent.weights.get
+    in_thread = around.weights.get
     uses_of = conversation.get if conversation else None
-    # Written out with comparisons rather than min() and max(): this loop runs for every word of every comment.
+    on_article = on_parent = on_thread = length = 0.0
+    unrelated: list[tuple[float, str]] = []
+    # Written out rather than with helpers: this loop runs for every word of every comment.
     for stemmed, specificity in terms.items():
-        weight = weights.get(stemmed, 0.0)
-        if stemmed in parent_terms:
-            replied = 0.5 * specificity + 0.3
-            if replied > weight:
-                weight = replied
-        if uses_of is not None:
+        if specificity <= EVERYDAY:
+            continue
+        specificity -= EVERYDAY
+        length += specificity * specificity
+        related = False
+        weight = in_article(stemmed)
+        if weight is not None:
+            on_article += specificity * weight
+            related = True
+        elif uses_of is not None:
             uses = uses_of(stemmed, 0)
             if uses >= 2:
-                share = 0.15 * uses
-                talked = (0.6 if share > 0.6 else share) * specificity
-                if talked > weight:
-                    weight = talked
-        if weight:
-            on += weight
-        elif stemmed in generic:
-            general += 0.25
-        else:
+                on_article += specificity * specificity * (uses / USED_BY_ALL if uses < USED_BY_ALL else 1.0)
+                related = True
+        weight = in_parent(stemmed)
+        if weight is not None:
+            on_parent += specificity * weight
+            related = True
+        weight = in_thread(stemmed)
+        if weight is not None:
+            on_thread += specificity * weight
+            related = True
+        if not related:
             unrelated.append((specificity, stemmed))
-    on += min(general, 0.75)
-    # The names it uses, read only when some of its words tie it to nothing.
-    names = _names(original) if unrelated and original else set()
-    off = 0.0
-    for specificity, stemmed in unrelated:
-        off += specificity * (0.5 if stemmed in names else 1.0)
-    ratio = off / (off + 2.0 * on + 0.6)
+    similarity = 0.0
+    if length:
+        length = math.sqrt(length)
+        for on, norm in ((on_article, article.norm), (on_parent, parent.norm), (on_thread, around.norm)):
+            if on and on / (length * norm) > similarity:
+                similarity = min(on / (length * norm), 1.0)
+    evidence = evidence_of(similarity, sum(specificity for specificity, _ in unrelated))
+    judged = len(terms) >= MIN_TERMS
     words = tuple(stem for _, stem in sorted(unrelated, key=lambda pair: (-pair[0], pair[1]))[:3])
-    return TopicResult(round(ratio, 3), round(probability(ratio), 3), judged=True, unrelated=words)
+    return TopicResult(
+        round(evidence, 3),
+        round(probability(evidence), 3) if judged else 0.0,
+        judged=judged,
+        unrelated=words,
+        similarity=round(similarity, 3),
+    )
 
 
 def surface_words(folded: str, stems: Iterable[str]) -> list[str]:

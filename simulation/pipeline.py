@@ -2,19 +2,21 @@
 
 For every comment the context is built by ``moderation.build_context`` — the one
 builder the web uses too — from what the stream has shown so far: the article (or
-the record's own article text), the parent comment, the vocabulary of the latest
-comments that joined the conversation, the same words posted within the policy's
-duplicate window, and how many of the author's comments were published before. It
-is kept in memory, so a simulation of 100,000 comments never queries anything.
+the record's own article text), the parent comment and the published comments
+above it in its thread, the vocabulary of the latest comments that joined the
+conversation, the same words posted within the policy's duplicate window, and how
+many of the author's comments were published before. It is kept in memory, so a
+simulation of 100,000 comments never queries anything.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from moderation import Context, Conversation, Policy, Recent, Verdict, author_key, build_context
-from moderation.context import joins_conversation
+from moderation.context import THREAD_SAMPLE, joins_conversation
 from moderation.normalize import fingerprint
 from simulation.metrics import Outcome
 from simulation.stream import StreamItem
@@ -31,6 +33,14 @@ class Decision:
         return Outcome(self.verdict.action.value, tuple(self.verdict.codes), self.item.truth, flagged)
 
 
+class Seen(NamedTuple):
+    """What a reply's context needs of an earlier comment: its words, whom it answered, whether it was published."""
+
+    text: str
+    parent_id: str | None
+    published: bool
+
+
 def item_author(item: StreamItem) -> str:
     return author_key(item.author, item.email)
 
@@ -40,7 +50,8 @@ class Pipeline:
         self.article_text = article_text
         self.policy = policy
         self.window = policy.duplicate_window_minutes * 60.0
-        self.texts: dict[str, str] = {}
+        # Every comment so far, by id: a reply finds its parent here, and the thread above it.
+        self.seen: dict[str, Seen] = {}
         self.conversation = Conversation()
         # The window's comments by fingerprint: the duplicate check only compares equal ones, so a
         # comment's context is fed just those, and a busy window costs nothing per comment.
@@ -56,25 +67,41 @@ class Pipeline:
             if not same:
                 del self.by_mark[mark]
         author = item_author(item)
+        parent = self.seen.get(item.parent_id) if item.parent_id else None
         return build_context(
             text=item.text,
             author=author,
             at=item.at,
             policy=self.policy,
             article_text=item.article_text or self.article_text,
-            parent_text=self.texts.get(item.parent_id, "") if item.parent_id else "",
+            parent_text=parent.text if parent else "",
+            thread=self.thread_above(parent),
             recent=self.by_mark.get(fingerprint(item.text), ()),
             conversation=self.conversation.counts,
             author_published_count=self.published_by.get(author, 0),
         )
 
+    def thread_above(self, parent: Seen | None) -> list[str]:
+        """The published comments above a reply's parent, nearest first, THREAD_SAMPLE steps up at most:
+        the rule of the web's ``comments.selectors._thread_above``, which reads the same from the database."""
+        texts: list[str] = []
+        above = parent.parent_id if parent else None
+        for _ in range(THREAD_SAMPLE):
+            comment = self.seen.get(above) if above is not None else None
+            if comment is None:
+                break
+            if comment.published:
+                texts.append(comment.text)
+            above = comment.parent_id
+        return texts
+
     def observe(self, item: StreamItem, verdict: Verdict) -> Decision:
         author = item_author(item)
-        self.texts[item.id] = item.text
+        published = verdict.action.value == "publish"
+        self.seen[item.id] = Seen(item.text, item.parent_id, published)
         mark = fingerprint(item.text)
         self.recent.append((item.at, mark))
         self.by_mark.setdefault(mark, deque()).append(Recent(author, item.text, item.at))
-        published = verdict.action.value == "publish"
         if published:
             self.published_by[author] = self.published_by.get(author, 0) + 1
         if joins_conversation(published, verdict.scores.get("off_topic", 1.0)):

@@ -1,4 +1,4 @@
-"""Whether a comment is about the article, the comment it answers or what its readers discuss (``topic.py``)."""
+"""Whether a comment is about the article, the thread it joins or what its readers discuss (``topic.py``)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
         text.folded,
         article_text=context.article_text,
         parent_text=context.parent_text,
+        thread=context.thread,
         conversation=context.conversation,
-        original=text.raw,
     )
     if not relevance.judged:
         return []

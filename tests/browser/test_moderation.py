@@ -34,7 +34,15 @@ def test_held_comment_is_approved_in_the_admin_and_appears(live_server, browser,
     form = reader.locator("#comment-form")
     form.get_by_label("Name").fill("Farah")
     form.get_by_label("Email").fill("farah@example.com")
-    form.get_by_label("Comment").fill("I baked banana bread with ripe bananas and cinnamon for the whole street.")
+    # A whole recipe: about something else enough to be held (a sentence of it would be published and flagged).
+    form.get_by_label("Comment").fill(
+        "I baked banana bread with ripe bananas and cinnamon for the whole street. "
+        "Mash four of them with a fork until smooth, then fold in melted butter, brown sugar and a beaten egg. "
+        "Sift the flour with baking soda and a pinch of nutmeg before stirring it through. "
+        "Chopped walnuts or dark chocolate chips make it richer. "
+        "Bake it in a greased loaf tin for an hour and let it cool on a wire rack before slicing. "
+        "A smear of salted butter and a mug of cocoa finish it off."
+    )
     form.get_by_role("button", name="Post comment").click()
     held = Comment.objects.get()
     notice = reader.locator(f"#comment-{held.pk} .nr-notice").inner_text()

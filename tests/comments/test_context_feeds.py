@@ -25,6 +25,7 @@ STREAM = [
     ("Cy", 60, SPAM, None),
     ("Ann", 90, "Khalilzad knows the prisoner swap is the sticking point for the Taliban.", 0),
     ("Dee", 100, "The intra-Afghan dialogue needs Islamabad and Kabul to trust each other.", None),
+    ("Eve", 110, "Kabul will not free five thousand prisoners for nothing.", 3),
 ]
 
 
@@ -43,10 +44,16 @@ def stream_items() -> list[StreamItem]:
 
 
 @pytest.mark.parametrize(
-    ("author", "at", "text", "parent"),
-    [("Ben", 120, SPAM, None), ("Eve", 150, SPAM, None), ("Ann", 800, "Doha again: the Taliban and Kabul talk.", 3)],
+    ("author", "at", "text", "parent", "thread"),
+    [
+        ("Ben", 120, SPAM, None, ()),
+        ("Eve", 150, SPAM, None, ()),
+        # Replies two and three levels deep: the thread above the parent, nearest first.
+        ("Ann", 800, "Doha again: the Taliban and Kabul talk.", 3, (0,)),
+        ("Ben", 900, "Prisoners first, then the talks in Doha.", 5, (3, 0)),
+    ],
 )
-def test_database_and_stream_give_the_same_context(author, at, text, parent):
+def test_database_and_stream_give_the_same_context(author, at, text, parent, thread):
     ModerationPolicy.objects.update_or_create(name="default", defaults={"is_active": True, "mode": "publish_all"})
     forget_active_policy()
     policy = live_policy()
@@ -83,6 +90,7 @@ def test_database_and_stream_give_the_same_context(author, at, text, parent):
     assert from_database.own_recent == from_stream.own_recent
     assert from_database.others_recent == from_stream.others_recent
     assert from_database.parent_text == from_stream.parent_text
+    assert from_database.thread == from_stream.thread == tuple(STREAM[n][2] for n in thread)
     assert dict(from_database.conversation or {}) == dict(from_stream.conversation or {})
     assert from_database.conversation  # the on-topic comments taught it their words
     # Everything else too (the counts compared above are a Counter on one side, a dict on the other).

@@ -189,7 +189,7 @@ def test_staff_without_the_permission_cannot_act(client, django_user_model):
 
 POLICY_FORM = {
     "name": "strict", "summary": "Only civil comments appear here.", "mode": "hold_all",
-    "abuse_hold": 0.5, "abuse_reject": 0.9, "model_hold": 0.58, "model_reject": 0.92, "off_topic_hold": 0.6, "off_topic_flag": 0.5,
+    "abuse_hold": 0.5, "abuse_reject": 0.9, "model_hold": 0.58, "model_hold_share": 0.15, "model_reject": 0.92, "off_topic_hold": 0.6, "off_topic_flag": 0.5,
     "off_topic_action": "hold", "spam_hold": 0.5, "spam_reject": 0.9, "shouting_hold": 0.8, "max_links": 2,
     "blocked_words": "", "allowed_words": "", "hold_first_comments": 0, "premoderate_rejected_share": 0.3,
     "duplicate_window_minutes": 10, "auto_close_days": 0,
@@ -237,13 +237,23 @@ def test_publish_and_flag_lists_off_topic_comments_for_moderators(mod_client, cl
     from comments.services import comment_post
     from policies.selectors import forget_active_policy
 
-    ModerationPolicy.objects.update_or_create(name="default", defaults={"is_active": True, "off_topic_action": "flag"})
+    policy, _ = ModerationPolicy.objects.update_or_create(
+        name="default", defaults={"is_active": True, "off_topic_action": "flag"}
+    )
     forget_active_policy()
     article = make_seed_article()
+    # A whole recipe: likely enough off-topic that the default action would hold it (a sentence of chatter is
+    # flagged whatever the action).
     comment = comment_post(
         article=article, author_name="Bo", author_email="bo@example.com",
-        body="I made a lovely banana bread this weekend, the trick is really ripe bananas and cinnamon.",
+        body="I made a lovely banana bread this weekend, the trick is really ripe bananas and cinnamon. "
+        "Mash four of them with a fork until smooth, then fold in melted butter, brown sugar and a beaten egg. "
+        "Sift the flour with baking soda and a pinch of nutmeg before stirring it through. "
+        "Chopped walnuts or dark chocolate chips make it richer. "
+        "Bake it in a greased loaf tin for an hour and let it cool on a wire rack before slicing. "
+        "A smear of salted butter and a mug of cocoa finish it off.",
     ).comment  # fmt: skip
+    assert comment.scores["off_topic"] >= policy.off_topic_hold
     assert comment.status == Comment.Status.PUBLISHED and comment.flagged and comment.reasons == ["off_topic"]
     assert "banana bread" in client.get(article.get_absolute_url()).content.decode()
     event = comment.events.get()

@@ -211,7 +211,15 @@ def test_a_story_known_by_title_only_flags_an_off_topic_comment_and_never_holds_
         site=site, url="https://paper.example/s/full", title="US seeks Pakistan's help",
         text="Washington asked Islamabad to help start the intra-Afghan dialogue with the Taliban.",
     )  # fmt: skip
-    off_topic = "My favourite recipe for banana bread uses walnuts, cinnamon and brown sugar, baked slowly."
+    # A whole recipe: evidence enough to hold it under a story whose text is known.
+    off_topic = (
+        "My favourite recipe for banana bread uses walnuts, cinnamon and brown sugar, baked slowly. "
+        "Mash three very ripe bananas with a fork and beat in melted butter and an egg. "
+        "Sift the flour with baking soda and a pinch of nutmeg, then fold it through gently. "
+        "Toast the walnuts in a dry pan first so they stay crunchy in the loaf. "
+        "Bake it in a greased tin for an hour and let it cool on a wire rack before slicing. "
+        "Serve it warm with salted butter and a mug of cocoa."
+    )
     held = comment_post(article=full, author_name="Reader", author_email="r1@example.com", body=off_topic)
     flagged = comment_post(article=thin, author_name="Reader", author_email="r2@example.com", body=off_topic)
     assert held.comment.status == "held" and "off_topic" in held.comment.reasons

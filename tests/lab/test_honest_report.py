@@ -25,8 +25,22 @@ ROWS = {
         "Pakistan has real leverage over the Taliban, so asking Islamabad to push the intra-Afghan talks makes sense.",
         (False, True, False),
     ),
-    "D": ("My cat likes tuna and naps all day in the sun by the kitchen window.", (False, False, False)),
-    "E": ("My grandmother's apple pie recipe uses cinnamon, nutmeg and a pinch of salt.", (True, False, False)),
+    # Held as off-topic takes a comment entirely about something else, several sentences long (one sentence of
+    # chatter is published and flagged).
+    "D": (
+        "My cat likes tuna and naps all day in the sun by the kitchen window. In the evening she chases moths around "
+        "the lampshade and knocks the houseplants over. The vet says a tabby her age should eat less and play more. "
+        "So I bought her a feather wand, a scratching post and a cardboard tunnel. She ignores them all and sleeps in "
+        "the laundry basket instead. At midnight she purrs on my pillow and kneads the duvet with her paws.",
+        (False, False, False),
+    ),
+    "E": (
+        "My grandmother's apple pie recipe uses cinnamon, nutmeg and a pinch of salt. She peels tart cooking apples, "
+        "slices them thinly and tosses them with brown sugar and lemon zest. The pastry is cold butter rubbed into "
+        "flour with a splash of iced water. She crimps the edges with a fork and brushes the lid with beaten egg. It "
+        "bakes until golden and bubbling, and we eat it warm with custard or vanilla ice cream.",
+        (True, False, False),
+    ),
     "F": ("Khalilzad met Bajwa in Rawalpindi to discuss the prisoner exchange and the Doha agreement.", (True, True, False)),
 }  # fmt: skip
 # What the default policy does with each (checked first, so that a change in the filter is told apart from a
@@ -101,7 +115,7 @@ def test_every_figure_is_what_the_labels_support(tmp_path, labels):
 
 def test_a_comment_published_and_flagged_is_listed_as_flagged_in_the_decisions_and_the_report(tmp_path):
     path = tmp_path / "replay.jsonl"
-    text = "Who else is watching the tennis tonight? The final should be a great match."
+    text = "I made a lovely banana bread this weekend, the trick is really ripe bananas and cinnamon."
     path.write_text(json.dumps({"id": "t", "text": text, "on_topic": False}) + "\n")
     out = io.StringIO()
     call_command(

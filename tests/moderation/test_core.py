@@ -66,16 +66,36 @@ def test_news_words_on_the_list_do_not_hold_a_comment():
     assert any(f.code == "abusive.profanity" for f in result.findings)  # noted, not decisive
 
 
+# Only a comment that says a good deal about something else is likely enough off-topic to hold: one sentence of
+# chatter is at most published and flagged, a whole recipe is held.
+RECIPE = (
+    "I made a lovely banana bread this weekend, the trick is really ripe bananas and cinnamon. "
+    "Mash four of them with a fork until smooth, then fold in melted butter, brown sugar and a beaten egg. "
+    "Sift the flour with baking soda and a pinch of nutmeg before stirring it through. "
+    "Chopped walnuts or dark chocolate chips make it richer. "
+    "Bake it in a greased loaf tin for an hour and let it cool on a wire rack before slicing. "
+    "A smear of salted butter and a mug of cocoa finish it off."
+)
+
+
 def test_off_topic_holds_never_rejects():
-    result = verdict("I made a lovely banana bread this weekend, the trick is really ripe bananas and cinnamon.")
+    result = verdict(RECIPE)
     assert result.action is Action.HOLD
     assert result.codes == ["off_topic"]
     assert "off-topic" in result.explain()
 
 
 def test_reply_is_judged_against_its_parent_too():
-    parent = "My grandmother's banana bread recipe uses cinnamon and walnuts."
-    reply = "Walnuts in banana bread are a mistake, cinnamon is enough for any recipe."
+    parent = (
+        "My grandmother's banana bread recipe uses cinnamon and walnuts. She toasts the walnuts first, mashes very "
+        "ripe bananas with brown sugar and melted butter, and bakes it slowly in a loaf tin."
+    )
+    reply = (
+        "Walnuts in banana bread are a mistake, cinnamon is enough for any recipe. Toasting them only makes them "
+        "bitter, and their skins stick between your teeth. Mash the ripest bananas you can find with brown sugar and "
+        "melted butter. A pinch of nutmeg with the cinnamon lifts the whole loaf. Bake it slowly in a greased tin and "
+        "let it cool on a rack before slicing. Serve it warm with salted butter and a mug of cocoa."
+    )
     alone = verdict(reply)
     in_thread = verdict(reply, Context(article_text=ARTICLE, parent_text=parent))
     assert alone.action is Action.HOLD

@@ -22,8 +22,9 @@ def test_the_defaults_are_the_ones_the_filter_was_tuned_with():
     assert (policy.mode, policy.abuse_hold, policy.abuse_reject, policy.model_hold, policy.model_reject) == (
         Mode.AUTO, 0.5, 0.9, 0.61, 0.96,
     )  # fmt: skip
-    # Topic holds only on strong evidence, and flags from "more likely than not" (issue 29).
-    assert (policy.off_topic_hold, policy.off_topic_flag, policy.off_topic_action) == (0.8, 0.5, "hold")
+    # Topic holds only on strong evidence (issue 29), and flags from 0.15: the calibrated chance is seldom strong,
+    # and a sentence of unrelated chatter is about 0.3 (bench/topic.py).
+    assert (policy.off_topic_hold, policy.off_topic_flag, policy.off_topic_action) == (0.8, 0.15, "hold")
     assert (policy.spam_hold, policy.spam_reject) == (0.5, 0.9)
     assert (policy.shouting_hold, policy.max_links, policy.blocked_words, policy.hold_first_comments) == (0.8, 2, (), 0)
     assert (policy.premoderate_rejected_share, policy.duplicate_window_minutes, policy.auto_close_days) == (0.3, 10, 0)
