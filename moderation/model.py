@@ -25,6 +25,10 @@ checks all of it, inflates no more than the header's arrays need, and never
 executes anything. The header is read as every file is (``moderation.files``: at most
 ``MAX_HEADER_BYTES``, nested at most 32 deep, UTF-8 without lone surrogates), and the
 numbers must lie in ``RANGES`` and within ``MAX_INTERCEPT``, whatever the checksum.
+
+A model may carry a site's ``Stage`` (learned from its own moderators' decisions by
+``moderation.training.learn_from_site``): kept apart in the file (format 4), folded into
+the coefficients when loaded, so it costs scoring nothing.
 """
 
 from __future__ import annotations
@@ -48,9 +52,12 @@ from moderation.files import FileFormatError, loads
 from moderation.normalize import fold, fold_with_offsets
 
 MAGIC = b"NEWSROOM-MODEL\n"
-# 1: the arrays stored raw; 2: compressed with zlib; 3: the features may add word stems (all are read).
+# 1: the arrays stored raw; 2: compressed with zlib; 3: the features may add word stems; 4: a site stage
+# (``Stage``) may follow the arrays. All are read; a model without a stage is still written as 3, so a
+# version that predates stages reads it, and the same data and seed give the same bytes as before.
 FORMAT = 3
-READS_FORMATS = (1, 2, 3)
+STAGE_FORMAT = 4
+READS_FORMATS = (1, 2, 3, 4)
 KIND = "abuse-linear"
 MAX_FILE_BYTES = 256 * 1024 * 1024
 ARRAYS = ("word_idf", "word_coef", "char_idf", "char_coef")
@@ -69,6 +76,10 @@ RANGES = {
     "char_coef": (-100.0, 100.0),
 }
 MAX_INTERCEPT = 20.0
+# A stage multiplies the model's log-odds by its base weight. A fitted stage's lies near 1 (see Stage); past 100
+# the model's own coefficients would leave RANGES.
+MAX_BASE_WEIGHT = 100.0
+STAGE_ARRAYS = ("word_slots", "word_coef", "char_slots", "char_coef")
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.uint32]
@@ -347,6 +358,26 @@ def tfidf(slots: Ints, idf: Floats, *, occurrences: bool = False) -> Weighted:
 # --- The model ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Stage:
+    """What a site's own moderators taught, on top of a model trained on public data.
+
+    The stage's log-odds are ``base_weight`` times the model's, plus ``intercept``, plus its own
+    coefficients on the comment's n-grams (a few thousand slots: those the site's decisions contain), over
+    the same TF-IDF vector the model computes. So the two fold into one set of coefficients when loaded,
+    and a model with a stage scores exactly as fast as one without; the file keeps them apart, so the
+    next stage replaces this one instead of piling on it (``AbuseModel.without_stage``).
+    ``moderation.training.fit_stage`` fits it.
+    """
+
+    base_weight: float
+    intercept: float
+    word_slots: Ints  # sorted, distinct
+    word_coef: Floats
+    char_slots: Ints
+    char_coef: Floats
+
+
 @dataclass
 class AbuseModel:
     features: Features
@@ -356,20 +387,63 @@ class AbuseModel:
     char_coef: Floats
     intercept: float
     metadata: dict[str, Any] = field(default_factory=dict)
+    # What the site's own decisions added (None: a model of public data alone). The fields above stay the
+    # base model's; scoring uses both, folded together once (``_folded``).
+    stage: Stage | None = None
     # The file it was loaded from and that file's SHA-256 (None when made in memory): what a second
     # process loads to score for this one (``ahead.py``), and checks it loaded the same.
     source: tuple[str, str] | None = field(default=None, compare=False, repr=False)
+    _folded: tuple[Floats, Floats, float] | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.stage is not None:
+            self._folded = _fold(self)
 
     @property
     def name(self) -> str:
         return str(self.metadata.get("name", "unnamed model"))
 
+    def _weights(self) -> tuple[Floats, Floats, float]:
+        """The word and character coefficients and the intercept that score: the model's, with its stage's."""
+        if self._folded is None:
+            return self.word_coef, self.char_coef, self.intercept
+        return self._folded
+
+    def without_stage(self) -> AbuseModel:
+        """The model its stage was fitted on (itself when it has none), with that model's metadata."""
+        if self.stage is None:
+            return self
+        base = self.metadata.get("base")
+        return AbuseModel(
+            features=self.features,
+            word_idf=self.word_idf,
+            word_coef=self.word_coef,
+            char_idf=self.char_idf,
+            char_coef=self.char_coef,
+            intercept=self.intercept,
+            metadata=base if isinstance(base, dict) else {},
+        )
+
+    def with_stage(self, stage: Stage, metadata: dict[str, Any]) -> AbuseModel:
+        """This model (without any stage it had) under ``stage``; its own metadata is kept as ``base``."""
+        base = self.without_stage()
+        return AbuseModel(
+            features=base.features,
+            word_idf=base.word_idf,
+            word_coef=base.word_coef,
+            char_idf=base.char_idf,
+            char_coef=base.char_coef,
+            intercept=base.intercept,
+            metadata={**metadata, "base": base.metadata},
+            stage=stage,
+        )
+
     def _logit(self, prepared: str) -> float:
         g = grams(prepared, self.features)
-        total = self.intercept
+        word_coef, char_coef, total = self._weights()
         for slots, idf, coef in (
-            (g.word_slots, self.word_idf, self.word_coef),
-            (g.char_slots, self.char_idf, self.char_coef),
+            (g.word_slots, self.word_idf, word_coef),
+            (g.char_slots, self.char_idf, char_coef),
         ):
             if len(slots):
                 weighted = tfidf(slots, idf)
@@ -384,13 +458,14 @@ class AbuseModel:
         """The chance for each text, computed for many at once: the same figures as :meth:`score`."""
         texts = list(texts)
         out = np.empty(len(texts), dtype=np.float64)
+        word_coef, char_coef, intercept = self._weights()
         for offset in range(0, len(texts), batch):
             chunk = [prepare(text) for text in texts[offset : offset + batch]]
             g = grams(chunk, self.features)
-            logits = np.full(len(chunk), self.intercept, dtype=np.float64)
+            logits = np.full(len(chunk), intercept, dtype=np.float64)
             for docs, slots, idf, coef, bits in (
-                (g.word_docs, g.word_slots, self.word_idf, self.word_coef, self.features.word_bits),
-                (g.char_docs, g.char_slots, self.char_idf, self.char_coef, self.features.char_bits),
+                (g.word_docs, g.word_slots, self.word_idf, word_coef, self.features.word_bits),
+                (g.char_docs, g.char_slots, self.char_idf, char_coef, self.features.char_bits),
             ):
                 # Each (text, slot) as one integer, to count with one sort: 32 bits when they fit (they do
                 # for 2^20 slots and batches of up to 4,096 texts), which sorts in half the time of 64.
@@ -426,10 +501,11 @@ class AbuseModel:
         if not prepared:
             return ()
         g = grams(prepared, self.features, positions=True)
+        word_coef, char_coef, _ = self._weights()
         per_char = np.zeros(len(prepared) + 1, dtype=np.float64)
         if len(g.char_slots):
             w = tfidf(g.char_slots, self.char_idf, occurrences=True)
-            share = (w.values * self.char_coef[w.slots] / w.counts)[w.occurrence]
+            share = (w.values * char_coef[w.slots] / w.counts)[w.occurrence]
             lengths = g.char_ends - g.char_starts
             # Spread each n-gram's share over its characters: add at its start, take off at its end, sum up.
             size = len(prepared) + 1
@@ -446,7 +522,7 @@ class AbuseModel:
         by_end = np.zeros(size)
         if len(g.word_slots):
             w = tfidf(g.word_slots, self.word_idf, occurrences=True)
-            share = (w.values * self.word_coef[w.slots] / w.counts)[w.occurrence]
+            share = (w.values * word_coef[w.slots] / w.counts)[w.occurrence]
             lo, hi = self.features.word_ngrams
             # The words come first, then their stems, then the pairs.
             single = len(spans) * ((lo <= 1 <= hi) + self.features.word_stems)
@@ -467,16 +543,23 @@ class AbuseModel:
     # --- The file ---
 
     def to_bytes(self) -> bytes:
-        arrays = {name: np.ascontiguousarray(getattr(self, name), dtype="<f4") for name in ARRAYS}
+        arrays: dict[str, npt.NDArray[Any]] = {
+            name: np.ascontiguousarray(getattr(self, name), dtype="<f4") for name in ARRAYS
+        }
+        stage = self.stage
+        if stage is not None:
+            for name in STAGE_ARRAYS:
+                dtype = "<u4" if name.endswith("slots") else "<f4"
+                arrays[f"stage_{name}"] = np.ascontiguousarray(getattr(stage, name), dtype=dtype)
         layout, offset = [], 0
-        for name in ARRAYS:
-            size = arrays[name].nbytes
+        for name, array in arrays.items():
+            size = array.nbytes
             layout.append(
-                {"name": name, "dtype": "<f4", "shape": list(arrays[name].shape), "offset": offset, "bytes": size}
+                {"name": name, "dtype": array.dtype.str, "shape": list(array.shape), "offset": offset, "bytes": size}
             )
             offset += size
         header = {
-            "format": FORMAT,
+            "format": FORMAT if stage is None else STAGE_FORMAT,
             "compression": "zlib",
             "kind": KIND,
             "features": asdict(self.features),
@@ -484,8 +567,15 @@ class AbuseModel:
             "arrays": layout,
             "metadata": self.metadata,
         }
+        if stage is not None:
+            header["stage"] = {
+                "base_weight": stage.base_weight,
+                "intercept": stage.intercept,
+                "word_terms": len(stage.word_slots),
+                "char_terms": len(stage.char_slots),
+            }
         head = json.dumps(header, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
-        payload = zlib.compress(b"".join(arrays[name].tobytes() for name in ARRAYS), 9)
+        payload = zlib.compress(b"".join(array.tobytes() for array in arrays.values()), 9)
         body = MAGIC + struct.pack("<Q", len(head)) + head + payload
         return body + hashlib.sha256(body).digest()
 
@@ -543,8 +633,19 @@ class AbuseModel:
             "char_idf": 1 << features.char_bits,
             "char_coef": 1 << features.char_bits,
         }
+        dtypes = dict.fromkeys(expected, "<f4")
+        stage_header = header.get("stage")
+        if stage_header is not None:
+            if header.get("format") != STAGE_FORMAT or not isinstance(stage_header, dict):
+                raise ModelError("the site stage is not described as this version writes one")
+            for kind, bits in (("word", features.word_bits), ("char", features.char_bits)):
+                terms = stage_header.get(f"{kind}_terms")
+                if isinstance(terms, bool) or not isinstance(terms, int) or not 0 <= terms <= 1 << bits:
+                    raise ModelError(f"the site stage's {kind}_terms is not a count of slots")
+                expected[f"stage_{kind}_slots"] = expected[f"stage_{kind}_coef"] = terms
+                dtypes[f"stage_{kind}_slots"], dtypes[f"stage_{kind}_coef"] = "<u4", "<f4"
         payload = _inflate(body[head_end:], header.get("compression"), 4 * sum(expected.values()))
-        arrays: dict[str, Floats] = {}
+        arrays: dict[str, npt.NDArray[Any]] = {}
         entries = header.get("arrays") or []
         if not isinstance(entries, list):
             raise ModelError("the header's array layout is not a list")
@@ -552,38 +653,87 @@ class AbuseModel:
             name = entry.get("name") if isinstance(entry, dict) else None
             if name not in expected or name in arrays:
                 raise ModelError(f"unexpected array {name!r} in the model file")
-            if entry.get("dtype") != "<f4" or entry.get("shape") != [expected[name]]:
+            if entry.get("dtype") != dtypes[name] or entry.get("shape") != [expected[name]]:
                 raise ModelError(f"array {name} has the wrong type or shape")
             offset, size = entry.get("offset"), entry.get("bytes")
             if not isinstance(offset, int) or size != expected[name] * 4 or offset < 0 or offset + size > len(payload):
                 raise ModelError(f"array {name} lies outside the file")
-            array = np.frombuffer(payload, dtype="<f4", count=expected[name], offset=offset)
-            if not np.isfinite(array).all():
-                raise ModelError(f"array {name} holds values that are not numbers")
-            low, high = RANGES[name]
-            if len(array) and not (low <= float(array.min()) and float(array.max()) <= high):
-                raise ModelError(f"array {name} holds values outside {low:g} to {high:g}, which no trained model has")
+            array = np.frombuffer(payload, dtype=dtypes[name], count=expected[name], offset=offset)
+            if name in RANGES:
+                _check_range(name, array, *RANGES[name])
             arrays[name] = array
         missing = set(expected) - set(arrays)
         if missing:
             raise ModelError(f"the model file lacks {', '.join(sorted(missing))}")
-        intercept = header.get("intercept")
-        if isinstance(intercept, bool) or not isinstance(intercept, int | float) or not math.isfinite(intercept):
-            raise ModelError("the intercept is not a number")
-        if not -MAX_INTERCEPT <= intercept <= MAX_INTERCEPT:
-            raise ModelError(
-                f"the intercept is {intercept:g}, outside -{MAX_INTERCEPT:g} to {MAX_INTERCEPT:g}, which no trained model has"
-            )
+        intercept = _number(header.get("intercept"), "the intercept", MAX_INTERCEPT)
         metadata = header.get("metadata")
-        return cls(
+        stage = None
+        if stage_header is not None:
+            stage = _read_stage(stage_header, arrays)
+        model = cls(
             features=features,
-            intercept=float(intercept),
+            intercept=intercept,
             metadata=metadata if isinstance(metadata, dict) else {},
             word_idf=arrays["word_idf"],
             word_coef=arrays["word_coef"],
             char_idf=arrays["char_idf"],
             char_coef=arrays["char_coef"],
+            stage=stage,
         )
+        if model._folded is not None:  # what scores must make sense too, not only each part
+            word_coef, char_coef, folded_intercept = model._folded
+            _check_range("word_coef with the stage", word_coef, *RANGES["word_coef"])
+            _check_range("char_coef with the stage", char_coef, *RANGES["char_coef"])
+            _number(folded_intercept, "the intercept with the stage", MAX_INTERCEPT)
+        return model
+
+
+def _number(value: object, what: str, limit: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ModelError(f"{what} is not a number")
+    if not -limit <= value <= limit:
+        raise ModelError(f"{what} is {value:g}, outside -{limit:g} to {limit:g}, which no trained model has")
+    return float(value)
+
+
+def _check_range(name: str, array: npt.NDArray[Any], low: float, high: float) -> None:
+    if not np.isfinite(array).all():
+        raise ModelError(f"array {name} holds values that are not numbers")
+    if len(array) and not (low <= float(array.min()) and float(array.max()) <= high):
+        raise ModelError(f"array {name} holds values outside {low:g} to {high:g}, which no trained model has")
+
+
+def _read_stage(header: dict[str, Any], arrays: dict[str, npt.NDArray[Any]]) -> Stage:
+    for kind in ("word", "char"):
+        _check_range(f"stage_{kind}_coef", arrays[f"stage_{kind}_coef"], *RANGES[f"{kind}_coef"])
+    return Stage(
+        base_weight=_number(header.get("base_weight"), "the site stage's base weight", MAX_BASE_WEIGHT),
+        intercept=_number(header.get("intercept"), "the site stage's intercept", MAX_INTERCEPT),
+        word_slots=arrays["stage_word_slots"],
+        word_coef=arrays["stage_word_coef"],
+        char_slots=arrays["stage_char_slots"],
+        char_coef=arrays["stage_char_coef"],
+    )
+
+
+def _fold(model: AbuseModel) -> tuple[Floats, Floats, float]:
+    """The coefficients and intercept of a model with its stage, as one linear model: the stage acts on
+    the same TF-IDF vector, so its log-odds add to the model's."""
+    stage = model.stage
+    assert stage is not None
+    for kind, slots, coef, bits in (
+        ("word", stage.word_slots, stage.word_coef, model.features.word_bits),
+        ("char", stage.char_slots, stage.char_coef, model.features.char_bits),
+    ):
+        if len(slots) != len(coef):
+            raise ModelError(f"the site stage has {len(slots)} {kind} slots and {len(coef)} coefficients")
+        if len(slots) and (int(slots[-1]) >= 1 << bits or not (np.diff(slots.astype(np.int64)) > 0).all()):
+            raise ModelError(f"the site stage's {kind} slots are not distinct slots in order")
+    word = (model.word_coef * np.float32(stage.base_weight)).astype(np.float32)
+    char = (model.char_coef * np.float32(stage.base_weight)).astype(np.float32)
+    word[stage.word_slots] += stage.word_coef
+    char[stage.char_slots] += stage.char_coef
+    return word, char, model.intercept * stage.base_weight + stage.intercept
 
 
 def _inflate(stored: bytes, compression: object, expected_bytes: int) -> bytes:

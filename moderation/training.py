@@ -34,6 +34,14 @@ The features are TF-IDF weighted hashed n-grams scaled by their naive-Bayes
 log-count ratio (Wang & Manning 2012, "NBSVM"), then a logistic regression; the
 scaling is folded into the stored coefficients, so scoring is unchanged. Chosen on
 validation data over plain TF-IDF (docs/model-card.md).
+
+A site's own moderator decisions are learned from apart, on top of a trained model::
+
+    from moderation.training import as_decisions, learn_from_site
+
+    decisions = as_decisions(records)          # split by key (a comment id): split_for(key)
+    result = learn_from_site(model, decisions)  # a stage on the model, if it beats the model on them
+    result.model, result.chosen, result.figures # None/"base" when nothing did; the AUCs compared
 """
 
 from __future__ import annotations
@@ -42,14 +50,14 @@ import hashlib
 import platform
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from moderation.files import MAX_RECORD_BYTES, FileFormatError, json_lines, open_regular
-from moderation.model import AbuseModel, Features, grams, prepare
+from moderation.model import AbuseModel, Features, Stage, grams, prepare
 
 VAL_SPLITS = {"val", "valid", "validation", "dev"}
 TEST_SPLITS = {"test"}
@@ -72,6 +80,10 @@ class TrainingError(ValueError):
     pass
 
 
+class TooFewDecisions(TrainingError):
+    """Too few of a site's own decisions held out to compare models on."""
+
+
 @dataclass(frozen=True)
 class Record:
     text: str
@@ -84,6 +96,8 @@ class Record:
     spans: tuple[tuple[int, int], ...] = ()
     # Its weight within its (source, label) group.
     weight: float = 1.0
+    # What names it where it came from (a site's decision: the comment's id), if anything does.
+    key: str = ""
 
 
 def read_records(path: str | Path, *, source: str | None = None) -> list[Record]:
@@ -129,9 +143,12 @@ def _record(data: object, where: str, default_source: str) -> Record:
     name = data.get("source") or default_source
     if not isinstance(name, str):
         raise TrainingError(f"{where}: 'source' must be text, not {name!r}")
+    key = data.get("key", "")
+    if isinstance(key, bool) or not isinstance(key, str | int):
+        raise TrainingError(f"{where}: 'key' must be text or a whole number, not {key!r}")
     share = _share(data, abusive)
     spans = _spans(data.get("spans"), text, where) if abusive else ()
-    return Record(text, abusive, split.lower(), name, share, spans)
+    return Record(text, abusive, split.lower(), name, share, spans, key=str(key))
 
 
 def _share(data: dict[str, Any], abusive: bool) -> float | None:
@@ -303,13 +320,18 @@ def _nb_ratio(x: Any, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.asarray(np.log((abusive / abusive.sum()) / (clean / clean.sum())), dtype=np.float64)
 
 
-def _fit(rows: list[Record], *, features: Features, c: float, seed: int) -> AbuseModel:
+def _fit(
+    rows: list[Record], *, features: Features, c: float, seed: int, source_weights: dict[str, float] | None = None
+) -> AbuseModel:
     from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
 
     rows = rows + rationale_records(rows)
     groups = Counter((r.source, r.abusive) for r in rows)
-    weights = np.array([r.weight * len(rows) / (len(groups) * groups[(r.source, r.abusive)]) for r in rows])
+    more = source_weights or {}
+    weights = np.array(
+        [r.weight * len(rows) / (len(groups) * groups[(r.source, r.abusive)]) * more.get(r.source, 1.0) for r in rows]
+    )
     word_counts, char_counts = _matrix([r.text for r in rows], features)
     word_idf, char_idf = _idf(word_counts), _idf(char_counts)
     x = hstack([_tfidf(word_counts, word_idf), _tfidf(char_counts, char_idf)]).tocsr()
@@ -337,10 +359,12 @@ def train(
     features: Features | None = None,
     sources: dict[str, str] | None = None,
     refit: bool = True,
+    source_weights: dict[str, float] | None = None,
 ) -> TrainingResult:
     """Fit the model on the training records, choose thresholds on the validation records.
 
     ``sources`` names the input files and their SHA-256, kept in the model's metadata.
+    ``source_weights`` multiplies the weight of a source's groups (a site's own decisions among the public sets).
     """
     import sklearn
 
@@ -350,7 +374,7 @@ def train(
         raise TrainingError("the training records need both abusive and clean examples")
     groups = Counter((r.source, r.abusive) for r in train_rows)
 
-    model = _fit(train_rows, features=features, c=c, seed=seed)
+    model = _fit(train_rows, features=features, c=c, seed=seed, source_weights=source_weights)
     figures: dict[str, Any] = {
         "records": {
             "train": len(train_rows),
@@ -373,7 +397,7 @@ def train(
         figures["thresholds"] = {"hold": round(hold, 3), "reject": round(reject, 3)}
         if refit:
             # Thresholds and figures are the held-out model's; the shipped one also learns from the val records.
-            model = _fit(train_rows + val_rows, features=features, c=c, seed=seed)
+            model = _fit(train_rows + val_rows, features=features, c=c, seed=seed, source_weights=source_weights)
             figures["refit_on_train_and_val"] = True
     model.metadata = {
         "name": "abuse model",
@@ -393,4 +417,251 @@ def train(
         },
         "figures": figures,
     }
+    if source_weights:  # only when given: the same data and seed give the same bytes as before
+        model.metadata["source_weights"] = source_weights
     return TrainingResult(model, figures)
+
+
+# --- A site's own decisions --------------------------------------------------------------------------
+
+# The source of a site's own moderator decisions, whether read from its database or from a file.
+DECISIONS_SOURCE = "site-decisions"
+# Own decisions are split by a hash of their key, out of 100: below 70 learned from, below 85 chosen on,
+# the rest held out (never learned from nor chosen on: the figure a newsroom can trust).
+TRAIN_BELOW, VAL_BELOW = 70, 85
+# Too few held-out decisions of either label and no comparison means anything: nothing is written.
+MIN_VAL_EACH = 5
+# The stage is measured, and its regularisation chosen, by cross-validation on the train and val decisions in
+# STAGE_FOLDS parts (by a hash of their key), each held out in turn. On the val part alone (150 of 1,000
+# decisions) the choice was too noisy: in one draw of three it picked too strong a penalty, or found the stage
+# worse than the base, and the lift on the site's other comments fell from about +0.04 to 0 (bench/learning.py).
+STAGE_C = (0.3, 1.0, 3.0, 10.0, 30.0)
+STAGE_FOLDS = 3
+# The base model's log-odds enter the stage multiplied by this, so the penalty barely touches their weight:
+# the stage shrinks towards "the base model, rescaled", not towards nothing.
+STAGE_BASE_SCALE = 10.0
+# How much the site's decisions weigh, against a public group, when the whole model is retrained with them.
+# Less than a group, not more: at a group's weight each of a thousand decisions already weighs as much as 20
+# public posts, and is learned by heart (bench/learning.py --retrain 1000: +0.006 AUC at a group's weight,
+# +0.037 at a tenth; four times a group's weight lost AUC).
+RETRAIN_WEIGHTS = (0.1, 0.3, 1.0)
+
+
+def _bucket(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+
+
+def split_for(key: str | int) -> str:
+    """``train``, ``val`` or ``test`` for the own decision with this key (a comment id; 42 and "42" are one):
+    fixed for ever, so a decision held out once is held out in every later run, and a page can compare two
+    models on the ``test`` ones knowing neither learned from them."""
+    bucket = _bucket(f"decision {key}") % 100
+    return "train" if bucket < TRAIN_BELOW else "val" if bucket < VAL_BELOW else "test"
+
+
+def as_decisions(records: Iterable[Record]) -> list[Record]:
+    """Records as a site's own decisions: their own source, split by their key (their text, if they have none)."""
+    own = []
+    for record in records:
+        key = record.key or record.text
+        own.append(replace(record, key=key, split=split_for(key), source=DECISIONS_SOURCE))
+    return own
+
+
+def read_decisions(path: str | Path) -> list[Record]:
+    """A site's decisions from JSON lines (``text``, ``abusive``, optional ``key``), exactly as its database gives
+    them; a ``split`` or ``source`` on a line is ignored. Errors as :func:`read_records`."""
+    return as_decisions(read_records(path))
+
+
+def _blocks(model: AbuseModel, texts: list[str]) -> tuple[Any, np.ndarray]:
+    """The TF-IDF vectors a model without a stage scores ``texts`` by (word block, then character block), and
+    its log-odds: the same figures as ``model.scores``, before the sigmoid."""
+    from scipy.sparse import hstack
+
+    assert model.stage is None
+    word_counts, char_counts = _matrix(texts, model.features)
+    x = hstack([_tfidf(word_counts, model.word_idf), _tfidf(char_counts, model.char_idf)]).tocsr()
+    coef = np.concatenate([model.word_coef, model.char_coef]).astype(np.float64)
+    return x, np.asarray(x @ coef + model.intercept, dtype=np.float64)
+
+
+class _StageData:
+    """The decisions' vectors and the base model's log-odds, computed once for every fit of a stage."""
+
+    def __init__(self, base: AbuseModel, rows: Sequence[Record]) -> None:
+        self.base = base
+        self.x, self.logits = _blocks(base, [r.text for r in rows])
+        self.labels = np.array([r.abusive for r in rows], dtype=bool)
+
+    def fit(self, rows: np.ndarray, *, c: float, seed: int) -> Stage:
+        """A stage fitted on the decisions at ``rows`` (indices)."""
+        from scipy.sparse import csr_matrix, hstack
+        from sklearn.linear_model import LogisticRegression
+
+        x = self.x[rows]
+        present = np.unique(x.indices)  # fit on the n-grams the decisions hold: the rest would stay 0
+        design = hstack([csr_matrix(self.logits[rows, None] * STAGE_BASE_SCALE), x[:, present]]).tocsr()
+        classifier = LogisticRegression(C=c, solver="liblinear", intercept_scaling=10.0, random_state=seed)
+        classifier.fit(design, self.labels[rows])
+        coef = classifier.coef_[0]
+        word_slots = 1 << self.base.features.word_bits
+        is_word = present < word_slots
+        return Stage(
+            base_weight=float(coef[0] * STAGE_BASE_SCALE),
+            intercept=float(classifier.intercept_[0]),
+            word_slots=present[is_word].astype(np.uint32),
+            word_coef=coef[1:][is_word].astype(np.float32),
+            char_slots=(present[~is_word] - word_slots).astype(np.uint32),
+            char_coef=coef[1:][~is_word].astype(np.float32),
+        )
+
+    def cross_validated(self, folds: np.ndarray, *, c: float, seed: int) -> np.ndarray:
+        """Each decision's log-odds by a stage fitted on the other folds (a fold whose others hold one label
+        only, which a few dozen decisions can give, scores as the base model does)."""
+        out = self.logits.copy()
+        for fold in np.unique(folds):
+            inside = np.flatnonzero(folds != fold)
+            if len(set(self.labels[inside].tolist())) == 2:
+                out[folds == fold] = self.logits_with(self.fit(inside, c=c, seed=seed), np.flatnonzero(folds == fold))
+        return out
+
+    def logits_with(self, stage: Stage, rows: np.ndarray) -> np.ndarray:
+        """What the base model with ``stage`` scores the decisions at ``rows`` (log-odds)."""
+        word_slots = 1 << self.base.features.word_bits
+        coef = np.zeros(self.x.shape[1], dtype=np.float64)
+        coef[stage.word_slots.astype(np.int64)] = stage.word_coef
+        coef[word_slots + stage.char_slots.astype(np.int64)] = stage.char_coef
+        x = self.x[rows]
+        return np.asarray(stage.base_weight * self.logits[rows] + stage.intercept + x @ coef, dtype=np.float64)
+
+
+@dataclass
+class SiteResult:
+    """What :func:`learn_from_site` chose: ``model`` is None when nothing beat the given model."""
+
+    model: AbuseModel | None
+    chosen: str  # "base", "stage" or "retrain"
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def learn_from_site(
+    model: AbuseModel,
+    decisions: Sequence[Record],
+    *,
+    public: Sequence[Record] = (),
+    seed: int = 0,
+    stage_c: Sequence[float] = STAGE_C,
+    retrain_weights: Sequence[float] = RETRAIN_WEIGHTS,
+) -> SiteResult:
+    """Learn from a site's own decisions (:func:`as_decisions`), keeping only what beats ``model`` on them.
+
+    Two candidates:
+
+    - a *stage* on ``model`` (on the model under its stage, if it has one): the model's log-odds and the
+      decisions' n-grams (over the model's own TF-IDF) in a logistic regression fitted on the decisions
+      alone; seconds, whatever the public data. It is measured on the ``train`` and ``val`` decisions by
+      cross-validation, each scored by a stage fitted without it (``STAGE_FOLDS`` parts by a hash of its
+      key), which also chooses its regularisation from ``stage_c``; it must beat ``model`` there.
+    - a *retrain* on ``public`` and the ``train`` decisions, which weigh ``retrain_weights`` times a public
+      group (only when ``public`` is given; minutes a weight). Measured on the ``val`` decisions, it must
+      beat ``model`` and the stage there.
+
+    The one kept is refitted on the ``train`` and ``val`` decisions and returned; the ``test`` decisions are
+    only measured. Nothing is returned when neither beats ``model``. Why a stage, and how much it gains by
+    the number of decisions: docs/model-card.md, bench/learning.py.
+    """
+    train_rows = [r for r in decisions if r.split == "train"]
+    val_rows = [r for r in decisions if r.split in VAL_SPLITS]
+    test_rows = [r for r in decisions if r.split in TEST_SPLITS]
+    val_counts = Counter(r.abusive for r in val_rows)
+    if len({r.abusive for r in train_rows}) < 2 or min(val_counts[True], val_counts[False]) < MIN_VAL_EACH:
+        raise TooFewDecisions(
+            f"too few own decisions to choose by validation: {len(val_rows)} held out to choose on "
+            f"({val_counts[True]} abusive, {val_counts[False]} clean), and at least {MIN_VAL_EACH} of each "
+            f"are needed, with both kinds among the {len(train_rows)} to learn from"
+        )
+    rows = train_rows + val_rows
+    is_val = np.arange(len(rows)) >= len(train_rows)
+    base_scores = model.scores(r.text for r in rows)
+    labels = np.array([r.abusive for r in rows], dtype=bool)
+    figures: dict[str, Any] = {
+        "decisions": {
+            "train": len(train_rows),
+            "val": len(val_rows),
+            "test": len(test_rows),
+            "abusive": sum(r.abusive for r in decisions),
+        },
+        "base": {
+            "name": model.name,
+            "auc": _rounded_auc(labels, base_scores),
+            "val_auc": _rounded_auc(labels[is_val], base_scores[is_val]),
+        },
+    }
+
+    # The stage, cross-validated: every fit reuses the vectors of all the decisions, computed once.
+    data = _StageData(model.without_stage(), rows)
+    folds = np.array([_bucket(f"fold {r.key or r.text}") % STAGE_FOLDS for r in rows])
+    held_in_turn = {c: data.cross_validated(folds, c=c, seed=seed) for c in stage_c}
+    by_c = {c: _rounded_auc(labels, logits) for c, logits in held_in_turn.items()}
+    best_c = max(stage_c, key=lambda c: (by_c[c], -c))  # a tie goes to the stronger penalty: the simpler stage
+    figures["stage"] = {
+        "auc": by_c[best_c],
+        "val_auc": _rounded_auc(labels[is_val], held_in_turn[best_c][is_val]),
+        "c": best_c,
+        "folds": STAGE_FOLDS,
+        "cross_validated_auc_by_c": {str(c): v for c, v in by_c.items()},
+    }
+
+    with_public = [*public, *train_rows, *val_rows]
+    if public:
+        by_weight = {}
+        for weight in retrain_weights:
+            result = train(with_public, seed=seed, refit=False, source_weights={DECISIONS_SOURCE: weight})
+            by_weight[weight] = float(result.figures["val"]["by_source"].get(DECISIONS_SOURCE, float("nan")))
+        best_weight = max(retrain_weights, key=lambda w: (by_weight[w], -w))
+        figures["retrain"] = {
+            "val_auc": by_weight[best_weight],
+            "weight": best_weight,
+            "val_auc_by_weight": {str(w): v for w, v in by_weight.items()},
+        }
+
+    chosen = "stage" if figures["stage"]["auc"] > figures["base"]["auc"] else "base"  # a tie keeps the site's
+    if "retrain" in figures and figures["retrain"]["val_auc"] > figures[chosen]["val_auc"]:
+        chosen = "retrain"
+    figures["chosen"] = chosen
+    if chosen == "base":
+        figures["test_auc"] = {"base": _auc(model, test_rows)}
+        return SiteResult(None, "base", figures)
+
+    if chosen == "stage":
+        stage = data.fit(np.arange(len(rows)), c=best_c, seed=seed)
+        new = model.with_stage(stage, {"name": "site stage"})
+        figures["stage"] |= {
+            "base_weight": round(stage.base_weight, 4),
+            "terms": len(stage.word_slots) + len(stage.char_slots),
+        }
+        # Thresholds as ``train`` suggests them, on the decisions each scored by a stage that had not seen it.
+        scores = 1.0 / (1.0 + np.exp(-held_in_turn[best_c]))
+        hold = _threshold_for_clean_rate(scores, labels, HOLD_CLEAN_RATE)
+        reject = max(hold, _threshold_for_clean_rate(scores, labels, REJECT_CLEAN_RATE))
+        figures["thresholds"] = {"hold": round(hold, 3), "reject": round(reject, 3)}
+    else:
+        result = train(with_public, seed=seed, source_weights={DECISIONS_SOURCE: figures["retrain"]["weight"]})
+        new = result.model
+        figures["thresholds"] = result.figures.get("thresholds")
+    figures["test_auc"] = {"base": _auc(model, test_rows), "new": _auc(new, test_rows)}
+    return SiteResult(new, chosen, figures)
+
+
+def _rounded_auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
+    if len(set(labels.tolist())) < 2:
+        return None
+    return round(roc_auc(labels.tolist(), scores.tolist()), 4)
+
+
+def _auc(model: AbuseModel, rows: Sequence[Record]) -> float | None:
+    """The model's AUC on these records, rounded; None when they cannot be ranked (one label, or none)."""
+    if len({r.abusive for r in rows}) < 2:
+        return None
+    return round(roc_auc([r.abusive for r in rows], model.scores(r.text for r in rows).tolist()), 4)
