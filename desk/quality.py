@@ -8,6 +8,9 @@ Only the filter's own holds are its hits and mistakes, told by the reason codes 
 comment. A comment held by rule (its commenter on pre-moderation, by a sanction or by their week's
 rejections; among their first comments; a policy or a story holding every comment) was never
 judged, so approving it proves the filter wrong in nothing: such holds are counted apart.
+
+The same decisions, as clean and abusive comments, draw the site's trade-off curve of the learned model's hold
+level (``policies.shares.tradeoff``): ``decided_comments``.
 """
 
 from __future__ import annotations
@@ -69,6 +72,31 @@ class LiveQuality:
     leaks: int
     leaks_by_reason: dict[str, int]
     rule_holds: int = 0  # held by rule, not by the filter, and decided: in no precision above
+
+
+def decided_comments() -> list[tuple[str, bool]]:
+    """The site's moderator decisions on real comments as (text, abusive): the latest decision on each stands;
+    approved (or kept published over reports) and still published is clean, rejected or removed as abusive is
+    abusive, and other reasons say nothing about abuse.
+
+    The same labels as ``manage.py train_filter --from-decisions`` learns from (its ``decision_records``, which
+    the lab, above this app, reads; tests/desk/test_quality.py checks the two agree)."""
+    human = (
+        ModerationEvent.objects.by_moderators(dismissals=True)
+        .filter(comment__simulation__isnull=True)
+        .select_related("comment")
+        .only("comment_id", "action", "reason", "comment__body", "comment__status")
+        .order_by("comment_id", "created_at", "id")
+    )
+    latest = {event.comment_id: event for event in human}
+    decided = []
+    for event in latest.values():
+        if event.action in (ModerationEvent.Action.APPROVE, ModerationEvent.Action.DISMISS_REPORTS):
+            if event.comment.status == Comment.Status.PUBLISHED:
+                decided.append((event.comment.body, False))
+        elif event.reason == Family.ABUSIVE:
+            decided.append((event.comment.body, True))
+    return decided
 
 
 def live_quality(*, weeks: int = 12, now: dt.datetime | None = None) -> LiveQuality:

@@ -11,11 +11,13 @@ from django.shortcuts import render
 
 from comments.models import ModerationEvent
 from desk.forecast import RotaError, forecast, parse_rota
-from desk.quality import live_quality
+from desk.quality import decided_comments, live_quality
 from desk.selectors import arrivals_by_hour, held_arrivals_by_hour
 from moderation import JUDGED
 from newsroom.charts import line_chart
-from newsroom.staff import EVERY_MODERATORS_TRAINING, staff_page
+from newsroom.staff import EVERY_MODERATORS_TRAINING, may_open, staff_page
+from policies import shares
+from policies.selectors import active_model, active_policy_record
 
 FAMILY_LABELS = {family.value: family.label for family in JUDGED}
 
@@ -86,8 +88,10 @@ def training(request: HttpRequest) -> HttpResponse:
 
 @staff_page
 def quality(request: HttpRequest) -> HttpResponse:
-    """The live filter's quality, from moderators' decisions: per reason code and week by week."""
+    """The live filter's quality, from moderators' decisions: per reason code and week by week, and the learned
+    model's trade-off between clean comments held and abuse caught, with the live policy's point on it."""
     report = live_quality()
+    tradeoff = shares.tradeoff(model=active_model(), live=active_policy_record(), records=decided_comments, key="desk")
     charts = []
     weeks = report.weeks
     if weeks:
@@ -112,7 +116,13 @@ def quality(request: HttpRequest) -> HttpResponse:
                 y_label="hours",
             ),
         ]
-    return render(request, "desk/quality.html", {"report": report, "charts": charts})
+    context = {
+        "report": report, "charts": charts, "tradeoff": tradeoff,
+        "tradeoff_chart": shares.tradeoff_chart(tradeoff) if tradeoff else None,
+        # Saving a point as a draft is the lab's (an editor's): the form posts there.
+        "may_draft": may_open(request.user, "lab:lab"),
+    }  # fmt: skip
+    return render(request, "desk/quality.html", context)
 
 
 class ForecastForm(forms.Form):

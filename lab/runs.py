@@ -32,6 +32,7 @@ import moderation
 from comments.models import Comment, ModerationEvent
 from lab.models import JobState, LabRun, SimulationRun
 from lab.runner import facts_for, run_pipeline
+from policies import shares
 from policies.models import ModerationPolicy
 from policies.selectors import active_policy_record, policy_from_record
 from simulation.generate import Corpus, generate
@@ -112,7 +113,15 @@ def _fail_task_rows(rows: DBTaskResultQuerySet, now: dt.datetime) -> None:
 # of emails claims each email as it sends it, a lab run and a retraining write their results whole at their end.
 # A simulation posts its comments as it goes (run again, it would post them twice): it is marked interrupted, as
 # when a worker stops. Nor is a task run again that has been cut short this many times (it may be the cause).
-RUN_AGAIN_WHEN_CUT_SHORT = frozenset({"outbox.tasks.send_due", "lab.tasks.lab_run", "lab.tasks.retrain"})
+RUN_AGAIN_WHEN_CUT_SHORT = frozenset(
+    {
+        "outbox.tasks.send_due",
+        "lab.tasks.lab_run",
+        "lab.tasks.retrain",
+        "policies.tasks.train_candidate",
+        "policies.tasks.compare_candidate",
+    }
+)
 MAX_TRIES = 3
 
 
@@ -223,8 +232,15 @@ def run(pk: int) -> LabRun:
             raise ValueError("the stream has no comments")
         job_beat(LabRun, pk)
         article_text = lab.article.text_for_relevance() if lab.article else ""
-        live = policy_from_record(active_policy_record())
+        live_record = active_policy_record()
+        live = policy_from_record(live_record)
         draft = policy_from_record(lab.draft)
+        # Each policy's learned-model hold level as it stood for this run: a share is read from the site's
+        # recent comments, so the same draft may hold at another score next week.
+        hold_levels = {
+            name: shares.record_hold_level(record).describe()
+            for name, record in (("live", live_record), ("draft", lab.draft))
+        }
         moderators = int(lab.parameters.get("moderators", 1))
         review_seconds = float(lab.parameters.get("review_seconds", 30))
         results = []
@@ -261,6 +277,7 @@ def run(pk: int) -> LabRun:
             "changes": changes[:CHANGES_SHOWN],
             "workload": {"live": a["workload"], "draft": b["workload"]},
             "staffing": {"moderators": moderators, "review_seconds": review_seconds},
+            "hold_levels": hold_levels,
         }
         job_beat(LabRun, pk, state=JobState.DONE, progress=1.0, result=result, finished_at=timezone.now())
     except Exception as exc:  # noqa: BLE001 - a failed job says why on its page, the site goes on

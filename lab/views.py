@@ -2,21 +2,26 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from articles.models import Article
 from lab import runs, services
+from lab.management.commands.train_filter import decision_records
 from lab.models import LabRun, SimulationRun
 from lab.runs import jobs_mark_interrupted
 from moderation import JUDGED
 from newsroom.charts import line_chart
 from newsroom.staff import staff_page
+from policies import shares
 from policies.models import ModerationPolicy
+from policies.selectors import active_model, active_policy_record
 
 FAMILY_LABELS = {family.value: family.label for family in JUDGED}
 
@@ -112,11 +117,108 @@ class LabForm(forms.Form):
         return data
 
 
+# The hidden field that tells the curve's form (templates/lab/tradeoff.html, on this page and on the quality
+# page) from the lab's own.
+CURVE_ACTION = "draft-from-curve"
+
+
+class CurvePointForm(forms.Form):
+    """A point of the trade-off curve to keep as a draft: a row of the table, kept as the share of comments it
+    holds now or as its fixed score; or a share typed in. Rendered by hand (templates/lab/tradeoff.html), as the
+    quality page shows it too."""
+
+    point = forms.CharField(required=False)
+    keep = forms.ChoiceField(choices=[("share", "share"), ("score", "score")], required=False)
+    share = forms.FloatField(required=False)
+
+    def __init__(self, *args: Any, tradeoff: shares.Tradeoff | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tradeoff = tradeoff
+
+    def clean_share(self) -> float | None:
+        share = self.cleaned_data.get("share")
+        if share is not None and not 0 < share <= 1:
+            raise forms.ValidationError(
+                f"A share is a number above 0 and at most 1 (0.15 holds the top 15 % of comments), not {share:g}."
+            )
+        return share
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        if data.get("share") is not None:
+            data["hold_share"] = data["share"]
+            return data
+        if self.tradeoff is None:
+            raise forms.ValidationError("No learned model is loaded, so there is no curve to choose on.")
+        if not data.get("point"):
+            raise forms.ValidationError("Choose a point of the curve, or type a share of comments to hold.")
+        row = self.tradeoff.row(data["point"])
+        if row is None:
+            raise forms.ValidationError("That point is not on the curve (any more): choose one of the list.")
+        if data.get("keep") == "score":
+            data["hold_at"] = row.threshold
+        elif row.traffic is None or row.traffic <= 0:
+            raise forms.ValidationError(
+                f"The site has {self.tradeoff.recent} recent comments scored by the model, and a share needs "
+                f"{shares.MIN_COMMENTS}: keep this point as a fixed score."
+                if row.traffic is None
+                else "No recent comment scores this high: keep this point as a fixed score."
+            )
+        else:
+            data["hold_share"] = round(row.traffic, 4)
+        return data
+
+
+def lab_tradeoff() -> shares.Tradeoff | None:
+    """The live policy's trade-off curve, the site's series read from the same decisions retraining learns from."""
+    return shares.tradeoff(
+        model=active_model(), live=active_policy_record(),
+        records=lambda: [(record.text, record.abusive) for record in decision_records()], key="lab",
+    )  # fmt: skip
+
+
+def draft_from_curve(request: HttpRequest, tradeoff: shares.Tradeoff | None) -> HttpResponse | CurvePointForm:
+    """Save the chosen point as a draft and go to it; or the form with what was wrong."""
+    form = CurvePointForm(request.POST, tradeoff=tradeoff)
+    if form.is_valid():
+        try:
+            draft = services.policy_draft_from_curve(
+                editor=cast(User, request.user),  # a staff page: signed in
+                hold_share=form.cleaned_data.get("hold_share"), hold_at=form.cleaned_data.get("hold_at"),
+            )  # fmt: skip
+        except services.DraftRefused as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            share, fixed = shares.hold_settings(draft)
+            held = (
+                f"holds the top {share * 100:g} % of comments by the model's score"
+                if share
+                else f"holds at a model score of {fixed:.3f}"
+            )
+            messages.success(
+                request, f"Draft {draft.name} saved: it {held}. Nothing changes on the site until it is made live."
+            )
+            return redirect("admin:policies_moderationpolicy_change", draft.pk)
+    return form
+
+
 @staff_page
 def policy_lab(request: HttpRequest) -> HttpResponse:
-    """Try a draft policy against the live one on a stream, see past comparisons and what the shadow did."""
-    form = LabForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    """Try a draft policy against the live one on a stream, see past comparisons and what the shadow did, and
+    choose the learned model's hold level on its trade-off curve."""
+    tradeoff = lab_tradeoff()
+    curve_form = CurvePointForm(tradeoff=tradeoff)
+    if request.method == "POST" and request.POST.get("action") == CURVE_ACTION:
+        answer = draft_from_curve(request, tradeoff)
+        if isinstance(answer, HttpResponse):
+            return answer
+        curve_form = answer
+        form = LabForm()
+    else:
+        form = LabForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_bound and form.is_valid():
         data = form.cleaned_data
         parameters: dict[str, Any] = {
             "comments": data["comments"], "seed": data["seed"], "moderators": data["moderators"],
@@ -143,8 +245,12 @@ def policy_lab(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("lab:lab_run", pk=run.pk)
     jobs_mark_interrupted()
-    context = {"form": form, "runs": LabRun.objects.select_related("article")[:50], "shadow": runs.shadow_record()}
-    return render(request, "lab/lab.html", context, status=400 if form.errors else 200)
+    context = {
+        "form": form, "runs": LabRun.objects.select_related("article")[:50], "shadow": runs.shadow_record(),
+        "tradeoff": tradeoff, "tradeoff_chart": shares.tradeoff_chart(tradeoff) if tradeoff else None,
+        "curve_form": curve_form, "may_draft": True,
+    }  # fmt: skip
+    return render(request, "lab/lab.html", context, status=400 if form.errors or curve_form.errors else 200)
 
 
 @staff_page

@@ -1,14 +1,24 @@
-"""The live filter's quality, read from moderators' decisions in the audit trail."""
+"""The live filter's quality, read from moderators' decisions in the audit trail, and the learned model's
+trade-off curve on the same decisions."""
 
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from comments.models import Comment, ModerationEvent
-from comments.services import comment_approve, comment_reject, comment_report
-from desk.quality import live_quality
+from comments.services import comment_approve, comment_reject, comment_report, comment_undo
+from desk.quality import decided_comments, live_quality
+from desk.roles import ensure_editors_group, ensure_moderators_group
 from factories import HOLD_ALL, make_comment, make_seed_article
+from lab.management.commands.train_filter import decision_records
+from lab.models import SimulationRun
 from moderation import Policy
+from policies import shares
+from policies.models import ModerationPolicy
+from policies.selectors import active_policy_record, forget_active_policy, forget_model
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +58,7 @@ def test_false_holds_true_holds_and_leaks_per_reason_and_week(admin_user, client
     client.force_login(admin_user)
     page = client.get("/staff/quality/").content.decode()
     assert "abusive.insult" in page and "75%" in page and '<strong id="leaks">1</strong>' in page
-    assert page.count("data:image/svg+xml") == 3
+    assert page.count("data:image/svg+xml") == 4  # three week by week, and the learned model's trade-off
     assert "How the filter does on this site" in client.get("/admin/").content.decode()
 
 
@@ -85,3 +95,131 @@ def test_holds_by_rule_are_not_the_filters_mistakes(admin_user, client):
     page = client.get("/staff/quality/").content.decode()
     assert "<strong>4</strong> held comments decided that the filter did not judge" in page
     assert "<code>new_commenter</code>" not in page and "<code>policy.hold_all</code>" not in page
+
+
+# -- the learned model's trade-off curve
+
+
+@pytest.fixture
+def fresh_curve():
+    forget_model()
+    forget_active_policy()
+    shares.forget()
+    yield
+    forget_active_policy()
+
+
+def staff(django_user_model, name, group):
+    user = django_user_model.objects.create_user(name, is_staff=True)
+    user.groups.add(group)
+    return user
+
+
+def recent(n):
+    article = make_seed_article()
+    now = timezone.now()
+    Comment.objects.bulk_create(
+        Comment(
+            article=article,
+            author_name="R",
+            author_email="r@example.com",
+            body=f"Remark {i}.",
+            created_at=now - dt.timedelta(minutes=i),
+            status=Comment.Status.PUBLISHED,
+            scores={"model": round(i / n, 3)},
+        )  # fmt: skip
+        for i in range(n)
+    )
+
+
+def decide(moderator, *, clean, abusive):
+    article = make_seed_article()
+    for n in range(clean):
+        comment = make_comment(article, body=f"Pakistan's help matters for the Doha talks ({n}).", policy=HOLD_ALL)
+        comment_approve(comment=comment, actor=moderator)
+    for n in range(abusive):
+        comment = make_comment(article, body=f"You brainless idiot, shut up ({n}).", policy=HOLD_ALL)
+        comment_reject(comment=comment, actor=moderator, reason="abusive")
+
+
+def test_the_quality_page_shows_the_curve_with_the_live_policys_point(client, django_user_model, fresh_curve):
+    record = active_policy_record()
+    ModerationPolicy.objects.filter(pk=record.pk).update(model_hold_share=0.1)
+    forget_active_policy()
+    moderator = staff(django_user_model, "moira", ensure_moderators_group())
+    decide(moderator, clean=4, abusive=3)
+    recent(300)
+    client.force_login(moderator)
+    page = client.get("/staff/quality/").content.decode()
+    assert 'id="tradeoff-chart"' in page and 'id="tradeoff-table"' in page
+    assert "Holds the top 10 % of comments by the learned model&#x27;s score: a score of 0.900" in page
+    assert '<tr class="table-primary" id="tradeoff-live-row"><th scope="row">0.900 <strong>(the live policy)' in page
+    assert "This site's decisions (4 clean, 3 abusive)" in page
+    # A moderator reads it; keeping a point as a draft is an editor's, in the lab.
+    assert 'id="curve-form"' not in page and 'id="tradeoff-editors"' in page
+    editor = staff(django_user_model, "eddie", ensure_editors_group())
+    client.force_login(editor)
+    page = client.get("/staff/quality/").content.decode()
+    assert 'id="curve-form"' in page and 'action="/staff/lab/"' in page
+    # The quality page's form, as a browser sends it, makes the draft in the lab.
+    sent = {"action": "draft-from-curve", "point": "0.800", "keep": "share", "share": ""}
+    response = client.post("/staff/lab/", sent)
+    draft = ModerationPolicy.objects.filter(is_active=False).values("id", "model_hold_share").get()
+    assert response["Location"] == f"/admin/policies/moderationpolicy/{draft['id']}/change/"
+    assert draft["model_hold_share"] == pytest.approx(0.2)
+
+
+def test_without_a_model_the_quality_page_says_there_is_no_curve(admin_client, settings, tmp_path, fresh_curve):
+    settings.MODERATION_MODEL = str(tmp_path / "gone.nrm")
+    forget_model()
+    page = admin_client.get("/staff/quality/").content.decode()
+    assert "No learned model is loaded" in page and 'id="tradeoff-table"' not in page
+
+
+def test_the_curve_reads_the_same_decisions_retraining_learns_from(admin_user):
+    article = make_seed_article()
+    clean = make_comment(article, body="Clean and approved.", policy=HOLD_ALL)
+    comment_approve(comment=clean, actor=admin_user)
+    abusive = make_comment(article, body="Rejected as abusive.", policy=HOLD_ALL)
+    comment_reject(comment=abusive, actor=admin_user, reason="abusive")
+    spam = make_comment(article, body="Rejected as spam.", policy=HOLD_ALL)
+    comment_reject(comment=spam, actor=admin_user, reason="spam")  # says nothing about abuse
+    kept = make_comment(article, body="Reported, kept published.")
+    comment_report(comment=kept, reason="abusive")
+    comment_approve(comment=kept, actor=admin_user)
+    removed = make_comment(article, body="Published, then removed as abusive.")
+    comment_reject(comment=removed, actor=admin_user, reason="abusive")
+    changed_mind = make_comment(article, body="Approved, then rejected as abusive.", policy=HOLD_ALL)
+    comment_approve(comment=changed_mind, actor=admin_user)
+    comment_reject(comment=changed_mind, actor=admin_user, reason="abusive")  # the latest decision stands
+    undone = make_comment(article, body="Rejected, then undone.", policy=HOLD_ALL)
+    comment_reject(comment=undone, actor=admin_user, reason="abusive", undo_window=dt.timedelta(seconds=10))
+    comment_undo(event=ModerationEvent.objects.filter(comment=undone).latest("id"), actor=admin_user)
+    run = SimulationRun.objects.create(label="generated")
+    simulated = make_comment(article, body="A simulated comment.", policy=HOLD_ALL)
+    Comment.objects.filter(pk=simulated.pk).update(simulation=run)
+    comment_reject(comment=simulated, actor=admin_user, reason="abusive")
+    expected = {
+        ("Clean and approved.", False), ("Rejected as abusive.", True), ("Reported, kept published.", False),
+        ("Published, then removed as abusive.", True), ("Approved, then rejected as abusive.", True),
+    }  # fmt: skip
+    assert set(decided_comments()) == expected
+    assert sorted(decided_comments()) == sorted((r.text, r.abusive) for r in decision_records())
+
+
+def test_the_curve_costs_the_quality_page_no_query_once_read(admin_client, admin_user, fresh_curve, monkeypatch):
+    decide(admin_user, clean=3, abusive=2)
+    recent(250)
+    admin_client.get("/staff/quality/")  # the curve's series and the recent scores are read, then cached
+    with CaptureQueriesContext(connection) as warm:
+        assert admin_client.get("/staff/quality/").status_code == 200
+    decide(admin_user, clean=12, abusive=12)
+
+    def unread():
+        raise AssertionError("read again while cached")
+
+    monkeypatch.setattr(shares, "_read_recent", lambda now: unread())
+    monkeypatch.setattr("desk.views.decided_comments", unread)
+    with CaptureQueriesContext(connection) as more:
+        assert admin_client.get("/staff/quality/").status_code == 200
+    assert len(more) == len(warm) <= 10
