@@ -32,8 +32,7 @@ from newsroom import limits
 from outbox.models import OutboundEmail
 from policies.selectors import (
     live_policy,
-    policy_from_record,
-    shadow_policy_record,
+    shadow_judge,
 )
 
 STATUS_FOR_ACTION = {
@@ -170,12 +169,13 @@ def comment_post(
         created_at=now, ip_address=submission.ip_address, submission_token=submission.token or None,
         notify_replies=notify_replies,
     )  # fmt: skip
-    shadow = shadow_policy_record()
-    if shadow is not None:  # a draft tried on live traffic: one more run of the filter, deciding nothing
-        shadow_verdict = moderate(body, context, policy_from_record(shadow))
+    shadow = shadow_judge()
+    if shadow is not None:  # a draft or a candidate model tried on live traffic: one more run, deciding nothing
+        shadow_name, shadow_policy = shadow
+        shadow_verdict = moderate(body, context, shadow_policy)
         comment.shadow_decision = shadow_verdict.action.value
         comment.shadow_reasons = [r.code for r in shadow_verdict.reasons]
-        comment.shadow_policy = shadow.name
+        comment.shadow_policy = shadow_name
 
     def and_then() -> None:
         # In the comment's own transaction: a comment is never stored without its commenter and, for an address

@@ -46,6 +46,9 @@ EDITOR_PERMISSIONS = [
     ("policies", "add_moderationpolicy"),
     ("policies", "change_moderationpolicy"),
     ("lab", "view_simulationrun"),
+    # The site's trained models and what was done with them (the training page itself needs change_moderationpolicy).
+    ("policies", "view_learnedmodel"),
+    ("policies", "view_modelevent"),
     ("commenters", "view_storysettings"),
     ("commenters", "view_sanction"),
     # The newsroom's own sites that embed the comments (their origin and signing secret), and the readers

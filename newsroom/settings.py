@@ -327,6 +327,9 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
 # data (docs/model-card.md); point this at a model made with `manage.py train_filter`.
 # If the file is missing or unreadable, the rules alone decide and the admin says so.
 MODERATION_MODEL = os.environ.get("MODERATION_MODEL") or str(BASE_DIR / "moderation" / "data" / "abuse-model.nrm")
+# The site's moderator decisions as training records (policies reads them by name: it sits below the apps that
+# hold comments and their audit).
+MODERATION_DECISIONS = "lab.management.commands.train_filter.decision_records"
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {

@@ -37,6 +37,8 @@ STAFF_PAGES: dict[str, str] = {
     "lab:simulation": "lab.view_simulationrun",
     "lab:lab": "policies.change_moderationpolicy",
     "lab:lab_run": "policies.change_moderationpolicy",
+    # Training a candidate model on the site's decisions, shadowing it, making it live and rolling back.
+    "policies:models": "policies.change_moderationpolicy",
 }
 # The admin's own endpoints that act on comments, commenters or policies, and the one permission each checks
 # (the views read it from here). tests/test_staff_permissions.py posts to each as staff without it: 403, nothing done.

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("outbox.urls")),
     path("", include("desk.urls")),
     path("", include("lab.urls")),
+    path("", include("policies.urls")),
     path("", include("embeds.urls")),
     path("api/v1/", include("api.urls")),
     path("", include("articles.urls")),

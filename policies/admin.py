@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -12,12 +13,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.html import format_html
 
 from moderation.policy import GENERAL, RULES, SETTINGS, THRESHOLDS
-from newsroom.admin import actor
+from newsroom.admin import AuditAdmin, actor
 from newsroom.staff import STAFF_ENDPOINTS
 from policies import services
-from policies.models import ModerationPolicy
+from policies.models import LearnedModel, ModelEvent, ModerationPolicy
 from policies.selectors import forget_active_policy, model_summary
 
 
@@ -151,3 +153,53 @@ class ModerationPolicyAdmin(admin.ModelAdmin[ModerationPolicy]):
     def save_model(self, request: HttpRequest, obj: ModerationPolicy, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         forget_active_policy()  # a shadowing draft's new thresholds are read afresh
+
+
+LEARNED_MODEL_FIELDS = (
+    "name", "state", "path", "sha256", "created_at", "created_by", "trained_at", "live_since", "previous",
+    "decisions", "error", "task_id", "model_card", "compared",
+)  # fmt: skip
+
+
+@admin.register(LearnedModel)
+class LearnedModelAdmin(AuditAdmin[LearnedModel]):
+    """The learned model files and where each stands, read-only: they are trained, shadowed, made live and rolled
+    back on the Model training page (/staff/models/), through the services, which audit it."""
+
+    list_display = ["name", "state", "created_at", "created_by", "live_since", "decisions", "short_sha256"]
+    list_filter = ["state"]
+    search_fields = ["name", "path", "sha256"]
+    date_hierarchy = "created_at"
+    list_select_related = ["created_by"]
+    fields = readonly_fields = LEARNED_MODEL_FIELDS
+
+    @admin.display(description="SHA-256")
+    def short_sha256(self, obj: LearnedModel) -> str:
+        return obj.sha256[:12]
+
+    @admin.display(description="model card")
+    def model_card(self, obj: LearnedModel) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.card, indent=1, sort_keys=True))
+
+    @admin.display(description="comparison with the live model")
+    def compared(self, obj: LearnedModel) -> str:
+        figures = obj.comparison
+        if not figures.get("candidate"):
+            return figures.get("error", "") or "not compared"
+        return (
+            f"On {figures['held_out']} held-out moderator decisions: AUC {figures['live']['auc']} (live, "
+            f"{figures['live_name']}) and {figures['candidate']['auc']} (this one); "
+            f"{figures['published_by_candidate']} held now would be published, "
+            f"{figures['held_by_candidate']} published now would be held."
+        )
+
+
+@admin.register(ModelEvent)
+class ModelEventAdmin(AuditAdmin[ModelEvent]):
+    """Who trained, shadowed, made live or rolled back which learned model, and when."""
+
+    list_display = ["created_at", "action", "model", "actor", "detail"]
+    list_filter = ["action"]
+    search_fields = ["detail", "model__name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["model", "actor"]

@@ -126,7 +126,7 @@ from desk.models import ReviewQueueItem
 from desk.roles import EDITOR_PERMISSIONS, MODERATOR_PERMISSIONS
 GRANTED_SINCE = {("outbox", "view_outboundemail"), ("api", "view_apitoken"), ("api", "add_apitoken"),
                  ("api", "change_apitoken"), ("embeds", "view_site"), ("embeds", "add_site"), ("embeds", "change_site"),
-                 ("embeds", "view_sitereader")}
+                 ("embeds", "view_sitereader"), ("policies", "view_learnedmodel"), ("policies", "view_modelevent")}
 from lab.models import LabRun, SimulationRun
 from outbox.models import EmailOptOut, OutboundEmail
 from policies.models import ModerationPolicy

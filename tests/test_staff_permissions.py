@@ -24,7 +24,7 @@ from policies.models import ModerationPolicy
 pytestmark = pytest.mark.django_db
 
 MODERATOR_OPENS = {"desk:training", "desk:quality", "desk:staffing"}
-EDITOR_OPENS = {*MODERATOR_OPENS, "lab:simulations", "lab:simulation", "lab:lab", "lab:lab_run"}
+EDITOR_OPENS = {*MODERATOR_OPENS, "lab:simulations", "lab:simulation", "lab:lab", "lab:lab_run", "policies:models"}
 ROLES = ["nobody", "moderator", "editor", "superuser"]
 
 

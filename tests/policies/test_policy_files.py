@@ -56,6 +56,7 @@ def test_a_fifo_named_as_a_policy_file_is_not_read(tmp_path):
         resolve_policy(str(fifo))
 
 
+@pytest.mark.django_db  # which model is live is read from the database
 def test_a_byte_order_mark_is_allowed(tmp_path):
     path = tmp_path / "p.json"
     path.write_bytes(b'\xef\xbb\xbf{"mode": "hold_all"}')
@@ -75,6 +76,7 @@ def test_random_bytes_are_a_policy_or_one_clear_error(tmp_path, data):
         assert isinstance(policy, Policy)
 
 
+@pytest.mark.django_db  # which model is live is read from the database
 @HOSTILE
 @given(data=policy_like | json_values)
 def test_random_json_is_a_checked_policy_or_one_clear_error(tmp_path, data):

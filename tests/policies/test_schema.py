@@ -69,6 +69,7 @@ def test_the_admin_form_takes_every_setting_and_refuses_each_out_of_bounds_by_na
             assert form.errors[name] == [f"{name} is a chance between 0 and 1, not 1.5."]
 
 
+@pytest.mark.django_db  # which model is live is read from the database
 def test_the_core_policy_of_a_row_has_every_setting_of_the_row():
     assert all(getattr(policy_from_record(ModerationPolicy()), n) == s.default for n, s in SETTINGS.items())
     record = ModerationPolicy(**{name: other_value(name) for name in SETTINGS})
@@ -78,6 +79,7 @@ def test_the_core_policy_of_a_row_has_every_setting_of_the_row():
         assert getattr(policy, name) == expected, name
 
 
+@pytest.mark.django_db  # which model is live is read from the database
 def test_a_policy_file_for_the_simulator_is_checked_setting_by_setting(tmp_path):
     path = tmp_path / "strict.json"
     path.write_text(json.dumps({name: other_value(name) for name in SETTINGS}), encoding="utf-8")
