@@ -17,7 +17,9 @@ The tests, each run as its own script with its own results kept in a scratch fol
 - highlights: ``bench/spans.py --split test`` (HateXplain's test split, marked words);
 - topic: ``bench/topic.py --part test`` (the topics the calibration never saw).
 
-``--dry-run`` runs them and prints the entry without keeping it.
+The highlights' and the topic's test figures are also kept as ``bench/results/spans-test.json`` and
+``topic.json``, which the docs' blocks render. ``--dry-run`` runs them and prints the entry without keeping
+anything.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,6 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import _results  # noqa: E402
+
+# The runs whose test figures the docs show (their blocks render these files): kept in bench/results too.
+SHOWN = ("spans-test", "topic")
 
 RUNS = {
     "abuse": (["bench/evaluate.py", "--split", "test"], "evaluate"),
@@ -117,6 +123,9 @@ def main() -> None:
         )
     with tempfile.TemporaryDirectory(prefix="newsroom-release-") as scratch:
         figures = {name: run(name, argv, results, Path(scratch)) for name, (argv, results) in RUNS.items()}
+        if not args.dry_run:
+            for name in SHOWN:
+                shutil.copyfile(Path(scratch) / f"{name}.json", _results.results_dir() / f"{name}.json")
     entry = {
         "version": this,
         "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),

@@ -503,7 +503,9 @@ def render_releases(f: Record) -> str:
     return (
         "Each release's public test splits, run once (abuse AUC of the model and rules combined; spam on the "
         "YouTube test part; highlights: character F1 on HateXplain's marked words; topic on the held-out topics):"
-        "\n\n" + table(header, rows)
+        "\n\n"
+        + table(header, rows)
+        + "".join(f"\n\n{entry['version']}: {entry['note']}" for entry in f["releases"] if entry.get("note"))
     )
 
 
@@ -520,7 +522,37 @@ def render_release_latest(f: Record) -> str:
     )
 
 
+def render_learning(f: Record) -> str:
+    rows = [
+        [
+            num(point["decisions"]),
+            f"{f['base_auc']:.3f}",
+            f"{point['auc_mean']:.3f}",
+            f"+{point['lift_mean']:.3f} ({point['lift_min']:+.3f} to {point['lift_max']:+.3f})",
+            f"{point['stage_kept']} of {len(point['runs'])}",
+        ]
+        for point in f["curve"]
+    ]
+    lines = [
+        f"The site: {f['site']} ({num(f['site_pool'])} posts to draw decisions from, {num(f['held_out'])} held out, "
+        f"{num(f['held_out_abusive'])} of them abusive). The base model: {f['base_trained_on']}. "
+        f"{f['seeds']} draws of decisions each:",
+        table(
+            ["own decisions", "AUC, base model", "AUC, with the site's stage", "lift (range)", "stage kept"],
+            rows,
+        ),
+    ]
+    if f.get("retrained"):
+        retrained = "; ".join(f"weight {r['weight']:g}: {r['lift']:+.3f}" for r in f["retrained"])
+        lines.append(
+            f"Retraining the whole model with the first draw's {num(f['retrained'][0]['decisions'])} decisions added to the public "
+            f"sets instead, by the weight given to each decision: {retrained}."
+        )
+    return "\n\n".join(lines)
+
+
 RENDERERS: dict[str, Callable[[Record], str]] = {
+    "learning": render_learning,
     "releases": render_releases,
     "release-latest": render_release_latest,
     "api_pages": render_api_pages,
