@@ -121,6 +121,7 @@ def main() -> None:
             f"Release {this} is already in {path}: its test splits were run. A new measurement is a new release: "
             "raise the version in pyproject.toml first."
         )
+    measured_on = commit()  # before the runs: the files they keep would read as changes
     with tempfile.TemporaryDirectory(prefix="newsroom-release-") as scratch:
         figures = {name: run(name, argv, results, Path(scratch)) for name, (argv, results) in RUNS.items()}
         if not args.dry_run:
@@ -129,7 +130,7 @@ def main() -> None:
     entry = {
         "version": this,
         "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        **commit(),
+        **measured_on,
         "summary": summary(figures),
         "runs": figures,
     }

@@ -482,10 +482,15 @@ def render_releases(f: Record) -> str:
 
     def topic(entry: Record) -> str:
         t = entry["summary"]["topic"]
-        return f"{t['auc']:.3f} / {pct(t['genuine_held'])}"
+        caught = t["foreign_held"] + t["foreign_flagged"]
+        return f"{t['auc']:.3f} / {pct(t['genuine_held'])} / {pct(caught)}"
 
     header = ["release", "date", "commit", "abuse AUC: HateXplain", "OLID 2019", "Davidson 2017"]
-    header += ["spam called spam / clean called spam", "highlights F1", "topic AUC / genuine held"]
+    header += [
+        "spam called spam / clean called spam",
+        "highlights F1",
+        "topic AUC / genuine held / misplaced held or flagged",
+    ]
     rows = [
         [
             entry["version"],
@@ -513,12 +518,15 @@ def render_release_latest(f: Record) -> str:
     entry = f["releases"][-1]
     s = entry["summary"]
     abuse = ", ".join(f"{SOURCES.get(source, source)} {row['auc_combined']:.3f}" for source, row in s["abuse"].items())
-    spam = s["spam"]
+    spam, t = s["spam"], s["topic"]
     return (
         f"Release {entry['version']} ({entry['date'][:10]}), on public test splits run once: abuse AUC {abuse}; "
         f"{pct(spam['spam_called_spam'] / spam['spam'])} of test spam called spam, "
         f"{pct(spam['clean_called_spam'] / spam['clean'])} of clean comments; highlight F1 "
-        f"{s['highlights']['f1']:.3f}. Every release: [bench/results/releases.json](bench/results/releases.json)."
+        f"{s['highlights']['f1']:.3f}; topic, on held-out topics: {pct(t['genuine_held'])} of genuine comments held, "
+        f"{pct(t['foreign_held'] + t['foreign_flagged'])} of misplaced ones held or flagged "
+        f"({pct(t['genuine_flagged'])} of genuine ones flagged). "
+        "Every release: [bench/results/releases.json](bench/results/releases.json)."
     )
 
 
