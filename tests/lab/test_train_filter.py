@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
+from comments.models import Comment
 from comments.services import comment_approve, comment_reject
 from factories import HOLD_ALL, make_comment, make_seed_article
 from lab.management.commands.train_filter import decision_records
@@ -40,7 +41,7 @@ def glorp(n: int, abusive: bool) -> str:
     return f"Glorp, {sentence}, glorp {n}." if abusive else f"Well, {sentence}, point {n}."
 
 
-def write_lines(path: Path, rows: list[dict]) -> Path:
+def write_lines(path: Path, rows: list[dict[str, object]]) -> Path:
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return path
 
@@ -52,7 +53,7 @@ def glorp_file(path: Path, n: int = 240) -> Path:
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
     rows = [Record(f"{(INSULTS if i % 2 else CIVIL)[i % 3]} {i % 7}", i % 2 == 1) for i in range(120)]
-    path = tmp_path_factory.mktemp("base") / "base.nrm"
+    path: Path = tmp_path_factory.mktemp("base") / "base.nrm"
     model = train(rows, features=SMALL, seed=3).model
     model.metadata["name"] = "small base"
     model.save(path)
@@ -138,11 +139,12 @@ def test_the_base_must_be_a_model(tmp_path):
 # --- From the database ----------------------------------------------------------------------------------------
 
 
-def decide(admin_user, *, enough: int = 8) -> list:
+def decide(admin_user, *, enough: int = 8) -> list[Comment]:
     """Held comments decided by a moderator through the real services, "glorp" ones rejected as abusive, until the
     part held out to choose on has ``enough`` of each (the split is the comment id's, so the count varies)."""
     article = make_seed_article()
-    decided, val = [], Counter()
+    decided: list[Comment] = []
+    val: Counter[bool] = Counter()
     for n in range(600):
         abusive = n % 2 == 0
         comment = make_comment(article, body=glorp(n, abusive), policy=HOLD_ALL)

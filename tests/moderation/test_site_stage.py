@@ -7,6 +7,7 @@ import json
 import struct
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -160,6 +161,7 @@ def test_a_stage_is_kept_apart_in_the_file_and_folded_to_score(base: AbuseModel,
     # The model under the stage is the base, byte for byte: the next stage replaces this one.
     assert loaded.without_stage().to_bytes() == base.to_bytes()
     assert loaded.metadata["base"] == base.metadata
+    assert loaded.stage is not None
     restaged = loaded.with_stage(loaded.stage, {"name": "again"})
     assert restaged.without_stage().to_bytes() == base.to_bytes()
     assert np.array_equal(restaged.scores(texts), model.scores(texts))
@@ -222,12 +224,13 @@ def test_a_stage_that_would_push_a_coefficient_past_its_range_is_refused(base: A
         AbuseModel.from_bytes(base.with_stage(stage, {"name": "nudged"}).to_bytes())
 
 
-def _header(data: bytes) -> dict:
+def _header(data: bytes) -> dict[str, Any]:
     (length,) = struct.unpack("<Q", data[len(MAGIC) : len(MAGIC) + 8])
-    return json.loads(data[len(MAGIC) + 8 : len(MAGIC) + 8 + length])
+    header: dict[str, Any] = json.loads(data[len(MAGIC) + 8 : len(MAGIC) + 8 + length])
+    return header
 
 
-def _with_header(data: bytes, header: dict) -> bytes:
+def _with_header(data: bytes, header: dict[str, Any]) -> bytes:
     (length,) = struct.unpack("<Q", data[len(MAGIC) : len(MAGIC) + 8])
     payload = data[len(MAGIC) + 8 + length : -32]
     head = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
