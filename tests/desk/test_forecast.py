@@ -41,8 +41,10 @@ def test_the_page_forecasts_from_the_sites_own_held_comments(admin_user, client)
     article = make_seed_article()
     for n in range(3):
         make_comment(article, policy=HOLD_ALL, body=f"Held {n}.")
-    at = timezone.localtime().replace(hour=22, minute=30)
-    ModerationEvent.objects.filter(action="auto").update(created_at=at - dt.timedelta(days=1))
+    now = timezone.localtime()
+    at = now.replace(hour=22, minute=30, second=0, microsecond=0)  # the last 22:30 gone: inside the last day
+    at -= dt.timedelta(days=1) if at > now else dt.timedelta(0)
+    ModerationEvent.objects.filter(action="auto").update(created_at=at)
     client.force_login(admin_user)
     html = client.get(
         "/staff/staffing/", {"rota": "7-20:1", "review_seconds": 30, "target_hours": 1, "days": 1}
