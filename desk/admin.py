@@ -26,6 +26,7 @@ from desk.models import ReviewQueueItem
 from desk.review import SANCTION, ModerationActions, ReviewWorkflow, decide_controls, sanction_controls, status_label
 from desk.selectors import QUEUE_TABS, by_traffic, queue_counts, queue_tab_filter
 from moderation import Family
+from moderation.reasons import KIND_LABELS, label_of
 from newsroom.admin import AuditAdmin
 
 
@@ -189,6 +190,19 @@ def badge(text: str, kind: str = "") -> str:
     return format_html('<span class="desk-badge{}">{}</span>', f" desk-{kind}" if kind else "", text)
 
 
+def reason_badge(code: str) -> str:
+    """A reason by its name ("Promotes a link"), its code ("spam.links") kept as the badge's title, for searches."""
+    try:
+        name = label_of(code)
+    except ValueError:  # a code of a family no longer known: shown as stored
+        name = code
+    else:
+        kind = code.partition(".")[2]
+        if kind and code not in KIND_LABELS:  # a kind without a name of its own: "Abusive: profanity"
+            name = f"{name}: {kind.replace('_', ' ')}"
+    return format_html('<span class="desk-badge desk-reason" title="{}">{}</span>', code, name)
+
+
 @admin.register(ReviewQueueItem)
 class ReviewQueueAdmin(ReviewWorkflow):
     """The moderation desk: compact rows, one-click and single-key decisions, tabs with counts."""
@@ -293,7 +307,7 @@ class ReviewQueueAdmin(ReviewWorkflow):
         reasons = format_html_join(
             "",
             "<div>{} {}</div>",
-            ((badge(r.get("code", ""), "reason"), r.get("message", "")) for r in obj.explanation or []),
+            ((reason_badge(str(r.get("code", ""))), r.get("message", "")) for r in obj.explanation or []),
         )
         reports = format_html_join(
             "", '<div class="desk-report">{} {}</div>',

@@ -222,3 +222,17 @@ def test_without_javascript_the_rows_sanction_button_comes_back_to_the_same_desk
     assert f"Pre-moderated {second.author_email}: Off-topic, again and again." in answer.content.decode()
     assert list(Sanction.objects.values_list("email", "kind")) == [(second.author_email, "premoderate")]
     assert mod_client.get(f"{QUEUE}{second.pk}/sanction/").status_code == 302  # nothing happens on a GET
+
+
+def test_a_rows_reasons_are_named_as_a_person_calls_them_with_their_codes_kept(mod_client):
+    comment = make_comment(make_seed_article(), status=Comment.Status.HELD)
+    explanation = [
+        {"code": "spam.links", "score": 0.8, "message": "promotes a link", "spans": [], "excerpts": []},
+        {"code": "abusive.profanity", "score": 1.0, "message": "uses profanity", "spans": [], "excerpts": []},
+        {"code": "retired.kind", "score": 1.0, "message": "an old reason", "spans": [], "excerpts": []},
+    ]
+    Comment.objects.filter(pk=comment.pk).update(explanation=explanation)
+    html = mod_client.get(QUEUE).content.decode()
+    assert '<span class="desk-badge desk-reason" title="spam.links">Promotes a link</span> promotes a link' in html
+    assert 'title="abusive.profanity">Abusive: profanity</span>' in html
+    assert 'title="retired.kind">retired.kind</span>' in html  # a code no longer known is shown as stored
