@@ -18,6 +18,7 @@ from newsroom.charts import line_chart
 from newsroom.staff import EVERY_MODERATORS_TRAINING, may_open, staff_page
 from policies import shares
 from policies.selectors import active_model, active_policy_record
+from policies.tradeoff_chart import tradeoff_chart
 
 FAMILY_LABELS = {family.value: family.label for family in JUDGED}
 
@@ -118,7 +119,7 @@ def quality(request: HttpRequest) -> HttpResponse:
         ]
     context = {
         "report": report, "charts": charts, "tradeoff": tradeoff,
-        "tradeoff_chart": shares.tradeoff_chart(tradeoff) if tradeoff else None,
+        "tradeoff_chart": tradeoff_chart(tradeoff) if tradeoff else None,
         # Saving a point as a draft is the lab's (an editor's): the form posts there.
         "may_draft": may_open(request.user, "lab:lab"),
     }  # fmt: skip

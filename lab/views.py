@@ -22,6 +22,7 @@ from newsroom.staff import staff_page
 from policies import shares
 from policies.models import ModerationPolicy
 from policies.selectors import active_model, active_policy_record
+from policies.tradeoff_chart import tradeoff_chart
 
 FAMILY_LABELS = {family.value: family.label for family in JUDGED}
 
@@ -247,7 +248,7 @@ def policy_lab(request: HttpRequest) -> HttpResponse:
     jobs_mark_interrupted()
     context = {
         "form": form, "runs": LabRun.objects.select_related("article")[:50], "shadow": runs.shadow_record(),
-        "tradeoff": tradeoff, "tradeoff_chart": shares.tradeoff_chart(tradeoff) if tradeoff else None,
+        "tradeoff": tradeoff, "tradeoff_chart": tradeoff_chart(tradeoff) if tradeoff else None,
         "curve_form": curve_form, "may_draft": True,
     }  # fmt: skip
     return render(request, "lab/lab.html", context, status=400 if form.errors or curve_form.errors else 200)

@@ -13,7 +13,8 @@ The recent scores are one cached read (``CACHE_SECONDS``): most posts cost no qu
 
 The trade-off an editor chooses on: for each candidate hold level, the share of clean comments it holds against
 the share of abusive ones it catches, on the site's moderator decisions and on the public test sets, both
-scored by the loaded model (``tradeoff``), with the live policy's point marked.
+scored by the loaded model (``tradeoff``), with the live policy's point marked; ``policies.tradeoff_chart`` draws it
+(apart, so that a process building policies never loads the charting library).
 
 Comments live in the comments app, above this one: the model is looked up by name (``apps.get_model``), as a
 migration does, rather than imported.
@@ -21,7 +22,6 @@ migration does, rather than imported.
 
 from __future__ import annotations
 
-import base64
 import bisect
 import datetime as dt
 import math
@@ -30,19 +30,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pygal
 from django.apps import apps
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
-from pygal.style import Style
 
 import moderation
 from moderation import Policy
 from moderation.model import AbuseModel
 from moderation.training import read_records
 from newsroom import cache
-from newsroom.charts import SCRIPT_RE, STYLE
 from policies.models import ModerationPolicy
 
 # The window a share is read from: the last 30 days, or the last 5,000 comments if there were more.
@@ -122,12 +117,12 @@ class HoldLevel:
     def describe(self) -> str:
         if self.from_share:
             return (
-                f"Holds the top {_percent(self.share)} of comments by the learned model's score: a score of "
+                f"Holds the top {as_percent(self.share)} of comments by the learned model's score: a score of "
                 f"{self.threshold:.3f} or more, read from the site's last {self.comments:,} comments."
             )
         if self.fell_back:
             return (
-                f"Set to hold the top {_percent(self.share)} of comments, but the site has {self.comments:,} "
+                f"Set to hold the top {as_percent(self.share)} of comments, but the site has {self.comments:,} "
                 f"recent comments scored and a share needs {MIN_COMMENTS}: until then it holds at the fixed "
                 f"score of {self.fixed:.3f}."
             )
@@ -305,50 +300,5 @@ def tradeoff(
     return Tradeoff(model=model.name, live=level, site=site, public=public, rows=rows, recent=len(scores))
 
 
-def _percent(share: float) -> str:
+def as_percent(share: float) -> str:
     return f"{share * 100:.1f}".removesuffix(".0") + " %"
-
-
-def tradeoff_chart(curve: Tradeoff) -> SafeString:
-    """The curve as an ``<img>`` of an SVG, as ``newsroom.charts`` draws every staff chart: clean comments held
-    (x) against abusive ones caught (y), per set, the live policy's points marked. The page's table holds
-    the same numbers for those who cannot see it."""
-    style = Style(**{**STYLE.to_dict(), "colors": ("#1f5f99", "#b3261e", "#111111")})
-    chart = pygal.XY(
-        style=style, width=760, height=360, js=[], disable_xml_declaration=True, legend_at_bottom=True,
-        x_title="clean comments held, %", y_title="abusive comments caught, %", show_x_guides=True,
-        show_y_guides=True, dots_size=3, range=(0, 100), xrange=(0, 100), truncate_legend=-1,
-        value_formatter=lambda v: f"{v:,.1f}", x_value_formatter=lambda v: f"{v:,.0f}",
-    )  # fmt: skip
-
-    def points(series: Callable[[Row], Point]) -> list[tuple[float, float]]:
-        found = [series(row) for row in curve.rows]
-        return [
-            (p.clean_held * 100, p.abuse_caught * 100)
-            for p in found
-            if p.clean_held is not None and p.abuse_caught is not None
-        ]
-
-    # Every series is added, an empty one too, so each keeps its colour (and its place in the legend).
-    chart.add("This site's decisions", points(lambda row: row.site))
-    chart.add("Public test sets", points(lambda row: row.public))
-    live = curve.live_row
-    marks = [
-        (p.clean_held * 100, p.abuse_caught * 100)
-        for p in (live.site, live.public)
-        if p.clean_held is not None and p.abuse_caught is not None
-    ]
-    chart.add("The live policy", marks, stroke=False, dots_size=7)
-    svg = SCRIPT_RE.sub("", chart.render(is_unicode=True))
-    encoded = base64.b64encode(svg.encode()).decode("ascii")
-    title = "Clean comments held against abusive comments caught, at each hold level of the learned model"
-    summary = f"{title}. The live policy holds at {live.threshold:.3f}: " + "; ".join(
-        f"{name} {_percent(p.clean_held)} of clean held, {_percent(p.abuse_caught)} of abusive caught"
-        for name, p in (("on this site's decisions", live.site), ("on the public test sets", live.public))
-        if p.clean_held is not None and p.abuse_caught is not None
-    )
-    return format_html(
-        '<figure class="nr-chart" id="tradeoff-chart"><img src="data:image/svg+xml;base64,{}" alt="{}" width="760" '
-        'height="360"><figcaption>{}</figcaption></figure>',
-        encoded, summary, title,
-    )  # fmt: skip

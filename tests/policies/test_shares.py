@@ -5,6 +5,9 @@ they post through the real service and check the decision used the level read fr
 """
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
 from django.db import connection
@@ -205,3 +208,15 @@ def test_a_policy_saved_before_shares_keeps_its_fixed_level_and_a_new_one_holds_
     )
     ModerationPolicy.objects.create(name="new-draft")
     assert ModerationPolicy.objects.filter(name="new-draft").values_list("model_hold_share", flat=True).get() == 0.15
+
+
+def test_building_the_live_policy_never_loads_the_charting_library() -> None:
+    # Every post builds the live policy (policies.selectors, policies.shares): the chart is the staff pages' alone.
+    probe = (
+        "import sys, django; django.setup(); import policies.selectors, policies.shares, comments.services; "
+        "assert 'pygal' not in sys.modules, 'pygal loaded'; import policies.tradeoff_chart; "
+        "assert 'pygal' in sys.modules"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "newsroom.settings", "DEBUG": "1"}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
