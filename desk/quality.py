@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from comments.models import Comment, ModerationEvent
 from moderation.reasons import Family
+from policies.selectors import decision_records
 
 # The families of the filter's own judgements: on the text, and the bot checks' on how it was sent. The others
 # (commenter, new_commenter, policy) hold by rule, whatever the comment says.
@@ -75,28 +76,11 @@ class LiveQuality:
 
 
 def decided_comments() -> list[tuple[str, bool]]:
-    """The site's moderator decisions on real comments as (text, abusive): the latest decision on each stands;
-    approved (or kept published over reports) and still published is clean, rejected or removed as abusive is
-    abusive, and other reasons say nothing about abuse.
-
-    The same labels as ``manage.py train_filter --from-decisions`` learns from (its ``decision_records``, which
-    the lab, above this app, reads; tests/desk/test_quality.py checks the two agree)."""
-    human = (
-        ModerationEvent.objects.by_moderators(dismissals=True)
-        .filter(comment__simulation__isnull=True)
-        .select_related("comment")
-        .only("comment_id", "action", "reason", "comment__body", "comment__status")
-        .order_by("comment_id", "created_at", "id")
-    )
-    latest = {event.comment_id: event for event in human}
-    decided = []
-    for event in latest.values():
-        if event.action in (ModerationEvent.Action.APPROVE, ModerationEvent.Action.DISMISS_REPORTS):
-            if event.comment.status == Comment.Status.PUBLISHED:
-                decided.append((event.comment.body, False))
-        elif event.reason == Family.ABUSIVE:
-            decided.append((event.comment.body, True))
-    return decided
+    """The site's moderator decisions on real comments as (text, abusive), as ``manage.py train_filter
+    --from-decisions`` learns from them (``policies.selectors.decision_records``): the latest decision on each
+    stands; approved (or kept published over reports) and still published is clean, rejected or removed as
+    abusive is abusive, and other reasons say nothing about abuse."""
+    return [(record.text, record.abusive) for record in decision_records()]
 
 
 def live_quality(*, weeks: int = 12, now: dt.datetime | None = None) -> LiveQuality:

@@ -330,6 +330,7 @@ MODERATION_MODEL = os.environ.get("MODERATION_MODEL") or str(BASE_DIR / "moderat
 # The site's moderator decisions as training records (policies reads them by name: it sits below the apps that
 # hold comments and their audit).
 MODERATION_DECISIONS = "lab.management.commands.train_filter.decision_records"
+MODERATION_DECISIONS_COUNT = "lab.management.commands.train_filter.decision_count"  # the same, counted
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {

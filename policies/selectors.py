@@ -286,7 +286,8 @@ def decisions_count(*, fresh: bool = False) -> int:
     """How many moderator decisions there are to learn from (read at most once a minute for the page)."""
     if fresh:
         cache.forget(DECISIONS_CACHE_KEY)
-    return cache.through(DECISIONS_CACHE_KEY, lambda: len(decision_records()), 60)
+    count: Callable[[], int] = import_string(settings.MODERATION_DECISIONS_COUNT)
+    return cache.through(DECISIONS_CACHE_KEY, count, 60)
 
 
 def live_model_record() -> LearnedModel | None:

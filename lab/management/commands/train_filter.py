@@ -38,6 +38,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import QuerySet
 
 from comments.models import Comment, ModerationEvent
 from lab.tasks import retrain
@@ -58,7 +59,23 @@ from moderation.training import (
     train,
 )
 
-__all__ = ["DECISIONS_SOURCE", "Command", "decision_records"]
+__all__ = ["DECISIONS_SOURCE", "Command", "decision_count", "decision_records"]
+
+
+def _human_decisions() -> QuerySet[ModerationEvent]:
+    return (
+        ModerationEvent.objects.by_moderators(dismissals=True)
+        .filter(comment__simulation__isnull=True)
+        .order_by("comment_id", "created_at", "id")
+    )
+
+
+def _abusive(action: str, reason: str, status: str) -> bool | None:
+    """What a comment's latest decision says about abuse: approved (or kept published over reports) and still
+    published is clean, rejected or removed as abusive is abusive; None: other reasons say nothing about it."""
+    if action in (ModerationEvent.Action.APPROVE, ModerationEvent.Action.DISMISS_REPORTS):
+        return False if status == Comment.Status.PUBLISHED else None
+    return True if reason == Family.ABUSIVE else None
 
 
 def decision_records() -> list[Record]:
@@ -69,22 +86,24 @@ def decision_records() -> list[Record]:
     never uses ``test``: the records with ``split == "test"`` are the ones to compare two models on (the model
     pages do), since neither learned from them. Their ``source`` is ``DECISIONS_SOURCE``.
     """
-    human = (
-        ModerationEvent.objects.by_moderators(dismissals=True)
-        .filter(comment__simulation__isnull=True)
-        .order_by("comment_id", "created_at", "id")
-    )
     last: dict[int, ModerationEvent] = {}
-    for event in human.select_related("comment"):
+    for event in _human_decisions().select_related("comment"):
         last[event.comment_id] = event  # the latest decision stands
     records = []
     for event in last.values():
-        if event.action in (ModerationEvent.Action.APPROVE, ModerationEvent.Action.DISMISS_REPORTS):
-            if event.comment.status == Comment.Status.PUBLISHED:
-                records.append(Record(event.comment.body, False, key=str(event.comment_id)))
-        elif event.reason == Family.ABUSIVE:
-            records.append(Record(event.comment.body, True, key=str(event.comment_id)))
+        abusive = _abusive(event.action, event.reason, event.comment.status)
+        if abusive is not None:
+            records.append(Record(event.comment.body, abusive, key=str(event.comment_id)))
     return as_decisions(records)
+
+
+def decision_count() -> int:
+    """``len(decision_records())`` without reading a comment's text: the training page shows it on every visit."""
+    last: dict[int, tuple[str, str, str]] = {}
+    rows = _human_decisions().values_list("comment_id", "action", "reason", "comment__status")
+    for comment_id, action, reason, status in rows.iterator(chunk_size=5000):
+        last[comment_id] = (action, reason, status)
+    return sum(1 for decision in last.values() if _abusive(*decision) is not None)
 
 
 def _digest(records: Sequence[Record]) -> str:
