@@ -105,3 +105,30 @@ def comment_form_data(**overrides: Any) -> dict[str, Any]:
     data.update(overrides)
     data.setdefault("started", signed_started(seconds_ago, token=data["token"]))
     return data
+
+
+def make_scored_comments(
+    scores: Any, *, days_ago: float = 0.0, simulation: Any = None, key: str = "model", body: str = "Comment {n}."
+) -> list[Comment]:
+    """Published comments (real, or a simulation's) with these stored scores, as the filter stores them, one a
+    second back from ``days_ago``: the site's recent traffic as the hold levels that travel read it."""
+    article = make_seed_article()
+    at = timezone.now() - dt.timedelta(days=days_ago)
+    return Comment.objects.bulk_create(
+        Comment(
+            article=article,
+            author_name="Reader",
+            author_email="r@example.com",
+            body=body.format(n=n),
+            created_at=at - dt.timedelta(seconds=n),
+            status=Comment.Status.PUBLISHED,
+            scores={key: score, "abuse": 0.0},
+            simulation=simulation,
+        )
+        for n, score in enumerate(scores)
+    )
+
+
+def spread(n: int, low: float = 0.0, high: float = 1.0) -> list[float]:
+    """``n`` scores evenly from ``low`` (included) towards ``high`` (not reached)."""
+    return [round(low + (high - low) * i / n, 3) for i in range(n)]

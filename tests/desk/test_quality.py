@@ -12,7 +12,7 @@ from comments.models import Comment, ModerationEvent
 from comments.services import comment_approve, comment_reject, comment_report, comment_undo
 from desk.quality import decided_comments, live_quality
 from desk.roles import ensure_editors_group, ensure_moderators_group
-from factories import HOLD_ALL, make_comment, make_seed_article
+from factories import HOLD_ALL, make_comment, make_scored_comments, make_seed_article, spread
 from lab.management.commands.train_filter import decision_count
 from lab.models import SimulationRun
 from moderation import Policy
@@ -63,7 +63,6 @@ def test_false_holds_true_holds_and_leaks_per_reason_and_week(admin_user, client
 
 
 def week_ago(weeks):
-    from django.utils import timezone
 
     return timezone.now() - dt.timedelta(weeks=weeks)
 
@@ -116,20 +115,7 @@ def staff(django_user_model, name, group):
 
 
 def recent(n):
-    article = make_seed_article()
-    now = timezone.now()
-    Comment.objects.bulk_create(
-        Comment(
-            article=article,
-            author_name="R",
-            author_email="r@example.com",
-            body=f"Remark {i}.",
-            created_at=now - dt.timedelta(minutes=i),
-            status=Comment.Status.PUBLISHED,
-            scores={"model": round(i / n, 3)},
-        )  # fmt: skip
-        for i in range(n)
-    )
+    make_scored_comments(spread(n))
 
 
 def decide(moderator, *, clean, abusive):

@@ -1,18 +1,15 @@
 """The learned model's trade-off curve in the policy lab, and a point of it kept as a draft policy."""
 
-import datetime as dt
 import re
 
 import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from comments.models import Comment
 from comments.services import comment_approve, comment_reject
 from desk.roles import ensure_editors_group, ensure_moderators_group
-from factories import HOLD_ALL, make_comment, make_seed_article
+from factories import HOLD_ALL, make_comment, make_scored_comments, make_seed_article, spread
 from lab import runs
 from lab.models import LabRun
 from policies import shares
@@ -48,20 +45,7 @@ def stored(**lookup):
 
 def recent(n, low=0.0, high=1.0):
     """Real comments scored by the model as the filter stores them: the site's recent traffic."""
-    article = make_seed_article()
-    now = timezone.now()
-    Comment.objects.bulk_create(
-        Comment(
-            article=article,
-            author_name="Reader",
-            author_email="r@example.com",
-            body=f"Remark {i}.",
-            created_at=now - dt.timedelta(minutes=i),
-            status=Comment.Status.PUBLISHED,
-            scores={"model": round(low + (high - low) * i / n, 3)},
-        )  # fmt: skip
-        for i in range(n)
-    )
+    make_scored_comments(spread(n, low, high))
 
 
 def decided(moderator, *, clean=3, abusive=2):

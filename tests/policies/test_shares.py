@@ -4,7 +4,6 @@ The tests marked WIRED need ``policies.selectors.policy_from_record`` to return 
 they post through the real service and check the decision used the level read from the site's comments.
 """
 
-import datetime as dt
 import os
 import subprocess
 import sys
@@ -12,11 +11,10 @@ import sys
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.utils import timezone
 
 from comments.models import Comment
 from comments.services import comment_post
-from factories import make_seed_article
+from factories import make_scored_comments, make_seed_article, spread
 from lab.models import SimulationRun
 from moderation import Policy
 from policies import shares
@@ -35,29 +33,6 @@ def fresh():
     forget_active_policy()
 
 
-def scored(scores, *, days_ago=0.0, simulation=None, key="model"):
-    """Real comments (or a simulation's) with these stored scores, as the filter stores them."""
-    article = make_seed_article()
-    at = timezone.now() - dt.timedelta(days=days_ago)
-    Comment.objects.bulk_create(
-        Comment(
-            article=article,
-            author_name="Reader",
-            author_email="r@example.com",
-            body=f"Comment {n}.",
-            created_at=at - dt.timedelta(seconds=n),
-            status=Comment.Status.PUBLISHED,
-            scores={key: score, "abuse": 0.0},
-            simulation=simulation,
-        )  # fmt: skip
-        for n, score in enumerate(scores)
-    )
-
-
-def spread(n, low=0.0, high=1.0):
-    return [round(low + (high - low) * i / n, 3) for i in range(n)]
-
-
 def test_the_level_of_a_share_is_the_lowest_score_of_that_top_share():
     scores = [i / 1000 for i in range(1000)]
     assert shares.level_for_share(scores, 0.1) == 0.9
@@ -68,7 +43,7 @@ def test_the_level_of_a_share_is_the_lowest_score_of_that_top_share():
 
 
 def test_a_share_is_read_from_the_sites_recent_comments():
-    scored(spread(400))  # 0.000 ... 0.9975
+    make_scored_comments(spread(400))  # 0.000 ... 0.9975
     level = shares.hold_level(share=0.1, fixed=0.61)
     assert level.from_share and not level.fell_back
     assert level.comments == 400
@@ -78,18 +53,18 @@ def test_a_share_is_read_from_the_sites_recent_comments():
 
 
 def test_with_too_few_comments_the_fixed_level_holds_and_says_so():
-    scored(spread(shares.MIN_COMMENTS - 1))
+    make_scored_comments(spread(shares.MIN_COMMENTS - 1))
     level = shares.hold_level(share=0.1, fixed=0.61)
     assert level.fell_back and level.threshold == 0.61
     assert f"a share needs {shares.MIN_COMMENTS}" in level.describe() and "fixed score of 0.610" in level.describe()
 
 
 def test_simulated_old_and_unscored_comments_are_not_the_sites_traffic():
-    scored(spread(250, 0.0, 0.5))
+    make_scored_comments(spread(250, 0.0, 0.5))
     run = SimulationRun.objects.create(label="a storm of abuse")
-    scored([0.99] * 1000, simulation=run)  # the simulator's: never the site's traffic
-    scored([0.98] * 500, days_ago=shares.RECENT_DAYS + 1)  # older than the window
-    scored([0.97] * 100, key="abuse")  # posted while no model judged: no model score
+    make_scored_comments([0.99] * 1000, simulation=run)  # the simulator's: never the site's traffic
+    make_scored_comments([0.98] * 500, days_ago=shares.RECENT_DAYS + 1)  # older than the window
+    make_scored_comments([0.97] * 100, key="abuse")  # posted while no model judged: no model score
     level = shares.hold_level(share=0.1, fixed=0.61)
     assert level.comments == 250
     assert level.threshold == pytest.approx(0.45, abs=0.003)
@@ -97,16 +72,16 @@ def test_simulated_old_and_unscored_comments_are_not_the_sites_traffic():
 
 def test_only_the_latest_comments_count_when_there_are_many(monkeypatch):
     monkeypatch.setattr(shares, "RECENT_COMMENTS", 300)
-    scored([0.1] * 300)  # the latest
-    scored([0.9] * 300, days_ago=1)
+    make_scored_comments([0.1] * 300)  # the latest
+    make_scored_comments([0.9] * 300, days_ago=1)
     level = shares.hold_level(share=0.5, fixed=0.61)
     assert (level.comments, level.threshold) == (300, 0.1)
 
 
 def test_the_recent_scores_are_read_once_then_come_from_the_cache(django_assert_num_queries):
-    scored(spread(300))
+    make_scored_comments(spread(300))
     first = shares.hold_level(share=0.2, fixed=0.61)
-    scored([0.999] * 300)  # a storm after the read: not seen until the cache expires
+    make_scored_comments([0.999] * 300)  # a storm after the read: not seen until the cache expires
     with django_assert_num_queries(0):
         again = shares.hold_level(share=0.2, fixed=0.61)
         other = shares.hold_level(share=0.05, fixed=0.61)  # another share reads the same cached scores
@@ -116,7 +91,7 @@ def test_the_recent_scores_are_read_once_then_come_from_the_cache(django_assert_
 
 
 def test_with_shares_sets_the_model_hold_level_and_reads_nothing_without_a_share(django_assert_num_queries):
-    scored(spread(400))
+    make_scored_comments(spread(400))
     model = active_model()
     assert model is not None
     resolved = shares.with_shares(Policy(model_hold_share=0.1, model_hold=0.61, model=model))
@@ -156,7 +131,7 @@ def post():
 def test_wired_a_post_is_held_at_the_level_its_share_reads_from_the_site():
     """WIRED: a calm site (every recent score under 0.4) holding its top 10 % holds from about 0.36: a comment
     the fixed 0.61 would publish is held, by the model, through the real service."""
-    scored(spread(400, 0.0, 0.4))
+    make_scored_comments(spread(400, 0.0, 0.4))
     live_with_share(0.1)
     assert live_policy().model_hold == pytest.approx(0.36, abs=0.003)
     comment = post()
@@ -167,14 +142,14 @@ def test_wired_a_post_is_held_at_the_level_its_share_reads_from_the_site():
 
 def test_wired_with_too_few_comments_a_post_is_judged_at_the_fixed_level():
     """WIRED (passes unwired too): the fallback is the fixed level."""
-    scored(spread(50, 0.0, 0.4))
+    make_scored_comments(spread(50, 0.0, 0.4))
     live_with_share(0.1)
     assert live_policy().model_hold == 0.61
     assert post().status == Comment.Status.PUBLISHED
 
 
 def test_wired_a_policy_without_a_share_is_judged_at_its_fixed_level():
-    scored(spread(400, 0.0, 0.4))
+    make_scored_comments(spread(400, 0.0, 0.4))
     live_with_share(0.0)
     assert live_policy().model_hold == 0.61
     assert post().status == Comment.Status.PUBLISHED
