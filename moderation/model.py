@@ -40,7 +40,7 @@ import re
 import struct
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -414,29 +414,12 @@ class AbuseModel:
         if self.stage is None:
             return self
         base = self.metadata.get("base")
-        return AbuseModel(
-            features=self.features,
-            word_idf=self.word_idf,
-            word_coef=self.word_coef,
-            char_idf=self.char_idf,
-            char_coef=self.char_coef,
-            intercept=self.intercept,
-            metadata=base if isinstance(base, dict) else {},
-        )
+        return replace(self, metadata=base if isinstance(base, dict) else {}, stage=None, source=None)
 
     def with_stage(self, stage: Stage, metadata: dict[str, Any]) -> AbuseModel:
         """This model (without any stage it had) under ``stage``; its own metadata is kept as ``base``."""
         base = self.without_stage()
-        return AbuseModel(
-            features=base.features,
-            word_idf=base.word_idf,
-            word_coef=base.word_coef,
-            char_idf=base.char_idf,
-            char_coef=base.char_coef,
-            intercept=base.intercept,
-            metadata={**metadata, "base": base.metadata},
-            stage=stage,
-        )
+        return replace(base, metadata={**metadata, "base": base.metadata}, stage=stage, source=None)
 
     def _logit(self, prepared: str) -> float:
         g = grams(prepared, self.features)
