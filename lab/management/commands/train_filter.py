@@ -87,7 +87,8 @@ def decision_records() -> list[Record]:
     pages do), since neither learned from them. Their ``source`` is ``DECISIONS_SOURCE``.
     """
     last: dict[int, ModerationEvent] = {}
-    for event in _human_decisions().select_related("comment"):
+    events = _human_decisions().select_related("comment")
+    for event in events.only("comment_id", "action", "reason", "comment__body", "comment__status"):
         last[event.comment_id] = event  # the latest decision stands
     records = []
     for event in last.values():
