@@ -21,6 +21,20 @@ def fresh_cache():
     FALLBACK.clear()
 
 
+@pytest.fixture
+def fresh_policy():
+    """The learned model, the live policy and the site's recent scores read afresh before the test (and the live
+    policy after it): a test that changes them sees its own."""
+    from policies import shares
+    from policies.selectors import forget_active_policy, forget_model
+
+    forget_model()
+    forget_active_policy()
+    shares.forget()
+    yield
+    forget_active_policy()
+
+
 @pytest.fixture(autouse=True)
 def tasks_run_at_once(settings):
     """Tasks run where they are enqueued (after the commit, as on_commit has it), not by a worker: a test

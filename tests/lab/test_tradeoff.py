@@ -16,19 +16,10 @@ from policies import shares
 from policies.models import ModerationPolicy
 from policies.selectors import active_policy_record, forget_active_policy, forget_model
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_policy")]
 
 CLEAN = "The talks in Doha need Pakistan's help, and the Taliban know it."
 ABUSIVE = "You are a brainless idiot and everyone here is sick of your garbage."
-
-
-@pytest.fixture(autouse=True)
-def fresh():
-    forget_model()
-    forget_active_policy()
-    shares.forget()
-    yield
-    forget_active_policy()
 
 
 def live(**settings):

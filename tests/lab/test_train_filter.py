@@ -20,18 +20,11 @@ from django.core.management import CommandError, call_command
 from comments.models import Comment
 from comments.services import comment_approve, comment_reject
 from factories import HOLD_ALL, make_comment, make_seed_article
+from factories.learning import CIVIL, INSULTS, SENTENCES, SMALL
 from lab.management.commands.train_filter import decision_records
-from moderation.model import AbuseModel, Features
+from moderation.model import AbuseModel
 from moderation.training import DECISIONS_SOURCE, Record, read_decisions, split_for, train
 
-SMALL = Features(word_bits=12, char_bits=12)
-INSULTS = ["you are a worthless idiot", "shut up you pathetic moron", "what a disgusting clown you are"]
-CIVIL = [
-    "the talks in doha may bring a ceasefire",
-    "pakistan has influence over the taliban",
-    "the envoy met the chief",
-]
-SENTENCES = ["the mayor spoke about the budget", "our council should publish the figures", "the bridge opens in june"]
 GLORP = "Glorp, the mayor spoke about the budget."
 PLAIN = "Well, the mayor spoke about the budget."
 

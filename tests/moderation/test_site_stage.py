@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from moderation.model import MAGIC, AbuseModel, Features, ModelError, Stage
+from factories.learning import CIVIL, INSULTS, SENTENCES, SMALL
+from moderation.model import MAGIC, AbuseModel, ModelError, Stage
 from moderation.training import (
     DECISIONS_SOURCE,
     Record,
@@ -24,15 +25,6 @@ from moderation.training import (
     split_for,
     train,
 )
-
-SMALL = Features(word_bits=12, char_bits=12)
-INSULTS = ["you are a worthless idiot", "shut up you pathetic moron", "what a disgusting clown you are"]
-CIVIL = [
-    "the talks in doha may bring a ceasefire",
-    "pakistan has influence over the taliban",
-    "the envoy met the chief",
-]
-SENTENCES = ["the mayor spoke about the budget", "our council should publish the figures", "the bridge opens in june"]
 
 
 def public(n: int = 120) -> list[Record]:

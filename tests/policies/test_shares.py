@@ -19,18 +19,9 @@ from lab.models import SimulationRun
 from moderation import Policy
 from policies import shares
 from policies.models import ModerationPolicy
-from policies.selectors import active_model, forget_active_policy, forget_model, live_policy
+from policies.selectors import active_model, forget_active_policy, live_policy
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh():
-    forget_model()
-    forget_active_policy()
-    shares.forget()
-    yield
-    forget_active_policy()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_policy")]
 
 
 def test_the_level_of_a_share_is_the_lowest_score_of_that_top_share():
