@@ -19,7 +19,7 @@ RECENT_DAYS = 7
 QUEUE_TABS = {
     "review": "To review",
     "held": "Held",
-    "reported": "Reported",
+    "reported": "Reported or flagged",
     "recent": "All recent",
     "approved": "Approved",
     "rejected": "Rejected",

@@ -78,6 +78,19 @@ def test_faq_page_explains_the_policy(client):
     html = client.get("/comments/faq/").content.decode()
     assert "Comments are moderated and generally will be posted if they are on-topic and not abusive." in html
     assert "Off-topic" in html and "Abusive" in html
+    # What the filter does with a likely off-topic comment, as the live policy says (it holds only strong cases).
+    assert "are published and shown to a moderator, who may remove them; only a comment clearly about" in html
+
+
+def test_the_faq_says_off_topic_comments_are_published_when_the_policy_flags_them(client):
+    from policies.models import ModerationPolicy
+    from policies.selectors import active_policy_record, forget_active_policy
+
+    ModerationPolicy.objects.filter(pk=active_policy_record().pk).update(off_topic_action="flag")
+    forget_active_policy()
+    html = client.get("/comments/faq/").content.decode()
+    assert "are published and shown to a moderator, who may remove them." in html
+    assert "held for a moderator first" not in html
 
 
 def test_content_security_policy_forbids_inline_script(client):
