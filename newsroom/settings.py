@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "lab",
     "embeds",
     "api",
+    "transfer",
 ]
 
 MIDDLEWARE = [

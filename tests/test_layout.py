@@ -26,6 +26,7 @@ MAY_IMPORT = {
     "lab": {"newsroom", "articles", "moderation", "simulation", "commenters", "outbox", "policies", "comments"},
     "embeds": {"newsroom", "articles", "moderation", "commenters", "outbox", "policies", "comments"},
     "api": {"newsroom", "articles", "moderation", "commenters", "outbox", "policies", "comments", "desk", "embeds"},
+    "transfer": {"newsroom", "articles", "moderation", "commenters", "outbox", "policies", "comments", "api"},
 }
 COMPOSITION_ROOT = {ROOT / "newsroom" / "urls.py", ROOT / "newsroom" / "wsgi.py"}
 
