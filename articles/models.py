@@ -47,6 +47,9 @@ class Article(models.Model):
         blank=True,
         help_text="For a story on another site whose comments are embedded there: its address on that site.",
     )
+    # A story created by importing another comment system's export (transfer.import_comments): which system.
+    # Known by its address and title only; empty for every story written or pushed here.
+    imported_from = models.CharField(max_length=12, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

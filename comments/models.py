@@ -37,6 +37,12 @@ class CommentQuerySet(models.QuerySet["Comment"]):
 
 
 class Comment(models.Model):
+    class Source(models.TextChoices):
+        NATIVE = "", "Posted here"
+        DISQUS = "disqus", "Imported from Disqus"
+        WORDPRESS = "wordpress", "Imported from WordPress"
+        NEWSROOM = "newsroom", "Imported from a Newsroom export"
+
     class Status(models.TextChoices):
         HELD = "held", "Held for review"
         PUBLISHED = "published", "Published"
@@ -114,6 +120,11 @@ class Comment(models.Model):
     )
     ground_truth = models.JSONField(default=dict, blank=True)
 
+    # A comment brought from another comment system (transfer.import_comments): which one, and its id there,
+    # so importing the same export again stores nothing twice. Empty and NULL for comments posted here.
+    source = models.CharField(max_length=12, choices=Source.choices, blank=True, default=Source.NATIVE)
+    source_id = models.CharField(max_length=200, null=True, blank=True)
+
     objects = CommentQuerySet.as_manager()
 
     class Meta:
@@ -157,6 +168,12 @@ class Comment(models.Model):
                 fields=["article", "created_at", "id"],
                 condition=REAL & Q(in_conversation=True),
                 name="comment_conversation_idx",
+            ),
+        ]
+        constraints = [
+            # Partial, like the simulator's index: readers' own comments, all NULL here, are not in it.
+            models.UniqueConstraint(
+                fields=["source", "source_id"], condition=Q(source_id__isnull=False), name="comment_source_id_unique"
             ),
         ]
         permissions = [("can_moderate", "Can moderate comments (approve, reject, remove)")]
