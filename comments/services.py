@@ -21,7 +21,7 @@ from commenters.mailboxes import mailbox_key
 from commenters.models import Commenter, Sanction
 from commenters.selectors import active_sanctions, story_state
 from commenters.services import commenter_for, normalise_email
-from comments import emails
+from comments import alerts, emails
 from comments.models import Comment, CommentReport, ModerationEvent
 from comments.sanitize import has_visible_text
 from comments.selectors import forget_counts, moderation_context, week_record
@@ -235,12 +235,6 @@ def _judge_and_store(
 ) -> Verdict:
     """The one path: the verdict becomes the status, the stored reasons and the audit note, all three alike."""
     verdict = moderate(comment.body, context, policy)
-    status = STATUS_FOR_ACTION[verdict.action]
-    flagged = status == Comment.Status.PUBLISHED and bool(verdict.flagged)
-    shown = verdict.flagged if flagged else verdict.reasons
-    note = verdict.explain()
-    if flagged:
-        note = "Published and flagged for a moderator: it " + "; ".join(r.message for r in verdict.flagged) + "."
     parent = comment.parent
     comment.root = (parent.root or parent) if parent else None
     comment.depth = (parent.depth + 1) if parent else 0
@@ -248,15 +242,8 @@ def _judge_and_store(
     comment.author_email = normalise_email(comment.author_email)
     comment.mailbox = mailbox_key(comment.author_email)
     comment.fingerprint = fingerprint_key(comment.body)
-    comment.in_conversation = joins_conversation(
-        status == Comment.Status.PUBLISHED, verdict.scores.get("off_topic", 1.0)
-    )
-    comment.status = status
-    comment.decision = Comment.Decision(verdict.action.value)
-    comment.reasons = [r.code for r in shown]
-    comment.scores = verdict.scores
-    comment.explanation = [r.as_dict(comment.body) for r in shown]
-    comment.flagged = flagged
+    note = apply_verdict(comment=comment, verdict=verdict)
+    status = comment.status
     with transaction.atomic():
         comment.save()
         _count_reply(comment, +1 if status == Comment.Status.PUBLISHED else 0)
@@ -273,7 +260,29 @@ def _judge_and_store(
         )
         if and_then is not None:
             and_then()
+        alerts.comment_stored(comment=comment)
     return verdict
+
+
+def apply_verdict(*, comment: Comment, verdict: Verdict) -> str:
+    """Set on ``comment`` (unsaved) what the filter decided: its status, the reasons shown, the scores, the
+    flag and whether it joins the conversation; returns the audit note. Shared by a post and by an import
+    judged with ``--moderate``, so the two store a verdict alike."""
+    status = STATUS_FOR_ACTION[verdict.action]
+    flagged = status == Comment.Status.PUBLISHED and bool(verdict.flagged)
+    shown = verdict.flagged if flagged else verdict.reasons
+    comment.in_conversation = joins_conversation(
+        status == Comment.Status.PUBLISHED, verdict.scores.get("off_topic", 1.0)
+    )
+    comment.status = status
+    comment.decision = Comment.Decision(verdict.action.value)
+    comment.reasons = [r.code for r in shown]
+    comment.scores = verdict.scores
+    comment.explanation = [r.as_dict(comment.body) for r in shown]
+    comment.flagged = flagged
+    if flagged:
+        return "Published and flagged for a moderator: it " + "; ".join(r.message for r in verdict.flagged) + "."
+    return verdict.explain()
 
 
 def _count_reply(comment: Comment, change: int) -> None:
@@ -379,7 +388,10 @@ def _drop_waiting_emails(comment: Comment, *, kinds: list[str]) -> int:
 
 def _tell(*, comment: Comment, event: ModerationEvent, old_status: str, send_after: dt.datetime | None) -> None:
     """The author of a held comment hears the decision, and a reply now published reaches whom it answers:
-    once the decision can no longer be undone. An email still waiting about an earlier decision is replaced."""
+    once the decision can no longer be undone. An email still waiting about an earlier decision is replaced.
+    An imported comment emails nobody: its author wrote it elsewhere and never gave this site the address."""
+    if comment.source:
+        return
     published = Comment.Status.PUBLISHED
     replaced = _drop_waiting_emails(comment, kinds=[OutboundEmail.Kind.DECISION])
     if comment.status != published:
@@ -458,6 +470,7 @@ def comment_decide(
         forget_counts(article_id=locked.article_id)
         send_after = event.undo_until + SEND_MARGIN if event.undo_until else None
         _tell(comment=locked, event=event, old_status=old_status, send_after=send_after)
+        alerts.queue_changed()
     comment.status, comment.open_reports, comment.flagged, comment.version = new_status, 0, False, version
     return event
 
@@ -549,6 +562,7 @@ def comment_undo(*, event: ModerationEvent, actor: User | None, now: dt.datetime
             restored, decision.old_open_reports, decision.old_flagged, version,
         )  # fmt: skip
         _tell_again(comment=locked, now=now)
+        alerts.queue_changed()
     return undo
 
 
@@ -556,7 +570,8 @@ def _tell_again(*, comment: Comment, now: dt.datetime) -> None:
     """Undoing a decision that had replaced an earlier one's waiting email: the author still hears of the
     earlier decision, now the final one again (never twice: not if an email about it exists)."""
     if (
-        comment.status == Comment.Status.HELD
+        comment.source
+        or comment.status == Comment.Status.HELD
         or OutboundEmail.objects.filter(comment=comment, kind=OutboundEmail.Kind.DECISION).exists()
     ):
         return
@@ -587,4 +602,5 @@ def comment_report(*, comment: Comment, reason: str, note: str = "", ip_address:
             old_status=comment.status,
             new_status=comment.status,
         )
+        alerts.comment_reported(report=report)
     return report

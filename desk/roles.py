@@ -57,6 +57,14 @@ EDITOR_PERMISSIONS = [
     ("embeds", "add_site"),
     ("embeds", "change_site"),
     ("embeds", "view_sitereader"),
+    # Moderator alerts by email or webhook (a webhook's secret and address are an editor's to give), and
+    # their delivery log.
+    ("outbox", "view_alertsubscription"),
+    ("outbox", "add_alertsubscription"),
+    ("outbox", "change_alertsubscription"),
+    ("outbox", "delete_alertsubscription"),
+    ("outbox", "view_alertdelivery"),
+    ("outbox", "view_deliveryattempt"),
 ]
 
 

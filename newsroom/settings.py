@@ -324,6 +324,13 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
     + (":8000" if DEBUG else "")
 )
 
+# Moderator alerts (outbox/webhooks.py, docs/alerts.md): webhooks go only to public addresses unless this is on
+# (a chat server on the newsroom's own network; the tests' local receiver), and each request has this deadline.
+ALERTS_ALLOW_PRIVATE_HOSTS = env_bool("ALERTS_ALLOW_PRIVATE_HOSTS", False)
+ALERTS_WEBHOOK_TIMEOUT = env_float("ALERTS_WEBHOOK_TIMEOUT", 5.0) or 5.0
+# The review queue's check (outbox, below the comments, runs it by name for `manage.py check_alerts`).
+ALERTS_QUEUE_CHECK = "comments.alerts.check_queue"
+
 # The learned abuse model (moderation/model.py). The shipped one was trained on public
 # data (docs/model-card.md); point this at a model made with `manage.py train_filter`.
 # If the file is missing or unreadable, the rules alone decide and the admin says so.

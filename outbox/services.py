@@ -1,4 +1,5 @@
-"""Writes for the outbox: an email to a reader is a row, stored in the transaction of what it tells of.
+"""Writes for the outbox: an email to a reader, or an alert to moderators, is a row, stored in the
+transaction of what it tells of.
 
 ``email_queue`` stores it (unless its mailbox opted out); ``outbox.tasks.send_due`` sends what is due
 after that transaction has committed, so a request never waits on a mail server. Every email
@@ -9,22 +10,38 @@ the id of its ``Recipient`` row, so it stays short): ``List-Unsubscribe`` and
 An opt-out holds for the mailbox, not for one spelling of its address: whoever queues an email names the
 mailbox it delivers to (``commenters.mailboxes.mailbox_key``, which this app, below that one, does not
 import), and an opted-out ``victim@`` gets nothing sent to ``Victim+1@`` either.
+
+Alerts to moderators (``alert_raise``, called by ``comments.alerts``) are rows too: an ``AlertDelivery`` for
+each subscription, with a webhook's request sent by ``tasks.deliver_due`` (``webhooks``), or an outbox email
+of kind ``alert``. An alert email is an outbox email like any other: an address that asked for no more emails
+gets no alerts either (its delivery says so), and its unsubscribe link stops everything to it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from outbox import tasks
-from outbox.models import EmailOptOut, OutboundEmail, Recipient
+from outbox import tasks, webhooks
+from outbox.models import (
+    AlertDelivery,
+    AlertEvent,
+    AlertSubscription,
+    EmailOptOut,
+    OutboundEmail,
+    Recipient,
+    new_secret,
+)
+from outbox.selectors import forget_alert_subscriptions
 
 UNSUBSCRIBE_SALT = "comments.unsubscribe"
 # The column an unsubscribe link is kept in, for the List-Unsubscribe header.
@@ -92,20 +109,18 @@ def email_queue(
     body: str,
     comment_id: int | None = None,
     send_after: dt.datetime | None = None,
+    why: str = "you commented on our site",
 ) -> OutboundEmail | None:
     """Store an email to send (None if its mailbox asked for no more); the unsubscribe footer is added here.
     ``mailbox``: the mailbox ``to`` delivers to (``commenters.mailboxes.mailbox_key``), whose opt-out holds
     for every spelling of it. ``send_after``: not before then (a decision's undo window); the round that
-    sends it is enqueued for then."""
+    sends it is enqueued for then. ``why``: why this address gets it, for the footer."""
     if not to or opted_out(email=to, mailbox=mailbox):
         return None
     link = absolute_url(reverse("outbox:unsubscribe", kwargs={"token": unsubscribe_token(to, mailbox=mailbox)}))
     # Short whatever the address; a SITE_URL too long for the column costs the header, never the email.
     header_link = link if len(link) <= UNSUBSCRIBE_URL_MAX_LENGTH else ""
-    footer = (
-        "\n\n--\nYou get this because you commented on our site. To get no more emails from our comments, "
-        f"open this link: {link}\n"
-    )
+    footer = f"\n\n--\nYou get this because {why}. To get no more emails from our comments, open this link: {link}\n"
     email = OutboundEmail.objects.create(
         to=to.lower(), mailbox=mailbox, kind=kind, comment_id=comment_id, subject=subject[:200], body=body + footer,
         unsubscribe_url=header_link, send_after=send_after or timezone.now(),
@@ -117,3 +132,182 @@ def email_queue(
     else:
         transaction.on_commit(tasks.send_soon, robust=True)
     return email
+
+
+# Alerts to moderators ------------------------------------------------------------------------------------
+
+
+def alert_subscription_save(*, subscription: AlertSubscription) -> AlertSubscription:
+    """Store an editor's subscription (made or changed), its webhook address checked as the sender will; the
+    field of the channel it does not use is cleared."""
+    if subscription.channel == AlertSubscription.Channel.WEBHOOK:
+        subscription.email = ""
+    else:
+        subscription.url = ""
+    subscription.full_clean(exclude=["editor", "events", "secret", "url"])
+    if subscription.channel == AlertSubscription.Channel.WEBHOOK:
+        try:
+            webhooks.check_url(subscription.url)
+        except webhooks.UnsafeURL as exc:
+            raise ValidationError({"url": str(exc)}) from None
+    unknown = set(subscription.events) - set(AlertEvent.values)
+    if unknown or not subscription.events:
+        raise ValidationError({"events": "Choose one or more events."})
+    with transaction.atomic():
+        subscription.save()
+        # Again once it commits: a post that read the list between the save and the commit cached the old one.
+        transaction.on_commit(forget_alert_subscriptions)
+    forget_alert_subscriptions()
+    return subscription
+
+
+def alert_subscription_delete(*, subscription: AlertSubscription) -> None:
+    """Delete it; its deliveries stay in the log under its name, and those still waiting are given up."""
+    with transaction.atomic():
+        deliveries = AlertDelivery.objects.filter(subscription=subscription)
+        deliveries.filter(subscription_name="").update(subscription_name=subscription.name[:200])
+        deliveries.filter(sent_at__isnull=True, given_up_at__isnull=True, email__isnull=True).update(
+            given_up_at=timezone.now(), claimed_until=None, last_error="The subscription was deleted."
+        )
+        subscription.delete()
+    forget_alert_subscriptions()
+
+
+def alert_subscription_renew_secret(*, subscription: AlertSubscription) -> str:
+    """A new signing secret (the old one stops verifying at once); returned to be shown once."""
+    secret = new_secret()
+    AlertSubscription.objects.filter(pk=subscription.pk).update(secret=secret)
+    subscription.secret = secret
+    return secret
+
+
+def alert_subscription_pause(*, subscription: AlertSubscription, reason: str) -> None:
+    """Stop sending to a failing webhook and tell the editor who made it (by email, and in the admin)."""
+    now = timezone.now()
+    with transaction.atomic():
+        AlertSubscription.objects.filter(pk=subscription.pk).update(paused_at=now, paused_reason=reason[:300])
+        editor = subscription.editor
+        if editor.email:
+            link = absolute_url(reverse("admin:outbox_alertsubscription_change", args=[subscription.pk]))
+            email_queue(
+                to=editor.email, mailbox="", kind=OutboundEmail.Kind.ALERT_PAUSED,
+                # Named by its label or host and id, never its URL: a hook's path is often its credential, and
+                # moderators read the outbox.
+                subject=f"Alerts to {subscription.name} are paused",
+                body=(
+                    f"The site stopped sending moderator alerts to {subscription.name}.\n\n{reason}\n\n"
+                    f"Alerts wait until it is resumed. Once the endpoint works again, resume it here (select it, "
+                    f"then the action “Resume”): {link}\n"
+                ),
+                why="you made this alert subscription",
+            )  # fmt: skip
+        transaction.on_commit(forget_alert_subscriptions)
+
+
+def alert_subscription_resume(*, subscription: AlertSubscription) -> bool:
+    """Send to a paused webhook again, starting with the alerts that waited; False if it was not paused."""
+    with transaction.atomic():
+        resumed = AlertSubscription.objects.filter(pk=subscription.pk, paused_at__isnull=False).update(
+            paused_at=None, paused_reason="", failures=0, retry_at=None
+        )
+        if resumed:
+            AlertDelivery.objects.filter(
+                subscription=subscription, sent_at__isnull=True, given_up_at__isnull=True
+            ).update(send_after=timezone.now())
+            transaction.on_commit(forget_alert_subscriptions)
+            transaction.on_commit(tasks.deliver_soon, robust=True)
+    return bool(resumed)
+
+
+def alert_raise(
+    *,
+    event: str,
+    subscription_ids: list[int],
+    payload: dict[str, Any],
+    subject: str,
+    text: str,
+    key: str = "",
+    once_per: dt.timedelta | None = None,
+) -> list[AlertDelivery]:
+    """Record an alert for each subscription, in the caller's transaction: a webhook delivery, or an email.
+    Sent once that transaction commits. ``once_per``: not to a subscription alerted of this ``event`` and
+    ``key`` that recently (its row is locked first, so two alerts racing to be first make one)."""
+    if not subscription_ids:
+        return []
+    now = timezone.now()
+    made: list[AlertDelivery] = []
+    webhook = False
+    with transaction.atomic():
+        live = AlertSubscription.objects.filter(pk__in=subscription_ids, is_active=True, paused_at__isnull=True)
+        if once_per is not None:
+            # Locked first, then looked up in a statement of its own: the second of two racing alerts waits
+            # here, then sees the first's delivery.
+            live = live.select_for_update(of=("self",))
+        subscriptions = list(live.select_related("editor").order_by("pk"))
+        if once_per is not None:
+            recent = set(
+                AlertDelivery.objects.filter(
+                    subscription__in=subscriptions, event=event, key=key, created_at__gte=now - once_per
+                ).values_list("subscription_id", flat=True)
+            )
+            subscriptions = [s for s in subscriptions if s.pk not in recent]
+        for subscription in subscriptions:
+            delivery = AlertDelivery(
+                subscription=subscription, subscription_name=subscription.name[:200], event=event, key=key,
+                payload=payload, created_at=now, send_after=now,
+            )  # fmt: skip
+            if subscription.channel == AlertSubscription.Channel.EMAIL:
+                delivery.send_after = None
+                delivery.email = email_queue(
+                    to=subscription.email, mailbox="", kind=OutboundEmail.Kind.ALERT, subject=subject,
+                    body=_alert_email_body(text, subscription),
+                    why=f"{subscription.editor.get_username()} subscribed this address to moderator alerts",
+                )  # fmt: skip
+                if delivery.email is None:
+                    delivery.given_up_at, delivery.last_error = now, "The address asked for no more emails."
+            else:
+                webhook = True
+            delivery.save()
+            made.append(delivery)
+        if webhook:
+            transaction.on_commit(tasks.deliver_soon, robust=True)
+    return made
+
+
+def _alert_email_body(text: str, subscription: AlertSubscription) -> str:
+    link = absolute_url(reverse("admin:outbox_alertsubscription_change", args=[subscription.pk]))
+    return f"{text}\n\nChange or stop these alerts (an editor can): {link}"
+
+
+def alert_subscriptions_lock(*, subscription_ids: list[int]) -> None:
+    """Hold these subscriptions' rows until the caller's transaction ends, so that what it counts next (a
+    story's held comments) includes whatever a transaction that held them before committed. Without it, two
+    comments crossing a threshold at once each count only themselves, and neither alerts."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("alert_subscriptions_lock needs the caller's transaction.")
+    list(
+        AlertSubscription.objects.select_for_update()
+        .filter(pk__in=subscription_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def alert_episode_open(*, subscription_ids: list[int], now: dt.datetime) -> list[int]:
+    """Of these subscriptions, those with no waiting episode open, marked open now: the ones to alert.
+    Locked, so that two checks at once alert once."""
+    with transaction.atomic():
+        fresh = list(
+            AlertSubscription.objects.select_for_update()
+            .filter(pk__in=subscription_ids, waiting_alerted_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        AlertSubscription.objects.filter(pk__in=fresh).update(waiting_alerted_at=now)
+    return fresh
+
+
+def alert_episode_close(*, subscription_ids: list[int]) -> int:
+    """The queue is back under these subscriptions' thresholds: their next long wait is a new episode."""
+    return AlertSubscription.objects.filter(pk__in=subscription_ids, waiting_alerted_at__isnull=False).update(
+        waiting_alerted_at=None
+    )

@@ -1,4 +1,5 @@
-"""The outbox's background work: sending readers' emails, as a task of Django's task framework.
+"""The outbox's background work: sending readers' emails and moderators' alert webhooks, as tasks of Django's
+task framework.
 
 An email is a row written in the transaction of what it tells of (``services.email_queue``). Once that
 transaction has committed, ``send_soon`` enqueues ``send_due``, which sends everything due: this email,
@@ -22,7 +23,7 @@ else:
     except ImportError:  # Django 5.2: the backport
         from django_tasks import task
 
-from outbox import sending
+from outbox import sending, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +69,29 @@ def retry_rounds(times: list[dt.datetime]) -> list[dt.datetime]:
         else:
             rounds[-1] = at
     return rounds
+
+
+@task()
+def deliver_due(limit: int = 50) -> dict[str, int]:
+    """Send the alert webhooks that are due; enqueue the next round at the earliest retry."""
+    result = webhooks.send_due(limit=limit)
+    for at in retry_rounds(result.retry_at):
+        deliver_later(at=at)
+    if result.more or result.sent + result.failed + result.given_up >= limit:
+        deliver_due.enqueue(limit)  # more may be due: another round, whose claims start afresh
+    return {"sent": result.sent, "failed": result.failed, "given_up": result.given_up, "paused": len(result.paused)}
+
+
+def deliver_soon() -> None:
+    """Enqueue a round of webhooks now: called once a transaction that raised an alert has committed."""
+    deliver_due.enqueue()
+
+
+def deliver_later(*, at: dt.datetime) -> bool:
+    """Enqueue a round of webhooks for ``at``; False where the backend cannot wait (the deliveries keep their
+    next try, and ``manage.py check_alerts`` or the next round sends them)."""
+    if not deliver_due.get_backend().supports_defer:
+        logger.info("The task backend cannot defer a task: the next webhook try waits for the next round.")
+        return False
+    deliver_due.using(run_after=at).enqueue()
+    return True

@@ -126,7 +126,10 @@ from desk.models import ReviewQueueItem
 from desk.roles import EDITOR_PERMISSIONS, MODERATOR_PERMISSIONS
 GRANTED_SINCE = {("outbox", "view_outboundemail"), ("api", "view_apitoken"), ("api", "add_apitoken"),
                  ("api", "change_apitoken"), ("embeds", "view_site"), ("embeds", "add_site"), ("embeds", "change_site"),
-                 ("embeds", "view_sitereader"), ("policies", "view_learnedmodel"), ("policies", "view_modelevent")}
+                 ("embeds", "view_sitereader"), ("policies", "view_learnedmodel"), ("policies", "view_modelevent"),
+                 ("outbox", "view_alertsubscription"), ("outbox", "add_alertsubscription"),
+                 ("outbox", "change_alertsubscription"), ("outbox", "delete_alertsubscription"),
+                 ("outbox", "view_alertdelivery"), ("outbox", "view_deliveryattempt")}
 from lab.models import LabRun, SimulationRun
 from outbox.models import EmailOptOut, OutboundEmail
 from policies.models import ModerationPolicy
