@@ -559,7 +559,21 @@ def render_learning(f: Record) -> str:
     return "\n\n".join(lines)
 
 
+DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def render_comment_import(f: Record) -> str:
+    return (
+        f"A synthetic {num(f['export_megabytes'])} MB Disqus export ({num(f['posts'])} posts in {num(f['threads'])} "
+        f"threads, a tenth of the replies listed before the comment they answer) imported into {DATABASES[f['database']]} "
+        f"in {num(f['seconds'])} s: {num(f['comments_per_second'])} comments a second, at "
+        f"{num(f['peak_memory_mb'])} MB peak memory (the importing process's, from the kernel)."
+    )
+
+
 RENDERERS: dict[str, Callable[[Record], str]] = {
+    "comment_import-sqlite": render_comment_import,
+    "comment_import-postgresql": render_comment_import,
     "learning": render_learning,
     "releases": render_releases,
     "release-latest": render_release_latest,
@@ -577,12 +591,14 @@ RENDERERS: dict[str, Callable[[Record], str]] = {
 
 # Blocks that show another part of a results file.
 SOURCE_OF = {"release-latest": "releases"}
+# The script behind a results file, where the file is not named after it.
+SCRIPT_OF = {"comment_import-sqlite": "comment_import", "comment_import-postgresql": "comment_import"}
 
 
 def render_block(name: str, results: Path) -> str:
     """The body of block ``name``, from ``results/name.json``, ending in a newline."""
     path = results / f"{SOURCE_OF.get(name, name)}.json"
-    run = f"`.venv/bin/python bench/{SOURCE_OF.get(name, name)}.py`"
+    run = f"`.venv/bin/python bench/{SCRIPT_OF.get(name, SOURCE_OF.get(name, name))}.py`"
     if not path.is_file():
         return f"_No results yet: run {run}, then `.venv/bin/python bench/render.py`._\n"
     if name not in RENDERERS:

@@ -210,7 +210,7 @@ class ReviewQueueAdmin(ReviewWorkflow):
     list_display = ["desk_comment", "desk_why", "desk_scores", "desk_decide"]
     list_display_links = None
     # The tab filter last: it then sees what the others let through (see desk_tabs).
-    list_filter = [TrafficFilter, ReasonFilter, "status", "article", "simulation", QueueTab]
+    list_filter = [TrafficFilter, ReasonFilter, "status", "article", "simulation", "source", QueueTab]
     search_fields = ["body", "author_name", "author_email", "article__headline"]
     list_per_page = 50
     readonly_fields = (
@@ -407,13 +407,13 @@ class ReviewQueueAdmin(ReviewWorkflow):
 @admin.register(Comment)
 class CommentAdmin(ModerationActions):
     list_display = ["author_name", "short_body", "article", "status", "decision", "created_at", "open_reports"]
-    list_filter = [TrafficFilter, "status", "decision", ReasonFilter, "article", "simulation"]
+    list_filter = [TrafficFilter, "status", "decision", ReasonFilter, "article", "simulation", "source"]
     search_fields = ["body", "author_name", "author_email"]
     raw_id_fields = ["parent", "root", "article", "simulation"]
     readonly_fields = [
         "article", "parent", "root", "depth", "author_name", "author_email", "body", "created_at", "status",
         "decision", "reasons", "scores", "explanation", "open_reports", "ip_address", "submission_token",
-        "simulation",
+        "simulation", "source", "source_id",
     ]  # fmt: skip
     exclude = ["ground_truth"]
     inlines = [ModerationEventInline]

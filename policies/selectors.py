@@ -274,16 +274,17 @@ DECISIONS_CACHE_KEY = "policies:decisions-count"
 
 
 def decision_records() -> list[Record]:
-    """The site's moderator decisions on real comments, as training records (a ``key``, the comment's id, and a
-    ``split`` fixed by it). Read by the function ``settings.MODERATION_DECISIONS`` names: this app sits below
-    the comments and the lab that read them (tests/test_layout.py), as Django's own lower layers call the site's
-    code by a setting."""
+    """The site's moderator decisions on real comments posted here (not simulated, not imported), as training
+    records (a ``key``, the comment's id, and a ``split`` fixed by it). Read by the function
+    ``settings.MODERATION_DECISIONS`` names: this app sits below the comments and the lab that read them
+    (tests/test_layout.py), as Django's own lower layers call the site's code by a setting."""
     read: Callable[[], list[Record]] = import_string(settings.MODERATION_DECISIONS)
     return read()
 
 
 def decisions_count(*, fresh: bool = False) -> int:
-    """How many moderator decisions there are to learn from (read at most once a minute for the page)."""
+    """How many moderator decisions there are to learn from, counted as ``decision_records`` reads them (read at
+    most once a minute for the page)."""
     if fresh:
         cache.forget(DECISIONS_CACHE_KEY)
     count: Callable[[], int] = import_string(settings.MODERATION_DECISIONS_COUNT)

@@ -372,3 +372,17 @@ def test_the_desk_says_when_a_story_is_known_only_by_its_address_and_title(mod_c
     held_comment(make_seed_article(), body="Held on our own story.")
     html = mod_client.get(QUEUE).content.decode()
     assert html.count("known only by its address and title") == 1
+
+
+def test_the_queue_and_the_comments_tell_imported_comments_apart(mod_client):
+    article = make_seed_article()
+    ours = held_comment(article, body="Held here, posted here about the talks.")
+    theirs = held_comment(article, body="Held on the old blog, brought over by the import.")
+    Comment.objects.filter(pk=theirs.pk).update(source=Comment.Source.WORDPRESS, source_id="blog.example:302")
+    imported = mod_client.get(QUEUE + "?source=wordpress").content.decode()
+    assert "brought over" in imported and "posted here about" not in imported
+    native = mod_client.get(QUEUE + "?source=").content.decode()
+    assert "posted here about" in native and "brought over" not in native
+    page = mod_client.get(f"/admin/comments/comment/{theirs.pk}/change/").content.decode()
+    assert "Imported from WordPress" in page and "blog.example:302" in page
+    assert ours.source == ""

@@ -6,7 +6,8 @@ A newsroom teaches it its own moderators' decisions with ``--from-decisions`` (o
 lines, ``--decisions FILE.jsonl``): a held comment a moderator approved, or a reported one kept published, is
 clean; a comment rejected or removed as abusive is abusive. Comments rejected for other reasons (spam,
 off-topic, other) say nothing about abuse and are left out, and so are comments no person reviewed: learning
-from the filter's own decisions would only teach it itself. Simulated comments are never used.
+from the filter's own decisions would only teach it itself. Simulated comments are never used, nor imported
+ones (``import_comments``), even once a moderator here has decided on them.
 
 Why it does not simply add them to the public data: a thousand decisions beside tens of thousands of public
 posts barely move the model. So the decisions are split by comment id (``moderation.training.split_for``: 70 %
@@ -63,9 +64,11 @@ __all__ = ["DECISIONS_SOURCE", "Command", "decision_count", "decision_records"]
 
 
 def _human_decisions() -> QuerySet[ModerationEvent]:
+    # Readers' comments posted here only: not the simulator's, nor those brought by import_comments, which
+    # were written for another site's rules and judged by its moderators (or by nobody).
     return (
         ModerationEvent.objects.by_moderators(dismissals=True)
-        .filter(comment__simulation__isnull=True)
+        .filter(comment__simulation__isnull=True, comment__source_id__isnull=True)
         .order_by("comment_id", "created_at", "id")
     )
 
