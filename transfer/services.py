@@ -16,7 +16,7 @@ import itertools
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
@@ -29,13 +29,13 @@ from django.db.models.functions import Coalesce
 from articles.models import Article
 from articles.services import article_slug_for
 from commenters.mailboxes import mailbox_key
-from commenters.models import Commenter
+from commenters.models import Commenter, StorySettings
 from commenters.services import normalise_email
 from comments.models import Comment, ModerationEvent
 from comments.sanitize import clean_text, has_visible_text
 from comments.selectors import forget_counts, moderation_context
 from comments.services import apply_verdict
-from moderation import moderate
+from moderation import Mode, Policy, moderate
 from moderation.normalize import fingerprint_key
 from newsroom import limits
 from policies.selectors import live_policy
@@ -301,7 +301,9 @@ class _Database(_Sink):
         live policy; its story's comments before it as the context), nobody is emailed, and the automatic
         decision is audited like a reader's. Each comment's words key (``fingerprint``) is written as it is
         judged: stored with it beforehand, the duplicate check would find the comment itself."""
-        policy = live_policy()
+        site_policy = live_policy()
+        # A story's own way of moderating (pre-moderate, publish everything) overrides the site's, as on a post.
+        story_policies: dict[int, Policy] = {}
         for start in range(0, len(self.new_ids), BATCH):
             batch = Comment.objects.filter(pk__in=self.new_ids[start : start + BATCH].tolist())
             for comment in batch.select_related("article", "parent").order_by("created_at", "pk"):
@@ -309,6 +311,10 @@ class _Database(_Sink):
                 if comment.status not in JUDGED_AGAIN:
                     Comment.objects.filter(pk=comment.pk).update(fingerprint=fingerprint)
                     continue
+                if (policy := story_policies.get(comment.article_id)) is None:
+                    mode = StorySettings.objects.filter(article_id=comment.article_id).values_list("mode", flat=True)
+                    policy = replace(site_policy, mode=Mode(own)) if (own := mode.first()) else site_policy
+                    story_policies[comment.article_id] = policy
                 context = moderation_context(
                     article=comment.article, parent=comment.parent, author_name=comment.author_name,
                     author_email=comment.author_email, body=comment.body, at=comment.created_at, policy=policy,

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from commenters.mailboxes import mailbox_key
-from commenters.models import Commenter
+from commenters.models import Commenter, StorySettings
 from comments.models import Comment, ModerationEvent
 from comments.selectors import moderation_context
 from comments.services import comment_approve, comment_post, comment_reject
@@ -145,3 +145,18 @@ def test_dates_of_imported_comments_are_their_own_not_the_import_time():
     newest = Comment.objects.order_by("-created_at").first()
     assert newest is not None
     assert newest.created_at < timezone.now() - dt.timedelta(days=300)
+
+
+def test_moderate_follows_a_storys_own_way_of_moderating():
+    """A story set to hold every comment for review holds the imported comments judged on it, as it would a
+    reader's posted now; the story beside it follows the site's policy."""
+    doha = make_article(slug="doha-talks")
+    StorySettings.objects.create(article=doha, mode=StorySettings.Mode.HOLD_ALL)
+    run(
+        "import_comments", str(DISQUS), "--moderate", "--map", "https://paper.example/2024/01/talks-in-doha/=doha-talks"
+    )
+    judged_on_doha = Comment.objects.filter(article=doha).exclude(events=None)
+    assert judged_on_doha.exists()
+    assert set(judged_on_doha.values_list("status", flat=True)) == {Comment.Status.HELD}
+    elsewhere = Comment.objects.filter(source="disqus").exclude(article=doha).exclude(events=None)
+    assert Comment.Status.PUBLISHED in set(elsewhere.values_list("status", flat=True))
