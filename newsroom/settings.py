@@ -135,6 +135,7 @@ MIDDLEWARE = [
     "newsroom.middleware.ContentSecurityPolicyMiddleware",
     "newsroom.middleware.RefuseNulMiddleware",
     "newsroom.middleware.FormInUtf8Middleware",
+    "newsroom.middleware.AdminSelectionMiddleware",
     "newsroom.middleware.ReconnectReadsMiddleware",
     # Last, as django-axes asks: it turns a locked-out log-in into the lockout page.
     "axes.middleware.AxesMiddleware",
