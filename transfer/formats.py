@@ -51,7 +51,13 @@ LINE = "{urn:newsroom:transfer}line"
 
 PUBLISHED, HELD, REJECTED, REMOVED = "published", "held", "rejected", "removed"
 # WordPress's comment_approved: approved, awaiting moderation, marked as spam, in the bin.
-WXR_STATES = {"1": PUBLISHED, "approve": PUBLISHED, "0": HELD, "hold": HELD, "spam": REJECTED, "trash": REMOVED}
+# Ids this site's export may keep: positive, and within what every database's integer column holds.
+ID_LIMIT = 2**62
+# "post-trashed": a comment on a post the blog moved to its trash (WordPress keeps its state before in meta).
+WXR_STATES = {
+    "1": PUBLISHED, "approve": PUBLISHED, "0": HELD, "hold": HELD, "spam": REJECTED, "trash": REMOVED,
+    "post-trashed": REMOVED,
+}  # fmt: skip
 # comment_type for a reader's comment ("" before WordPress 5.5); pingbacks, trackbacks and plugins' notes
 # (WooCommerce's order notes among them) are not readers' comments.
 WXR_COMMENT_TYPES = {"", "comment"}
@@ -203,6 +209,8 @@ def _read_xml(stream: Any) -> Iterator[Record]:
         ) from None
     except DefusedXmlException as error:
         raise ExportError(_line(parser), f"the XML is refused as unsafe ({type(error).__name__}).") from None
+    except LookupError as error:  # an encoding Python does not know, named in the XML declaration
+        raise ExportError(1, f"the file's XML declaration names an encoding this site cannot read ({error}).") from None
     if reader is None:
         raise ExportError(1, "the file holds no XML element.")
 
@@ -259,7 +267,7 @@ class _Disqus(_Reader):
 
     def _thread(self, element: Element) -> Record:
         line = _line_of(element)
-        key = element.get(DSQ_ID, "")
+        key = element.get(DSQ_ID, "").strip()
         if not key:
             return Skip(line, "a thread without a dsq:id: its comments could not name it.")
         created = _iso_date(_text(element, f"{D}createdAt"))
@@ -267,11 +275,11 @@ class _Disqus(_Reader):
 
     def _post(self, element: Element) -> Record:
         line = _line_of(element)
-        source_id = element.get(DSQ_ID, "")
+        source_id = element.get(DSQ_ID, "").strip()
         if not source_id:
             return Skip(line, "a post without a dsq:id.")
         thread = element.find(f"{D}thread")
-        story = thread.get(DSQ_ID, "") if thread is not None else ""
+        story = thread.get(DSQ_ID, "").strip() if thread is not None else ""
         if not story:
             return Skip(line, f"post {source_id} names no thread.")
         created = _iso_date(_text(element, f"{D}createdAt"))
@@ -286,7 +294,7 @@ class _Disqus(_Reader):
         else:
             status = PUBLISHED
         parent = element.find(f"{D}parent")
-        parent_id = parent.get(DSQ_ID, "") if parent is not None else ""
+        parent_id = parent.get(DSQ_ID, "").strip() if parent is not None else ""
         message = element.find(f"{D}message")
         return Post(
             line=line, source="disqus", source_id=source_id, story=story, author_name=name,
@@ -305,7 +313,9 @@ class _Wxr(_Reader):
     def end(self, element: Element, stack: list[Element]) -> Iterator[Record]:
         wp, tag = self.wp, element.tag
         if tag == f"{wp}base_site_url" or (tag == "link" and len(stack) == 2 and not self.site):
-            self.site = urlsplit((element.text or "").strip()).netloc.lower()
+            self.site = _host((element.text or "").strip())
+        elif tag == "channel":
+            self.site = ""  # the next channel is another blog, numbered from 1 again
         elif tag == f"{wp}comment" and stack and stack[-1].tag == "item":
             item = stack[-1]
             if self.story is None:
@@ -318,6 +328,7 @@ class _Wxr(_Reader):
             _drop(element, stack)
 
     def _id(self, value: str) -> str:
+        value = value.strip()
         # WordPress numbers posts and comments per site: the site's host keeps two blogs' "5" apart.
         return f"{self.site}:{value}" if self.site else value
 
@@ -353,18 +364,38 @@ class _Wxr(_Reader):
         )  # fmt: skip
 
 
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:  # "https://[bad": an unclosed IPv6 bracket
+        return ""
+
+
+def in_range(moment: dt.datetime | None) -> dt.datetime | None:
+    """A date a comment can have: in UTC, within years 1970 to 9000 (a year-1 date overflows when the database
+    stores it in UTC; nothing was commented before 1970)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    try:
+        moment = moment.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        return None
+    return moment if 1970 <= moment.year <= 9000 else None
+
+
 def _iso_date(value: str) -> dt.datetime | None:
     try:
-        parsed = dt.datetime.fromisoformat(value.strip())
+        return in_range(dt.datetime.fromisoformat(value.strip()))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _wp_date(value: str) -> dt.datetime | None:
     """WordPress's "2024-01-02 11:00:00", in UTC when it is a ``_gmt`` field; "0000-00-00 00:00:00" is none."""
     try:
-        return dt.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
+        return in_range(dt.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC))
     except ValueError:
         return None
 
@@ -373,7 +404,7 @@ def _rfc822_date(value: str) -> dt.datetime | None:
     from email.utils import parsedate_to_datetime
 
     try:
-        return parsedate_to_datetime(value)
+        return in_range(parsedate_to_datetime(value))
     except (TypeError, ValueError):
         return None
 
@@ -422,6 +453,8 @@ def html_to_text(markup: str) -> str:
 def _read_lines(stream: Any) -> Iterator[Record]:
     stories: set[str] = set()  # the stories' addresses: a few thousand strings, not the comments
     for number, raw in enumerate(stream, start=1):
+        if number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark an editor may have written
         if not raw.strip():
             continue
         try:
@@ -435,16 +468,20 @@ def _read_lines(stream: Any) -> Iterator[Record]:
             where = ".".join(str(part) for part in problem["loc"]) or "the line"
             yield Skip(number, f"{where}: {problem['msg']}.")
             continue
+        created = in_range(line.created_at)
+        if created is None:
+            yield Skip(number, f"created_at: {line.created_at.isoformat()[:40]} is not a date a comment can have.")
+            continue
         if line.story.url not in stories:
             stories.add(line.story.url)
             yield Story(line.story.url, line.story.url, line.story.title, number)
         yield Post(
             line=number, source=line.source, source_id=line.source_id, story=line.story.url,
-            author_name=line.author_name, author_email=line.author_email, created_at=line.created_at,
+            author_name=line.author_name, author_email=line.author_email, created_at=created,
             body=line.body, status=line.status,
             parent_source=line.parent.source if line.parent else "",
             parent_source_id=line.parent.source_id if line.parent else "",
-            exported_id=line.id,
+            exported_id=line.id if 0 < line.id < ID_LIMIT else None,
         )  # fmt: skip
 
 

@@ -39,7 +39,7 @@ from moderation import Mode, Policy, moderate
 from moderation.normalize import fingerprint_key
 from newsroom import limits
 from policies.selectors import live_policy
-from transfer.formats import ByteStream, Post, Skip, Story, read_export
+from transfer.formats import ID_LIMIT, ByteStream, Post, Skip, Story, read_export
 from transfer.models import PendingParent
 from transfer.stories import canonical_url, story_index, story_key
 
@@ -49,6 +49,8 @@ BATCH = 1000
 FIRST_ANALYZE = 20_000
 ANONYMOUS = "Anonymous"
 # Only what the source published or held is judged again with ``moderate``: what it turned down stays down.
+# Longer than any comment form allows (another system's limits were its own), but a page can still show it.
+IMPORTED_BODY_MAX = 10 * limits.BODY_MAX_LENGTH
 JUDGED_AGAIN = frozenset({Comment.Status.PUBLISHED, Comment.Status.HELD})
 # What judging an imported comment writes (``comments.services.apply_verdict``, and its words key).
 JUDGED_FIELDS = [
@@ -127,19 +129,27 @@ def _already(posts: list[tuple[Post, int]]) -> set[tuple[str, str]]:
 
 
 class _DryRun(_Sink):
-    def __init__(self, report: ImportReport) -> None:
-        super().__init__(report)
-        self.next_id = itertools.count(-1, -1)
-
     def create_story(self, *, url: str, story: Story, source: str, first: dt.datetime) -> int:
         return next(self.next_id)
 
+    def __init__(self, report: ImportReport, *, note: Callable[[int, str], None]) -> None:
+        super().__init__(report)
+        self.next_id = itertools.count(-1, -1)
+        self.note = note
+
     def store(self, posts: list[tuple[Post, int]]) -> None:
         already = _already(posts)
+        seen: set[tuple[str, str]] = set()
         for post, story in posts:
-            if (post.source, post.source_id) in already:
+            identity = (post.source, post.source_id)
+            if identity in seen:
+                self.note(post.line, f"skipped: comment {post.source_id} appears twice in the file; the first is kept.")
+                self.report.skipped += 1
+            elif identity in already:
+                seen.add(identity)
                 self.report.already += 1
             else:
+                seen.add(identity)
                 self.report.stored[story] += 1
 
     def finish(self) -> None:
@@ -171,7 +181,11 @@ class _Database(_Sink):
         seen: set[tuple[str, str]] = set()
         for post, story in posts:
             identity = (post.source, post.source_id)
-            if identity in already or identity in seen:
+            if identity in seen:
+                self.note(post.line, f"skipped: comment {post.source_id} appears twice in the file; the first is kept.")
+                self.report.skipped += 1
+            elif identity in already:
+                seen.add(identity)
                 self.report.already += 1
             else:
                 seen.add(identity)
@@ -199,6 +213,7 @@ class _Database(_Sink):
             # This site's own export keeps its ids where they are free: links to #comment-12 still lead there.
             if post.exported_id is not None and post.exported_id not in taken:
                 row.pk = post.exported_id
+                taken.add(post.exported_id)  # two lines naming one id: the second gets a new one
             rows.append(row)
             self.report.stored[story] += 1
             self.sources.add(post.source)
@@ -255,12 +270,7 @@ class _Database(_Sink):
             wanted: dict[str, list[str]] = {}
             for pending in batch:
                 wanted.setdefault(pending.parent_source, []).append(pending.parent_source_id)
-            found = {}
-            for source, ids in wanted.items():
-                rows = Comment.objects.filter(source=source, source_id__in=_padded(ids, _no_text)).values_list(
-                    "source_id", "pk", "article_id"
-                )
-                found.update({(source, str(source_id)): (pk, story) for source_id, pk, story in rows})
+            found = _find_parents(wanted)
             links: list[tuple[int, int]] = []
             for pending in batch:
                 parent = found.get((pending.parent_source, pending.parent_source_id))
@@ -380,12 +390,25 @@ def _parents_stored(posts: list[tuple[Post, int]]) -> dict[tuple[str, str], tupl
     for post, _ in posts:
         if post.parent_source_id:
             wanted.setdefault(post.parent_source, []).append(post.parent_source_id)
+    return _find_parents(wanted)
+
+
+def _find_parents(wanted: dict[str, list[str]]) -> dict[tuple[str, str], tuple[int, int]]:
+    """Stored comments named by their source's id: (id, story). A parent this site's export names as
+    ``newsroom`` may be a comment still here under its own id, posted here (no source): read back into the
+    database it came from, a reply finds it."""
     found: dict[tuple[str, str], tuple[int, int]] = {}
     for source, ids in wanted.items():
         rows = Comment.objects.filter(source=source, source_id__in=_padded(ids, _no_text)).values_list(
             "source_id", "pk", "article_id"
         )
         found.update({(source, str(source_id)): (pk, story) for source_id, pk, story in rows})
+        if source == "newsroom":
+            own = [int(i) for i in ids if i.isascii() and i.isdigit() and 0 < int(i) < ID_LIMIT]
+            here = Comment.objects.filter(pk__in=_padded(own, _no_id), source="").values_list("pk", "article_id")
+            found.update(
+                {("newsroom", str(pk)): (pk, story) for pk, story in here if ("newsroom", str(pk)) not in found}
+            )
     return found
 
 
@@ -421,6 +444,10 @@ def _clean(post: Post) -> Post | Skip:
         email = ""
     if len(post.source_id) > 200:
         return Skip(post.line, "its id is longer than 200 characters.")
+    if len(body) > IMPORTED_BODY_MAX:
+        return Skip(
+            post.line, f"comment {post.source_id} is {len(body):,} characters long, over {IMPORTED_BODY_MAX:,}."
+        )
     return Post(
         line=post.line, source=post.source, source_id=post.source_id, story=post.story,
         author_name=name if has_visible_text(name) else ANONYMOUS, author_email=email, created_at=post.created_at,
@@ -498,7 +525,7 @@ def comments_import(
         on_skip(line, f"skipped: {reason}")
 
     with transaction.atomic():
-        sink: _Sink = _DryRun(report) if dry_run else _Database(report, moderate=moderate, note=on_skip)
+        sink: _Sink = _DryRun(report, note=on_skip) if dry_run else _Database(report, moderate=moderate, note=on_skip)
         stories = _Stories(sink, report, keyed)
         analyze_at = FIRST_ANALYZE
         for batch in _batches(_posts(read_export(stream), stories, skip)):

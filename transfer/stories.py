@@ -22,10 +22,10 @@ URL_MAX = 500
 
 
 def _parts(url: str) -> tuple[str, str, str, str, str] | None:
-    parts = urlsplit(url.strip())
     try:
+        parts = urlsplit(url.strip())
         port = parts.port
-    except ValueError:
+    except ValueError:  # a port that is not a number; an unclosed IPv6 bracket ("http://[bad/")
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.username or parts.password:
         return None

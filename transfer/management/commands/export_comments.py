@@ -45,6 +45,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         since = parse_since(options["since"]) if options["since"] else None
         story = None
+        if options["story"] is not None and not options["story"].strip():
+            raise CommandError("--story is empty: give a story's address or slug, or leave --story out for all.")
+        if options["output"] and Path(options["output"]).is_dir():
+            raise CommandError(f"--output {options['output']} is a folder: name a file in it.")
         if options["story"]:
             story = story_named(options["story"])
             if story is None:
@@ -64,6 +68,9 @@ class Command(BaseCommand):
                 with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
                     count = self._write(lines, stream)
                 os.replace(temporary, target)
+            except OSError as error:  # the disk filled, the folder went away
+                Path(temporary).unlink(missing_ok=True)
+                raise CommandError(f"Cannot write {output}: {error.strerror or error}; nothing was written.") from None
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
