@@ -79,8 +79,28 @@ class ImportReport:
 class _Sink:
     """Where the loop's comments go."""
 
-    def __init__(self, report: ImportReport) -> None:
+    def __init__(self, report: ImportReport, *, note: Callable[[int, str], None]) -> None:
         self.report = report
+        self.note = note
+
+    def fresh(self, posts: list[tuple[Post, int]]) -> list[tuple[Post, int]]:
+        """The batch's comments not stored before, counting the others: those already here, and an id the
+        file repeats (the first is kept)."""
+        already = _already(posts)
+        fresh: list[tuple[Post, int]] = []
+        seen: set[tuple[str, str]] = set()
+        for post, story in posts:
+            identity = (post.source, post.source_id)
+            if identity in seen:
+                self.note(post.line, f"skipped: comment {post.source_id} appears twice in the file; the first is kept.")
+                self.report.skipped += 1
+                continue
+            seen.add(identity)
+            if identity in already:
+                self.report.already += 1
+            else:
+                fresh.append((post, story))
+        return fresh
 
     def create_story(self, *, url: str, story: Story, source: str, first: dt.datetime) -> int:
         raise NotImplementedError
@@ -133,24 +153,12 @@ class _DryRun(_Sink):
         return next(self.next_id)
 
     def __init__(self, report: ImportReport, *, note: Callable[[int, str], None]) -> None:
-        super().__init__(report)
+        super().__init__(report, note=note)
         self.next_id = itertools.count(-1, -1)
-        self.note = note
 
     def store(self, posts: list[tuple[Post, int]]) -> None:
-        already = _already(posts)
-        seen: set[tuple[str, str]] = set()
-        for post, story in posts:
-            identity = (post.source, post.source_id)
-            if identity in seen:
-                self.note(post.line, f"skipped: comment {post.source_id} appears twice in the file; the first is kept.")
-                self.report.skipped += 1
-            elif identity in already:
-                seen.add(identity)
-                self.report.already += 1
-            else:
-                seen.add(identity)
-                self.report.stored[story] += 1
+        for _post, story in self.fresh(posts):
+            self.report.stored[story] += 1
 
     def finish(self) -> None:
         pass
@@ -158,9 +166,8 @@ class _DryRun(_Sink):
 
 class _Database(_Sink):
     def __init__(self, report: ImportReport, *, moderate: bool, note: Callable[[int, str], None]) -> None:
-        super().__init__(report)
+        super().__init__(report, note=note)
         self.moderate = moderate
-        self.note = note
         self.sources: set[str] = set()
         self.new_ids: array[int] = array("q")  # for ``moderate``: the comments to judge, 8 bytes each
 
@@ -176,20 +183,7 @@ class _Database(_Sink):
         return article.pk
 
     def store(self, posts: list[tuple[Post, int]]) -> None:
-        already = _already(posts)
-        fresh: list[tuple[Post, int]] = []
-        seen: set[tuple[str, str]] = set()
-        for post, story in posts:
-            identity = (post.source, post.source_id)
-            if identity in seen:
-                self.note(post.line, f"skipped: comment {post.source_id} appears twice in the file; the first is kept.")
-                self.report.skipped += 1
-            elif identity in already:
-                seen.add(identity)
-                self.report.already += 1
-            else:
-                seen.add(identity)
-                fresh.append((post, story))
+        fresh = self.fresh(posts)
         if not fresh:
             return
         confirmed = _confirmed_mailboxes(post.author_email for post, _ in fresh)
