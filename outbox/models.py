@@ -123,11 +123,11 @@ class AlertSubscription(models.Model):
     events = models.JSONField(default=list)
     burst_threshold = models.PositiveSmallIntegerField(
         default=5, validators=[MinValueValidator(1), MaxValueValidator(BURST_THRESHOLD_MAX)],
-        help_text="story.held_burst: alert when a story has this many comments held within an hour.",
+        help_text="N, for “A story passes N held comments within an hour”: how many held comments within an hour alert.",
     )  # fmt: skip
     waiting_minutes = models.PositiveSmallIntegerField(
         default=30, validators=[MinValueValidator(1), MaxValueValidator(WAITING_MINUTES_MAX)],
-        help_text="queue.waiting: alert when the oldest item has waited this many minutes (a week at most).",
+        help_text="M, for “The oldest item in the review queue waits M minutes”: how many minutes (a week at most).",
     )  # fmt: skip
     # Signs each webhook request (HMAC-SHA256); shown to the editor once, when made or renewed.
     secret = models.CharField(max_length=64, default=new_secret)
