@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 
 from embeds.models import Site
+from newsroom import cache
 
 CACHE_KEY = "embeds.origins"
 CACHE_SECONDS = 60
 
 
 def registered_origins() -> frozenset[str]:
-    origins = cache.get(CACHE_KEY)
-    if origins is None:
-        origins = frozenset(Site.objects.active().values_list("origin", flat=True))
-        cache.set(CACHE_KEY, origins, CACHE_SECONDS)
-    return frozenset(origins)
+    """The active sites' origins, through the shared cache (or this process's own while it is down)."""
+    return frozenset(
+        cache.through(
+            CACHE_KEY, lambda: frozenset(Site.objects.active().values_list("origin", flat=True)), CACHE_SECONDS
+        )
+    )
 
 
 def allow_registered_sites(sender: Any, request: HttpRequest, **kwargs: Any) -> bool:
@@ -30,12 +31,12 @@ def allow_registered_sites(sender: Any, request: HttpRequest, **kwargs: Any) -> 
         return False
     try:
         return origin in registered_origins()
-    except Exception:  # the cache or the database is down: answer no rather than fail the request
+    except Exception:  # the database is down (a cache that is down falls back): answer no rather than fail the request
         return False
 
 
 def forget_origins(**kwargs: Any) -> None:
-    cache.delete(CACHE_KEY)
+    cache.forget(CACHE_KEY)
 
 
 def connect() -> None:

@@ -74,3 +74,27 @@ def test_pages_posting_and_limits_survive_redis_going_away(client, redis_url, ca
             guesses = [client.post("/admin/login/", {"username": "mod", "password": "x"}).status_code for _ in range(3)]
         assert guesses == [200, 429, 429]
         assert any("Shared cache unreachable" in r.getMessage() for r in caplog.records)
+
+
+def test_a_registered_site_keeps_its_embed_with_redis_gone_and_can_be_registered_meanwhile(client, redis_url):
+    from embeds.models import Site
+
+    url, server = redis_url
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    preflight = {"Access-Control-Request-Method": "GET"}
+    with override_settings(CACHES=caches):
+        Site.objects.create(name="The Paper", origin="https://paper.example")
+        server.kill()
+        server.wait()
+        asked = client.options("/embed/v1/section", headers={"Origin": "https://paper.example", **preflight})
+        assert asked["Access-Control-Allow-Origin"] == "https://paper.example"
+        # An editor registering a site while the cache is down: saved, and allowed at once.
+        Site.objects.create(name="The Other Paper", origin="https://other.example")
+        other = client.options("/api/v1/comments", headers={"Origin": "https://other.example", **preflight})
+        assert other["Access-Control-Allow-Origin"] == "https://other.example"
