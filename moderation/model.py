@@ -139,9 +139,27 @@ _WORD_RE = re.compile(r"\w\w+")
 _NON_SPACE_RE = re.compile(r"\S+")
 
 
+# What every match of _NOISE_RE holds: a text with none of them is searched no further.
+_NOISE_MARKS = ("http", "www.", "@", "url", "&", "#")
+
+
 def prepare(text: str) -> str:
     """The text as the model reads it: folded (case, look-alikes), links and mentions blanked, spaces collapsed."""
-    return " ".join(_NOISE_RE.sub(" ", fold(text)).split())
+    folded = fold(text)
+    if any(mark in folded for mark in _NOISE_MARKS):
+        folded = _NOISE_RE.sub(" ", folded)
+    return " ".join(folded.split())
+
+
+# In plain ASCII the characters outside words (``\w``: letters, digits and "_"), as spaces.
+_ASCII_NOT_WORD = {i: " " for i in range(128) if not (chr(i).isalnum() or chr(i) == "_")}
+
+
+def _words(text: str) -> list[str]:
+    """``_WORD_RE.findall(text)``: the runs of word characters two or more long; in plain ASCII, split in C."""
+    if text.isascii():
+        return [word for word in text.translate(_ASCII_NOT_WORD).split() if len(word) > 1]
+    return _WORD_RE.findall(text)
 
 
 # What str.split() splits plain ASCII at, as a look-up table by character code.
@@ -262,14 +280,13 @@ def grams(prepared: str | Sequence[str], features: Features, *, positions: bool 
     lengths = np.fromiter((len(t) for t in texts), np.int64, len(texts))
     doc_starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])) if len(texts) else _EMPTY_I
     doc_ends = doc_starts + lengths
-    doc_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)[: len(joined)]
     word_mask = np.uint32((1 << features.word_bits) - 1)
     char_mask = np.uint32((1 << features.char_bits) - 1)
     w_slots, w_starts, w_ends, w_docs = [], [], [], []
     c_slots, c_starts, c_ends, c_docs = [], [], [], []
     with np.errstate(over="ignore"):
         # Words: each token's CRC-32 (and its stem's), then pairs of neighbours in the same text combined.
-        per_text = [_WORD_RE.findall(text) for text in texts]
+        per_text = [_words(text) for text in texts]
         counts = np.fromiter((len(t) for t in per_text), np.int64, len(texts))
         flat = [token for tokens in per_text for token in tokens]
         if flat:
@@ -302,6 +319,12 @@ def grams(prepared: str | Sequence[str], features: Features, *, positions: bool 
         # Characters: polynomial hashes of every n-gram, grown one character at a time.
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
         lo, hi = features.char_ngrams
+        if len(texts) > 1:
+            # How many separators come before each place: an n-gram at i runs into the next text when there are
+            # more before i + n than before i, and belongs to the text numbered by those before i.
+            separators = np.zeros(len(joined), dtype=np.int64)
+            separators[doc_ends[:-1]] = 1
+            before = np.concatenate(([0], np.cumsum(separators)))
         h = codes.copy()
         for n in range(1, hi + 1):
             if n > 1:
@@ -309,13 +332,13 @@ def grams(prepared: str | Sequence[str], features: Features, *, positions: bool 
             if len(h) == 0:
                 break
             if n >= lo:
-                at = np.arange(len(h), dtype=np.int64)
-                docs = doc_of[at]
                 if len(texts) > 1:  # drop the n-grams that run across a separator into the next text
-                    inside = at + n <= doc_ends[docs]
-                    h_in, at, docs = h[inside], at[inside], docs[inside]
+                    inside = before[n : n + len(h)] == before[: len(h)]
+                    h_in, docs = h[inside], before[: len(h)][inside]
+                    at = np.flatnonzero(inside) if positions else _EMPTY_I
                 else:
-                    h_in = h
+                    h_in, docs = h, np.zeros(len(h), dtype=np.int64)
+                    at = np.arange(len(h), dtype=np.int64) if positions else _EMPTY_I
                 c_slots.append(_mix(h_in ^ _SEEDS[n]) & char_mask)
                 c_docs.append(docs)
                 if positions:
@@ -331,6 +354,51 @@ def grams(prepared: str | Sequence[str], features: Features, *, positions: bool 
         char_ends=_cat(c_ends, _EMPTY_I),
         char_docs=_cat(c_docs, _EMPTY_I),
     )
+
+
+def joined_slots(prepared: str, features: Features) -> Ints:
+    """The slots of ``grams`` of one text, word slots then character slots after all the word slots (``2 **
+    word_bits`` added), in one array, in no useful order: what scoring needs, in a third of the array
+    operations (every n-gram mixed at once)."""
+    parts: list[Ints] = []
+    with np.errstate(over="ignore"):
+        tokens = _words(prepared)
+        if tokens:
+            token_hash, stem_hash = _word_hashes(tokens)
+            lo, hi = features.word_ngrams
+            if lo <= 1 <= hi:
+                parts.append(token_hash ^ _SEEDS[1])
+            if features.word_stems:
+                parts.append(stem_hash ^ _STEM_SEED)
+            if hi >= 2 and len(tokens) > 1:
+                parts.append(token_hash[:-1] * _PRIME + token_hash[1:] ^ _SEEDS[2])
+        words = sum(map(len, parts))
+        codes = np.frombuffer(prepared.encode("utf-32-le"), dtype=np.uint32)
+        lo, hi = features.char_ngrams
+        h = codes
+        for n in range(1, hi + 1):
+            if n > 1:
+                h = h[:-1] * _PRIME + codes[n - 1 :]
+            if not len(h):
+                break
+            if n >= lo:
+                parts.append(h ^ _SEEDS[n])
+        if not parts:
+            return _EMPTY_U.copy()
+        keys = _mix(np.concatenate(parts))
+    keys[:words] &= np.uint32((1 << features.word_bits) - 1)
+    keys[words:] &= np.uint32((1 << features.char_bits) - 1)
+    keys[words:] += np.uint32(1 << features.word_bits)
+    return keys
+
+
+def _sublinear(idf: Floats, counts: npt.NDArray[np.intp]) -> npt.NDArray[np.float64]:
+    """(1 + ln count) × IDF, as ``tfidf`` computes it: most n-grams occur once, where the factor is exactly 1."""
+    values = idf.astype(np.float64)
+    many = np.flatnonzero(counts > 1)
+    if len(many):
+        values[many] *= 1.0 + np.log(counts[many])
+    return values
 
 
 @dataclass(frozen=True)
@@ -394,10 +462,33 @@ class AbuseModel:
     # process loads to score for this one (``ahead.py``), and checks it loaded the same.
     source: tuple[str, str] | None = field(default=None, compare=False, repr=False)
     _folded: tuple[Floats, Floats, float] | None = field(default=None, init=False, compare=False, repr=False)
+    # The word and character arrays end to end (character slots after the word slots), so that a comment's
+    # n-grams are sorted, counted and looked up once rather than once a block; the fields above are views
+    # into them (no memory added), and the arrays they were made from (see ``_joined_arrays``).
+    _joined: tuple[Floats, Floats, float] | None = field(default=None, init=False, compare=False, repr=False)
+    _joined_from: tuple[int, ...] = field(default=(), init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.stage is not None:
-            self._folded = _fold(self)
+        self._joined_arrays()
+
+    def _joined_arrays(self) -> tuple[Floats, Floats, float]:
+        """The joined IDF and coefficients (with the stage's) and the intercept; made again if a field was
+        given another array since."""
+        made_from = tuple(map(id, (self.word_idf, self.char_idf, self.word_coef, self.char_coef, self.stage)))
+        if self._joined is not None and made_from == self._joined_from:
+            return self._joined
+        words = len(self.word_idf)
+        idf = np.concatenate([self.word_idf, self.char_idf]).astype(np.float32, copy=False)
+        self.word_idf, self.char_idf = idf[:words], idf[words:]
+        coef = np.concatenate([self.word_coef, self.char_coef]).astype(np.float32, copy=False)
+        self.word_coef, self.char_coef, intercept = coef[:words], coef[words:], self.intercept
+        if self.stage is not None:  # the base model's coefficients are kept as they are; scoring uses both
+            word_coef, char_coef, intercept = _fold(self)
+            coef = np.concatenate([word_coef, char_coef]).astype(np.float32, copy=False)
+            self._folded = (coef[:words], coef[words:], intercept)
+        self._joined = (idf, coef, intercept)
+        self._joined_from = tuple(map(id, (self.word_idf, self.char_idf, self.word_coef, self.char_coef, self.stage)))
+        return self._joined
 
     @property
     def name(self) -> str:
@@ -422,15 +513,24 @@ class AbuseModel:
         return replace(base, metadata={**metadata, "base": base.metadata}, stage=stage, source=None)
 
     def _logit(self, prepared: str) -> float:
-        g = grams(prepared, self.features)
-        word_coef, char_coef, total = self._weights()
-        for slots, idf, coef in (
-            (g.word_slots, self.word_idf, word_coef),
-            (g.char_slots, self.char_idf, char_coef),
-        ):
-            if len(slots):
-                weighted = tfidf(slots, idf)
-                total += float(np.dot(weighted.values, coef[weighted.slots]))
+        # The figures of ``tfidf`` on each block of ``grams``, from one sort of the joined slots.
+        idf, coef, total = self._joined_arrays()
+        keys = joined_slots(prepared, self.features)
+        if not len(keys):
+            return total
+        keys.sort()
+        first = np.empty(len(keys), dtype=bool)
+        first[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        slots = keys[starts]
+        values = _sublinear(idf[slots], np.diff(starts, append=len(keys)))
+        split = int(np.searchsorted(slots, 1 << self.features.word_bits))
+        for block in (slice(0, split), slice(split, None)):
+            part = values[block]
+            if len(part):
+                norm = math.sqrt(float(np.dot(part, part)))
+                total += float(np.dot(part / norm if norm > 0 else part, coef[slots[block]]))
         return total
 
     def score(self, text: str) -> float:
@@ -441,27 +541,40 @@ class AbuseModel:
         """The chance for each text, computed for many at once: the same figures as :meth:`score`."""
         texts = list(texts)
         out = np.empty(len(texts), dtype=np.float64)
-        word_coef, char_coef, intercept = self._weights()
+        idf, coef, intercept = self._joined_arrays()
+        words = 1 << self.features.word_bits
+        bits = (len(idf) - 1).bit_length()
         for offset in range(0, len(texts), batch):
             chunk = [prepare(text) for text in texts[offset : offset + batch]]
             g = grams(chunk, self.features)
+            # Each (text, slot) as one integer, the character slots after the word slots, to count with one
+            # sort: 32 bits when they fit (they do for 2^21 joined slots and batches of up to 2,048 texts),
+            # which sorts in half the time of 64.
+            wide = bits + max(1, len(chunk) - 1).bit_length() > 32
+            kind: Any = np.uint64 if wide else np.uint32
+            shift = kind(bits)
+            keyed = np.concatenate(
+                [
+                    (g.word_docs.astype(kind) << shift) | g.word_slots.astype(kind),
+                    (g.char_docs.astype(kind) << shift) | (g.char_slots.astype(kind) + kind(words)),
+                ]
+            )
+            keyed.sort()
+            first = np.empty(len(keyed), dtype=bool)
+            first[:1] = True
+            np.not_equal(keyed[1:], keyed[:-1], out=first[1:])
+            starts = np.flatnonzero(first)
+            keys = keyed[starts]
+            slot = keys & kind((1 << bits) - 1)
+            # Each (text, block) a bin: the word block's sums, then the character block's, each in slot order.
+            bins = (keys >> shift).astype(np.int64) * 2 + (slot >= words)
+            values = _sublinear(idf[slot], np.diff(starts, append=len(keyed)))
+            norms = np.sqrt(np.bincount(bins, weights=values * values, minlength=2 * len(chunk)))
+            dots = np.bincount(bins, weights=values * coef[slot], minlength=2 * len(chunk))
+            shares = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
             logits = np.full(len(chunk), intercept, dtype=np.float64)
-            for docs, slots, idf, coef, bits in (
-                (g.word_docs, g.word_slots, self.word_idf, word_coef, self.features.word_bits),
-                (g.char_docs, g.char_slots, self.char_idf, char_coef, self.features.char_bits),
-            ):
-                # Each (text, slot) as one integer, to count with one sort: 32 bits when they fit (they do
-                # for 2^20 slots and batches of up to 4,096 texts), which sorts in half the time of 64.
-                wide = bits + max(1, len(chunk) - 1).bit_length() > 32
-                kind: Any = np.uint64 if wide else np.uint32
-                shift = kind(bits)
-                keys, counts = np.unique((docs.astype(kind) << shift) | slots.astype(kind), return_counts=True)
-                doc = (keys >> shift).astype(np.int64)
-                slot = (keys & kind((1 << bits) - 1)).astype(np.int64)
-                values = (1.0 + np.log(counts)) * idf[slot]
-                norms = np.sqrt(np.bincount(doc, weights=values * values, minlength=len(chunk)))
-                dots = np.bincount(doc, weights=values * coef[slot], minlength=len(chunk))
-                logits += np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
+            logits += shares[0::2]
+            logits += shares[1::2]
             out[offset : offset + len(chunk)] = 1.0 / (1.0 + np.exp(-logits))
         return out
 

@@ -32,10 +32,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from operator import itemgetter
+from typing import Any, cast
 
 from moderation.normalize import fold
 from moderation.wordlists import english_frequencies, words
@@ -71,9 +72,10 @@ def stem(word: str) -> str:
     return term(word)[0]
 
 
-# Each word seen, once: its (stem, specificity), or None for a word that says nothing of a topic.
-# A plain dict read in the loop below costs a fraction of a cached call per word.
-_CONTENT: dict[str, tuple[str, float] | None] = {}
+# Each word seen, once: its (stem, specificity), or NOTHING for a word that says nothing of a topic.
+# A plain dict read in the loops below costs a fraction of a cached call per word.
+NOTHING = ("", 0.0)  # no stem; no specificity, so never kept (every word's is at least EVERYDAY)
+_CONTENT: dict[str, tuple[str, float]] = {}
 _CONTENT_LIMIT = 200_000
 
 
@@ -82,50 +84,66 @@ _CONTENT_LIMIT = 200_000
 _NOT_IN_WORDS = {i: " " for i in range(128) if not (chr(i).isalnum() or chr(i) == "'")}
 
 
-_UNSEEN = ("", -1.0)  # never a word's entry: a word unseen so far
-
-
-def _content(chunk: str) -> tuple[str, float] | None:
+def _content(chunk: str) -> tuple[str, float]:
+    """The entry of a chunk: its last word's, as WORD_RE finds words (a word WORD_RE found is its own chunk)."""
     if len(_CONTENT) >= _CONTENT_LIMIT:
         _CONTENT.clear()
-    found = None
+    found = NOTHING
     for word in WORD_RE.findall(chunk):
-        found = None if word in STOPWORDS or len(word) < 3 or word.isdigit() else term(word)
+        found = NOTHING if word in STOPWORDS or len(word) < 3 or word.isdigit() else term(word)
     _CONTENT[chunk] = found
     return found
 
 
+def _entries(words: Collection[str]) -> list[tuple[str, float]]:
+    """Each word's entry, looked up in C; those of words unseen so far made."""
+    found = list(map(_CONTENT.get, words))
+    if None in found:
+        return [entry or _content(word) for word, entry in zip(words, found, strict=True)]
+    return cast(list[tuple[str, float]], found)
+
+
 def content_terms(text: str, *, folded: bool = False) -> dict[str, float]:
     """The content words of a text as {stem: specificity}."""
-    terms: dict[str, float] = {}
-    known = _CONTENT
     folded_text = text if folded else fold(text)
     ascii_only = folded_text.isascii()
     chunks = folded_text.translate(_NOT_IN_WORDS).split() if ascii_only else WORD_RE.findall(folded_text)
     # Each word once, in the order first seen (a repeat adds nothing: the same stem, as specific).
-    for word in dict.fromkeys(chunks):
-        found = known.get(word, _UNSEEN)
-        if found is _UNSEEN:
-            found = _content(word)
-        if found is not None:
-            stemmed, specificity = found
-            if specificity > terms.get(stemmed, 0.0):
+    kept = [entry for entry in _entries(dict.fromkeys(chunks)) if entry[1]]
+    # Each stem where its first word put it; when words share a stem, the most specific one's figure.
+    terms = dict(kept)
+    if len(terms) < len(kept):
+        for stemmed, specificity in kept:
+            if specificity > terms[stemmed]:
                 terms[stemmed] = specificity
     return terms
 
 
-@lru_cache(maxsize=8192)
-def _cached_terms(text: str) -> dict[str, float]:
-    """Terms of a comment read again and again: a busy article's latest comments, for every new one."""
-    return content_terms(text)
+# The latest comments' terms, by their text: the on-topic check reads a comment's terms, then the conversation
+# reads them again if it joins, and the web builds a conversation from the same published comments for each post.
+_TERMS: dict[str, dict[str, float]] = {}
+_TERMS_LIMIT = 8192
+
+
+def comment_terms(text: str, folded: str | None = None) -> dict[str, float]:
+    """``content_terms`` of a comment (``folded``: its ``fold``, when the caller has it), kept for the latest
+    comments. Shared: not to be changed."""
+    terms = _TERMS.get(text)
+    if terms is None:
+        if len(_TERMS) >= _TERMS_LIMIT:
+            _TERMS.clear()
+        terms = _TERMS[text] = content_terms(fold(text) if folded is None else folded, folded=True)
+    return terms
 
 
 def conversation_terms(text: str) -> list[str]:
     """The stems a comment brings to its article's conversation."""
-    return list(_cached_terms(text))
+    return list(comment_terms(text))
 
 
-CAPITAL_RE = re.compile(r"\b[A-Z][a-zA-Z'\-]{2,}")
+# A capitalised word: r"\b[A-Z][a-zA-Z'\-]{2,}", written to open with the capital so that the engine skips
+# to the next one in C, then looks back for the boundary (the same matches, in half the time).
+CAPITAL_RE = re.compile(r"[A-Z](?<=\b[A-Z])[a-zA-Z'\-]{2,}")
 
 
 # The specificity of the commonest words of English (``term``'s floor: "people", "said", "help"): a word
@@ -142,25 +160,50 @@ class Profile:
     norm: float = 0.0
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """What a profile is made of, before it is weighed: how often each stem is used (in the order first
+    used), its greatest specificity, and the stems of names. The tally of texts joined by line breaks is
+    their tallies added up in order (no word or name spans a line break), which ``_thread_profile`` uses."""
+
+    counts: dict[str, int]
+    specificity: dict[str, float]
+    names: frozenset[str]
+
+
+def _tally(text: str) -> _Tally:
+    folded = fold(text)
+    # Each word's entry (what content_terms reads too), then only the content words': counted in C. Plain ASCII
+    # is split as content_terms splits it: into chunks holding at most one word each, whose entry is that word's.
+    words = folded.translate(_NOT_IN_WORDS).split() if folded.isascii() else WORD_RE.findall(folded)
+    content = [entry for entry in _entries(words) if entry[1]]
+    counts = Counter(map(itemgetter(0), content))
+    specificity: dict[str, float] = {}
+    for stemmed, spec in content:
+        if spec > specificity.get(stemmed, 0.0):
+            specificity[stemmed] = spec
+    return _Tally(counts, specificity, frozenset(stem(fold(m)) for m in set(CAPITAL_RE.findall(text))))
+
+
+def _weigh(tally: _Tally) -> Profile:
+    names, specificity = tally.names, tally.specificity
+    weights = {}
+    log = math.log
+    for stemmed, count in tally.counts.items():
+        spec = specificity[stemmed]
+        if spec < 0.8 and stemmed in names:
+            spec = 0.8
+        spec -= EVERYDAY
+        if spec > 0.0:
+            # (1 + ln 1 is 1: most words come once)
+            weights[stemmed] = spec if count == 1 else spec * (1.0 + log(count))
+    return Profile(weights, math.sqrt(sum(w * w for w in weights.values())))
+
+
 def profile(text: str) -> Profile:
     """A text's terms weighted by specificity above EVERYDAY and by how often it uses them (1 + ln of the
     count): the words a story keeps coming back to weigh more, and so do its names (a capitalised word)."""
-    counts: Counter[str] = Counter()
-    specificity: dict[str, float] = {}
-    for word in WORD_RE.findall(fold(text)):
-        if word in STOPWORDS or len(word) < 3 or word.isdigit():
-            continue
-        stemmed, spec = term(word)
-        counts[stemmed] += 1
-        if spec > specificity.get(stemmed, 0.0):
-            specificity[stemmed] = spec
-    names = {stem(fold(m)) for m in CAPITAL_RE.findall(text)}
-    weights = {}
-    for stemmed, count in counts.items():
-        spec = max(specificity[stemmed], 0.8 if stemmed in names else 0.0) - EVERYDAY
-        if spec > 0.0:
-            weights[stemmed] = spec * (1.0 + math.log(count))
-    return Profile(weights, math.sqrt(sum(w * w for w in weights.values())))
+    return _weigh(_tally(text))
 
 
 @lru_cache(maxsize=64)
@@ -172,9 +215,34 @@ _NOTHING = Profile()  # no parent, no thread
 
 
 @lru_cache(maxsize=4096)
+def _comment_tally(text: str) -> _Tally:
+    """A comment's tally, read once whether it is a parent or in the thread above one (many replies share them)."""
+    return _tally(text)
+
+
+@lru_cache(maxsize=4096)
 def _reply_profile(text: str) -> Profile:
-    """The profile of a parent comment or a thread, which many replies share."""
-    return profile(text)
+    """The profile of a parent comment, which its replies share."""
+    return _weigh(_comment_tally(text))
+
+
+@lru_cache(maxsize=1024)
+def _thread_profile(thread: tuple[str, ...]) -> Profile:
+    """The profile of a thread's comments joined by line breaks, added up from each comment's tally: the
+    same figures as ``profile("\n".join(thread))`` without reading again comments read for earlier replies."""
+    if len(thread) == 1:
+        return _reply_profile(thread[0])
+    counts: Counter[str] = Counter()
+    specificity: dict[str, float] = {}
+    names: set[str] = set()
+    for text in thread:
+        tally = _comment_tally(text)
+        counts.update(tally.counts)
+        for stemmed, spec in tally.specificity.items():
+            if spec > specificity.get(stemmed, 0.0):
+                specificity[stemmed] = spec
+        names.update(tally.names)
+    return _weigh(_Tally(counts, specificity, frozenset(names)))
 
 
 # The shape of the evidence, chosen on the calibration topics of bench/topic.py: how fast similarity
@@ -227,24 +295,28 @@ def off_topic_score(
     parent_text: str = "",
     thread: Iterable[str] = (),
     conversation: Mapping[str, int] | None = None,
+    terms: Mapping[str, float] | None = None,
 ) -> TopicResult:
     """Weigh what ties the comment to its context against what it talks about instead.
 
     Its similarity is the best of three cosines: with the article (and the words its readers
     use: a word in two or more of the conversation's comments counts as the article's), with
     the comment it answers, and with the rest of its thread (``thread``: the comments above
-    the parent). Its unrelated words are those in none of them, weighed by their specificity.
+    the parent). Its unrelated words are those in none of them, weighed by their specificity. ``terms``: the
+    comment's ``content_terms``, when the caller has them.
     """
-    terms = content_terms(folded, folded=True)
+    if terms is None:
+        terms = content_terms(folded, folded=True)
     if not article_text.strip():
         return TopicResult(0.0, 0.0, judged=False)
     article = article_profile(article_text)
     parent = _reply_profile(parent_text) if parent_text else _NOTHING
-    joined = "\n".join(thread)
-    around = _reply_profile(joined) if joined else _NOTHING
+    thread = tuple(thread)
+    around = _thread_profile(thread) if any(thread) else _NOTHING
     in_article = article.weights.get
-    in_parent = parent.weights.get
-    in_thread = around.weights.get
+    # None where there is nothing to look in (most comments answer no one): two look-ups a word saved.
+    in_parent = parent.weights.get if parent.weights else None
+    in_thread = around.weights.get if around.weights else None
     uses_of = conversation.get if conversation else None
     on_article = on_parent = on_thread = length = 0.0
     unrelated: list[tuple[float, str]] = []
@@ -264,12 +336,10 @@ def off_topic_score(
             if uses >= 2:
                 on_article += specificity * specificity * (uses / USED_BY_ALL if uses < USED_BY_ALL else 1.0)
                 related = True
-        weight = in_parent(stemmed)
-        if weight is not None:
+        if in_parent is not None and (weight := in_parent(stemmed)) is not None:
             on_parent += specificity * weight
             related = True
-        weight = in_thread(stemmed)
-        if weight is not None:
+        if in_thread is not None and (weight := in_thread(stemmed)) is not None:
             on_thread += specificity * weight
             related = True
         if not related:

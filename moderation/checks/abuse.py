@@ -369,34 +369,62 @@ def _index() -> None:
 _STOPS = ".!?"
 
 
-def _sentences_with(folded: str, words: Iterable[str]) -> list[tuple[int, int]]:
+def stops_in(folded: str) -> list[int]:
+    """Where the marks that end a sentence are, in order."""
+    return sorted(at for mark in _STOPS if mark in folded for at in _places(folded, mark))
+
+
+def _places(text: str, mark: str) -> Iterator[int]:
+    at = text.find(mark)
+    while at != -1:
+        yield at
+        at = text.find(mark, at + 1)
+
+
+def _sentences_with(folded: str, words: Iterable[str], stops: list[int] | None = None) -> list[tuple[int, int]]:
     """The sentences that hold any of ``words``, from the mark before to the mark after (both kept),
-    in order: all of the text a match holding one of them can span."""
+    in order: all of the text a match holding one of them can span. ``stops``: ``stops_in(folded)``."""
+    if stops is None:
+        stops = stops_in(folded)
     spans = set()
     size = len(folded)
     for word in words:
         at = folded.find(word)
         while at != -1:
-            start = max(folded.rfind(".", 0, at), folded.rfind("!", 0, at), folded.rfind("?", 0, at), 0)
-            end = min([stop + 1 for mark in _STOPS if (stop := folded.find(mark, at)) != -1] or [size])
+            after = bisect.bisect_left(stops, at)  # the first mark at or after the word; the one before it
+            start = stops[after - 1] if after else 0
+            end = stops[after] + 1 if after < len(stops) else size
             spans.add((start, end))
             at = folded.find(word, end)
     return sorted(spans)
 
 
-def _matches(pattern: re.Pattern[str], folded: str, words: frozenset[str] | None) -> Iterator[re.Match[str]]:
+def _matches(
+    pattern: re.Pattern[str], folded: str, words: frozenset[str] | None, stops: list[int] | None = None
+) -> Iterator[re.Match[str]]:
     """What ``pattern.finditer(folded)`` finds, reading only the sentences that hold one of ``words``:
     each sentence is searched from where the last match ended, as finditer does over the whole."""
     if words is None:
         yield from pattern.finditer(folded)
         return
     searched_to = 0
-    for start, end in _sentences_with(folded, words):
+    for start, end in _sentences_with(folded, words, stops):
         if end <= searched_to:
             continue
         for match in pattern.finditer(folded, max(start, searched_to), end):
             searched_to = match.end()
             yield match
+
+
+def _passes(tokens: frozenset[str], gates: tuple[Gate, ...]) -> bool:
+    """Whether the words pass any of the gates: have a word of each of its sets."""
+    for gate in gates:
+        for words in gate:
+            if tokens.isdisjoint(words):
+                break
+        else:
+            return True
+    return False
 
 
 def find(folded: str, tokens: frozenset[str] | None = None) -> list[tuple[str, str, float, int, int]]:
@@ -411,13 +439,16 @@ def find(folded: str, tokens: frozenset[str] | None = None) -> list[tuple[str, s
     for word in _TRIGGER_WORDS.intersection(tokens):
         candidates.update(_TRIGGERS[word])
     sentence_starts: list[int] | None = None
+    stops: list[int] | None = None  # found once a rule reads sentences
     best: dict[tuple[int, str], tuple[str, str, float, int, int]] = {}
     for index in sorted(candidates):  # in the rules' own order, as before: ties keep the first
         code, label, score, pattern, gates = _RULES[index]
-        if not any(all(not tokens.isdisjoint(words) for words in gate) for gate in gates):
+        if not _passes(tokens, gates):
             continue
         rule_words = _RULE_WORDS[index]
-        for match in _matches(pattern, folded, None if rule_words is None else rule_words.intersection(tokens)):
+        if rule_words is not None and stops is None:
+            stops = stops_in(folded)
+        for match in _matches(pattern, folded, None if rule_words is None else rule_words.intersection(tokens), stops):
             if sentence_starts is None:
                 sentence_starts = [m.start() for m in SENTENCE_RE.finditer(folded)] or [0]
             key = (bisect.bisect_right(sentence_starts, match.start()), code)

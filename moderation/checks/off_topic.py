@@ -18,6 +18,8 @@ def check(text: Text, context: Context, policy: Policy) -> list[Reason]:
         parent_text=context.parent_text,
         thread=context.thread,
         conversation=context.conversation,
+        # Kept by the raw text: the conversation reads them again if the comment joins it.
+        terms=topic.comment_terms(text.raw, text.folded),
     )
     if not relevance.judged:
         return []
