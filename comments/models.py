@@ -158,8 +158,9 @@ class Comment(models.Model):
             models.Index(fields=["author_email", "status"], condition=REAL, name="comment_author_status_idx"),
             models.Index(fields=["mailbox", "created_at"], condition=REAL, name="comment_mailbox_week_idx"),
             models.Index(fields=["mailbox", "status"], condition=REAL, name="comment_mailbox_status_idx"),
+            # The duplicate check's read: the same words on the story, latest first, in the index's own order.
             models.Index(
-                fields=["article", "fingerprint", "created_at"], condition=REAL, name="comment_same_words_idx"
+                fields=["article", "fingerprint", "created_at", "id"], condition=REAL, name="comment_same_words_idx"
             ),
             # The story's latest comments that joined the conversation (the topic check's sample), read in order
             # and cut at the sample: partial on exactly those, so a story whose comments mostly did not join

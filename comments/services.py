@@ -24,7 +24,7 @@ from commenters.services import commenter_for, normalise_email
 from comments import alerts, emails
 from comments.models import Comment, CommentReport, ModerationEvent
 from comments.sanitize import has_visible_text
-from comments.selectors import forget_counts, moderation_context, week_record
+from comments.selectors import count_published, forget_counts, moderation_context, week_record
 from moderation import JUDGED, Action, Context, Mode, Policy, Verdict, moderate
 from moderation.context import joins_conversation
 from moderation.normalize import fingerprint_key
@@ -247,7 +247,12 @@ def _judge_and_store(
     with transaction.atomic():
         comment.save()
         _count_reply(comment, +1 if status == Comment.Status.PUBLISHED else 0)
-        forget_counts(article_id=comment.article_id)
+        if status == Comment.Status.PUBLISHED and comment.simulation_id is None:
+            # Only a reader's published comment changes what the page counts (a held or turned-down one is
+            # no thread and no reply it counts): added to the counts, not counted afresh, which reads the
+            # whole story. A reply starts no thread: what it answers is published, so its thread is listed
+            # already (a top taken down is listed while it has published replies).
+            count_published(article_id=comment.article_id, new_thread=comment.root_id is None)
         if status == Comment.Status.PUBLISHED and parent is not None:
             emails.queue_reply(reply=comment)
         ModerationEvent.objects.create(

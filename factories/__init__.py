@@ -14,6 +14,7 @@ from articles.importer import parse_article
 from articles.models import Article
 from articles.services import article_import
 from comments.models import Comment
+from comments.selectors import forget_counts
 from comments.services import comment_post
 from moderation import Policy
 
@@ -78,6 +79,7 @@ def make_comment(
         if comment.root_id and change:
             Comment.objects.filter(pk=comment.root_id).update(reply_count=F("reply_count") + change)
         comment.status = status
+        forget_counts(article_id=comment.article_id)  # as a moderator's decision drops the page's counts
     return comment
 
 

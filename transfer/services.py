@@ -38,6 +38,7 @@ from comments.services import apply_verdict
 from moderation import Mode, Policy, moderate
 from moderation.normalize import fingerprint_key
 from newsroom import limits
+from newsroom.db import refresh_planner_statistics
 from policies.selectors import live_policy
 from transfer.formats import ID_LIMIT, ByteStream, Post, Skip, Story, read_export
 from transfer.models import PendingParent
@@ -562,9 +563,6 @@ def _batches(posts: Iterator[tuple[Post, int]]) -> Iterator[list[tuple[Post, int
 
 
 def analyze_written() -> None:
-    """Fresh planner statistics for the tables a bulk import wrote: the partial indexes are chosen by counts
-    that a million new rows make stale (SQLite's ANALYZE and PostgreSQL's alike)."""
-    tables = [Comment._meta.db_table, Article._meta.db_table]
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    """Fresh planner statistics for the tables a bulk import wrote (``refresh_planner_statistics``: PostgreSQL
+    analyses them; SQLite plans our reads best on its defaults)."""
+    refresh_planner_statistics(Comment, Article)
