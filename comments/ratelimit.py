@@ -6,31 +6,72 @@ hour. Each rule keeps the times of the events it let through, its last ``count``
 them (a sliding log): the next is allowed once the oldest of those is ``seconds`` old.
 Fixed windows (a counter per clock window) would let two through a moment apart, one
 each side of a window's end. An attempt that is refused is not recorded: waiting the
-time it is told is enough. Two requests for the same key at the same instant may both
-read the log before either writes it: a limit for telling a person from a flood, not a
-lock.
+time it is told is enough.
+
+Reading a log and writing it back are two round trips, so requests for one key at the
+same instant (a script's burst, split over several app servers) could all read the log
+before any writes it, and all pass. Each key is therefore held while its log is read
+and written: a short lock taken with the cache's atomic ``add`` (Redis' SET NX), in one
+order, so that two requests sharing one of their keys take turns.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from newsroom import cache
 from newsroom.rates import Rule, parse_rules
 
-__all__ = ["Rule", "hit", "parse_rules", "peek"]
+__all__ = ["Rule", "hit", "hit_all", "parse_rules", "peek"]
+
+
+# A lock outlives a process that died holding it by this long at most.
+LOCK_SECONDS = 2
+# How long a request waits its turn before it is refused (told to wait a second): only a burst waits.
+LOCK_PATIENCE = 1.0
 
 
 def _now() -> float:
     return time.time()
 
 
-def _logs(scope: str, key: str, spec: str, now: float) -> list[tuple[Rule, str, list[float]]]:
-    """Each rule, its cache key, and the times of its events still inside its window, oldest first."""
-    digest = hashlib.sha256(key.strip().lower().encode()).hexdigest()[:32]
-    keyed = [(rule, f"rl:{scope}:{rule.count}/{rule.seconds}:{digest}") for rule in parse_rules(spec)]
-    found = cache.call("get_many", [cache_key for _rule, cache_key in keyed])  # one round trip for all rules
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.strip().lower().encode()).hexdigest()[:32]
+
+
+@contextmanager
+def _turn(limits: list[tuple[str, str, str]]) -> Iterator[bool]:
+    """Hold every limit's key, in one order (yields False if they stay taken for LOCK_PATIENCE)."""
+    locks = sorted({f"rl:lock:{scope}:{_digest(key)}" for scope, key, _spec in limits})
+    held: list[str] = []
+    deadline = time.monotonic() + LOCK_PATIENCE
+    pause = 0.002
+    try:
+        for lock in locks:
+            while not cache.call("add", lock, 1, LOCK_SECONDS):
+                if time.monotonic() > deadline:
+                    yield False
+                    return
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+            held.append(lock)
+        yield True
+    finally:
+        if held:
+            cache.call("delete_many", held)
+
+
+def _logs(limits: list[tuple[str, str, str]], now: float) -> list[tuple[Rule, str, list[float]]]:
+    """Each rule of each limit (scope, key, spec), its cache key, and the times of its events still inside
+    its window, oldest first: one round trip to the cache for them all."""
+    keyed = []
+    for scope, key, spec in limits:
+        digest = _digest(key)
+        keyed += [(rule, f"rl:{scope}:{rule.count}/{rule.seconds}:{digest}") for rule in parse_rules(spec)]
+    found = cache.call("get_many", [cache_key for _rule, cache_key in keyed]) if keyed else {}
     logs = []
     for rule, cache_key in keyed:
         stored = found.get(cache_key)
@@ -56,20 +97,35 @@ def _wait(logs: list[tuple[Rule, str, list[float]]], now: float) -> int:
 def peek(scope: str, key: str, spec: str) -> int:
     """Like :func:`hit`, without counting: the seconds to wait if the limit is already used up."""
     now = _now()
-    return _wait(_logs(scope, key, spec, now), now)
+    return _wait(_logs([(scope, key, spec)], now), now)
 
 
 def hit(scope: str, key: str, spec: str) -> int:
     """Count one event for ``key`` if every rule allows it and return 0; else the seconds to wait."""
-    now = _now()
-    logs = _logs(scope, key, spec, now)
-    wait = _wait(logs, now)
-    if wait:
-        return wait
-    # One write for all rules, kept as long as the longest needs: a shorter rule's older times are dropped
-    # when read.
-    longest = max((rule.seconds for rule, _key, _times in logs), default=0)
-    cache.call(
-        "set_many", {cache_key: [*times, now][-rule.count :] for rule, cache_key, times in logs}, timeout=longest + 1
-    )
-    return 0
+    return hit_all([(scope, key, spec)])
+
+
+def hit_all(limits: list[tuple[str, str, str]]) -> int:
+    """Count one event under each limit (scope, key, spec) if every rule of every one allows it, and return 0;
+    else the seconds to wait, and none is counted. The keys are held meanwhile (see the module's docstring):
+    requests for one key at once take turns, and a burst that outwaits ``LOCK_PATIENCE`` is told to wait."""
+    limits = [(scope, key, spec) for scope, key, spec in limits if parse_rules(spec)]
+    if not limits:
+        return 0
+    with _turn(limits) as mine:
+        if not mine:
+            return 1
+        now = _now()
+        logs = _logs(limits, now)
+        wait = _wait(logs, now)
+        if wait:
+            return wait
+        # One write for all rules, kept as long as the longest needs: a shorter rule's older times are dropped
+        # when read.
+        longest = max(rule.seconds for rule, _key, _times in logs)
+        cache.call(
+            "set_many",
+            {cache_key: [*times, now][-rule.count :] for rule, cache_key, times in logs},
+            timeout=longest + 1,
+        )
+        return 0
