@@ -32,6 +32,7 @@ import moderation
 from comments.models import Comment, ModerationEvent
 from lab.models import JobState, LabRun, SimulationRun
 from lab.runner import facts_for, run_pipeline
+from newsroom import var
 from policies import shares
 from policies.models import ModerationPolicy
 from policies.selectors import active_policy_record, policy_from_record
@@ -181,7 +182,7 @@ def stream_for(lab: LabRun) -> list[StreamItem]:
         return list(generate(facts_for(lab.article), int(params["comments"]), int(params.get("seed", 1)),
                              Corpus.load(DEFAULT_CORPUS)))  # fmt: skip
     if lab.stream == LabRun.Stream.REPLAY:
-        items, _errors = read_records(Path(params["path"]))
+        items, _errors = read_records(var.found(params["path"]))
         return items
     assert lab.article is not None
     comments = list(

@@ -17,6 +17,7 @@ from lab.management.commands.train_filter import decision_records
 from lab.models import LabRun, SimulationRun
 from lab.runs import jobs_mark_interrupted
 from moderation import JUDGED
+from newsroom import var
 from newsroom.charts import line_chart
 from newsroom.staff import staff_page
 from policies import shares
@@ -228,11 +229,11 @@ def policy_lab(request: HttpRequest) -> HttpResponse:
         upload: Path | None = None
         if data["stream"] == LabRun.Stream.REPLAY and data["replay"]:
             upload = save_upload(data["replay"])
-            parameters["path"] = str(upload)
+            parameters["path"] = var.stored(upload)
             parameters["file"] = data["replay"].name
         elif data["stream"] == LabRun.Stream.REPLAY:
             # Only a name offered by the form (files in the folder), never a path a user wrote.
-            parameters["path"] = str(replay_folder() / data["replay_on_disk"])
+            parameters["path"] = var.stored(replay_folder() / data["replay_on_disk"])
             parameters["file"] = data["replay_on_disk"]
         try:
             run = services.lab_run_create(

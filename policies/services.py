@@ -20,6 +20,7 @@ from commenters.models import ControlEvent
 from moderation import Context, Mode, Policy, moderate
 from moderation.model import AbuseModel, ModelError
 from moderation.training import roc_auc
+from newsroom import var
 from policies.models import LearnedModel, ModelEvent, ModerationPolicy
 from policies.selectors import (
     active_policy_record,
@@ -119,7 +120,7 @@ def model_train_start(*, actor: User | None, name: str = "", data: Sequence[Path
             running = LearnedModel.objects.select_for_update().filter(state=LearnedModel.State.TRAINING).first()
             if running is not None:
                 raise ModelRefused(f"{running.name} is being trained already: wait for it to finish (or fail).")
-            card = {"data": [str(path) for path in data]}
+            card = {"data": [var.stored(path) for path in data]}
             model = LearnedModel.objects.create(name=name, path=filename, created_by=actor, card=card)
             files = "".join(f", {Path(path).name}" for path in data)
             _event(model, ModelEvent.Action.TRAIN, actor, f"{name}: training started on the decisions{files}")
@@ -137,7 +138,7 @@ def model_training_begins(*, model: LearnedModel) -> list[str]:
     LearnedModel.objects.filter(pk=model.pk).update(decisions=model.decisions)
     folder = models_folder()
     folder.mkdir(parents=True, exist_ok=True)
-    argv = [arg for path in model.card.get("data", []) for arg in ("--data", str(path))]
+    argv = [arg for path in model.card.get("data", []) for arg in ("--data", str(var.found(path)))]
     # The site's stage is learned on top of the model that judges now, not the one the settings name.
     live = model_status()
     argv += ["--base", live.path] if live.model is not None else []

@@ -116,6 +116,30 @@ def test_a_replay_file_uploaded_or_on_the_server(admin_client, settings, tmp_pat
     assert refused.status_code == 400 and LabRun.objects.count() == 2
 
 
+def test_a_replay_uploaded_on_one_machine_is_run_by_a_worker_whose_shared_folder_is_mounted_elsewhere(
+    admin_client, settings, tmp_path
+):
+    """The upload is named relative to the var folder, so a worker on another machine, with the same shared
+    folder mounted at another path, finds it."""
+    import json
+    import shutil
+
+    settings.VAR_DIR = tmp_path / "web"
+    draft = ModerationPolicy.objects.create(name="everything-waits", mode="hold_all")
+    lines = [json.dumps({"text": t, "abusive": a}) for t, a in [("Doha matters.", False), ("You idiot.", True)]] * 3
+    upload = tmp_path / "night.jsonl"
+    upload.write_text("\n".join(lines) + "\n")
+    fields = {"draft": draft.pk, "stream": "replay", "comments": 6, "seed": 1, "moderators": 1, "review_seconds": 30}
+    with upload.open("rb") as sent:
+        assert admin_client.post("/staff/lab/", {**fields, "replay": sent}).status_code == 302
+    shutil.move(tmp_path / "web", tmp_path / "worker")  # the same folder, where the worker's machine mounts it
+    settings.VAR_DIR = tmp_path / "worker"
+    run = LabRun.objects.get()
+    runs.run(run.pk)
+    run.refresh_from_db()
+    assert run.state == "done" and run.result["comments"] == 6, run.error
+
+
 def test_a_lab_with_no_draft_says_how_to_make_one(admin_client):
     make_seed_article()
     page = admin_client.get("/staff/lab/").content.decode()
