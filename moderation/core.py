@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, cast
 
 from moderation.checks import CHECKS
 from moderation.context import Context
@@ -22,9 +23,10 @@ class Action(StrEnum):
 class Check(Protocol):
     """What every module in ``checks.CHECKS`` is (see ``checks/__init__.py``)."""
 
+    __name__: str  # the module's: how a batch names the checks worked out ahead (``model.Findings``)
     SCORE: str | None
 
-    def check(self, text: Text, context: Context, policy: Policy) -> list[Reason] | None: ...
+    def check(self, text: Text, context: Context, policy: Policy) -> Sequence[Reason] | None: ...
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,18 @@ class Verdict:
 
 
 NEVER = 2.0  # a threshold no score reaches
+_NONE: Mapping[str, Sequence[Reason]] = {}
 # Each score's thresholds, by the names the policy gives them.
 _THRESHOLDS = {
     check.SCORE: (f"{check.SCORE}_hold", f"{check.SCORE}_reject") for check in CHECKS if check.SCORE is not None
 }
+
+
+def _worked_out(text: str, policy: Policy) -> Mapping[str, Sequence[Reason]]:
+    """Reasons some checks already found for this text: a batch's model (``model.BatchScores``, the simulator's
+    path) may have had the context-free ones worked out beside its scores, in a second process."""
+    worked_out = getattr(policy.model, "worked_out", None)
+    return cast(Mapping[str, Sequence[Reason]], worked_out(text, policy)) if worked_out is not None else _NONE
 
 
 def moderate(text: str, context: Context | None = None, policy: Policy | None = None) -> Verdict:
@@ -67,8 +77,9 @@ def moderate(text: str, context: Context | None = None, policy: Policy | None = 
     holding: list[Reason] = []
     rejecting: list[Reason] = []
     checks: tuple[Check, ...] = CHECKS
+    known = _worked_out(text, policy)
     for check in checks:
-        found = check.check(subject, context, policy)
+        found = known[check.__name__] if known and check.__name__ in known else check.check(subject, context, policy)
         if found is None:
             continue  # it could not run (no model): no score either
         name = check.SCORE

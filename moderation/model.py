@@ -39,17 +39,22 @@ import math
 import re
 import struct
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from moderation.files import FileFormatError, loads
 from moderation.normalize import fold, fold_with_offsets
+from moderation.reasons import Reason
+
+if TYPE_CHECKING:
+    from moderation.policy import Policy
 
 MAGIC = b"NEWSROOM-MODEL\n"
 # 1: the arrays stored raw; 2: compressed with zlib; 3: the features may add word stems; 4: a site stage
@@ -856,16 +861,44 @@ class Scorer(Protocol):
     def explain(self, text: str, limit: int = EXPLAIN_LIMIT) -> tuple[tuple[int, int], ...]: ...
 
 
+@dataclass(frozen=True)
+class Findings:
+    """The context-free checks' reasons (``checks.CONTEXT_FREE``) for each text of a batch, worked out beside the
+    model's scores (in ``moderation.ahead``'s second process) under some word lists (``Policy.word_lists``)."""
+
+    checks: tuple[str, ...]  # the checks' module names
+    word_lists: tuple[tuple[str, ...], tuple[str, ...]]  # the blocked and allowed words they read
+    # Each text worked out: each check's reasons (most are empty: one mapping shared by the texts with none).
+    found: dict[str, Mapping[str, Sequence[Reason]]]
+
+    def of(self, text: str, word_lists: tuple[tuple[str, ...], tuple[str, ...]]) -> Mapping[str, Sequence[Reason]]:
+        """The checks' reasons for ``text``, by check: nothing for a text not worked out, nor for other word
+        lists (a policy changed since has every check run again)."""
+        if word_lists != self.word_lists:
+            return NOTHING_KNOWN
+        return self.found.get(text, NOTHING_KNOWN)
+
+
+NOTHING_KNOWN: Mapping[str, Sequence[Reason]] = MappingProxyType({})
+
+
 class BatchScores:
-    """Chances computed in advance for a batch of texts, and maybe the spans of some; the rest is asked of the model."""
+    """Chances computed in advance for a batch of texts, and maybe the spans of some; the rest is asked of the
+    model. ``findings``: the context-free checks' reasons for these texts, worked out beside the scores."""
 
     def __init__(
         self,
         model: AbuseModel,
         known: dict[str, float],
         spans: dict[str, tuple[tuple[int, int], ...]] | None = None,
+        findings: Findings | None = None,
     ) -> None:
-        self.model, self.known, self.spans = model, known, spans or {}
+        self.model, self.known, self.spans, self.findings = model, known, spans or {}, findings
+
+    def worked_out(self, text: str, policy: Policy) -> Mapping[str, Sequence[Reason]]:
+        """The reasons of the checks worked out for ``text`` under ``policy``, by check (``Findings.of``)."""
+        findings = self.findings
+        return NOTHING_KNOWN if findings is None else findings.of(text, policy.word_lists)
 
     def score(self, text: str) -> float:
         known = self.known.get(text)

@@ -228,6 +228,12 @@ class Policy:
             values[name] = SETTINGS[name].clean(value)
         return cls(**values)
 
+    @property
+    def word_lists(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """All a context-free check reads of a policy (``checks.CONTEXT_FREE``): what it finds in a text under one
+        policy's word lists it finds under any policy with the same lists."""
+        return self.blocked_words, self.allowed_words
+
 
 # Every setting by name, in the order the fields are declared (which is the order their page shows them in).
 SETTINGS: dict[str, Setting] = {

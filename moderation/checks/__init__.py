@@ -11,7 +11,9 @@ Each check is a module with one function and one constant::
 
 To add a check: write the module, add it to ``CHECKS`` below, and give ``Policy`` its
 threshold (and the ``ModerationPolicy`` model a field of the same name, so editors can
-set it in the admin).
+set it in the admin). A check whose reasons depend on the text and the policy's word
+lists alone, whatever the context, may be listed in ``CONTEXT_FREE`` too: the simulator
+can then have it worked out ahead, in a second process (``moderation.ahead``).
 """
 
 from __future__ import annotations
@@ -47,3 +49,8 @@ CHECKS: tuple[ModuleType, ...] = (
     new_commenter,
     commenter,
 )
+
+# The checks whose reasons depend on the text and the policy's word lists (``Policy.word_lists``) alone, never on
+# the context nor on another setting: worked out once for a text, in any process (the simulator's second one,
+# ``moderation.ahead``), they hold for every verdict on it under the same word lists.
+CONTEXT_FREE: tuple[ModuleType, ...] = (profanity, promotion, flood, shouting)
