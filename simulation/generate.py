@@ -17,9 +17,13 @@ where its ground truth came from.
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from moderation.training import TrainingError, read_records
 from simulation.article import ArticleFacts
@@ -298,27 +302,36 @@ GENERATED_TRUTH = "generated: every comment is written from templates beside the
 BURST_SHARE = 0.75  # most comments arrive soon after publication
 BURST_MEAN_SECONDS = 2 * 3600
 TAIL_SECONDS = 48 * 3600
+# A reply answers one of this many latest comments (generated replies answer one of the last few dozen).
+REPLY_REACH = 10_000
 
 
 def generate(facts: ArticleFacts, count: int, seed: int, corpus: Corpus | None = None) -> Iterator[StreamItem]:
     """``count`` comments in time order; the same facts, count, seed and corpus give the same stream."""
     rng = random.Random(seed)
-    times = sorted(
-        rng.expovariate(1 / BURST_MEAN_SECONDS) if rng.random() < BURST_SHARE else rng.uniform(0, TAIL_SECONDS)
-        for _ in range(count)
-    )
+    # Eight bytes a comment (a million of them: 8 MB), in the order the draws were made, then sorted.
+    times = np.fromiter(
+        (rng.expovariate(1 / BURST_MEAN_SECONDS) if rng.random() < BURST_SHARE else rng.uniform(0, TAIL_SECONDS)
+         for _ in range(count)),
+        dtype=np.float64, count=count,
+    )  # fmt: skip
+    times.sort()
     weights = [p.weight for p in PERSONAS]
     # Each persona has a small crowd of regulars, so some authors post more than once.
     crowds = {p.name: [f"{rng.choice(FIRST_NAMES)}{rng.randint(1, 99)}" for _ in range(max(3, count // 40))]
               for p in PERSONAS}  # fmt: skip
-    posted: list[tuple[str, str]] = []  # (id, author) of earlier comments
-    for index, at in enumerate(times):
+    # The authors of the latest comments, the last one last: a reply answers one of them.
+    posted: deque[str] = deque(maxlen=REPLY_REACH)
+    for index, at in enumerate(_floats(times)):
         persona = rng.choices(PERSONAS, weights)[0]
         author = rng.choice(crowds[persona.name])
         parent_id, parent_author = None, ""
         if posted and rng.random() < persona.reply_rate:
-            # Mostly answer something recent.
-            parent_id, parent_author = posted[max(0, len(posted) - 1 - int(rng.expovariate(1 / 8)))]
+            # Mostly answer something recent: the one that many comments back (one in e^-1250 would be
+            # further back than REPLY_REACH, and answers the oldest remembered instead).
+            back = min(len(posted) - 1, index - 1 - max(0, index - 1 - int(rng.expovariate(1 / 8))))
+            parent_author = posted[len(posted) - 1 - back]
+            parent_id = f"sim-{seed}-{index - back}"
         text = persona.write(rng, facts, parent_author)
         truth = persona.truth
         if corpus is not None and persona.name in ABUSIVE_PERSONAS:
@@ -338,4 +351,10 @@ def generate(facts: ArticleFacts, count: int, seed: int, corpus: Corpus | None =
             persona=persona.name,
             truth=truth,
         )
-        posted.append((ident, author))
+        posted.append(author)
+
+
+def _floats(values: npt.NDArray[np.float64], chunk: int = 10_000) -> Iterator[float]:
+    """The array's values as Python floats, a chunk at a time (not a list of them all at once)."""
+    for offset in range(0, len(values), chunk):
+        yield from values[offset : offset + chunk].tolist()

@@ -10,7 +10,7 @@ caught.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,15 +58,15 @@ class Confusion:
     fn: int = 0
     tn: int = 0
 
-    def add(self, predicted: bool, actual: bool) -> None:
+    def add(self, predicted: bool, actual: bool, times: int = 1) -> None:
         if predicted and actual:
-            self.tp += 1
+            self.tp += times
         elif predicted:
-            self.fp += 1
+            self.fp += times
         elif actual:
-            self.fn += 1
+            self.fn += times
         else:
-            self.tn += 1
+            self.tn += times
 
     @property
     def precision(self) -> float | None:
@@ -200,66 +200,104 @@ class Report:
         )
 
 
+class Tally:
+    """The counts behind a :class:`Report`, kept as outcomes stream by: a million comments cost what a thousand do.
+
+    A stream repeats itself (the same decision, reasons and labels over and over), so each distinct outcome is
+    counted once with how often it came, and the report is worked out from those counts at the end: the same
+    figures, to the last digit, as going through every comment again.
+    """
+
+    def __init__(self) -> None:
+        self.seen: Counter[Outcome] = Counter()
+
+    def add(self, outcome: Outcome, times: int = 1) -> None:
+        self.seen[outcome] += times
+
+    def report(self) -> Report:
+        seen = self.seen
+        decisions: Counter[str] = Counter()
+        families = {f: Confusion() for f in FAMILIES}
+        fired: Counter[str] = Counter()
+        code_fired: Counter[str] = Counter()
+        code_hits: dict[str, list[int]] = {}  # code -> [on comments truly of its family, on the others]
+        labelled_as: dict[str, list[int]] = {f: [0, 0] for f in FAMILIES}  # family -> [truly that, truly not]
+        by_luck: Counter[str] = Counter()
+        flagged: Counter[str] = Counter()
+        flag_caught: Counter[str] = Counter()
+        overall = Confusion()
+        abusive_total = abusive_published = 0
+        clean_total = clean_blocked = 0
+        labelled = 0
+        for o, n in seen.items():
+            decisions[o.decision] += n
+            held = o.decision != "publish"
+            fired_here = {family_of(c) for c in o.reasons}
+            flagged_here = {family_of(c) for c in o.flagged} - fired_here
+            for f in flagged_here:
+                if f in FAMILIES:
+                    flagged[f] += n
+            for f in fired_here:
+                if f in FAMILIES:
+                    fired[f] += n
+            truths = {family: o.truth.has(family) for family in FAMILIES}
+            for code in set(o.reasons):
+                of = family_of(code)
+                if of not in FAMILIES:
+                    continue
+                code_fired[code] += n
+                hits = code_hits.setdefault(code, [0, 0])
+                truly = truths[of]
+                if truly is not None:
+                    hits[0 if truly else 1] += n
+            for family, actual in truths.items():
+                if actual is None:
+                    continue
+                labelled_as[family][0 if actual else 1] += n
+                families[family].add(family in fired_here, actual, n)
+                if actual and held and family not in fired_here:
+                    by_luck[family] += n
+                if actual and not held and family in flagged_here:
+                    flag_caught[family] += n
+            if all(actual is not None for actual in truths.values()):  # only then is "clean" known
+                labelled += n
+                clean = not any(truths.values())
+                overall.add(held, not clean, n)
+                if clean:
+                    clean_total += n
+                    clean_blocked += n if held else 0
+            if truths[Family.ABUSIVE]:
+                abusive_total += n
+                abusive_published += 0 if held else n
+        # A code is judged on every comment labelled for its family, those it did not fire on too.
+        codes: dict[str, Confusion] = {}
+        for code in sorted(code_hits):
+            positive, negative = labelled_as[family_of(code)]
+            if positive + negative:
+                tp, fp = code_hits[code]
+                codes[code] = Confusion(tp, fp, positive - tp, negative - fp)
+        return Report(
+            total=sum(seen.values()),
+            decisions=decisions,
+            families=families,
+            codes=codes,
+            overall=overall,
+            leak_rate=abusive_published / abusive_total if abusive_total else None,
+            clean_blocked_rate=clean_blocked / clean_total if clean_total else None,
+            labelled=labelled,
+            fired=dict(fired),
+            code_fired=dict(code_fired),
+            by_luck=dict(by_luck),
+            flagged=dict(flagged),
+            flag_caught=dict(flag_caught),
+        )
+
+
 def score(outcomes: Iterable[Outcome]) -> Report:
-    items = list(outcomes)
-    decisions: Counter[str] = Counter(o.decision for o in items)
-    families = {f: Confusion() for f in FAMILIES}
-    codes: dict[str, Confusion] = {}
-    all_codes = sorted({c for o in items for c in o.reasons if family_of(c) in FAMILIES})
-    fired: Counter[str] = Counter()
-    code_fired: Counter[str] = Counter()
-    by_luck: Counter[str] = Counter()
-    flagged: Counter[str] = Counter()
-    flag_caught: Counter[str] = Counter()
-    overall = Confusion()
-    abusive_total = abusive_published = 0
-    clean_total = clean_blocked = 0
-    labelled = 0
-    for o in items:
-        held = o.decision != "publish"
-        fired_here = {family_of(c) for c in o.reasons}
-        flagged_here = {family_of(c) for c in o.flagged} - fired_here
-        flagged.update(f for f in flagged_here if f in FAMILIES)
-        fired.update(f for f in fired_here if f in FAMILIES)
-        code_fired.update(c for c in set(o.reasons) if family_of(c) in FAMILIES)
-        truths = {family: o.truth.has(family) for family in FAMILIES}
-        for family, actual in truths.items():
-            if actual is None:
-                continue
-            families[family].add(family in fired_here, actual)
-            if actual and held and family not in fired_here:
-                by_luck[family] += 1
-            if actual and not held and family in flagged_here:
-                flag_caught[family] += 1
-        for code in all_codes:
-            actual = truths[family_of(code)]
-            if actual is not None:
-                codes.setdefault(code, Confusion()).add(code in o.reasons, actual)
-        if all(actual is not None for actual in truths.values()):  # only then is "clean" known
-            labelled += 1
-            clean = not any(truths.values())
-            overall.add(held, not clean)
-            if clean:
-                clean_total += 1
-                clean_blocked += held
-        if truths[Family.ABUSIVE]:
-            abusive_total += 1
-            abusive_published += not held
-    return Report(
-        total=len(items),
-        decisions=decisions,
-        families=families,
-        codes=codes,
-        overall=overall,
-        leak_rate=abusive_published / abusive_total if abusive_total else None,
-        clean_blocked_rate=clean_blocked / clean_total if clean_total else None,
-        labelled=labelled,
-        fired=dict(fired),
-        code_fired=dict(code_fired),
-        by_luck=dict(by_luck),
-        flagged=dict(flagged),
-        flag_caught=dict(flag_caught),
-    )
+    tally = Tally()
+    for outcome in outcomes:
+        tally.add(outcome)
+    return tally.report()
 
 
 def _pct(value: float | None) -> str:
@@ -295,36 +333,45 @@ def format_report(report: Report, title: str = "") -> str:
             + ("" if share is None else f"   (of those labelled {family}, held or flagged for it: {_pct(share)})")
         )
     lines.append("")
-    head = ("fired", "labelled", "TP", "FP", "FN", "by luck", "precision", "recall")
-    widths = (9, 10, 8, 8, 8, 9, 11, 9)
-    lines.append(f"{'reason':<22}" + "".join(f"{h:>{w}}" for h, w in zip(head, widths, strict=True)))
-
-    def row(name: str, cells: tuple[str, ...]) -> str:
-        return f"{name:<22}" + "".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
+    head = ("reason", "fired", "labelled", "TP", "FP", "FN", "by luck", "precision", "recall")
+    rows: list[tuple[str, ...]] = []
 
     def known(c: Confusion, value: int) -> str:
         return f"{value:,}" if c.tp + c.fp + c.fn + c.tn else "-"
 
     for name, c in report.families.items():
         n = c.tp + c.fp + c.fn + c.tn
-        cells = (
-            f"{report.fired.get(name, 0):,}", f"{n:,}", known(c, c.tp), known(c, c.fp), known(c, c.fn),
+        rows.append((
+            name, f"{report.fired.get(name, 0):,}", f"{n:,}", known(c, c.tp), known(c, c.fp), known(c, c.fn),
             known(c, report.by_luck.get(name, 0)), _pct(c.precision), _pct(c.recall),
-        )  # fmt: skip
-        lines.append(row(name, cells))
+        ))  # fmt: skip
         # A single code's recall would only be its share of its family: left out.
         for code, cc in sorted(report.codes.items()):
             if family_of(code) == name:
-                cells = (
-                    f"{report.code_fired.get(code, 0):,}", "", known(cc, cc.tp), known(cc, cc.fp), "", "",
-                    _pct(cc.precision), "",
-                )  # fmt: skip
-                lines.append(row(f"  {code}", cells))
+                rows.append((
+                    f"  {code}", f"{report.code_fired.get(code, 0):,}", "", known(cc, cc.tp), known(cc, cc.fp), "",
+                    "", _pct(cc.precision), "",
+                ))  # fmt: skip
     o = report.overall
-    cells = (
-        f"{d.get('hold', 0) + d.get('reject', 0):,}", f"{report.labelled:,}", known(o, o.tp), known(o, o.fp),
-        known(o, o.fn), "",
-        _pct(o.precision), _pct(o.recall),
-    )  # fmt: skip
-    lines.append(row("any problem", cells))
+    rows.append((
+        "any problem", f"{d.get('hold', 0) + d.get('reject', 0):,}", f"{report.labelled:,}", known(o, o.tp),
+        known(o, o.fp), known(o, o.fn), "", _pct(o.precision), _pct(o.recall),
+    ))  # fmt: skip
+    lines.extend(table(head, rows))
     return "\n".join(lines)
+
+
+def table(head: Sequence[str], rows: Iterable[Sequence[str]], *, left: bool = True) -> list[str]:
+    """Lines of a table, each column as wide as its widest cell and two spaces from the next, so figures of any
+    size (``1,000,000``) never run into each other: the first column to the left (unless ``left`` is False),
+    the others to the right."""
+    lines = [tuple(head), *(tuple(row) for row in rows)]
+    widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
+    first = "<" if left else ">"
+    return [
+        (
+            f"{row[0]:{first}{widths[0]}}"
+            + "".join(f"{cell:>{width + 2}}" for cell, width in zip(row[1:], widths[1:], strict=True))
+        ).rstrip()
+        for row in lines
+    ]

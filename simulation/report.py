@@ -2,60 +2,89 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from simulation.metrics import format_report, score
+from simulation.metrics import Tally, format_report, table
 from simulation.pipeline import Decision
-from simulation.queueing import QueueResult, percentile, simulate_queue
+from simulation.queueing import QueueModel
 
 HOUR = 3600.0
 
 
+class ReportBuilder:
+    """The report, built as the decisions stream by: running counts and bounded samples, nothing kept per
+    comment (``metrics.Tally``, ``queueing.QueueModel``), so memory stays flat at any size.
+
+    The figures are those of going over every decision at the end, except past 100,000 held comments,
+    where the median and 90th percentile waits are read from a uniform sample of 100,000 of them
+    (``queueing.Sample``): the report says so (``waits_sampled``)."""
+
+    def __init__(self, *, moderators: int, review_seconds: float, label: str = "") -> None:
+        self.label = label
+        self.tally = Tally()
+        self.queue = QueueModel(moderators=moderators, review_seconds=review_seconds, step=HOUR)
+        self.personas: Counter[tuple[str, str]] = Counter()
+        self.arrivals_per_hour: Counter[int] = Counter()
+        self.held_per_hour: Counter[int] = Counter()
+        self.span = 0.0
+
+    def add(self, decision: Decision) -> None:
+        item, verdict = decision.item, decision.verdict
+        action = verdict.action.value
+        self.tally.add(decision.outcome)
+        self.personas[item.persona or "-", action] += 1
+        hour = int(item.at // HOUR)
+        self.arrivals_per_hour[hour] += 1
+        self.span = max(self.span, item.at)
+        if action == "hold":
+            self.held_per_hour[hour] += 1
+            self.queue.add(item.at, clean=item.truth.clean)
+
+    def report(self) -> dict[str, Any]:
+        personas: dict[str, dict[str, int]] = {}
+        for (name, action), count in sorted(self.personas.items()):
+            personas.setdefault(name, {})[action] = count
+        return {
+            "label": self.label,
+            **self.tally.report().as_dict(),
+            "personas": personas,
+            "volume": [
+                {"hour": h, "comments": self.arrivals_per_hour.get(h, 0), "held": self.held_per_hour.get(h, 0)}
+                for h in range(int(self.span // HOUR) + 1)
+            ],
+            "workload": workload(self.queue),
+        }
+
+
 def build_report(
-    decisions: Sequence[Decision], *, moderators: int, review_seconds: float, label: str = ""
+    decisions: Iterable[Decision], *, moderators: int, review_seconds: float, label: str = ""
 ) -> dict[str, Any]:
-    metrics = score(d.outcome for d in decisions)
-    held = [d for d in decisions if d.verdict.action.value == "hold"]
-    queue = simulate_queue([d.item.at for d in held], moderators=moderators, review_seconds=review_seconds)
-    approved_waits = [
-        wait for d, wait in zip(sorted(held, key=lambda d: d.item.at), queue.waits, strict=True) if d.item.truth.clean
-    ]
-    personas: dict[str, Counter[str]] = {}
-    for d in decisions:
-        personas.setdefault(d.item.persona or "-", Counter())[d.verdict.action.value] += 1
-    span = max((d.item.at for d in decisions), default=0.0)
-    arrivals_per_hour = Counter(int(d.item.at // HOUR) for d in decisions)
-    held_per_hour = Counter(int(d.item.at // HOUR) for d in held)
-    return {
-        "label": label,
-        **metrics.as_dict(),
-        "personas": {name: dict(counts) for name, counts in sorted(personas.items())},
-        "volume": [
-            {"hour": h, "comments": arrivals_per_hour.get(h, 0), "held": held_per_hour.get(h, 0)}
-            for h in range(int(span // HOUR) + 1)
-        ],
-        "workload": workload(queue, approved_waits),
-    }
+    builder = ReportBuilder(moderators=moderators, review_seconds=review_seconds, label=label)
+    for decision in decisions:
+        builder.add(decision)
+    return builder.report()
 
 
-def workload(queue: QueueResult, approved_waits: list[float]) -> dict[str, Any]:
-    waits = list(queue.waits)
+def workload(queue: QueueModel) -> dict[str, Any]:
+    timeline = queue.timeline()
+    median = queue.waits.median()
+    to_publish = queue.approved_waits.median()
     return {
         "moderators": queue.moderators,
         "review_seconds": queue.review_seconds,
-        "held": len(waits),
-        "moderator_hours": round(queue.moderator_hours, 2),
-        "max_backlog": max((row["backlog"] for row in queue.timeline(HOUR)), default=0),
-        "wait_median_minutes": round(statistics.median(waits) / 60, 1) if waits else 0.0,
-        "wait_p90_minutes": round(percentile(waits, 0.9) / 60, 1),
+        "held": queue.held,
+        "moderator_hours": round(queue.held * queue.review_seconds / 3600, 2),
+        "max_backlog": max((row["backlog"] for row in timeline), default=0),
+        "wait_median_minutes": round(median / 60, 1) if median is not None else 0.0,
+        "wait_p90_minutes": round(queue.waits.percentile(0.9) / 60, 1),
         # Unknown (None) when no held comment is known to be clean: the labels must say so.
-        "time_to_publish_median_minutes": round(statistics.median(approved_waits) / 60, 1) if approved_waits else None,
+        "time_to_publish_median_minutes": round(to_publish / 60, 1) if to_publish is not None else None,
+        # Past 100,000 held comments the percentiles above come from a uniform sample of them.
+        "waits_sampled": not queue.waits.exact,
         "timeline": [
-            {**row, "start_hour": row["start"] / HOUR, "mean_wait_minutes": row["mean_wait"] / 60}
-            for row in queue.timeline(HOUR)
+            {**row, "start_hour": row["start"] / HOUR, "mean_wait_minutes": row["mean_wait"] / 60} for row in timeline
         ],
     }
 
@@ -82,42 +111,47 @@ def format_text(report: dict[str, Any], *, verbose: bool = False) -> str:
     metrics = Report.from_dict(report)
     lines = [format_report(metrics, title=report.get("label", ""))]
     lines.append("")
-    lines.append(f"{'persona':<18}{'publish':>11}{'hold':>11}{'reject':>11}")
-    for name, counts in report["personas"].items():
-        cells = "".join(f"{counts.get(k, 0):>11,}" for k in ("publish", "hold", "reject"))
-        lines.append(f"{name:<18}{cells}")
+    lines.extend(
+        table(
+            ("persona", "publish", "hold", "reject"),
+            ((name, *(f"{counts.get(k, 0):,}" for k in ("publish", "hold", "reject")))
+             for name, counts in report["personas"].items()),
+        )
+    )  # fmt: skip
     w = report["workload"]
     to_publish = w["time_to_publish_median_minutes"]
     publish_wait = "unknown" if to_publish is None else duration(to_publish * 60)
     lines.append("")
     lines.append(
-        f"moderators: {w['moderators']} at {w['review_seconds']:.0f}s a comment -> {w['held']} held comments, "
-        f"{w['moderator_hours']} moderator-hours"
+        f"moderators: {w['moderators']:,} at {w['review_seconds']:.0f}s a comment -> {w['held']:,} held comments, "
+        f"{w['moderator_hours']:,} moderator-hours"
     )
     lines.append(
         f"wait for a decision: median {duration(w['wait_median_minutes'] * 60)}, "
         f"90th percentile {duration(w['wait_p90_minutes'] * 60)}; "
         f"time-to-publish of clean held comments: median {publish_wait}; "
-        f"largest backlog {w['max_backlog']}"
+        f"largest backlog {w['max_backlog']:,}"
+        + (" (percentiles from a uniform sample of 100,000 held comments)" if w.get("waits_sampled") else "")
     )
     hours = report["volume"]
     if not verbose:
         busiest = max(hours, key=lambda row: row["comments"], default=None)
         if busiest is not None:
             lines.append(
-                f"{len(hours)} hours of traffic, busiest hour {busiest['hour']} with {busiest['comments']} comments "
+                f"{len(hours):,} hours of traffic, busiest hour {busiest['hour']:,} with {busiest['comments']:,} comments "
                 "(hour by hour: --verbose)"
             )
         return "\n".join(lines)
     lines.append("")
-    lines.append(f"{'hour':>5}{'comments':>10}{'held':>8}{'backlog':>9}{'mean wait':>12}")
     timeline = {int(row["start_hour"]): row for row in w["timeline"]}
+    rows = []
     for row in hours:
         q = timeline.get(row["hour"], {})
-        lines.append(
-            f"{row['hour']:>5}{row['comments']:>10,}{row['held']:>8,}{q.get('backlog', 0):>9,}"
-            f"{duration(q.get('mean_wait_minutes', 0.0) * 60):>12}"
-        )
+        rows.append((
+            f"{row['hour']:,}", f"{row['comments']:,}", f"{row['held']:,}", f"{q.get('backlog', 0):,}",
+            duration(q.get("mean_wait_minutes", 0.0) * 60),
+        ))  # fmt: skip
+    lines.extend(table(("hour", "comments", "held", "backlog", "mean wait"), rows, left=False))
     return "\n".join(lines)
 
 
@@ -164,8 +198,4 @@ def comparison_rows(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str
 
 
 def format_comparison(a: dict[str, Any], b: dict[str, Any]) -> str:
-    width = max(len(a["label"]), len(b["label"]), 12) + 2
-    lines = [f"{'':<32}{a['label']:>{width}}{b['label']:>{width}}{'change':>12}"]
-    for name, va, vb, change in comparison_rows(a, b):
-        lines.append(f"{name:<32}{va:>{width}}{vb:>{width}}{change:>12}")
-    return "\n".join(lines)
+    return "\n".join(table(("", a["label"], b["label"], "change"), comparison_rows(a, b)))

@@ -19,9 +19,10 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -37,20 +38,30 @@ from lab.runner import (
     DatabaseSink,
     SimulationSetupError,
     Sink,
-    decisions_jsonl,
+    decision_json,
     dry_run,
     facts_for,
+    judge,
     resolve_policy,
-    run_pipeline,
     save_run,
     start_time_for,
 )
 from lab.runs import job_beat
 from moderation import Policy
-from simulation.generate import GENERATED_TRUTH, Corpus, CorpusError, generate
+from simulation.feed import generated
+from simulation.generate import GENERATED_TRUTH, Corpus, CorpusError
 from simulation.replay import ReplayError, ReplayFileError, read_records
-from simulation.report import build_report, format_comparison, format_text
+from simulation.report import ReportBuilder, build_report, format_comparison, format_text
 from simulation.stream import StreamItem
+
+
+@dataclass(frozen=True)
+class Stream:
+    """The comments to run, read afresh each time ``items()`` is called (a comparison runs them twice)."""
+
+    items: Callable[[], Iterator[StreamItem]]
+    count: int
+    ground_truth: str  # where the labels come from, for the report
 
 
 class Progress:
@@ -127,40 +138,40 @@ class Command(BaseCommand):
         article = self._article(
             opts["article"], required=not opts["replay"] or not (opts["dry_run"] or opts["compare"])
         )
-        items, ground_truth = self._stream(opts, article)
+        stream = self._stream(opts, article)
         article_text = article.text_for_relevance() if article else ""
         try:
             if opts["compare"]:
-                self._compare(opts, items, article_text, ground_truth)
+                self._compare(opts, stream, article_text)
                 return
             label, policy = resolve_policy(opts["policy"])
         except SimulationSetupError as exc:
             raise CommandError(str(exc)) from None
 
         if opts["background"]:
-            self._queue(opts, items, article, label)
+            self._queue(opts, stream, article, label)
             return
         if opts["into_run"]:
             # The worker's run: each comment commits as it is posted (as on the page), so the progress
             # shows and the site's other writers are not held up for the length of the run.
-            self._simulate(opts, items, article, article_text, label, policy, ground_truth)
+            self._simulate(opts, stream, article, article_text, label, policy)
             return
         with transaction.atomic() if not opts["dry_run"] else contextlib.nullcontext():
-            self._simulate(opts, items, article, article_text, label, policy, ground_truth)
+            self._simulate(opts, stream, article, article_text, label, policy)
 
-    def _parameters(self, opts: dict[str, Any], items: list[StreamItem], label: str) -> tuple[str, dict[str, Any]]:
+    def _parameters(self, opts: dict[str, Any], stream: Stream, label: str) -> tuple[str, dict[str, Any]]:
         """The run's label and the parameters it keeps."""
         parameters = {k: str(v) if isinstance(v, Path) else v for k, v in opts.items()
                       if k in {"comments", "seed", "replay", "policy", "moderators", "review_seconds"}}  # fmt: skip
         source = (
-            f"replay of {opts['replay'].name}" if opts["replay"] else f"{len(items)} generated, seed {opts['seed']}"
+            f"replay of {opts['replay'].name}" if opts["replay"] else f"{stream.count} generated, seed {opts['seed']}"
         )
         return f"{label}: {source}", parameters
 
-    def _queue(self, opts: dict[str, Any], items: list[StreamItem], article: Article | None, label: str) -> None:
+    def _queue(self, opts: dict[str, Any], stream: Stream, article: Article | None, label: str) -> None:
         """Store the run as queued, and enqueue its task once it is stored."""
         assert article is not None
-        run_label, parameters = self._parameters(opts, items, label)
+        run_label, parameters = self._parameters(opts, stream, label)
         argv = worker_argv(opts)
         with transaction.atomic():
             run = SimulationRun.objects.create(
@@ -170,41 +181,52 @@ class Command(BaseCommand):
         if int(opts["verbosity"]) > 0:
             url = reverse("lab:simulation", kwargs={"pk": run.pk})
             self.stdout.write(
-                f"Queued as simulation #{run.pk} ({len(items)} comments); the worker runs it (manage.py worker). "
+                f"Queued as simulation #{run.pk} ({stream.count} comments); the worker runs it (manage.py worker). "
                 f"Its page shows the progress: {url} (staff)"
             )
 
-    def _simulate(self, opts: dict[str, Any], items: list[StreamItem], article: Article | None, article_text: str, label: str,
-                  policy: Policy, ground_truth: str) -> None:  # fmt: skip
+    def _simulate(self, opts: dict[str, Any], stream: Stream, article: Article | None, article_text: str, label: str,
+                  policy: Policy) -> None:  # fmt: skip
         sink: Sink = dry_run
         run = None
         # The bar goes to the real stream: Django's wrapper would end each of its updates with a new line.
         progress: Callable[[int], None] = Progress(
-            len(items), getattr(self.stderr, "_out", sys.stderr), int(opts["verbosity"]) > 0
+            stream.count, getattr(self.stderr, "_out", sys.stderr), int(opts["verbosity"]) > 0
         )
         if opts["into_run"]:
             assert article is not None
             run = SimulationRun.objects.get(pk=opts["into_run"])
-            sink = DatabaseSink(article=article, run=run, start=start_time_for(items))
-            progress = run_progress(run.pk, len(items))
+            sink = DatabaseSink(article=article, run=run, start=start_time_for(stream.items()))
+            progress = run_progress(run.pk, stream.count)
         elif not opts["dry_run"]:
             assert article is not None
-            run_label, parameters = self._parameters(opts, items, label)
+            run_label, parameters = self._parameters(opts, stream, label)
             run = save_run(article=article, label=run_label, parameters=parameters)
-            sink = DatabaseSink(article=article, run=run, start=start_time_for(items))
-        decisions, skipped = run_pipeline(items, article_text=article_text, policy=policy, sink=sink, progress=progress)
-        for item, reason in skipped:
+            sink = DatabaseSink(article=article, run=run, start=start_time_for(stream.items()))
+        builder = ReportBuilder(moderators=opts["moderators"], review_seconds=opts["review_seconds"], label=label)
+        skipped = 0
+
+        def skip(item: StreamItem, reason: str) -> None:
+            nonlocal skipped
+            skipped += 1
             self.stderr.write(f"skipped {item.id}: {reason}")
-        report = build_report(
-            decisions, moderators=opts["moderators"], review_seconds=opts["review_seconds"], label=label
-        )
-        report["skipped"] = len(skipped)
-        report["ground_truth"] = ground_truth
+
+        decisions = judge(stream.items(), count=stream.count, article_text=article_text, policy=policy, sink=sink,
+                          progress=progress, skipped=skip)  # fmt: skip
+        # Each decision is counted, and written to --decisions, as it is made: none is kept.
+        with self._writing(opts["decisions"]) as out:
+            for decision in decisions:
+                builder.add(decision)
+                if out is not None:
+                    out.write(decision_json(decision) + "\n")
+        if isinstance(sink, DatabaseSink):
+            sink.done()
+        report = builder.report()
+        report["skipped"] = skipped
+        report["ground_truth"] = stream.ground_truth
         if run is not None:
             run.report = report
             run.save(update_fields=["report"])
-        if opts["decisions"]:
-            self._write(opts["decisions"], "\n".join(decisions_jsonl(decisions)) + "\n")
         if opts["json"]:
             self._write(opts["json"], json.dumps(report, indent=2))
         if int(opts["verbosity"]) > 0:
@@ -227,7 +249,7 @@ class Command(BaseCommand):
             raise CommandError(f"no article with slug {slug!r} (articles: {known}).")
         return article
 
-    def _stream(self, opts: dict[str, Any], article: Article | None) -> tuple[list[StreamItem], str]:
+    def _stream(self, opts: dict[str, Any], article: Article | None) -> Stream:
         """The comments to run, and where their ground truth comes from."""
         if opts["replay"]:
             try:
@@ -242,7 +264,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"{opts['replay']}: {error}; skipped")
             if not items:
                 raise CommandError(f"{opts['replay']}: no usable records.")
-            return items, f"the labels in the replayed file {opts['replay'].name}"
+            replayed = items
+            return Stream(lambda: iter(replayed), len(items), f"the labels in the replayed file {opts['replay'].name}")
         assert article is not None
         corpus = None
         if opts["corpus"] and opts["corpus"] != "none":
@@ -251,18 +274,24 @@ class Command(BaseCommand):
             except CorpusError as exc:
                 raise CommandError(str(exc)) from None
         ground_truth = corpus.describe() if corpus else GENERATED_TRUTH
-        return list(generate(facts_for(article), opts["comments"], opts["seed"], corpus)), ground_truth
+        facts = facts_for(article)
+        corpus_path = str(opts["corpus"]) if corpus else None
+        # Generated as it is judged (in a second process for a long run): never all in memory at once.
+        return Stream(
+            lambda: generated(facts, opts["comments"], opts["seed"], corpus_path), opts["comments"], ground_truth
+        )
 
-    def _compare(self, opts: dict[str, Any], items: list[StreamItem], article_text: str, ground_truth: str) -> None:
+    def _compare(self, opts: dict[str, Any], stream: Stream, article_text: str) -> None:
         reports = []
         for spec in opts["compare"]:
             label, policy = resolve_policy(spec)
-            decisions, _ = run_pipeline(items, article_text=article_text, policy=policy)
+            decisions = judge(stream.items(), count=stream.count, article_text=article_text, policy=policy)
             reports.append(
                 build_report(
                     decisions, moderators=opts["moderators"], review_seconds=opts["review_seconds"], label=label
                 )
             )
+        ground_truth = stream.ground_truth
         for report in reports:
             report["ground_truth"] = ground_truth
         if opts["json"]:
@@ -270,6 +299,27 @@ class Command(BaseCommand):
         self.stdout.write(format_comparison(reports[0], reports[1]))
         self.stdout.write(f"\nGround truth: {ground_truth}.")
         self.stdout.write("\nCompared on the same stream without writing to the database.")
+
+    @contextlib.contextmanager
+    def _writing(self, path: Path | None) -> Iterator[IO[str] | None]:
+        """A file written line by line beside ``path`` and renamed when complete: a failed run leaves no half a
+        file. None when there is no path."""
+        if path is None:
+            yield None
+            return
+        temporary = path.with_name(f".{path.name}.tmp")
+        try:
+            with temporary.open("w", encoding="utf-8") as out:
+                yield out
+            os.replace(temporary, path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            raise
 
     def _write(self, path: Path, text: str) -> None:
         """Written beside the target and renamed: a failed write leaves no half a file."""
