@@ -1,90 +1,107 @@
-"""What a story's first page of comments costs through the public API, as the story grows.
+"""What a story's first page of comments costs through the public API, as the story grows, on stories of every shape.
 
-    .venv/bin/python bench/api_pages.py [--sizes 200,50000] [--repeat 15]
+    .venv/bin/python bench/api_pages.py [--sizes 200,50000,1000000] [--shape both] [--database URL] [--repeat 15]
 
-Fills stories with 200 and 50,000 published comments in realistic threads (as bench/page.py does), then
-times ``GET /api/v1/stories/<id>/comments`` in each sort beside the article page's first page (server time
-through Django's full stack, median of runs, the requests in turn), and counts their SQL queries. Goal:
-the same query count at every size, and the largest within 1.2x of the smallest in time. Runs on a
-throwaway SQLite file unless BENCH_DATABASE_URL names another database.
+Fills stories with 200, 50,000 and 1,000,000 comments in realistic threads, in each shape (as bench/page.py
+does), then times ``GET /api/v1/stories/<id>/comments`` in each sort beside the article page's first page
+(server time through Django's full stack, median of runs, the requests in turn), and counts their SQL
+queries. Goal: the same query count at every size, and the largest within 1.2x of the smallest in time.
+The fills take most of the run (about five minutes on SQLite at the default sizes, both shapes). Runs on a
+throwaway SQLite file unless ``--database`` (or BENCH_DATABASE_URL) names another database; results go to
+``bench/results/api_pages-<sqlite|postgresql>.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+from typing import Any
 
 import _django
 import _results
-from page import SORTS, filled_article, measure
+from page import SORTS, TARGET_RATIO, add_story_arguments, filled_article, measure, story_options, unique, vendor
+
+KINDS = ("api", "page")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="200,50000")
+    add_story_arguments(parser)
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
-    database = _django.setup()
+    database = _django.setup(args.database)
+    sizes, shapes = story_options(args)
 
     from django.test import Client
 
     rng = random.Random(7)
-    sizes = [int(s) for s in args.sizes.split(",")]
     client = Client()
     stories = {}
-    for size in sizes:
-        stories[size], seconds = filled_article(f"Story of {size}", f"api-bench-{size}", size, rng)
-        print(f"filled {size:,} comments in {seconds:.0f}s")
-    urls = {}
-    for size in sizes:
-        for sort in SORTS:
-            urls["api", size, sort] = f"/api/v1/stories/{stories[size].pk}/comments?sort={sort}"
-            urls["page", size, sort] = f"{stories[size].get_absolute_url()}?sort={sort}"
-    measured = measure(client, urls, args.repeat)
-    print(f"database: {database.split('://')[0]}; first page, median of {args.repeat} requests (in turn):")
-    print(f"  {'':4} {'comments':>8}  " + "  ".join(f"{sort:>16}" for sort in SORTS))
-    for kind in ("api", "page"):
+    for shape in shapes:
         for size in sizes:
-            cells = "  ".join(
-                f"{measured[kind, size, s][0] * 1000:7.1f} ms {measured[kind, size, s][1]:>2} q" for s in SORTS
+            stories[shape, size], seconds = filled_article(
+                f"Story of {size}", unique(f"api-bench-{shape}-{size}"), size, rng, shape
             )
-            print(f"  {kind:4} {size:>8,}  {cells}")
+            print(f"filled {size:,} comments ({shape}) in {seconds:.1f}s", flush=True)
+    urls = {}
+    for (shape, size), story in stories.items():
+        for sort in SORTS:
+            urls["api", shape, size, sort] = f"/api/v1/stories/{story.pk}/comments?sort={sort}"
+            urls["page", shape, size, sort] = f"{story.get_absolute_url()}?sort={sort}"
+    measured = measure(client, urls, args.repeat)
+    print(f"database: {vendor(database)}; first page, median of {args.repeat} requests (in turn):")
     base, top = sizes[0], sizes[-1]
-    ratios = {}
-    for sort in SORTS:
-        api_ratio = measured["api", top, sort][0] / measured["api", base, sort][0]
-        same = measured["api", top, sort][1] == measured["api", base, sort][1]
-        weight = measured["api", top, sort][2] / measured["api", base, sort][2]
-        ratios[sort] = {"ratio": api_ratio, "same_query_count": same, "bytes_ratio": weight}
-        print(
-            f"  api {sort:<8} {top:,} / {base:,}: {api_ratio:.2f}x (goal <= 1.2x), same query count: {same};"
-            f" the page it returns weighs {weight:.2f}x"
-        )
-    _results.write(
-        "api_pages",
-        args,
-        {
-            "database": database.split("://")[0],
-            "repeat": args.repeat,
-            "sorts": list(SORTS),
+    figures: dict[str, Any] = {}
+    for shape in shapes:
+        print(f"  {shape}:")
+        print(f"  {'':4} {'comments':>10}  " + "  ".join(f"{sort:>16}" for sort in SORTS))
+        for kind in KINDS:
+            for size in sizes:
+                cells = "  ".join(
+                    f"{measured[kind, shape, size, s][0] * 1000:7.1f} ms {measured[kind, shape, size, s][1]:>2} q"
+                    for s in SORTS
+                )
+                print(f"  {kind:4} {size:>10,}  {cells}")
+        ratios = {}
+        for sort in SORTS:
+            api_ratio = measured["api", shape, top, sort][0] / measured["api", shape, base, sort][0]
+            same = measured["api", shape, top, sort][1] == measured["api", shape, base, sort][1]
+            weight = measured["api", shape, top, sort][2] / measured["api", shape, base, sort][2]
+            ratios[sort] = {"ratio": api_ratio, "same_query_count": same, "bytes_ratio": weight}
+            print(
+                f"    api {sort:<8} {top:,} / {base:,}: {api_ratio:.2f}x (goal <= {TARGET_RATIO}x), same query count:"
+                f" {same}; the page it returns weighs {weight:.2f}x"
+            )
+        figures[shape] = {
             "rows": [
                 {
                     "kind": kind,
                     "comments": size,
                     "sorts": {
                         sort: {
-                            "ms": measured[kind, size, sort][0] * 1000,
-                            "queries": measured[kind, size, sort][1],
-                            "bytes": measured[kind, size, sort][2],
+                            "ms": measured[kind, shape, size, sort][0] * 1000,
+                            "queries": measured[kind, shape, size, sort][1],
+                            "bytes": measured[kind, shape, size, sort][2],
                         }
                         for sort in SORTS
                     },
                 }
-                for kind in ("api", "page")
+                for kind in KINDS
                 for size in sizes
             ],
             "api_largest_over_smallest": ratios,
+        }
+    _results.write(
+        f"api_pages-{vendor(database)}",
+        args,
+        {
+            "database": vendor(database),
+            "repeat": args.repeat,
+            "sorts": list(SORTS),
+            "shapes": figures,
+            "targets": {"largest_over_smallest": TARGET_RATIO},
         },
+        script="api_pages",
     )
 
 

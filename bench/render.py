@@ -103,6 +103,7 @@ def render_filter(f: Record) -> str:
             f"{num(f['comments'])} comments of {num(f['length']['min'])}–{num(f['length']['max'])} characters "
             f"(median {num(f['length']['median'])}):",
             table(["measure", "result"], rows),
+            *_render_replay(f),
             "Side by side in this run: the whole filter with the model, one at a time, takes "
             f"{times(per['rules'] / per['model_one_at_a_time'])} the time of the rules alone; the simulator's way is "
             f"{times(way['per_second'] / per['model_one_at_a_time'])} as fast as one at a time; our profanity check is "
@@ -121,60 +122,117 @@ def render_filter(f: Record) -> str:
     )  # fmt: skip
 
 
+def _render_replay(f: Record) -> list[str]:
+    """The whole filter through the replay path (issue 28), where the results have it."""
+    replay = f.get("replay")
+    if replay is None:
+        return []
+    two, one, theirs = replay["two_cores"], replay["one_core"], replay["better_profanity"]
+    target = replay["target_per_second"]
+
+    def run(r: Record) -> str:
+        return (
+            f"{num(r['per_second'])} comments/s ({num(1e6 / r['per_second'])} µs each); "
+            f"{num(r['whole_per_second'])}/s over the whole run, start-up included"
+        )
+
+    rows = [
+        ("two cores, as the simulator runs (the next batch scored in a second process)", run(two)),
+        ("one core (every batch scored in the same process)", run(one)),
+        (
+            f"`better_profanity.contains_profanity` alone, on {num(theirs['comments'])} of the same comments",
+            f"{num(theirs['per_second'], 1)} comments/s",
+        ),
+    ]
+    best = max(two["per_second"], one["per_second"])
+    return [
+        f"The whole filter through the replay path, as `simulate --replay FILE --dry-run` runs it: "
+        f"{num(replay['comments'])} comments of {num(replay['length']['min'])}–{num(replay['length']['max'])} "
+        f"characters (median {num(replay['length']['median'])}), a third of them replies, read by "
+        "`simulation.replay.read_records` and judged by `lab.runner.run_pipeline` with the dry run's sink, the "
+        "learned model included, each with the context the stream so far gives it; from the first batch's verdicts "
+        f"to the last (start-up left out), best of {replay['repeat']}:",
+        table(["through the replay path", "result"], rows),
+        f"Target (issue 28): ≥ {num(target)} comments/s through the replay path "
+        f"({'met' if best >= target else 'not met'}: {num(best)}/s, "
+        f"{num(two['per_second'] / theirs['per_second'])}× better-profanity's rate on the same texts).",
+    ]
+
+
 def render_post(f: Record) -> str:
-    shadow = f.get("shadow_over_live") is not None
-    header = ["comments on the story", "ms per post (median)", "queries per post"]
-    if shadow:
-        header += ["with a shadow: ms", "queries"]
-    rows = []
-    for row in f["rows"]:
-        cells = [num(row["comments"]), f"{row['ms']:.1f}", str(row["queries"])]
-        if shadow:
-            cells += [f"{row['shadow_ms']:.1f}", str(row["shadow_queries"])]
-        rows.append(cells)
-    top = f["rows"][-1]
+    limits = f.get("rate_limits")
+    said = (
+        f"rate limits on ({limits['per_ip']} an address, {limits['per_email']} a mailbox; each post a new reader's)"
+        if limits
+        else "rate limits off"
+    )
     lines = [
-        f"{f['posts']} posts per story through the view ({f['database']}):",
-        table(header, rows),
-        f"Largest / smallest story: {times(f['largest_over_smallest'])} (target ≤ {f['targets']['largest_over_smallest']}×); "
-        f"largest {top['ms']:.1f} ms a post (target ≤ {f['targets']['largest_ms']} ms). "
-        f"Same query count at every size: {'yes' if f['same_query_count'] else 'no'}."
-        + (f" With a shadow / without, median over the sizes: {times(f['shadow_over_live'])}." if shadow else ""),
-    ]  # fmt: skip
+        f"{f['posts']} posts per story through the comment form's view, {said}; "
+        f"{DATABASES.get(f['database'], f['database'])}, cache: {f.get('cache', 'local memory')}. Median server time:"
+    ]
+    for shape, s in f["shapes"].items():
+        shadow = s.get("shadow_over_live") is not None
+        header = ["comments on the story", "ms per post", "queries per post"]
+        if shadow:
+            header += ["with a shadow: ms", "queries"]
+        rows = []
+        for row in s["rows"]:
+            cells = [num(row["comments"]), f"{row['ms']:.1f}", str(row["queries"])]
+            if shadow:
+                cells += [f"{row['shadow_ms']:.1f}", str(row["shadow_queries"])]
+            rows.append(cells)
+        sizes = [row["comments"] for row in s["rows"]]
+        lines += [
+            f"**{SHAPE_NAMES.get(shape, shape)}**:",
+            table(header, rows),
+            f"{num(sizes[-1])} / {num(sizes[0])}: {times(s['largest_over_smallest'])} "
+            f"(target ≤ {f['targets']['largest_over_smallest']}×); slowest {s['slowest_ms']:.1f} ms a post "
+            f"(target ≤ {f['targets']['largest_ms']} ms). Same query count at every size: "
+            f"{'yes' if s['same_query_count'] else 'no'}."
+            + (f" With a shadow / without, median over the sizes: {times(s['shadow_over_live'])}." if shadow else ""),
+        ]  # fmt: skip
     return "\n\n".join(lines)
 
 
 SORT_NAMES = {"oldest": "oldest", "newest": "newest", "replies": "most replies"}
+SHAPE_NAMES = {
+    "conversation": "Every comment a reader's, published and in the conversation",
+    "few-in-conversation": "Few in the conversation (most imported, held, taken down, simulated or off-topic)",
+}
 
 
 def render_page(f: Record) -> str:
     sorts = f["sorts"]
-    rows = [[num(row["comments"]), *(f"{row['sorts'][s]['ms']:.1f}" for s in sorts)] for row in f["rows"]]
-    top, base = f["rows"][-1]["comments"], f["rows"][0]["comments"]
-    rows.append([f"{num(top)} / {num(base)}", *(times(f["largest_over_smallest"][s]["ratio"]) for s in sorts)])
-    queries = sorted({row["sorts"][s]["queries"] for row in f["rows"] for s in sorts})
-    if len(queries) == 1:
-        said = f"{queries[0]} queries at every size and sort."
-    else:
-        said = (
-            "Queries: "
-            + "; ".join(
-                f"{num(row['comments'])}: " + ", ".join(f"{row['sorts'][s]['queries']}" for s in sorts)
-                for row in f["rows"]
+    lines = [
+        f"First page ({f['threads_per_page']} threads), median of {f['repeat']} requests, in ms "
+        f"({DATABASES.get(f['database'], f['database'])}):"
+    ]
+    for shape, s in f["shapes"].items():
+        rows = [[num(row["comments"]), *(f"{row['sorts'][t]['ms']:.1f}" for t in sorts)] for row in s["rows"]]
+        top, base = s["rows"][-1]["comments"], s["rows"][0]["comments"]
+        rows.append([f"{num(top)} / {num(base)}", *(times(s["largest_over_smallest"][t]["ratio"]) for t in sorts)])
+        queries = sorted({row["sorts"][t]["queries"] for row in s["rows"] for t in sorts})
+        if len(queries) == 1:
+            said = f"{queries[0]} queries at every size and sort."
+        else:
+            said = (
+                "Queries: "
+                + "; ".join(
+                    f"{num(row['comments'])}: " + ", ".join(f"{row['sorts'][t]['queries']}" for t in sorts)
+                    for row in s["rows"]
+                )
+                + " (in the columns' order)."
             )
-            + " (in the columns' order)."
-        )
-    weights = [w["bytes_per_comment"] for w in f["page_weight"]]
-    low, high = min(weights), max(weights)
-    weight = f"{num(low)}" if round(low) == round(high) else f"{num(low)}–{num(high)}"
-    return "\n\n".join(
-        [
-            f"First page ({f['threads_per_page']} threads), median of {f['repeat']} requests, in ms ({f['database']}):",
-            table(["comments", *(SORT_NAMES.get(s, s) for s in sorts)], rows),
+        weights = [w["bytes_per_comment"] for w in s["page_weight"]]
+        low, high = min(weights), max(weights)
+        weight = f"{num(low)}" if round(low) == round(high) else f"{num(low)}–{num(high)}"
+        lines += [
+            f"**{SHAPE_NAMES.get(shape, shape)}**:",
+            table(["comments", *(SORT_NAMES.get(t, t) for t in sorts)], rows),
             f"{said} Target for the largest / smallest: ≤ {f['targets']['largest_over_smallest']}×. "
             f"Page weight: {weight} bytes of markup per comment beyond its name and text.",
         ]
-    )
+    return "\n\n".join(lines)
 
 
 FAULT_NAMES = {
@@ -183,6 +241,7 @@ FAULT_NAMES = {
     "kill-db": "connections cut",
     "kill-redis": "Redis killed, left down",
     "slow-bodies": "slow clients, behind nginx",
+    "kill-server": "one server killed",
 }
 
 
@@ -264,31 +323,139 @@ def render_load(f: Record) -> str:
     return "\n\n".join(lines)
 
 
+def render_load_servers(f: Record) -> str:
+    """``bench/load.py --servers N``: the load runs, then the checks that only several servers can fail."""
+
+    def ms(part: Record) -> str:
+        return "–" if part["p50_ms"] is None else f"{num(part['p50_ms'])} / {num(part['p99_ms'])} ms"
+
+    def ok(value: bool) -> str:
+        return "OK" if value else "FAILED"
+
+    rows = []
+    for run in f["runs"]:
+        judged = [c for c in run["rate_limits"] if c["judged"]]
+        queue = run["queue"]
+        rows.append(
+            [
+                FAULT_NAMES.get(run["fault"], run["fault"]),
+                num(run["requests"]),
+                " / ".join(num(n) for n in run["by_server"]),
+                ms(run["posts"]),
+                f"{num(run['accepted'])} / {num(run['stored'])}",
+                f"{run['missing']} / {run['stored_twice']}",
+                str(run["errors_5xx"]),
+                f"{sum(c['ok'] for c in judged)} of {len(judged)}",
+                f"{ok(run['controls']['ban']['ok'])} / {ok(run['controls']['pause']['ok'])}",
+                f"{num(queue['emails'] - queue['unsent'])} of {num(queue['emails'])}",
+                ok(run["ok"]),
+            ]
+        )
+    header = [
+        "run", "requests", "by server", "posting p50 / p99", "accepted / stored", "lost / doubled", "5xx",
+        "rate limits", "ban / pause", "emails sent", "check",
+    ]  # fmt: skip
+    lines = [
+        f"{f['servers']} app servers (gunicorn, {f['workers']} workers each, its own port and folder) and the "
+        f"task-queue worker, sharing PostgreSQL, Redis and `SECRET_KEY`; {f['clients']} clients × up to "
+        f"{f['posts_per_client']} posts each, every request to the next server (a form read from one is posted to "
+        f"another), loopback only:",
+        table(header, rows),
+    ]
+    first = f["runs"][0]
+    limits = [
+        f"{c['what']}: {c['let_through']} of {c['sent']} let through" + ("" if c["judged"] else " (not judged)")
+        for c in first["rate_limits"]
+    ]
+    notes = [
+        f"- Rate limits ({f['limit']} posts an hour per address and per email), before the load, "
+        f"{FAULT_NAMES.get(first['fault'], first['fault'])} run: " + "; ".join(limits) + ".",
+        f"- A ban made in the admin on one server: the reader's next post refused by every server "
+        f"({', '.join(map(str, first['controls']['ban']['after']))}). The site paused there: forms already open "
+        f"refused on every server ({', '.join(map(str, first['controls']['pause']['while_paused']))}), and taken "
+        f"again once it was resumed on another ({', '.join(map(str, first['controls']['pause']['after']))}).",
+    ]
+    for run in f["runs"]:
+        if run["fault"] == "none":
+            continue
+        after = ", ".join(f"{k}: {v}" for k, v in (run["after_fault_statuses"] or {}).items()) or "none"
+        notes.append(
+            f"- {FAULT_NAMES.get(run['fault'], run['fault']).capitalize()}: "
+            f"{'; '.join(run['faults']) or 'no fault struck'}. "
+            f"Statuses after it: {after}; requests resent to the other server after a dropped connection: "
+            f"{run['resent']}; never answered: {run['never_answered']}; 5xx: {run['errors_5xx']}"
+            + (
+                " (posts whose database connection was cut: their form comes back to be sent again)."
+                if run["fault"] == "kill-db" and run["errors_5xx"]
+                else "."
+            )
+            + (
+                f" Stored, though its post was not answered as accepted: {run['stored'] - run['accepted']}."
+                if run["stored"] > run["accepted"]
+                else ""
+            )
+        )
+    drained = "; ".join(
+        f"{num(r['queue']['emails'] - r['queue']['unsent'])} of {num(r['queue']['emails'])} emails sent, "
+        f"{r['queue']['due']} tasks left due, {r['queue']['seconds']:.0f} s after the load ended "
+        f"({FAULT_NAMES.get(r['fault'], r['fault'])})"
+        for r in f["runs"]
+    )
+    notes.append(
+        f"- Double-sent forms, the two copies to two servers at once: {', '.join(str(r['double_sent']) for r in f['runs'])} "
+        f"a run; posts stored twice, all runs: {sum(r['stored_twice'] for r in f['runs'])}. The task-queue worker "
+        f"(the emails the posts queued): {drained}. "
+        + ("Every run passed its checks." if f["ok"] else "Not every run passed its checks.")
+    )
+    lines.append("\n".join(notes))
+    return "\n\n".join(lines)
+
+
 def render_simulate(f: Record) -> str:
     rows = []
     for run in f["runs"]:
         how = "`--dry-run`, " if run["run"] == "dry run" else "through the database, "
         how += "with the learned model" if run["model"] else "rules alone"
+        target = run.get("target_seconds")
+        memory = run.get("peak_all_mb")
         rows.append(
             [
                 num(run["comments"]),
                 how,
                 f"{run['seconds']:.1f} s",
                 num(run["per_second"]),
-                f"< {run['target_seconds']} s ({'met' if run['seconds'] < run['target_seconds'] else 'not met'})",
+                "-" if memory is None else f"{memory:,.0f} MB ({run['peak_process_mb']:,.0f} MB)",
+                "; ".join(
+                    part
+                    for part in (
+                        f"< {target:,.0f} s ({'met' if run['seconds'] < target else 'not met'})" if target else "",
+                        f"< {run['target_mb']} MB ({'met' if memory < run['target_mb'] else 'not met'})"
+                        if memory is not None and run.get("target_mb")
+                        else "",
+                    )
+                    if part
+                )
+                or "-",
             ]
         )
     ratio = f["per_comment_cost_ratio"]
     dry = {(r["comments"], r["model"]): r["seconds"] for r in f["runs"] if r["run"] == "dry run"}
     large = ratio["large"]
-    rules_share = dry[(large, False)] / dry[(large, True)] if (large, False) in dry and (large, True) in dry else None
+    rules = [r for r in f["runs"] if r["run"] == "dry run" and not r["model"]]
+    rules_share = (
+        dry[(rules[0]["comments"], False)] / dry[(rules[0]["comments"], True)]
+        if rules and (rules[0]["comments"], True) in dry
+        else None
+    )
     return "\n\n".join(
         [
-            table(["comments", "run", "time", "comments/s", "target"], rows),
+            table(
+                ["comments", "run", "time", "comments/s", "peak memory, all processes (largest one)", "target"], rows
+            ),
             f"Cost per comment at {num(large)} / at {num(ratio['small'])}, dry run: {times(ratio['ratio'])} "
             f"(target ≤ {ratio['target']}×)."
             + (
-                f" Rules alone / with the model, {num(large)} dry: {times(rules_share)} the time."
+                f" Rules alone / with the model, {num(rules[0]['comments'])} dry: {times(rules_share)} the time."
                 if rules_share
                 else ""
             )
@@ -417,34 +584,33 @@ def render_topic(f: Record) -> str:
 
 def render_api_pages(f: Record) -> str:
     sorts = f["sorts"]
-    rows = [
-        [
-            row["kind"],
-            num(row["comments"]),
-            *(f"{row['sorts'][s]['ms']:.1f} ms, {row['sorts'][s]['queries']} q" for s in sorts),
-        ]
-        for row in f["rows"]
+    lines = [
+        f"First page, median of {f['repeat']} requests, server time and SQL queries "
+        f"({DATABASES.get(f['database'], f['database'])}):"
     ]
-    ratios = f["api_largest_over_smallest"]
-    sizes = sorted({row["comments"] for row in f["rows"]})
-    return "\n\n".join(
-        [
-            f"First page, median of {f['repeat']} requests, server time and SQL queries ({f['database']}):",
-            table(["", "comments", *(SORT_NAMES.get(s, s) for s in sorts)], rows),
-            f"API, {num(sizes[-1])} / {num(sizes[0])}: "
-            + ", ".join(f"{SORT_NAMES.get(s, s)} {times(ratios[s]['ratio'])}" for s in sorts)
-            + " (goal ≤ 1.2×); the same query count at both sizes: "
-            + ("yes" if all(ratios[s]["same_query_count"] for s in sorts) else "no")
-            + "."
-            + (
-                " The response at the larger size weighs "
-                + ", ".join(f"{SORT_NAMES.get(s, s)} {times(ratios[s]['bytes_ratio'])}" for s in sorts)
-                + " the smaller's (busier threads show more of their replies)."
-                if all("bytes_ratio" in ratios[s] for s in sorts)
-                else ""
-            ),
+    for shape, s in f["shapes"].items():
+        rows = [
+            [
+                row["kind"],
+                num(row["comments"]),
+                *(f"{row['sorts'][t]['ms']:.1f} ms, {row['sorts'][t]['queries']} q" for t in sorts),
+            ]
+            for row in s["rows"]
         ]
-    )
+        ratios = s["api_largest_over_smallest"]
+        sizes = sorted({row["comments"] for row in s["rows"]})
+        lines += [
+            f"**{SHAPE_NAMES.get(shape, shape)}**:",
+            table(["", "comments", *(SORT_NAMES.get(t, t) for t in sorts)], rows),
+            f"API, {num(sizes[-1])} / {num(sizes[0])}: "
+            + ", ".join(f"{SORT_NAMES.get(t, t)} {times(ratios[t]['ratio'])}" for t in sorts)
+            + f" (goal ≤ {f['targets']['largest_over_smallest']}×); the same query count at every size: "
+            + ("yes" if all(ratios[t]["same_query_count"] for t in sorts) else "no")
+            + ". The response at the largest size weighs "
+            + ", ".join(f"{SORT_NAMES.get(t, t)} {times(ratios[t]['bytes_ratio'])}" for t in sorts)
+            + " the smallest's.",
+        ]
+    return "\n\n".join(lines)
 
 
 def render_embed(f: Record) -> str:
@@ -577,12 +743,16 @@ RENDERERS: dict[str, Callable[[Record], str]] = {
     "learning": render_learning,
     "releases": render_releases,
     "release-latest": render_release_latest,
-    "api_pages": render_api_pages,
+    "api_pages-sqlite": render_api_pages,
+    "api_pages-postgresql": render_api_pages,
     "embed": render_embed,
     "filter": render_filter,
-    "post": render_post,
-    "page": render_page,
+    "post-sqlite": render_post,
+    "post-postgresql": render_post,
+    "page-sqlite": render_page,
+    "page-postgresql": render_page,
     "load": render_load,
+    "load-servers": render_load_servers,
     "simulate": render_simulate,
     "evaluate": render_evaluate,
     "topic": render_topic,
@@ -592,7 +762,12 @@ RENDERERS: dict[str, Callable[[Record], str]] = {
 # Blocks that show another part of a results file.
 SOURCE_OF = {"release-latest": "releases"}
 # The script behind a results file, where the file is not named after it.
-SCRIPT_OF = {"comment_import-sqlite": "comment_import", "comment_import-postgresql": "comment_import"}
+SCRIPT_OF = {
+    "comment_import-sqlite": "comment_import",
+    "comment_import-postgresql": "comment_import",
+    "load-servers": "load",
+    **{f"{script}-{database}": script for script in ("post", "page", "api_pages") for database in DATABASES},
+}
 
 
 def render_block(name: str, results: Path) -> str:
