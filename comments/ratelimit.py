@@ -30,8 +30,10 @@ __all__ = ["Rule", "hit", "hit_all", "parse_rules", "peek"]
 
 # A lock outlives a process that died holding it by this long at most.
 LOCK_SECONDS = 2
-# How long a request waits its turn before it is refused (told to wait a second): only a burst waits.
-LOCK_PATIENCE = 1.0
+# How long a request waits its turn before it is refused (told to wait a second). A turn lasts two round trips
+# to the cache, so a burst of dozens is through in a few milliseconds; a flood from one address is not left
+# holding the server's workers any longer than this.
+LOCK_PATIENCE = 0.25
 
 
 def _now() -> float:
