@@ -200,9 +200,12 @@ def _parse(records: Records, *, strict: bool) -> tuple[list[StreamItem], list[Re
 
 
 def read_records(path: Path, *, strict: bool = False) -> tuple[list[StreamItem], list[RecordError]]:
-    """The file's good records and one error per bad one, read a line at a time (``moderation.files``):
-    a record longer than ``MAX_RECORD_BYTES``, not UTF-8 or nested too deep is one bad line.
-    FileNotFoundError if there is no such file; ReplayFileError if it cannot be read at all."""
+    """The file's good records, in time order (``at``; a file's own order where times are equal or absent), and
+    one error per bad one, read a line at a time (``moderation.files``): a record longer than
+    ``MAX_RECORD_BYTES``, not UTF-8 or nested too deep is one bad line. An export is often written thread by
+    thread, each comment followed by its replies: judged and queued in that order, a thread's late replies would
+    arrive before the next thread's early comments. FileNotFoundError if there is no such file;
+    ReplayFileError if it cannot be read at all."""
     kind = "csv" if path.suffix.lower() == ".csv" else "jsonl"
     try:
         handle = open_regular(path, max_bytes=MAX_FILE_BYTES)
@@ -214,6 +217,8 @@ def read_records(path: Path, *, strict: bool = False) -> tuple[list[StreamItem],
         raise ReplayFileError(str(exc)) from None
     with handle:
         try:
-            return _parse(_records(handle, kind), strict=strict)
+            items, errors = _parse(_records(handle, kind), strict=strict)
         except OSError as exc:
             raise ReplayFileError(f"cannot read it ({exc.strerror or exc})") from None
+    items.sort(key=lambda item: item.at)  # stable: the file's order where times are equal
+    return items, errors

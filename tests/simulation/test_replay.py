@@ -107,3 +107,22 @@ def test_a_fifo_is_refused_as_a_file(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(ReplayFileError, match="not a regular file"):
         read_records(fifo)
+
+
+def test_a_file_written_thread_by_thread_is_read_in_time_order(tmp_path):
+    """Each thread's top comment, then its replies hours later, then the next thread: judged and queued as the
+    comments came, not as the file lists them; equal times keep the file's order."""
+    rows = []
+    for thread in range(3):
+        rows.append({"id": f"t{thread}", "text": f"Top {thread}.", "at": thread * 600})
+        rows += [{"id": f"t{thread}r{k}", "text": f"Reply {k}.", "parent_id": f"t{thread}", "at": 3600 * (k + 1)}
+                 for k in range(2)]  # fmt: skip
+    rows.append({"id": "same-a", "text": "Same time, first.", "at": 60})
+    rows.append({"id": "same-b", "text": "Same time, second.", "at": 60})
+    path = tmp_path / "threads.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    items, errors = read_records(path)
+    assert errors == []
+    times = [item.at for item in items]
+    assert times == sorted(times)
+    assert [item.id for item in items][:5] == ["t0", "same-a", "same-b", "t1", "t2"]
