@@ -2,7 +2,9 @@
 
 Every use goes through :func:`call`: when the shared cache cannot be reached, the
 operation runs on a cache private to this process instead and a warning is logged
-(at most once a minute). Rate limits then count per process until the shared cache
+(at most once a minute). The shared cache is then left alone for a few seconds
+(``RETRY_SECONDS``), so that a Redis that does not answer costs one socket timeout
+then, not one on every call. Rate limits count per process until the shared cache
 is back; the active policy is read from the database.
 """
 
@@ -29,13 +31,30 @@ except ImportError:  # pragma: no cover - redis is a dependency
     UNREACHABLE = (OSError,)
 
 
+# Once the shared cache has failed, it is left alone this long: asking it again each time would wait out its
+# socket timeout on every call, several times a request.
+RETRY_SECONDS = 5.0
+_down_until = 0.0
+
+
 def call(method: str, *args: Any, **kwargs: Any) -> Any:
-    """``cache.<method>(...)`` on the shared cache, or on this process's own when that fails."""
+    """``cache.<method>(...)`` on the shared cache, or on this process's own when that fails (and for
+    ``RETRY_SECONDS`` after it failed)."""
+    global _down_until
+    if time.monotonic() < _down_until:
+        return getattr(FALLBACK, method)(*args, **kwargs)
     try:
         return getattr(cache, method)(*args, **kwargs)
     except UNREACHABLE as exc:
+        _down_until = time.monotonic() + RETRY_SECONDS
         _warn(exc)
         return getattr(FALLBACK, method)(*args, **kwargs)
+
+
+def shared_cache_back() -> None:
+    """Ask the shared cache again from the next call (tests; an operator's shell after fixing Redis)."""
+    global _down_until
+    _down_until = 0.0
 
 
 T = TypeVar("T")

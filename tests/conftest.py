@@ -12,11 +12,13 @@ def fresh_cache():
     shared one is down): no test sees another's."""
     from django.core.cache import cache
 
-    from newsroom.cache import FALLBACK
+    from newsroom.cache import FALLBACK, shared_cache_back
 
+    shared_cache_back()
     cache.clear()
     FALLBACK.clear()
     yield
+    shared_cache_back()
     cache.clear()
     FALLBACK.clear()
 

@@ -98,3 +98,29 @@ def test_a_registered_site_keeps_its_embed_with_redis_gone_and_can_be_registered
         Site.objects.create(name="The Other Paper", origin="https://other.example")
         other = client.options("/api/v1/comments", headers={"Origin": "https://other.example", **preflight})
         assert other["Access-Control-Allow-Origin"] == "https://other.example"
+
+
+def test_a_shared_cache_that_failed_is_left_alone_for_a_few_seconds(monkeypatch):
+    """Each try at a Redis that does not answer waits out its socket timeout: one failure sends the next
+    RETRY_SECONDS of calls straight to this process's cache, then the shared one is asked again."""
+    from newsroom import cache as shared
+
+    asked: list[str] = []
+
+    class Unreachable:
+        def get(self, key, default=None):
+            asked.append(key)
+            raise ConnectionError("Redis is not answering")
+
+        set = get
+
+    clock = [1000.0]
+    monkeypatch.setattr(shared, "cache", Unreachable())
+    monkeypatch.setattr("newsroom.cache.time.monotonic", lambda: clock[0])
+    assert shared.call("get", "a") is None
+    shared.call("set", "b", 1)
+    assert shared.call("get", "b") == 1  # kept in this process's cache meanwhile
+    assert asked == ["a"]
+    clock[0] += shared.RETRY_SECONDS + 0.1
+    shared.call("get", "c")
+    assert asked == ["a", "c"]  # asked again once the pause is over
