@@ -7,6 +7,7 @@ it is found under each machine's own.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -14,8 +15,9 @@ from django.conf import settings
 
 def stored(path: Path) -> str:
     """How to keep ``path`` in the database: relative to the var folder when under it, else whole."""
+    # Spelled out, not resolved: a subfolder that is a link to a shared mount is still under the var folder.
     try:
-        return path.resolve().relative_to(Path(settings.VAR_DIR).resolve()).as_posix()
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(settings.VAR_DIR)).as_posix()
     except ValueError:
         return str(path)
 
