@@ -3,6 +3,7 @@ and the schema is made once."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -58,3 +59,33 @@ def test_three_servers_migrating_one_new_database_at_once_all_succeed(new_databa
         [sys.executable, "manage.py", "migrate", "--check"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_check_does_not_wait_behind_a_migration_and_a_waiting_migrate_says_why(new_database, tmp_path):
+    import psycopg
+
+    from comments.management.commands.migrate import MIGRATE_LOCK
+
+    env = {**os.environ, "DATABASE_URL": new_database, "DEBUG": "1", "NEWSROOM_VAR_DIR": str(tmp_path)}
+    env.pop("SECRET_KEY", None)
+    with psycopg.connect(new_database, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", [MIGRATE_LOCK])  # a migration under way elsewhere
+        check = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--check"], cwd=ROOT, env=env, capture_output=True, timeout=60
+        )
+        assert check.returncode == 1  # answered at once: migrations not applied yet
+        waiting = subprocess.Popen(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            waiting.wait(timeout=8)
+        assert waiting.returncode is None  # still waiting its turn
+        holder.execute("SELECT pg_advisory_unlock(%s)", [MIGRATE_LOCK])
+    _out, err = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0, err
+    assert "Another migrate is running on this database" in err

@@ -13,7 +13,7 @@ nothing left to do. SQLite is one machine's database, and its file lock already 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,13 +30,17 @@ MIGRATE_LOCK = 0x6E657773726F6F6D
 
 
 @contextmanager
-def one_at_a_time(connection: BaseDatabaseWrapper) -> Iterator[None]:
-    """Hold the database's migrate lock (PostgreSQL: a session-level advisory lock; elsewhere nothing)."""
+def one_at_a_time(connection: BaseDatabaseWrapper, say: Callable[[str], None]) -> Iterator[None]:
+    """Hold the database's migrate lock (PostgreSQL: a session-level advisory lock; elsewhere nothing), saying
+    so when another migrate holds it."""
     if connection.vendor != "postgresql":
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATE_LOCK])
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [MIGRATE_LOCK])
+        if not cursor.fetchone()[0]:
+            say("Another migrate is running on this database (another server starting?): waiting for it.")
+            cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATE_LOCK])
     try:
         yield
     finally:
@@ -47,12 +51,20 @@ def one_at_a_time(connection: BaseDatabaseWrapper) -> Iterator[None]:
 class Command(DjangoMigrate):
     def handle(self, *args: Any, **options: Any) -> None:
         connection = connections[options["database"]]
-        with one_at_a_time(connection):
-            recorder = MigrationRecorder(connection)
-            previous = {(OLD_APP, name) for name in OLD_MIGRATIONS[1:]}
-            if recorder.has_table() and previous & set(recorder.applied_migrations()):
-                raise CommandError(
-                    "This database was made by the previous release (one `comments` app). Carry it over first: "
-                    "`manage.py carry_over_database`, then `manage.py migrate`. Nothing was changed."
-                )
+        if options.get("check_unapplied") or options.get("plan"):
+            # Only reading what is applied: a readiness check never waits behind a long migration.
+            self._refuse_previous_release(connection)
             super().handle(*args, **options)
+            return
+        with one_at_a_time(connection, lambda words: self.stderr.write(words)):
+            self._refuse_previous_release(connection)
+            super().handle(*args, **options)
+
+    def _refuse_previous_release(self, connection: BaseDatabaseWrapper) -> None:
+        recorder = MigrationRecorder(connection)
+        previous = {(OLD_APP, name) for name in OLD_MIGRATIONS[1:]}
+        if recorder.has_table() and previous & set(recorder.applied_migrations()):
+            raise CommandError(
+                "This database was made by the previous release (one `comments` app). Carry it over first: "
+                "`manage.py carry_over_database`, then `manage.py migrate`. Nothing was changed."
+            )
