@@ -101,16 +101,19 @@ def score_ahead(
                     scores, spans, found, heard = scorer.receive(len(texts))
                     if heard != told:
                         raise ScorerError("it ran the checks for other word lists than the policy's")
-                    if done + 2 < len(batches):
-                        scorer.send(batches[done + 2], explain_from)
-                    done += 1
-                    yield BatchScores(
+                    scored = BatchScores(
                         model,
                         dict(zip(texts, scores, strict=True)),
                         {texts[i]: tuple((start, end) for start, end in found) for i, found in spans.items()},
                         Findings(checks, word_lists, _reasons(checks, texts, found)) if checks else None,
                     )
-        except (OSError, ScorerError) as exc:
+                    if done + 2 < len(batches):
+                        scorer.send(batches[done + 2], explain_from)
+                    done += 1
+                    yield scored
+        # An answer that is not what this side sent for (a garbled message, a wrong shape) is the second
+        # process failing too: the rest, this batch included, is scored here.
+        except (OSError, ScorerError, ValueError, TypeError, IndexError, KeyError) as exc:
             logger.warning("Scoring in a second process stopped (%s): the rest is scored here.", exc)
     for texts in batches[done:]:
         yield model.batch(texts)

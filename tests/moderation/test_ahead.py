@@ -290,3 +290,28 @@ def test_context_free_checks_find_the_same_whatever_the_context_and_the_other_se
         for text, context in zip(texts, contexts(texts), strict=True):
             for check in CONTEXT_FREE:
                 assert check.check(Text(text), context, policy) == check.check(Text(text), Context(), bare)
+
+
+def test_a_garbled_answer_from_the_second_process_leaves_the_rest_to_this_one(monkeypatch, caplog):
+    """An answer that cannot be read (here: the third batch's) is the second process failing: that batch and the
+    rest are scored here, none is lost."""
+    from moderation import ahead
+
+    real_read = ahead._read
+    answers = [0]
+
+    def garbled_third(stream):
+        answer = real_read(stream)
+        answers[0] += 1
+        if answers[0] == 4:  # the first answer is the model's name; the fourth, the third batch's scores
+            raise ValueError("unpack(b) received extra data.")
+        return answer
+
+    monkeypatch.setattr(ahead, "_read", garbled_third)
+    model = AbuseModel.load(SHIPPED)
+    with caplog.at_level(logging.WARNING, logger="moderation.ahead"):
+        scored = list(score_ahead(model, BATCHES))
+    assert len(scored) == len(BATCHES)
+    got = [s.score(t) for s, b in zip(scored, BATCHES, strict=True) for t in b]
+    assert got == pytest.approx([model.score(t) for b in BATCHES for t in b], abs=1e-9)
+    assert "extra data" in caplog.text
