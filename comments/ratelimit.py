@@ -46,20 +46,29 @@ def _digest(key: str) -> str:
 
 @contextmanager
 def _turn(limits: list[tuple[str, str, str]]) -> Iterator[bool]:
-    """Hold every limit's key, in one order (yields False if they stay taken for LOCK_PATIENCE)."""
+    """Hold every limit's key (yields False if they stay taken for LOCK_PATIENCE). A request that finds one key
+    taken lets go of those it holds before it waits, so a flood waiting on its own address never keeps another
+    reader's mailbox from posting."""
     locks = sorted({f"rl:lock:{scope}:{_digest(key)}" for scope, key, _spec in limits})
     held: list[str] = []
     deadline = time.monotonic() + LOCK_PATIENCE
     pause = 0.002
     try:
-        for lock in locks:
-            while not cache.call("add", lock, 1, LOCK_SECONDS):
-                if time.monotonic() > deadline:
-                    yield False
-                    return
-                time.sleep(pause)
-                pause = min(pause * 2, 0.05)
-            held.append(lock)
+        while True:
+            for lock in locks:
+                if not cache.call("add", lock, 1, LOCK_SECONDS):
+                    break
+                held.append(lock)
+            else:
+                break
+            if held:
+                cache.call("delete_many", held)
+                held = []
+            if time.monotonic() > deadline:
+                yield False
+                return
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
         yield True
     finally:
         if held:

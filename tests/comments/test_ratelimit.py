@@ -148,3 +148,31 @@ def test_a_request_that_cannot_have_its_turn_is_told_to_wait_and_counts_nothing(
     assert ratelimit.hit("ip", "198.51.100.7", "5/h") == 1
     cache.delete(f"rl:lock:ip:{ratelimit._digest('198.51.100.7')}")
     assert ratelimit.peek("ip", "198.51.100.7", "1/h") == 0  # the refused attempt was not counted
+
+
+def test_a_request_waiting_for_its_address_does_not_hold_another_readers_mailbox(monkeypatch):
+    """A flood from one address, using a reader's mailbox, waits for its address's turn without holding the
+    mailbox: the reader, posting from elsewhere, has theirs at once."""
+    monkeypatch.setattr(ratelimit, "LOCK_PATIENCE", 0.3)
+    flood_address = f"rl:lock:comment-ip:{ratelimit._digest('198.51.100.66')}"
+    cache.add(flood_address, 1, 60)  # the flood's other requests hold its address
+    mailbox = f"rl:lock:comment-email:{ratelimit._digest('victim@example.com')}"
+    held_meanwhile: list[bool] = []
+    start = threading.Event()
+
+    def flood() -> None:
+        start.set()
+        ratelimit.hit_all([("comment-ip", "198.51.100.66", "5/h"), ("comment-email", "victim@example.com", "5/h")])
+
+    waiting = threading.Thread(target=flood)
+    waiting.start()
+    start.wait()
+    for _ in range(10):
+        time.sleep(0.02)
+        held_meanwhile.append(cache.get(mailbox) is not None)
+    waiting.join()
+    assert sum(held_meanwhile) <= 2  # (a retry holds it for a few microseconds at most)
+    assert (
+        ratelimit.hit_all([("comment-ip", "203.0.113.5", "5/h"), ("comment-email", "victim@example.com", "5/h")]) == 0
+    )
+    cache.delete(flood_address)
