@@ -40,7 +40,6 @@ import hashlib
 import logging
 import os
 import queue
-import struct
 import subprocess
 import sys
 import threading
@@ -54,6 +53,8 @@ from moderation.checks import CONTEXT_FREE, flood, profanity, shouting
 from moderation.context import Context
 from moderation.model import AbuseModel, BatchScores, Findings, ModelError
 from moderation.normalize import Text
+from moderation.pipes import read_message as _read
+from moderation.pipes import write_message as _write
 from moderation.policy import Policy
 from moderation.reasons import Reason
 
@@ -64,7 +65,6 @@ MIN_BATCHES = 4
 # A second process that takes longer than this to start or to answer for a batch (a tenth of a second,
 # usually) is stopped, and the rest is scored here: a run never waits on it for ever.
 ANSWER_SECONDS = 120.0
-_LENGTH = struct.Struct("<Q")
 # The context-free checks the second process runs beside the model. The rest of a verdict stays here: each
 # check moved there costs it what it saves this side, and a long run goes at the pace of the slower side.
 # Measured through the replay path on news-comment-length texts (bench/filter.py's), CPU a comment on a busy
@@ -206,28 +206,6 @@ def _digest(told: list[list[str]]) -> str:
     import msgpack
 
     return hashlib.sha256(msgpack.packb(told)).hexdigest()
-
-
-def _write(sink: IO[bytes], message: Any) -> None:
-    import msgpack
-
-    payload = msgpack.packb(message)
-    sink.write(_LENGTH.pack(len(payload)) + payload)
-    sink.flush()
-
-
-def _read(source: IO[bytes]) -> Any:
-    """The next message, or None at the end (or at a message cut short)."""
-    import msgpack
-
-    head = source.read(_LENGTH.size)
-    if len(head) != _LENGTH.size:
-        return None
-    (length,) = _LENGTH.unpack(head)
-    payload = source.read(length)
-    if len(payload) != length:
-        return None
-    return msgpack.unpackb(payload, raw=False, strict_map_key=False)
 
 
 def _serve(path: str, source: IO[bytes], sink: IO[bytes]) -> None:

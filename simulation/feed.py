@@ -22,13 +22,13 @@ import itertools
 import json
 import logging
 import os
-import struct
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import IO, Any
 
+from moderation.pipes import read_message, write_message
 from simulation.article import ArticleFacts
 from simulation.generate import Corpus, generate
 from simulation.metrics import Truth
@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 # Fewer comments than this are generated here: starting a process (a third of a second) would not pay.
 MIN_COMMENTS = 20_000
 CHUNK = 2_000
-_LENGTH = struct.Struct("<Q")
 
 
 def generated(
@@ -93,26 +92,15 @@ def _from_second_process(
 
 
 def _read(source: IO[bytes]) -> Any:
-    """The next chunk, or None at the end (or at a chunk cut short or garbled)."""
-    import msgpack
-
-    head = source.read(_LENGTH.size)
-    if len(head) != _LENGTH.size:
-        return None
-    (length,) = _LENGTH.unpack(head)
-    payload = source.read(length)
-    if len(payload) != length:
-        return None
+    """The next chunk, or None at the end (or at a chunk cut short or garbled: as good as stopped)."""
     try:
-        return msgpack.unpackb(payload, raw=False)
-    except ValueError:  # not what this module sends: as good as stopped
+        return read_message(source)
+    except ValueError:
         return None
 
 
 def _serve(source: IO[bytes], sink: IO[bytes]) -> None:
     """The second process: generate the stream it is told of, a chunk at a time."""
-    import msgpack
-
     order = json.loads(source.readline())
     given = order["facts"]
     facts = ArticleFacts(
@@ -121,16 +109,13 @@ def _serve(source: IO[bytes], sink: IO[bytes]) -> None:
     corpus = Corpus.load(order["corpus"]) if order["corpus"] else None
     stream = generate(facts, order["count"], order["seed"], corpus)
     while rows := list(itertools.islice(stream, order["chunk"])):
-        payload = msgpack.packb(
-            [
-                (i.id, i.text, i.author, i.email, i.parent_id, i.at, i.persona,
-                 (i.truth.abusive, i.truth.on_topic, i.truth.spam))
-                for i in rows
-            ]
-        )  # fmt: skip
+        message = [
+            (i.id, i.text, i.author, i.email, i.parent_id, i.at, i.persona,
+             (i.truth.abusive, i.truth.on_topic, i.truth.spam))
+            for i in rows
+        ]  # fmt: skip
         try:
-            sink.write(_LENGTH.pack(len(payload)) + payload)
-            sink.flush()
+            write_message(sink, message)
         except BrokenPipeError:
             return  # the other side stopped reading: nothing more to send
 
