@@ -527,13 +527,7 @@ def run(label: str, database_url: str, args: argparse.Namespace, fault: str = "n
             threads.append(
                 threading.Thread(target=inject, args=(fault, stats, expected, [server], database_url, redis))
             )
-        for thread in threads:
-            thread.start()
-        for thread in threads[: args.clients]:
-            thread.join()
-        stats.done.set()
-        for thread in threads[args.clients :]:
-            thread.join()
+        run_to_the_end(threads, args.clients, stats)
         elapsed = time.perf_counter() - started
         stop_slow.set()
         for thread in slow_threads:
@@ -689,6 +683,18 @@ def post_comment(
     if status == 302 and accepted is not None:
         accepted.append(form["token"])
     return status
+
+
+def run_to_the_end(threads: list[threading.Thread], clients: int, stats: Stats) -> None:
+    """Start the clients (the first ``clients`` threads) and the fault beside them; once every client is done,
+    tell the fault (``stats.done``) and wait for it."""
+    for thread in threads:
+        thread.start()
+    for thread in threads[:clients]:
+        thread.join()
+    stats.done.set()
+    for thread in threads[clients:]:
+        thread.join()
 
 
 def limit_reached(label: str, statuses: list[int], judged: bool = True) -> dict[str, Any]:
@@ -920,13 +926,7 @@ def run_servers(database_url: str, args: argparse.Namespace, fault: str, index: 
                     target=inject, args=(fault, stats, args.clients * args.posts, servers, database_url, None)
                 )
             )
-        for thread in threads:
-            thread.start()
-        for thread in threads[: args.clients]:
-            thread.join()
-        stats.done.set()
-        for thread in threads[args.clients :]:
-            thread.join()
+        run_to_the_end(threads, args.clients, stats)
         elapsed = time.perf_counter() - started
         queue = wait_for_queue(database_url, worker)
     finally:
