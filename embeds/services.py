@@ -165,7 +165,8 @@ def verify_push(*, site: Site, timestamp: str, body: bytes, signature: str, now:
     """A push is signed as webhooks are: ``X-Newsroom-Signature: sha256=<hex>``, the HMAC-SHA256 of
     ``"<timestamp>." + body`` with the site's secret; ``X-Newsroom-Timestamp`` in seconds since 1970."""
     now = now or timezone.now()
-    if not timestamp.strip().isdigit() or len(timestamp.strip()) > 12:
+    # ASCII digits only: "²".isdigit() is true, and int() refuses it.
+    if not (timestamp.strip().isascii() and timestamp.strip().isdigit()) or len(timestamp.strip()) > 12:
         raise EmbedError(
             "X-Newsroom-Timestamp must be the signing time, in whole seconds since 1970.", code="timestamp"
         )
@@ -182,7 +183,8 @@ def verify_push(*, site: Site, timestamp: str, body: bytes, signature: str, now:
         )
     expected = hmac.new(site.secret.encode(), timestamp.strip().encode() + b"." + body, hashlib.sha256).hexdigest()
     given = signature.strip().removeprefix("sha256=")
-    if not hmac.compare_digest(expected, given):
+    # Compared as bytes: compare_digest refuses a str with other than ASCII in it (a 500, not a refusal).
+    if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogateescape")):
         raise EmbedError(
             "The signature does not match: sign '<timestamp>.<body>' with HMAC-SHA256 and the site's secret.",
             code="signature",

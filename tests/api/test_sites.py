@@ -47,7 +47,9 @@ def test_a_signed_push_creates_then_updates_the_story(site):
     ("case", "status", "words"),
     [
         ("bad signature", 401, "signature does not match"),
+        ("signature not ascii", 401, "signature does not match"),
         ("another secret", 401, "signature does not match"),
+        ("timestamp in superscript digits", 401, "X-Newsroom-Timestamp"),
         ("old timestamp", 401, "old"),
         ("no headers", 401, "X-Newsroom-Timestamp"),
         ("unregistered origin", 403, "not registered"),
@@ -61,6 +63,10 @@ def test_refused_pushes_write_nothing(site, case, status, words):
     headers = signed(raw)
     if case == "bad signature":
         headers["X-Newsroom-Signature"] = "sha256=" + "0" * 64
+    elif case == "signature not ascii":  # a header's bytes read as Latin-1: \xe9 is "é"
+        headers["X-Newsroom-Signature"] = "sha256=\xe9"
+    elif case == "timestamp in superscript digits":  # "²".isdigit() holds, and int() refuses it
+        headers["X-Newsroom-Timestamp"] = "\xb2"
     elif case == "another secret":
         headers = signed(raw, secret="t" * 43)
     elif case == "old timestamp":
