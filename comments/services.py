@@ -323,7 +323,7 @@ class Seen:
     @classmethod
     def parse(cls, token: str | None) -> Seen | None:
         status, _, version = (token or "").partition(":")
-        if status not in Comment.Status.values or not version.isdigit():
+        if status not in Comment.Status.values or not version.isdecimal():
             return None
         return cls(status=status, version=int(version))
 

@@ -102,7 +102,7 @@ class ModerationActions(admin.ModelAdmin[Comment]):
         events: list[ModerationEvent] = []
         refused: list[str] = []
         # Selected rows that have left this tab's list meanwhile (someone decided): Django drops them quietly.
-        selected = {int(pk) for pk in request.POST.getlist(ACTION_CHECKBOX_NAME) if pk.isdigit()}
+        selected = {int(pk) for pk in request.POST.getlist(ACTION_CHECKBOX_NAME) if pk.isdecimal()}
         gone = selected - set(queryset.values_list("pk", flat=True))
         for comment in Comment.objects.filter(pk__in=gone).order_by("pk"):
             last = comment.events.select_related("actor").order_by("-created_at", "-id").first()
@@ -209,7 +209,7 @@ class ReviewWorkflow(ModerationActions):
 
     def changeform_view(self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
                         extra_context: dict[str, Any] | None = None) -> HttpResponse:  # fmt: skip
-        comment = Comment.objects.filter(pk=int(object_id)).first() if object_id and object_id.isdigit() else None
+        comment = Comment.objects.filter(pk=int(object_id)).first() if object_id and object_id.isdecimal() else None
         verb = approve_label(comment) if comment else None
         initial = {"reason": suggested_reason(comment)} if comment else {}
         extra_context = {
@@ -229,7 +229,7 @@ class ReviewWorkflow(ModerationActions):
             if wants_json:
                 return JsonResponse({"ok": False, "message": "You do not have permission to moderate."}, status=403)
             raise PermissionDenied
-        comment = Comment.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        comment = Comment.objects.filter(pk=object_id).first() if str(object_id).isdecimal() else None
         if comment is None:
             if wants_json:
                 return JsonResponse({"ok": False, "message": "That comment does not exist."}, status=404)
@@ -275,7 +275,7 @@ class ReviewWorkflow(ModerationActions):
             if wants_json:
                 return JsonResponse({"ok": False, "message": "You do not have permission to moderate."}, status=403)
             raise PermissionDenied
-        ids = [int(pk) for pk in request.POST.getlist("event") if pk.isdigit()]
+        ids = [int(pk) for pk in request.POST.getlist("event") if pk.isdecimal()]
         events = list(ModerationEvent.objects.filter(pk__in=ids).select_related("comment"))
         if not events:
             if wants_json:
@@ -317,7 +317,7 @@ class ReviewWorkflow(ModerationActions):
             if not wants_json and not request.user.has_perm(MODERATE):
                 raise PermissionDenied
             return answer(403, "You do not have permission to sanction commenters.")
-        comment = Comment.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        comment = Comment.objects.filter(pk=object_id).first() if str(object_id).isdecimal() else None
         if comment is None:
             return answer(404, "That comment does not exist.")
         if comment.simulation_id is not None:

@@ -68,7 +68,7 @@ def training(request: HttpRequest) -> HttpResponse:
 def _shown(request: HttpRequest, rows: list[LearnedModel]) -> LearnedModel | None:
     """The model whose comparison the page shows: the one asked for, else the newest one compared."""
     wanted = request.GET.get("model", "")
-    if wanted.isdigit():
+    if wanted.isdecimal():  # int() takes any decimal digit; "²".isdigit() holds and int() refuses it
         return next((row for row in rows if row.pk == int(wanted)), None)
     return next((row for row in rows if row.comparison and row.state != LearnedModel.State.LIVE), None)
 
@@ -78,7 +78,7 @@ def _act(request: HttpRequest) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     action = request.POST.get("action", "")
     model: LearnedModel | None = None
-    if request.POST.get("model", "").isdigit():
+    if request.POST.get("model", "").isdecimal():
         model = LearnedModel.objects.filter(pk=int(request.POST["model"])).first()
     back = reverse("policies:models") + (f"?model={model.pk}" if model is not None else "")
     if action not in ACTIONS or (action not in ("train", "rollback", "unshadow") and model is None):

@@ -17,8 +17,12 @@ from factories import make_comment, make_seed_article
 
 pytestmark = pytest.mark.django_db
 
-HOSTILE_SEGMENTS = ["1", "0", "99999999999999999999999", "x" * 300, "%00", "%ED%A0%80", "..%2F..%2Fetc", "%E2%80%AE"]
+# "%C2%B2" is "²": str.isdigit() holds for it, and int() refuses it.
+HOSTILE_SEGMENTS = [
+    "1", "0", "99999999999999999999999", "x" * 300, "%00", "%ED%A0%80", "..%2F..%2Fetc", "%E2%80%AE", "%C2%B2",
+]  # fmt: skip
 HOSTILE_QUERIES = [  # one kind of trouble each: a filter a list cannot apply makes it drop all the others
+    "model=%C2%B2&page=%C2%B2&thread=%C2%B2&reply_to=%C2%B2&report=%C2%B2&comment=%C2%B2",
     "page=99999999999999999999&sort=zzz",
     "page=-1&thread=abc&replies=1e309&reply_to=%ED%A0%80&report=99999999999999999999",
     "q=" + "%F0%9F%92%A9" * 200 + "&o=-9&p=999999999999",
