@@ -295,9 +295,9 @@ def test_context_free_checks_find_the_same_whatever_the_context_and_the_other_se
 def test_a_garbled_answer_from_the_second_process_leaves_the_rest_to_this_one(monkeypatch, caplog):
     """An answer that cannot be read (here: the third batch's) is the second process failing: that batch and the
     rest are scored here, none is lost."""
-    from moderation import ahead
+    from moderation import ahead, pipes
 
-    real_read = ahead._read
+    real_read = pipes.read_message
     answers = [0]
 
     def garbled_third(stream):
