@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 class ArticleQuerySet(models.QuerySet["Article"]):
@@ -78,9 +81,30 @@ class Article(models.Model):
         return [block.strip() for block in self.body.replace("\r\n", "\n").split("\n\n") if block.strip()]
 
     def text_for_relevance(self) -> str:
-        """All the words a reader sees, for judging whether a comment is on-topic."""
-        links = " ".join(link.headline for link in self.related_links.all())
-        return "\n".join([self.headline, self.standfirst, self.photo_caption, self.dateline, self.body, links])
+        """All the words a reader sees, for judging whether a comment is on-topic. Kept in this process by the
+        article's id and last change (every comment posted asks): a change to the article or to its related
+        links moves ``updated_at`` (``RelatedLink.save`` and ``delete`` touch it), so a kept text is never
+        an old one."""
+        key = (self.pk, self.updated_at)
+        text = _RELEVANCE_TEXTS.get(key) if self.pk is not None and self.updated_at is not None else None
+        if text is None:
+            links = " ".join(link.headline for link in self.related_links.all())
+            text = "\n".join([self.headline, self.standfirst, self.photo_caption, self.dateline, self.body, links])
+            if self.pk is not None and self.updated_at is not None:
+                if len(_RELEVANCE_TEXTS) >= RELEVANCE_TEXTS_KEPT:
+                    _RELEVANCE_TEXTS.clear()
+                _RELEVANCE_TEXTS[key] = text
+        return text
+
+    def touch(self) -> None:
+        """Mark the article changed (its related links were), in the database and on this instance."""
+        self.updated_at = timezone.now()
+        Article.objects.filter(pk=self.pk).update(updated_at=self.updated_at)
+
+
+# The texts ``Article.text_for_relevance`` keeps, by (id, updated_at); emptied when full.
+RELEVANCE_TEXTS_KEPT = 256
+_RELEVANCE_TEXTS: dict[tuple[int, dt.datetime], str] = {}
 
 
 def is_safe_link(url: str) -> bool:
@@ -116,3 +140,19 @@ class RelatedLink(models.Model):
 
     def __str__(self) -> str:
         return self.headline
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self._touch_article()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        self._touch_article()
+        return deleted
+
+    def _touch_article(self) -> None:
+        """The article's text for judging comments changed (``Article.text_for_relevance``)."""
+        if self._meta.get_field("article").is_cached(self):  # type: ignore[union-attr]
+            self.article.touch()
+        else:
+            Article.objects.filter(pk=self.article_id).update(updated_at=timezone.now())

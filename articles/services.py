@@ -49,4 +49,5 @@ def article_import(*, parsed: ParsedArticle, slug: str | None = None) -> tuple[A
         RelatedLink(article=article, after_paragraph=story.after_paragraph, headline=story.headline)
         for story in parsed.related
     )
+    article.touch()  # its related links changed after it was saved
     return article, created

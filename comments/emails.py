@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from commenters.mailboxes import mailbox_key
 from commenters.models import Commenter
-from commenters.services import commenter_for, confirmation_claim
+from commenters.services import commenter_for, commenter_record, confirmation_claim, normalise_email
 from comments.models import Comment, CommentReport, ModerationEvent
 from comments.selectors import comment_url
 from outbox.models import OutboundEmail
@@ -35,11 +35,11 @@ CONFIRM_EVERY = dt.timedelta(days=1)
 EXCERPT = 300
 
 
-def confirmation_token(commenter: Commenter, *, sent_at: dt.datetime) -> str:
+def confirmation_token(commenter_id: int, *, sent_at: dt.datetime) -> str:
     """The key of a confirmation link: the commenter's id and when the link was sent, signed and dated (some
     70 characters, however long the address). The time makes it single-use: the link confirms only while no
     confirmation is newer than it (:func:`confirm_once`)."""
-    return signing.dumps([commenter.pk, sent_at.timestamp()], salt=CONFIRM_SALT)
+    return signing.dumps([commenter_id, sent_at.timestamp()], salt=CONFIRM_SALT)
 
 
 @dataclass(frozen=True)
@@ -87,17 +87,21 @@ def confirm_once(confirmation: Confirmation) -> bool:
     return bool(Commenter.objects.filter(not_since, pk=confirmation.commenter_id).update(confirmed_at=timezone.now()))
 
 
-def queue_confirmation(*, comment: Comment, commenter: Commenter) -> OutboundEmail | None:
-    """Ask the owner of the address to confirm it (at most once a day a mailbox, whichever spelling of its
-    address is typed): the browser that opens the link counts as theirs from then on."""
-    with transaction.atomic():
-        now = confirmation_claim(commenter=commenter, every=CONFIRM_EVERY)
+def queue_confirmation(*, comment: Comment, email: str) -> OutboundEmail | None:
+    """Record the address's commenter and ask the owner of the address to confirm it (at most once a day a
+    mailbox, whichever spelling of its address is typed): the browser that opens the link counts as theirs from
+    then on."""
+    email = normalise_email(email)
+    # In the comment's own transaction, without savepoints: a confirmation is never stored without its comment.
+    with transaction.atomic(savepoint=False):
+        commenter_id = commenter_record(email=email)
+        now = confirmation_claim(commenter_id=commenter_id, mailbox=mailbox_key(email), every=CONFIRM_EVERY)
         if now is None:
             return None
-        token = confirmation_token(commenter, sent_at=now)
+        token = confirmation_token(commenter_id, sent_at=now)
         link = absolute_url(reverse("comments:confirm", kwargs={"token": token}))
         return _queue_about(
-            to=commenter.email,
+            to=email,
             kind=OutboundEmail.Kind.CONFIRM,
             comment=comment,
             subject=f"Confirm your address for comments on “{comment.article.headline}”",

@@ -19,8 +19,9 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 
 from articles.models import Article
@@ -30,7 +31,7 @@ from comments.models import Comment, CommentReport, ModerationEvent
 from moderation import Context, Conversation, Policy, Recent, author_key, build_context
 from moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE, THREAD_SAMPLE
 from moderation.normalize import fingerprint_key
-from newsroom import cache
+from newsroom import cache, db
 
 SORTS = {
     "oldest": ("created_at", "id"),
@@ -226,15 +227,17 @@ def _replies_of(roots: list[Comment], own: Collection[int], first: int, last: in
 def week_record(*, mailbox: str, at: dt.datetime) -> tuple[int, int]:
     """A commenter's comments of the last seven days (by their mailbox, ``mailbox_key``), and how many of them
     were not published."""
-    counts = (
-        Comment.objects.real()
-        .filter(mailbox=mailbox, created_at__gte=at - dt.timedelta(days=7), created_at__lte=at)
-        .aggregate(
-            total=Count("id"),
-            rejected=Count("id", filter=Q(status__in=[Comment.Status.REJECTED, Comment.Status.REMOVED])),
-        )
-    )
-    return int(counts["total"] or 0), int(counts["rejected"] or 0)
+    # Every post asks: written out (``newsroom.db``).
+    [(total, rejected)] = db.rows(
+        'SELECT COUNT("id"), COALESCE(SUM(CASE WHEN "status" IN (%s, %s) THEN 1 ELSE 0 END), 0) '
+        f'FROM {db.table(Comment)} '  # noqa: S608
+        'WHERE "simulation_id" IS NULL AND "mailbox" = %s AND "created_at" >= %s AND "created_at" <= %s',
+        [
+            Comment.Status.REJECTED.value, Comment.Status.REMOVED.value, mailbox,
+            db.when(at - dt.timedelta(days=7)), db.when(at),
+        ],
+    )  # fmt: skip
+    return int(total), int(rejected)
 
 
 # How long counts stay cached even when nothing drops them (a write that bypassed the services,
@@ -304,9 +307,10 @@ class _CountedPaginator(Paginator):  # type: ignore[type-arg]
         return self.known_count
 
 
-def comment_url(comment: Comment) -> str:
+def comment_url(comment: Comment, *, just_stored: bool = False) -> str:
     """Where a comment can be seen: its article, on the page of comments that holds its thread; for a reply
-    beyond the few shown under the article, the page of its thread's own view that holds it."""
+    beyond the few shown under the article, the page of its thread's own view that holds it.
+    ``just_stored``: the comment was stored by this request, so a thread it starts is the newest."""
     root = comment.root or comment
     if comment.root_id is not None:
         # Its place among the replies the thread's view lists (held ones are shown to their author alone).
@@ -325,7 +329,7 @@ def comment_url(comment: Comment) -> str:
     threads = Comment.objects.real().filter(
         article_id=comment.article_id, parent__isnull=True, status=Comment.Status.PUBLISHED
     )
-    if not threads.filter(created_at__gt=root.created_at).exists():
+    if (just_stored and comment.root_id is None) or not threads.filter(created_at__gt=root.created_at).exists():
         # The newest thread (a comment just posted) is on the last page: no need to count those before it.
         query = "?page=last"
     else:
@@ -384,6 +388,12 @@ def _as_int(value: int | str | None) -> int | None:
     return number if number is not None and 0 < number < 2**31 else None
 
 
+def article_to_comment_on(*, slug: str) -> Article:
+    """The published article a comment is posted to, with its comment settings (every post reads them for
+    ``story_state``) in the same query."""
+    return get_object_or_404(Article.objects.published().select_related("comment_settings"), slug=slug)
+
+
 def reply_target(*, article: Article, comment_id: str | int | None) -> Comment | None:
     """The comment a no-JavaScript reply or report link points at, if it can be answered or reported."""
     try:
@@ -418,19 +428,26 @@ def moderation_context(
     keeps from its stream instead).
     """
     since = at - dt.timedelta(minutes=policy.duplicate_window_minutes)
-    # Only the same words can be a duplicate: one indexed read, however busy the article.
-    recent = (
-        Comment.objects.real()
-        .filter(article=article, fingerprint=fingerprint_key(body), created_at__gte=since, created_at__lte=at)
-        .order_by("-created_at", "-id")
-        .values_list("author_name", "mailbox", "body", "created_at")[:RECENT_SAMPLE]
+    comments = db.table(Comment)
+    # Only the same words can be a duplicate: one indexed read, however busy the article. (Both reads are made
+    # by every post, so they are written out: ``newsroom.db``.)
+    recent = Comment.objects.raw(
+        f'SELECT "id", "author_name", "mailbox", "body", "created_at" FROM {comments} '  # noqa: S608
+        'WHERE "simulation_id" IS NULL AND "article_id" = %s AND "fingerprint" = %s '
+        'AND "created_at" >= %s AND "created_at" <= %s '
+        f'ORDER BY "created_at" DESC, "id" DESC LIMIT {RECENT_SAMPLE:d}',
+        [article.pk, fingerprint_key(body), db.when(since), db.when(at)],
     )
-    conversation_texts = list(
-        Comment.objects.real()
-        .filter(article=article, in_conversation=True)  # published ones only: the services clear it on the rest
-        .order_by("-created_at", "-id")
-        .values_list("body", flat=True)[:CONVERSATION_SAMPLE]
-    )
+    # Published ones only: the services clear ``in_conversation`` on the rest.
+    conversation_texts = [
+        text
+        for (text,) in db.rows(
+            f'SELECT "body" FROM {comments} '  # noqa: S608
+            'WHERE "simulation_id" IS NULL AND "article_id" = %s AND "in_conversation" '
+            f'ORDER BY "created_at" DESC, "id" DESC LIMIT {CONVERSATION_SAMPLE:d}',
+            [article.pk],
+        )
+    ]
     # The author is their mailbox (``mailbox_key``): another spelling of it is not somebody else.
     mailbox = mailbox_key(author_email) if author_email.strip() else ""
     key = author_key(author_name, mailbox)
@@ -443,7 +460,7 @@ def moderation_context(
         article_known=article.has_text,
         parent_text=parent.body if parent else "",
         thread=_thread_above(parent) if parent else (),
-        recent=[Recent(author_key(name, box), text, when.timestamp()) for name, box, text, when in recent],
+        recent=[Recent(author_key(c.author_name, c.mailbox), c.body, c.created_at.timestamp()) for c in recent],
         conversation=Conversation(reversed(conversation_texts)).snapshot(),
         author_published_count=(
             Comment.objects.real().published().filter(mailbox=mailbox).count() if author_known and mailbox else 0
@@ -487,9 +504,10 @@ def form_sent_before(*, token: str | None, email: str, body: str) -> Comment | N
     if not token:
         return None
     # The token is unique: at most one row, so no order to ask for, and its address and words are compared
-    # here. Every post asks this first and is nearly always told "no": the cheapest query Django can build
-    # for it (a third of the time ``.first()`` took, most of it spent composing the SQL, not running it).
-    found = Comment.objects.filter(submission_token=token).order_by().values_list("pk", "author_email", "body")[:1]
+    # here. Every post asks this first and is nearly always told "no": written out (``newsroom.db``).
+    found = db.rows(
+        f'SELECT "id", "author_email", "body" FROM {db.table(Comment)} WHERE "submission_token" = %s', [token]
+    )  # noqa: S608,E501
     email = normalise_email(email)
     pk = next((pk for pk, its_email, its_body in found if its_email == email and its_body == body), None)
     return None if pk is None else Comment.objects.get(pk=pk)

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field, replace
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from articles.models import Article
 from commenters.mailboxes import mailbox_key
-from commenters.models import Commenter, Sanction
-from commenters.selectors import active_sanctions, story_state
-from commenters.services import commenter_for, normalise_email
+from commenters.models import Sanction
+from commenters.selectors import active_sanctions, signed_in_by_site, story_state
+from commenters.services import commenter_record, normalise_email
 from comments import alerts, emails
 from comments.models import Comment, CommentReport, ModerationEvent
 from comments.sanitize import has_visible_text
@@ -133,8 +133,7 @@ def comment_post(
     # Only a browser that proved the mailbox (its confirmation link, or its site's sign-in) earns its record.
     verified = bool(submission.verified_email and mailbox_key(submission.verified_email) == key)
     # (By the address too: a commenter recorded without its key, as the embed's sign-in still does.)
-    site_readers = Commenter.objects.filter(Q(mailbox=key) | Q(email=email), signed_in_by_site=True)
-    if not verified and site_readers.exists():
+    if not verified and signed_in_by_site(email=email):
         # Before anything is said of the address (its sanctions): it is not this person's to use.
         raise CommentError(
             "This address belongs to a reader whom their newsroom's site signs in: sign in there to comment with "
@@ -181,9 +180,10 @@ def comment_post(
         # In the comment's own transaction: a comment is never stored without its commenter and, for an address
         # not proved, the confirmation it asks for. (A connection lost between the two left a stored comment
         # whose resend was answered as the same form, and the reader never got their link.)
-        commenter = commenter_for(email=email)
-        if not verified:
-            emails.queue_confirmation(comment=comment, commenter=commenter)
+        if verified:
+            commenter_record(email=email)
+        else:
+            emails.queue_confirmation(comment=comment, email=email)
 
     try:
         verdict = _judge_and_store(comment, policy, context, and_then=and_then)

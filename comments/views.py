@@ -31,7 +31,7 @@ from comments.forms import (
     remember_cookie,
 )
 from comments.models import Comment
-from comments.selectors import comment_url, form_sent_before
+from comments.selectors import article_to_comment_on, comment_url, form_sent_before
 from comments.services import CommentError, comment_post, comment_report
 from comments.session import remember_own_comment
 from newsroom import cache
@@ -71,7 +71,7 @@ def comment_create(
 ) -> HttpResponse:
     """A reader's comment. ``identity``: who another site vouches the reader is (the embed's signed-in
     reader), whose name and address the form then does not ask for."""
-    article = article_for_page(slug=slug)
+    article = article_to_comment_on(slug=slug)
     form = CommentForm(request.POST, article=article, identity=identity)
     if not form.is_valid():
         return render_page(request, article, extra={"comment_form": form}, status=400)
@@ -148,7 +148,7 @@ def comment_create(
     if comment.status == Comment.Status.PUBLISHED:
         if not result.duplicate_submission:
             messages.success(request, "Your comment is published.")
-        response = HttpResponseRedirect(comment_url(comment))
+        response = HttpResponseRedirect(comment_url(comment, just_stored=not result.duplicate_submission))
     elif comment.status == Comment.Status.HELD:
         # Why it was held is said beside the comment, where the page lands, for as long as it waits.
         response = HttpResponseRedirect(f"{article.get_absolute_url()}#comment-{comment.pk}")

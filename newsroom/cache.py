@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -57,25 +59,63 @@ def shared_cache_back() -> None:
     _down_until = 0.0
 
 
+# What this request read of the shared cache (``read``), by key: within a request, a value that several
+# parts of it ask for (the live policy's version, the alert subscriptions, the site's pause) is one round trip.
+# Outside a request (a task, a command) every read goes to the cache.
+_read: ContextVar[dict[str, Any] | None] = ContextVar("newsroom_cache_read", default=None)
+
+
+@contextmanager
+def one_read_a_request() -> Iterator[None]:
+    """Within it, ``read`` asks the shared cache once a key (``newsroom.middleware.CacheReadsMiddleware``)."""
+    token = _read.set({})
+    try:
+        yield
+    finally:
+        _read.reset(token)
+
+
+def read(key: str) -> Any:
+    """``cache.get(key)``, asked once a request."""
+    kept = _read.get()
+    if kept is None:
+        return call("get", key)
+    if key not in kept:
+        kept[key] = call("get", key)
+    return kept[key]
+
+
+def write(values: Mapping[str, Any], seconds: int) -> None:
+    """``cache.set_many(values)``, which the request's later ``read`` of them then sees."""
+    call("set_many", dict(values), seconds)
+    kept = _read.get()
+    if kept is not None:
+        kept.update(values)
+
+
 T = TypeVar("T")
 _NOTHING = "newsroom:nothing"  # what a loader's None is cached as, so that "none" is remembered too
 
 
 def through(key: str, load: Callable[[], T], seconds: int = 60) -> T:
     """The cached value of ``key``, or ``load()``'s, cached for ``seconds`` (a None is cached as well)."""
-    value = call("get", key)
+    value = read(key)
     if value is None:
         value = load()
-        call("set", key, _NOTHING if value is None else value, seconds)
+        write({key: _NOTHING if value is None else value}, seconds)
         return value
     return None if isinstance(value, str) and value == _NOTHING else value  # type: ignore[return-value]
 
 
 def forget(*keys: str) -> None:
-    """Drop keys from the shared cache and from this process's fallback, so every reader loads them afresh."""
+    """Drop keys from the shared cache and from this process's fallback, so every reader loads them afresh
+    (this request's later reads too)."""
+    kept = _read.get()
     for key in keys:
         call("delete", key)
         FALLBACK.delete(key)
+        if kept is not None:
+            kept.pop(key, None)
 
 
 def _warn(exc: BaseException) -> None:

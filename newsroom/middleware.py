@@ -1,5 +1,8 @@
 """Walls around every request.
 
+Each key of the shared cache read once a request: several parts of a post want the
+same few (the live policy's version, the alert subscriptions, the site's pause).
+
 A strict Content-Security-Policy: no inline script, nothing from other origins.
 Comment bodies are escaped already; the policy is the second wall, so that a
 payload that ever slipped through escaping still could not run.
@@ -36,6 +39,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.utils.log import log_response
 
+from newsroom import cache
+
 logger = logging.getLogger(__name__)
 
 POLICY = "; ".join(
@@ -50,6 +55,18 @@ POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+class CacheReadsMiddleware:
+    """Each key of the shared cache is asked once a request (``newsroom.cache.read``): several parts of a post
+    want the live policy's version, the alert subscriptions and the site's pause."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with cache.one_read_a_request():
+            return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware:

@@ -62,13 +62,13 @@ _loaded_live: tuple[str, Live] | None = None  # this process's: (version, what i
 
 def _live() -> Live:
     global _loaded_live
-    version = cache.call("get", LIVE_VERSION_KEY)
+    version = cache.read(LIVE_VERSION_KEY)
     if version is not None and _loaded_live is not None and _loaded_live[0] == version:
         return _loaded_live[1]
     live = cache.call("get", f"{LIVE_CACHE_KEY}:{version}") if version is not None else None
     if not isinstance(live, Live):
         version, live = uuid.uuid4().hex, _load_live()
-        cache.call("set_many", {f"{LIVE_CACHE_KEY}:{version}": live, LIVE_VERSION_KEY: version}, LIVE_CACHE_SECONDS)
+        cache.write({f"{LIVE_CACHE_KEY}:{version}": live, LIVE_VERSION_KEY: version}, LIVE_CACHE_SECONDS)
     _loaded_live = (version, live)
     return live
 

@@ -20,7 +20,7 @@ def test_a_post_with_the_database_unreachable_keeps_the_text(client):
     article = make_seed_article()
     form = comment_form_data(body="Kept <b>safe</b> while the database restarts.")
     with (
-        mock.patch("comments.views.article_for_page", side_effect=unreachable),
+        mock.patch("comments.views.article_to_comment_on", side_effect=unreachable),
         mock.patch.object(connection, "is_usable", return_value=False),
     ):
         response = client.post(f"/articles/{article.slug}/comments/", form)
@@ -45,7 +45,7 @@ def test_the_api_says_so_as_a_problem(client):
 def test_a_real_error_in_a_query_is_not_taken_for_an_outage(client):
     article = make_seed_article()
     client.raise_request_exception = False
-    with mock.patch("comments.views.article_for_page", side_effect=OperationalError("no such column: x")):
+    with mock.patch("comments.views.article_to_comment_on", side_effect=OperationalError("no such column: x")):
         response = client.post(f"/articles/{article.slug}/comments/", comment_form_data())
     assert response.status_code == 500
 

@@ -1,0 +1,159 @@
+"""What a post costs the database and the shared cache: a reader's post is the site's hottest write.
+
+Measured by ``bench/post.py``; held here by counting, never by timing: the statements a new reader's post makes
+(no savepoint, nothing read twice), the shared cache's keys it reads once each, and the story's text for the
+on-topic check kept in the process, but never kept past a change to the story or its related links.
+"""
+
+from dataclasses import replace
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from articles.importer import RelatedStory, parse_article
+from articles.models import Article, RelatedLink
+from articles.services import article_import
+from commenters.models import Commenter
+from commenters.services import commenter_record
+from comments.models import Comment
+from factories import comment_form_data, make_seed_article, seed_text
+from newsroom import cache
+from outbox.models import OutboundEmail, Recipient
+from outbox.services import unsubscribe_token
+from policies.selectors import LIVE_VERSION_KEY
+
+pytestmark = pytest.mark.django_db
+
+# The statements of a new reader's first post through the form, with the rate limits on (``bench/post.py`` prints
+# the same count): the story; the same form sent before; the address signed in by a site, its sanctions; the
+# conversation, the same words, the week's record; the comment, its audit, its commenter, the confirmation's
+# claim (a read and a stamp), the opt-out, the unsubscribe link's recipient, the email, in one transaction; the
+# task that sends it; the new session.
+NEW_READERS_POST = 22
+PRODUCTION_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def new_readers_post(article, settings, *, email="new.reader@example.com", address="192.0.2.44"):
+    settings.TASKS = PRODUCTION_TASKS  # the email's task enqueued for the worker, not run within the request
+    settings.COMMENTS_RATE_PER_IP = "1/5s,30/h"
+    settings.COMMENTS_RATE_PER_EMAIL = "1/5s,20/h"
+    data = comment_form_data(body="Pakistan's role in the intra-Afghan talks matters for the dialogue.", email=email)
+    with CaptureQueriesContext(connection) as queries:
+        response = Client(REMOTE_ADDR=address).post(f"/articles/{article.slug}/comments/", data)
+    assert response.status_code == 302, response.status_code
+    return [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)  # the post's own transactions, not savepoints in a test's
+def test_a_new_readers_post_makes_no_savepoint_and_reads_nothing_twice(settings):
+    article = make_seed_article()
+    # A first post, by someone else, loads what every post then finds kept (the policy, the story's text).
+    new_readers_post(article, settings, email="first@example.com", address="192.0.2.1")
+    statements = new_readers_post(article, settings)
+    assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()]
+    reads = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == len(set(reads)), reads
+    assert len(statements) <= NEW_READERS_POST, "\n".join(statements)
+    # And it did all a post does: the comment, its commenter, and the confirmation with its link.
+    comment = Comment.objects.get(author_email="new.reader@example.com")
+    assert Commenter.objects.get(email="new.reader@example.com").confirmation_sent_at is not None
+    email = OutboundEmail.objects.get(kind=OutboundEmail.Kind.CONFIRM, to="new.reader@example.com")
+    assert email.comment_id == comment.pk and "/comments/unsubscribe/" in email.body
+
+
+def test_the_next_post_of_the_same_address_sends_no_second_confirmation_and_stamps_nothing(settings):
+    article = make_seed_article()
+    new_readers_post(article, settings)
+    stamped = Commenter.objects.get(email="new.reader@example.com").confirmation_sent_at
+    settings.COMMENTS_RATE_PER_EMAIL = ""
+    Client(REMOTE_ADDR="192.0.2.45").post(
+        f"/articles/{article.slug}/comments/",
+        comment_form_data(body="And the talks in Doha should include women.", email="new.reader@example.com"),
+    )
+    assert Comment.objects.filter(author_email="new.reader@example.com").count() == 2
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.CONFIRM).count() == 1
+    assert Commenter.objects.get(email="new.reader@example.com").confirmation_sent_at == stamped
+
+
+def test_a_post_reads_each_key_of_the_shared_cache_once(settings, monkeypatch):
+    article = make_seed_article()
+    new_readers_post(article, settings, email="first@example.com", address="192.0.2.1")
+    asked: list[str] = []
+    call = cache.call
+
+    def counted(method, *args, **kwargs):
+        if method in ("get", "get_many"):
+            asked.extend([args[0]] if method == "get" else args[0])
+        return call(method, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "call", counted)
+    new_readers_post(article, settings)
+    assert asked.count(LIVE_VERSION_KEY) == 1
+    assert len(asked) == len(set(asked)), asked
+
+
+def test_outside_a_request_each_read_asks_the_cache_and_within_one_a_forgotten_key_is_asked_again():
+    cache.call("set", "test:key", "one", 60)
+    assert cache.read("test:key") == "one"
+    cache.call("set", "test:key", "two", 60)
+    assert cache.read("test:key") == "two"  # no request: nothing kept
+    with cache.one_read_a_request():
+        assert cache.read("test:key") == "two"
+        cache.call("set", "test:key", "three", 60)  # written elsewhere meanwhile: this request keeps its view
+        assert cache.read("test:key") == "two"
+        cache.forget("test:key")  # written here: read afresh
+        assert cache.read("test:key") is None
+        cache.write({"test:key": "four"}, 60)
+        assert cache.read("test:key") == "four"
+    assert cache.call("get", "test:key") == "four"
+
+
+def test_recording_a_commenter_twice_keeps_the_first_row_whole():
+    first = commenter_record(email="Amina@Example.com")
+    Commenter.objects.filter(pk=first).update(confirmed_at="2026-01-02T03:04:05Z", signed_in_by_site=True)
+    assert commenter_record(email="amina@example.com") == first
+    commenter = Commenter.objects.get()
+    assert (commenter.email, commenter.signed_in_by_site) == ("amina@example.com", True)
+    assert commenter.confirmed_at is not None
+
+
+def test_an_unsubscribe_link_names_one_recipient_and_notes_a_new_mailbox_only_when_told():
+    token = unsubscribe_token("Reader+news@example.com", mailbox="reader@example.com")
+    assert unsubscribe_token("reader+news@example.com") == token
+    assert Recipient.objects.get().mailbox == "reader@example.com"  # not told: kept
+    unsubscribe_token("reader+news@example.com", mailbox="reader-moved@example.com")
+    assert (Recipient.objects.count(), Recipient.objects.get().mailbox) == (1, "reader-moved@example.com")
+
+
+def fresh(article):
+    return Article.objects.get(pk=article.pk)
+
+
+def test_the_story_text_for_the_on_topic_check_follows_its_related_links_and_its_own_changes():
+    article = make_seed_article()
+    before = fresh(article).text_for_relevance()
+    link = RelatedLink.objects.create(article=article, after_paragraph=1, headline="Kabul floods displace thousands")
+    assert "Kabul floods" in fresh(article).text_for_relevance()
+    link.headline = "Herat earthquake relief arrives"
+    link.save()
+    text = fresh(article).text_for_relevance()
+    assert "Herat earthquake" in text and "Kabul floods" not in text
+    link.delete()
+    assert fresh(article).text_for_relevance() == before
+    story = fresh(article)
+    story.body = "Parliament in Islamabad debated the budget."
+    story.save()
+    assert "Islamabad debated" in fresh(article).text_for_relevance()
+
+
+def test_reimporting_a_story_with_other_related_links_changes_its_text():
+    parsed = parse_article(seed_text())
+    article, _ = article_import(parsed=parsed)
+    assert "Herat earthquake" not in fresh(article).text_for_relevance()  # kept now
+    other = replace(parsed, related=[RelatedStory(after_paragraph=2, headline="Herat earthquake relief arrives")])
+    article_import(parsed=other, slug=article.slug)
+    text = fresh(article).text_for_relevance()
+    assert text.endswith("Herat earthquake relief arrives")
+    assert not any(story.headline in text for story in parsed.related)
