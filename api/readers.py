@@ -25,6 +25,7 @@ from api.problems import Problem
 from api.schemas import (
     CommentIn,
     CommentOut,
+    IgnoredOut,
     MyComment,
     MyCommentsOut,
     PostOut,
@@ -42,9 +43,15 @@ from comments import ratelimit
 from comments.forms import IDENTITY_COOKIE, confirmed_email, validate_mailable
 from comments.models import Comment, CommentReport, ModerationEvent
 from comments.sanitize import clean_text
-from comments.selectors import Entry, Thread, author_notice, comment_section, form_sent_before
+from comments.selectors import Entry, Thread, author_notice, comment_section, commenter_key, form_sent_before
 from comments.services import CommentError, Submission, comment_post, comment_report
-from comments.session import own_comment_ids, remember_own_comment
+from comments.session import (
+    ignore_commenter,
+    ignored_commenters,
+    own_comment_ids,
+    remember_own_comment,
+    stop_ignoring,
+)
 from comments.views import copy_of_a_form_in_flight, too_fast
 from embeds.models import SiteReader
 from embeds.readers import signed_in_reader
@@ -80,6 +87,12 @@ def entry_out(entry: Entry) -> CommentOut:
         return CommentOut(
             id=comment.pk, parent_id=comment.parent_id, author_name="", created_at=comment.created_at, body="",
             depth=entry.depth, replying_to=entry.replying_to, removed=True, status="removed", notice="", reasons=[],
+            reply_count=reply_count,
+        )  # fmt: skip
+    if entry.is_ignored:  # by a commenter this reader ignores, kept for its replies
+        return CommentOut(
+            id=comment.pk, parent_id=comment.parent_id, author_name="", created_at=comment.created_at, body="",
+            depth=entry.depth, replying_to=entry.replying_to, status=Comment.Status.PUBLISHED, ignored=True,
             reply_count=reply_count,
         )  # fmt: skip
     own = entry.is_own_pending
@@ -167,7 +180,10 @@ def comments_by_url(
 
 
 def _section(request: HttpRequest, article: Article, sort: str, page: int) -> SectionOut:
-    section = comment_section(article=article, page_number=page, sort=sort, own_comment_ids=own_comment_ids(request))
+    section = comment_section(
+        article=article, page_number=page, sort=sort, own_comment_ids=own_comment_ids(request),
+        ignored=[i.mailbox for i in ignored_commenters(request)],
+    )  # fmt: skip
     return SectionOut(
         story=story_out(article),
         count=section.count,
@@ -190,7 +206,10 @@ def thread(request: HttpRequest, comment_id: int, page: QueryEx[int, P(ge=1, le=
         raise Problem(404, f"There is no thread {comment_id}.", kind="not-found")
     root_id = found.root_id or found.pk
     own = own_comment_ids(request)
-    section = comment_section(article=found.article, thread=root_id, replies_page=page, own_comment_ids=own)
+    section = comment_section(
+        article=found.article, thread=root_id, replies_page=page, own_comment_ids=own,
+        ignored=[i.mailbox for i in ignored_commenters(request)],
+    )  # fmt: skip
     if not section.thread_view:  # a thread no page lists (its first comment held, say)
         raise Problem(404, f"There is no thread {comment_id}.", kind="not-found")
     if section.threads:
@@ -383,6 +402,44 @@ def report(request: HttpRequest, comment_id: int, data: ReportIn) -> Status[Repo
     except CommentError as exc:
         raise Problem(400, exc.messages[0], kind="invalid") from None
     return Status(201, ReportOut(message="Thank you. A moderator will look at this comment."))
+
+
+# Ignoring a commenter
+
+
+@router.post(
+    "/comments/{comment_id}/ignore",
+    response={201: IgnoredOut},
+    summary="Hide a commenter's comments from this reader's view",
+    description="From then on the story pages and threads this reader reads show each comment of theirs that "
+    "others answered as one ignored entry (no name, no text), and leave out the rest. Kept with the reader's token.",
+)
+def ignore(request: HttpRequest, comment_id: int) -> Status[IgnoredOut]:
+    comment = (
+        Comment.objects.real().published().filter(article__is_published=True, pk=comment_id).first()
+        if 0 < comment_id <= MAX_ID
+        else None
+    )
+    if comment is None:  # only what a reader can see
+        raise Problem(404, f"There is no published comment {comment_id}.", kind="not-found")
+    reader = signed_in_reader(request)
+    mine = reader.commenter.email if reader is not None else confirmed_email(request.COOKIES.get(IDENTITY_COOKIE))
+    if comment.pk in own_comment_ids(request) or (mine and mailbox_key(mine) == comment.mailbox):
+        raise Problem(400, "That is your own comment: you cannot ignore yourself.", kind="invalid")
+    ignored = ignore_commenter(request, mailbox=commenter_key(comment), name=comment.author_name)
+    return Status(201, IgnoredOut(who=ignored.key, name=ignored.name))
+
+
+@router.get("/me/ignored", response=list[IgnoredOut], summary="The commenters this reader ignores")
+def my_ignored(request: HttpRequest) -> list[IgnoredOut]:
+    return [IgnoredOut(who=i.key, name=i.name) for i in ignored_commenters(request)]
+
+
+@router.delete("/me/ignored/{who}", response={204: None}, summary="See a commenter's comments again")
+def unignore(request: HttpRequest, who: str) -> Status[None]:
+    if stop_ignoring(request, who) is None:
+        raise Problem(404, "You were not ignoring that commenter.", kind="not-found")
+    return Status(204, None)
 
 
 # One's own

@@ -57,6 +57,9 @@ class CommentOut(Schema):
     notice: str = Field(default="", description="For the reader's own comments: what became of it, as the page says it")
     reasons: list[str] = Field(default_factory=list, description="For the reader's own: why it is not published")
     reply_count: int = Field(default=0, description="On a thread's first comment: its published replies")
+    ignored: bool = Field(
+        default=False, description="By a commenter this reader ignores, kept for its replies: no name, no text"
+    )
 
 
 class ThreadOut(Schema):
@@ -118,6 +121,11 @@ class ReportIn(Incoming):
 
 class ReportOut(Schema):
     message: str
+
+
+class IgnoredOut(Schema):
+    who: str = Field(description="Names the commenter without their address: DELETE /me/ignored/{who} undoes it")
+    name: str
 
 
 class MyComment(CommentOut):

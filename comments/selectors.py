@@ -50,6 +50,9 @@ class Entry:
     replying_to: str = ""
     is_tombstone: bool = False
     is_own_pending: bool = False  # its author's, not published (held, or turned down): only they see it
+    is_own: bool = False  # written on this browser
+    # By a commenter this reader ignores, kept as one line only because others answered it.
+    is_ignored: bool = False
     # For its author only: what became of it and why, beside the comment itself.
     notice: str = ""
     notice_kind: str = ""  # "held", "published" (after review), "rejected"
@@ -98,23 +101,37 @@ class CommentSection:
 REPLIES_PER_PAGE = 20
 
 
+def commenter_key(comment: Comment) -> str:
+    """Who wrote a comment, for a reader who ignores them: their mailbox (``mailbox_key``); for a comment that
+    came without an address (imported), its name."""
+    return comment.mailbox or f"name:{comment.author_name.strip().casefold()}"
+
+
 def _flatten(
-    root: Comment, children: dict[int, list[Comment]], max_depth: int, own: Collection[int], *, with_root: bool = True
+    root: Comment,
+    children: dict[int, list[Comment]],
+    max_depth: int,
+    own: Collection[int],
+    *,
+    with_root: bool = True,
+    ignored: Collection[str] = (),
 ) -> list[Entry]:
     entries: list[Entry] = []
 
+    def shown_whole(comment: Comment) -> bool:
+        """Shown with its words: published by someone this reader does not ignore, or the reader's own."""
+        published = comment.status == Comment.Status.PUBLISHED
+        return comment.pk in own or (published and commenter_key(comment) not in ignored)
+
     def has_visible(comment: Comment) -> bool:
-        return (
-            comment.status == Comment.Status.PUBLISHED
-            or comment.pk in own
-            or any(has_visible(child) for child in children.get(comment.pk, ()))
-        )
+        return shown_whole(comment) or any(has_visible(child) for child in children.get(comment.pk, ()))
 
     def walk(comment: Comment, parent: Comment | None) -> None:
         published = comment.status == Comment.Status.PUBLISHED
         pending = not published and comment.pk in own
-        if not (published or pending) and not any(has_visible(c) for c in children.get(comment.pk, ())):
+        if not shown_whole(comment) and not any(has_visible(c) for c in children.get(comment.pk, ())):
             return
+        mine = comment.pk in own
         entries.append(
             Entry(
                 comment=comment,
@@ -123,6 +140,8 @@ def _flatten(
                 replying_to=comment.parent.author_name if comment.parent is not None else "",
                 is_tombstone=not (published or pending),
                 is_own_pending=pending,
+                is_own=mine,
+                is_ignored=published and not mine and commenter_key(comment) in ignored,
             )
         )
         for child in children.get(comment.pk, ()):
@@ -145,8 +164,12 @@ def comment_section(
     own_comment_ids: Collection[int] = (),
     thread: int | str | None = None,
     replies_page: int | str | None = 1,
+    ignored: Collection[str] = (),
 ) -> CommentSection:
-    """A page of threads; or, given ``thread``, that one thread with one page of its replies."""
+    """A page of threads; or, given ``thread``, that one thread with one page of its replies. ``ignored``: the
+    mailboxes whose comments this reader does not want to see (one line stands for such a comment that others
+    answered, so that the thread still reads)."""
+    ignored = frozenset(ignored)
     sort = sort if sort in SORTS else "oldest"
     own = set(own_comment_ids)
     count, thread_count = section_counts(article=article) if counts is None else counts
@@ -179,7 +202,7 @@ def comment_section(
     threads = [
         Thread(root, entries, replies_page=shown, more=root.pk in has_more)
         for root in roots
-        if (entries := _flatten(root, children, max_depth, own, with_root=shown <= 1))
+        if (entries := _flatten(root, children, max_depth, own, with_root=shown <= 1, ignored=ignored))
         or (shown > 1 and root.pk in has_more)
     ]
     own_pending: list[Entry] = []

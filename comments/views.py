@@ -31,9 +31,9 @@ from comments.forms import (
     remember_cookie,
 )
 from comments.models import Comment
-from comments.selectors import article_to_comment_on, comment_url, form_sent_before
+from comments.selectors import article_to_comment_on, comment_url, commenter_key, form_sent_before
 from comments.services import CommentError, comment_post, comment_report
-from comments.session import remember_own_comment
+from comments.session import ignore_commenter, own_comment_ids, remember_own_comment, stop_ignoring
 from newsroom import cache
 from newsroom.http import client_ip
 from newsroom.rates import wait_words
@@ -205,6 +205,45 @@ def forget_commenter(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponseRedirect(f"{article.get_absolute_url()}#comment-form")
     response.delete_cookie(REMEMBER_COOKIE, samesite="Lax")
     return response
+
+
+@require_POST
+def ignore_commenter_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """ "Ignore" under a comment: none of its commenter's comments are shown to this reader from now on."""
+    article = article_for_page(slug=slug)
+    back = HttpResponseRedirect(f"{article.get_absolute_url()}#comments")
+    pk = request.POST.get("comment", "")
+    comment = (
+        Comment.objects.real().published().filter(article=article, pk=int(pk)).first()
+        if pk.isdecimal() and len(pk) < 11
+        else None
+    )
+    if comment is None:
+        messages.error(request, "That comment is no longer here, so its commenter was not ignored.")
+        return back
+    mine = confirmed_email(request.COOKIES.get(IDENTITY_COOKIE))
+    if comment.pk in own_comment_ids(request) or (mine and mailbox_key(mine) == comment.mailbox):
+        messages.error(request, "That is your own comment: you cannot ignore yourself.")
+        return back
+    ignored = ignore_commenter(request, mailbox=commenter_key(comment), name=comment.author_name)
+    messages.info(
+        request,
+        f"You no longer see comments by {ignored.name}. To see them again, press “Show their comments again” "
+        "above the comments.",
+    )
+    return back
+
+
+@require_POST
+def stop_ignoring_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """ "Show their comments again", in the list of commenters this reader ignores."""
+    article = article_for_page(slug=slug)
+    found = stop_ignoring(request, request.POST.get("who", ""))
+    if found is None:
+        messages.error(request, "You were not ignoring that commenter.")
+    else:
+        messages.info(request, f"You see comments by {found.name} again.")
+    return HttpResponseRedirect(f"{article.get_absolute_url()}#comments")
 
 
 @require_POST

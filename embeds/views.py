@@ -40,7 +40,9 @@ from newsroom.http import client_ip
 from newsroom.rates import wait_words
 
 # The readers' forms the embed may send on, by their URL names: nothing else of the site is reachable this way.
-READERS_FORMS = frozenset({"comments:post", "comments:forget", "comments:report"})
+READERS_FORMS = frozenset(
+    {"comments:post", "comments:forget", "comments:report", "comments:ignore", "comments:unignore"}
+)
 # What the embed loads into its shadow root as stylesheets, in this order.
 STYLESHEETS = ("bootstrap/css/bootstrap.min.css", "newsroom/site.css", "embeds/embed.css")
 SCRIPT = "embeds/embed.js"

@@ -16,7 +16,7 @@ from commenters.selectors import story_state
 from comments.forms import REMEMBER_COOKIE, CommentForm, Identity, ReportForm, remembered
 from comments.selectors import SORT_LABELS, reply_target, section_counts
 from comments.selectors import comment_section as section_for
-from comments.session import own_comment_ids
+from comments.session import ignored_commenters, own_comment_ids
 from policies.selectors import active_policy_record, policy_from_record
 
 register = template.Library()
@@ -71,6 +71,7 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         replying_to = form.parent_comment
     form.helper.form_action = reverse("comments:post", kwargs={"slug": article.slug}) + "#comment-form"
     policy = active_policy_record()
+    ignored = ignored_commenters(request)
     state = story_state(article=article, auto_close_days=policy_from_record(policy).auto_close_days)
     section = section_for(
         article=article,
@@ -80,6 +81,7 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         own_comment_ids=own_comment_ids(request),
         thread=request.GET.get("thread"),
         replies_page=request.GET.get("replies"),
+        ignored=[i.mailbox for i in ignored],
     )
     return {
         "request": request,
@@ -102,4 +104,5 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         # Where the section's own links lead: this page, or (embedded) the section itself, by its query alone.
         "here": "" if embed_root is not None else article.get_absolute_url(),
         "our_site": embed_root or "",
+        "ignored": ignored,
     }

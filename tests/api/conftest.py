@@ -30,6 +30,8 @@ class ApiClient:
             kwargs.update(data=raw, content_type=content_type)
         elif data is not None:
             kwargs.update(data=json.dumps(data), content_type=content_type)
+        elif method != "get":  # a write with nothing to send sends no body, as a program's would
+            kwargs.update(data=b"", content_type="")
         response = getattr(self.client, method)(path, **kwargs)
         if READER_HEADER in response:
             self.reader = response[READER_HEADER]
@@ -43,6 +45,9 @@ class ApiClient:
 
     def put(self, path, data=None, **kwargs):
         return self.call("put", path, data, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.call("delete", path, **kwargs)
 
 
 @pytest.fixture

@@ -143,3 +143,27 @@ def test_the_thanks_for_a_report_is_in_view_where_the_reader_reported(live_serve
         assert page.evaluate("document.activeElement.id") == f"report-notice-{reported.pk}"
     assert errors == []
     context.close()
+
+
+def test_a_reader_ignores_a_commenter_and_shows_them_again(live_server, page):
+    article = make_seed_article()
+    troll = make_comment(article, name="Troll", body="Nobody cares about Doha, you sheep.")
+    make_comment(article, parent=troll, name="Bilal", body="The Doha talks matter to everyone here.")
+    make_comment(article, name="Amina", body="Pakistan's influence over the Taliban is key.")
+    page.goto(live_server.url + article.get_absolute_url())
+    node = page.locator(f"#comment-{troll.pk}")
+    node.get_by_role("button", name="Ignore Troll: hide their comments from your view").click()
+    page.locator(".alert", has_text="You no longer see comments by Troll.").wait_for()
+    threads = page.locator(".nr-threads")
+    assert "you sheep" not in threads.inner_text()
+    assert node.inner_text().strip() == "A comment by a commenter you ignore"  # answered: the thread still reads
+    assert "The Doha talks matter to everyone here." in threads.inner_text()
+    assert "influence over the Taliban" in threads.inner_text()
+    # After a reload too; and undone from the list above the comments.
+    page.reload()
+    ignored = page.locator("#ignored-commenters")
+    assert "Troll" in ignored.inner_text() and "you sheep" not in threads.inner_text()
+    ignored.get_by_role("button", name="Show their comments again").click()
+    page.locator(".alert", has_text="You see comments by Troll again.").wait_for()
+    assert "you sheep" in page.locator(".nr-threads").inner_text()
+    assert page.locator("#ignored-commenters").count() == 0

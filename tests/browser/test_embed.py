@@ -297,3 +297,27 @@ def test_a_form_that_cannot_be_sent_keeps_what_the_reader_wrote(host, registered
     form.get_by_role("button", name="Post comment").click()
     reader.locator("#newsroom-comments .alert-success", has_text="Your comment is published.").wait_for()
     assert Comment.objects.get().body == "Words worth keeping on Doha."
+
+
+def test_a_reader_ignores_a_commenter_on_another_sites_page(live_server, host, registered, reader):
+    story = story_for_url(site=registered, url=host.story, title="US seeks Pakistan's help")
+    troll = make_comment(story, name="Troll", body="Nobody cares about Doha, you sheep.", minutes_ago=20)
+    make_comment(story, name="Amina", body="Pakistan's influence over the Taliban is key.", minutes_ago=10)
+    reader.goto(host.origin + "/")
+    section = reader.locator("#newsroom-comments #comments")
+    section.wait_for()
+    node = reader.locator(f"#newsroom-comments #comment-{troll.pk}")
+    node.get_by_role("button", name="Ignore Troll: hide their comments from your view").click()
+    reader.locator("#newsroom-comments .alert", has_text="You no longer see comments by Troll.").wait_for()
+    threads = reader.locator("#newsroom-comments .nr-threads")
+    assert "you sheep" not in threads.inner_text() and "influence over the Taliban" in threads.inner_text()
+    reader.reload()  # kept with the reader's token in the host page's storage
+    reader.locator("#newsroom-comments #ignored-commenters").wait_for()
+    assert "you sheep" not in reader.locator("#newsroom-comments .nr-threads").inner_text()
+    reader.locator("#newsroom-comments #ignored-commenters").get_by_role(
+        "button", name="Show their comments again"
+    ).click()
+    reader.locator("#newsroom-comments .alert", has_text="You see comments by Troll again.").wait_for()
+    assert "you sheep" in reader.locator("#newsroom-comments .nr-threads").inner_text()
+    assert reader.context.cookies() == []
+    assert reader.console_errors == []
