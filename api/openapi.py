@@ -28,7 +28,7 @@ ERRORS: dict[str, tuple[int, ...]] = {
     "post_comment": (*WRITE, 404, 409, 429),
     "post_comment_by_url": (*WRITE, 404, 409, 429),
     "report": (*WRITE, 404, 429),
-    "ignore": (*WRITE, 404),
+    "ignore": (*WRITE, 404, 429),
     "my_ignored": (),
     "unignore": (403, 413, 415, 404),
     "push_story": (*WRITE, 401),

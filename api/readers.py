@@ -43,7 +43,15 @@ from comments import ratelimit
 from comments.forms import IDENTITY_COOKIE, confirmed_email, validate_mailable
 from comments.models import Comment, CommentReport, ModerationEvent
 from comments.sanitize import clean_text
-from comments.selectors import Entry, Thread, author_notice, comment_section, commenter_key, form_sent_before
+from comments.selectors import (
+    Entry,
+    Thread,
+    author_notice,
+    comment_section,
+    commenter_key,
+    form_sent_before,
+    is_ignored,
+)
 from comments.services import CommentError, Submission, comment_post, comment_report
 from comments.session import (
     ignore_commenter,
@@ -122,7 +130,10 @@ def thread_out(thread: Thread) -> ThreadOut:
     if entries and entries[0].comment.pk == thread.root.pk:
         head, replies = entries[0], entries[1:]
     else:  # a later page of replies: the thread's first comment, as the page of threads shows it
-        head = Entry(comment=thread.root, depth=0, is_tombstone=thread.root.status != Comment.Status.PUBLISHED)
+        head = Entry(
+            comment=thread.root, depth=0, is_tombstone=thread.root.status != Comment.Status.PUBLISHED,
+            is_ignored=thread.root_ignored,
+        )  # fmt: skip
         replies = entries
     return ThreadOut(
         comment=entry_out(head),
@@ -182,7 +193,7 @@ def comments_by_url(
 def _section(request: HttpRequest, article: Article, sort: str, page: int) -> SectionOut:
     section = comment_section(
         article=article, page_number=page, sort=sort, own_comment_ids=own_comment_ids(request),
-        ignored=[i.mailbox for i in ignored_commenters(request)],
+        ignored=[i.key for i in ignored_commenters(request)],
     )  # fmt: skip
     return SectionOut(
         story=story_out(article),
@@ -206,17 +217,20 @@ def thread(request: HttpRequest, comment_id: int, page: QueryEx[int, P(ge=1, le=
         raise Problem(404, f"There is no thread {comment_id}.", kind="not-found")
     root_id = found.root_id or found.pk
     own = own_comment_ids(request)
+    ignored = [i.key for i in ignored_commenters(request)]
     section = comment_section(
-        article=found.article, thread=root_id, replies_page=page, own_comment_ids=own,
-        ignored=[i.mailbox for i in ignored_commenters(request)],
-    )  # fmt: skip
+        article=found.article, thread=root_id, replies_page=page, own_comment_ids=own, ignored=ignored
+    )
     if not section.thread_view:  # a thread no page lists (its first comment held, say)
         raise Problem(404, f"There is no thread {comment_id}.", kind="not-found")
     if section.threads:
         shown = thread_out(section.threads[0])
     else:  # past the thread's last page of replies
         root = Comment.objects.get(pk=root_id)
-        head = Entry(comment=root, depth=0, is_tombstone=root.status != Comment.Status.PUBLISHED)
+        head = Entry(
+            comment=root, depth=0, is_tombstone=root.status != Comment.Status.PUBLISHED,
+            is_ignored=is_ignored(root, own, ignored),
+        )  # fmt: skip
         shown = ThreadOut(comment=entry_out(head), replies=[], replies_page=page, has_more_replies=False)
     return ThreadPageOut(story=story_out(found.article), thread=shown, page=page)
 
@@ -422,17 +436,23 @@ def ignore(request: HttpRequest, comment_id: int) -> Status[IgnoredOut]:
     )
     if comment is None:  # only what a reader can see
         raise Problem(404, f"There is no published comment {comment_id}.", kind="not-found")
+    wait = ratelimit.hit("ignore-ip", client_ip(request) or "unknown", settings.REPORTS_RATE_PER_IP)
+    if wait:
+        raise Problem(
+            429, f"You are doing that faster than we allow. Wait {wait} seconds, then send it again.",
+            kind="too-fast", headers={"Retry-After": str(wait)},
+        )  # fmt: skip
     reader = signed_in_reader(request)
     mine = reader.commenter.email if reader is not None else confirmed_email(request.COOKIES.get(IDENTITY_COOKIE))
     if comment.pk in own_comment_ids(request) or (mine and mailbox_key(mine) == comment.mailbox):
         raise Problem(400, "That is your own comment: you cannot ignore yourself.", kind="invalid")
-    ignored = ignore_commenter(request, mailbox=commenter_key(comment), name=comment.author_name)
-    return Status(201, IgnoredOut(who=ignored.key, name=ignored.name))
+    ignored = ignore_commenter(request, key=commenter_key(comment), name=comment.author_name)
+    return Status(201, IgnoredOut(who=ignored.who, name=ignored.name))
 
 
 @router.get("/me/ignored", response=list[IgnoredOut], summary="The commenters this reader ignores")
 def my_ignored(request: HttpRequest) -> list[IgnoredOut]:
-    return [IgnoredOut(who=i.key, name=i.name) for i in ignored_commenters(request)]
+    return [IgnoredOut(who=i.who, name=i.name) for i in ignored_commenters(request)]
 
 
 @router.delete("/me/ignored/{who}", response={204: None}, summary="See a commenter's comments again")

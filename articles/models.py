@@ -85,15 +85,15 @@ class Article(models.Model):
         article's id and last change (every comment posted asks): a change to the article or to its related
         links moves ``updated_at`` (``RelatedLink.save`` and ``delete`` touch it), so a kept text is never
         an old one."""
-        key = (self.pk, self.updated_at)
-        text = _RELEVANCE_TEXTS.get(key) if self.pk is not None and self.updated_at is not None else None
-        if text is None:
-            links = " ".join(link.headline for link in self.related_links.all())
-            text = "\n".join([self.headline, self.standfirst, self.photo_caption, self.dateline, self.body, links])
-            if self.pk is not None and self.updated_at is not None:
-                if len(_RELEVANCE_TEXTS) >= RELEVANCE_TEXTS_KEPT:
-                    _RELEVANCE_TEXTS.clear()
-                _RELEVANCE_TEXTS[key] = text
+        kept = _RELEVANCE_TEXTS.get(self.pk) if self.pk is not None else None
+        if kept is not None and kept[0] == self.updated_at:
+            return kept[1]
+        links = " ".join(link.headline for link in self.related_links.all())
+        text = "\n".join([self.headline, self.standfirst, self.photo_caption, self.dateline, self.body, links])
+        if self.pk is not None and self.updated_at is not None:
+            if len(_RELEVANCE_TEXTS) >= RELEVANCE_TEXTS_KEPT:
+                _RELEVANCE_TEXTS.clear()
+            _RELEVANCE_TEXTS[self.pk] = (self.updated_at, text)  # one a story: its older texts let go
         return text
 
     def touch(self) -> None:
@@ -102,9 +102,10 @@ class Article(models.Model):
         Article.objects.filter(pk=self.pk).update(updated_at=self.updated_at)
 
 
-# The texts ``Article.text_for_relevance`` keeps, by (id, updated_at); emptied when full.
+# The texts ``Article.text_for_relevance`` keeps: by id, with the ``updated_at`` they were read at; emptied when
+# full (a story's text is at most about 200,000 characters, so this is at most some 50 MB, usually far less).
 RELEVANCE_TEXTS_KEPT = 256
-_RELEVANCE_TEXTS: dict[tuple[int, dt.datetime], str] = {}
+_RELEVANCE_TEXTS: dict[int, tuple[dt.datetime, str]] = {}
 
 
 def is_safe_link(url: str) -> bool:

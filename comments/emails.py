@@ -23,6 +23,7 @@ from commenters.models import Commenter
 from commenters.services import commenter_for, commenter_record, confirmation_claim, normalise_email
 from comments.models import Comment, CommentReport, ModerationEvent
 from comments.selectors import comment_url
+from newsroom import db
 from outbox.models import OutboundEmail
 from outbox.services import absolute_url, email_queue
 
@@ -94,6 +95,9 @@ def queue_confirmation(*, comment: Comment, email: str) -> OutboundEmail | None:
     email = normalise_email(email)
     # In the comment's own transaction, without savepoints: a confirmation is never stored without its comment.
     with transaction.atomic(savepoint=False):
+        # One at a time a mailbox: two spellings of it posted at once each insert their own row, which the
+        # other cannot see, and then each wait for the other's rows (the claim locks them all).
+        db.lock(f"confirm:{mailbox_key(email)}")
         commenter_id = commenter_record(email=email)
         now = confirmation_claim(commenter_id=commenter_id, mailbox=mailbox_key(email), every=CONFIRM_EVERY)
         if now is None:

@@ -66,6 +66,7 @@ class Thread:
     entries: list[Entry]
     replies_page: int = 1  # which page of this thread's replies is shown (0: the first few, under the article)
     more: bool = False  # further replies wait behind "Show more replies"
+    root_ignored: bool = False  # its first comment is by a commenter this reader ignores
 
     @property
     def next_replies_page(self) -> int:
@@ -102,9 +103,30 @@ REPLIES_PER_PAGE = 20
 
 
 def commenter_key(comment: Comment) -> str:
-    """Who wrote a comment, for a reader who ignores them: their mailbox (``mailbox_key``); for a comment that
-    came without an address (imported), its name."""
-    return comment.mailbox or f"name:{comment.author_name.strip().casefold()}"
+    """Who wrote a comment, for a reader who ignores them: the name they comment under, as every reader sees it.
+
+    Not their address, on purpose: hiding by it would tell the reader which names share an address (ignore
+    "Alice", and "Concerned citizen" vanishes too), and would let anyone test an address against a commenter
+    (post a comment with it, ignore that, and see whose comments go). A name is what the page shows already."""
+    return " ".join(comment.author_name.split()).casefold()
+
+
+IGNORED_NAME = "a commenter you ignore"
+
+
+def _name_of(comment: Comment, own: Collection[int], ignored: Collection[str]) -> str:
+    """A comment's author as this reader is shown them (not the name of a commenter they ignore)."""
+    return IGNORED_NAME if is_ignored(comment, own, ignored) else comment.author_name
+
+
+def is_ignored(comment: Comment, own: Collection[int], ignored: Collection[str]) -> bool:
+    """A published comment by a commenter this reader ignores (their own never is)."""
+    return (
+        bool(ignored)
+        and comment.status == Comment.Status.PUBLISHED
+        and comment.pk not in own
+        and commenter_key(comment) in ignored
+    )
 
 
 def _flatten(
@@ -137,11 +159,11 @@ def _flatten(
                 comment=comment,
                 depth=min(comment.depth, max_depth),
                 # Its own parent, which on a later page of replies may not be the one above it.
-                replying_to=comment.parent.author_name if comment.parent is not None else "",
+                replying_to=_name_of(comment.parent, own, ignored) if comment.parent is not None else "",
                 is_tombstone=not (published or pending),
                 is_own_pending=pending,
                 is_own=mine,
-                is_ignored=published and not mine and commenter_key(comment) in ignored,
+                is_ignored=is_ignored(comment, own, ignored),
             )
         )
         for child in children.get(comment.pk, ()):
@@ -200,7 +222,7 @@ def comment_section(
             seen.add(reply.pk)
     max_depth = settings.COMMENTS_MAX_DEPTH
     threads = [
-        Thread(root, entries, replies_page=shown, more=root.pk in has_more)
+        Thread(root, entries, replies_page=shown, more=root.pk in has_more, root_ignored=is_ignored(root, own, ignored))
         for root in roots
         if (entries := _flatten(root, children, max_depth, own, with_root=shown <= 1, ignored=ignored))
         or (shown > 1 and root.pk in has_more)

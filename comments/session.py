@@ -3,10 +3,10 @@ nobody else does), and the commenters its reader chose not to see."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.utils.crypto import salted_hmac
 
 KEY = "comments.own"
 LIMIT = 50
@@ -25,38 +25,37 @@ def remember_own_comment(request: HttpRequest, pk: int) -> None:
 
 @dataclass(frozen=True)
 class Ignored:
-    """A commenter this reader does not want to see: by their mailbox (``mailbox_key``, so another spelling of
-    the address is still them), kept on the server in the reader's session, and the name to show in the list."""
+    """A commenter this reader does not want to see, kept on the server in the reader's session: who they are
+    (``comments.selectors.commenter_key``), the name to show in the list, and ``who``, a random name for this
+    entry that forms and the API use to undo it (the same commenter has another for every reader)."""
 
-    mailbox: str
+    key: str
     name: str
-
-    @property
-    def key(self) -> str:
-        """What names them in a form or the API without telling their address."""
-        return salted_hmac("comments.ignored", self.mailbox).hexdigest()[:16]
+    who: str
 
 
 def ignored_commenters(request: HttpRequest) -> list[Ignored]:
     kept = request.session.get(IGNORED, [])
     return [
-        Ignored(mailbox=str(row[0]), name=str(row[1]))
-        for row in kept if isinstance(row, list | tuple) and len(row) == 2
+        Ignored(key=str(row[0]), name=str(row[1]), who=str(row[2]))
+        for row in kept if isinstance(row, list | tuple) and len(row) == 3
     ]  # fmt: skip
 
 
-def ignore_commenter(request: HttpRequest, *, mailbox: str, name: str) -> Ignored:
-    """From now on this reader sees none of this mailbox's comments (the oldest of ``IGNORED_LIMIT`` is let go)."""
-    ignored = Ignored(mailbox=mailbox, name=name)
-    rest = [i for i in ignored_commenters(request) if i.mailbox != mailbox]
-    request.session[IGNORED] = [[i.mailbox, i.name] for i in [*rest[-(IGNORED_LIMIT - 1) :], ignored]]
+def ignore_commenter(request: HttpRequest, *, key: str, name: str) -> Ignored:
+    """From now on this reader sees none of this commenter's comments (the oldest of ``IGNORED_LIMIT`` is let go)."""
+    kept = ignored_commenters(request)
+    found = next((i for i in kept if i.key == key), None)
+    ignored = found or Ignored(key=key, name=name, who=secrets.token_hex(8))
+    rest = [i for i in kept if i.key != key]
+    request.session[IGNORED] = [[i.key, i.name, i.who] for i in [*rest[-(IGNORED_LIMIT - 1) :], ignored]]
     return ignored
 
 
-def stop_ignoring(request: HttpRequest, key: str) -> Ignored | None:
+def stop_ignoring(request: HttpRequest, who: str) -> Ignored | None:
     """See this commenter's comments again; the one it was, or None if this reader did not ignore them."""
     ignored = ignored_commenters(request)
-    found = next((i for i in ignored if i.key == key), None)
+    found = next((i for i in ignored if i.who == who), None)
     if found is not None:
-        request.session[IGNORED] = [[i.mailbox, i.name] for i in ignored if i is not found]
+        request.session[IGNORED] = [[i.key, i.name, i.who] for i in ignored if i is not found]
     return found

@@ -212,6 +212,10 @@ def ignore_commenter_view(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Ignore" under a comment: none of its commenter's comments are shown to this reader from now on."""
     article = article_for_page(slug=slug)
     back = HttpResponseRedirect(f"{article.get_absolute_url()}#comments")
+    wait = ratelimit.hit("ignore-ip", client_ip(request) or "unknown", settings.REPORTS_RATE_PER_IP)
+    if wait:
+        messages.error(request, f"You are doing that faster than we allow. Wait {wait_words(wait)}, then try again.")
+        return back
     pk = request.POST.get("comment", "")
     comment = (
         Comment.objects.real().published().filter(article=article, pk=int(pk)).first()
@@ -225,13 +229,13 @@ def ignore_commenter_view(request: HttpRequest, slug: str) -> HttpResponse:
     if comment.pk in own_comment_ids(request) or (mine and mailbox_key(mine) == comment.mailbox):
         messages.error(request, "That is your own comment: you cannot ignore yourself.")
         return back
-    ignored = ignore_commenter(request, mailbox=commenter_key(comment), name=comment.author_name)
+    ignored = ignore_commenter(request, key=commenter_key(comment), name=comment.author_name)
     messages.info(
         request,
         f"You no longer see comments by {ignored.name}. To see them again, press “Show their comments again” "
         "above the comments.",
     )
-    return back
+    return HttpResponseRedirect(f"{article.get_absolute_url()}#ignored-commenters")  # where it can be undone
 
 
 @require_POST

@@ -70,6 +70,14 @@ def execute(sql: str, params: Sequence[Any] = ()) -> int:
         return int(cursor.rowcount)
 
 
+def lock(key: str) -> None:
+    """Hold ``key`` until the transaction ends, against every other transaction that asks for it (PostgreSQL's
+    advisory lock; on SQLite the transaction holds the database's write lock from its start, settings'
+    IMMEDIATE, which is this already)."""
+    if connection.vendor == "postgresql":
+        execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+
 def placeholders(values: Sized) -> str:
     """``%s, %s, …``: one a value (at least one, so that ``IN ()`` is never written)."""
     return ", ".join(["%s"] * max(len(values), 1))

@@ -52,15 +52,22 @@ UNSUBSCRIBE_URL_MAX_LENGTH = OutboundEmail._meta.get_field("unsubscribe_url").ma
 def unsubscribe_token(email: str, *, mailbox: str = "") -> str:
     """The key of an unsubscribe link: the signed id of the address's ``Recipient`` row (made on first use,
     noting the mailbox it delivers to), some 60 characters whatever the address; never expires."""
-    recipient = Recipient(email=email.lower(), mailbox=mailbox)
-    # One statement, whoever else writes to the address at the same moment (no savepoint inside the
-    # transaction of what the email tells of): a row already there keeps its mailbox unless one is given.
-    Recipient.objects.bulk_create(
-        [recipient], update_conflicts=True, unique_fields=["email"], update_fields=["mailbox" if mailbox else "email"]
+    email = email.lower()
+    # Inserted if new, whoever else writes to the address at the same moment, with no savepoint inside the
+    # transaction of what the email tells of; and without locking a row that is there already (an update
+    # would hold it to the end of that transaction: two readers answering each other at once, each locking
+    # the other's row, waited on each other).
+    inserted = db.rows(
+        f'INSERT INTO {db.table(Recipient)} ("email", "mailbox", "created_at") VALUES (%s, %s, %s) '  # noqa: S608
+        'ON CONFLICT ("email") DO NOTHING RETURNING "id"',
+        [email, mailbox, db.when(timezone.now())],
     )
-    if recipient.pk is None:  # a database that cannot return it (SQLite before 3.35)
-        recipient = Recipient.objects.get(email=recipient.email)
-    return signing.dumps(recipient.pk, salt=UNSUBSCRIBE_SALT)
+    if inserted:
+        return signing.dumps(int(inserted[0][0]), salt=UNSUBSCRIBE_SALT)
+    pk, kept = Recipient.objects.filter(email=email).values_list("pk", "mailbox").get()
+    if mailbox and kept != mailbox:  # the mailbox it delivers to, as this email says
+        Recipient.objects.filter(pk=pk).update(mailbox=mailbox)
+    return signing.dumps(pk, salt=UNSUBSCRIBE_SALT)
 
 
 def recipient_for_token(token: str) -> Recipient | None:

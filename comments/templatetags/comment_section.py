@@ -81,7 +81,7 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         own_comment_ids=own_comment_ids(request),
         thread=request.GET.get("thread"),
         replies_page=request.GET.get("replies"),
-        ignored=[i.mailbox for i in ignored],
+        ignored=[i.key for i in ignored],
     )
     return {
         "request": request,

@@ -23,6 +23,7 @@ def test_the_api_ignores_lists_and_forgets_a_commenter(story, reader):  # noqa: 
     replies = next(t["replies"] for t in threads if t["comment"]["id"] == troll.pk)
     assert [r["id"] for r in replies] == [answer.pk]
     assert "Still nobody cares" not in str(threads) and "influence over the Taliban" in str(threads)
+    assert "Posting as someone else now." in str(threads)  # another name at the same address: shown
     thread = reader.get(f"/api/v1/threads/{troll.pk}").json()["thread"]
     assert thread["comment"]["ignored"] and thread["comment"]["body"] == ""
     # Another reader sees everything.
@@ -48,3 +49,24 @@ def test_the_api_refuses_to_ignore_what_a_reader_cannot_see_or_their_own(story, 
     refused = reader.post(f"/api/v1/comments/{mine}/ignore")
     assert refused.status_code == 400 and "your own comment" in refused.json()["detail"]
     assert reader.get("/api/v1/me/ignored").json() == []
+
+
+def test_a_later_page_of_an_ignored_commenters_thread_shows_neither_their_name_nor_their_words(story, reader):  # noqa: F811
+    article, troll, *_ = story
+    for n in range(22):
+        make_comment(article, parent=troll, body=f"Reply {n} on the Doha talks.")
+    reader.post(f"/api/v1/comments/{troll.pk}/ignore")
+    for page in (1, 2, 9):
+        head = reader.get(f"/api/v1/threads/{troll.pk}?page={page}").json()["thread"]["comment"]
+        assert (head["ignored"], head["author_name"], head["body"]) == (True, "", ""), page
+    replies = reader.get(f"/api/v1/threads/{troll.pk}?page=2").json()["thread"]["replies"]
+    assert {r["replying_to"] for r in replies} == {"a commenter you ignore"}
+
+
+def test_ignoring_is_rate_limited_as_reporting_is(story, reader, settings):  # noqa: F811
+    article, troll, other, _ = story
+    settings.REPORTS_RATE_PER_IP = "1/h"
+    assert reader.post(f"/api/v1/comments/{troll.pk}/ignore").status_code == 201
+    refused = reader.post(f"/api/v1/comments/{other.pk}/ignore")
+    assert refused.status_code == 429 and refused["Retry-After"].isdigit()
+    assert [i["name"] for i in reader.get("/api/v1/me/ignored").json()] == ["Troll"]

@@ -163,7 +163,7 @@ def test_a_reader_ignores_a_commenter_and_shows_them_again(live_server, page):
     page.reload()
     ignored = page.locator("#ignored-commenters")
     assert "Troll" in ignored.inner_text() and "you sheep" not in threads.inner_text()
-    ignored.get_by_role("button", name="Show their comments again").click()
+    ignored.get_by_role("button", name="Show comments by Troll again").click()
     page.locator(".alert", has_text="You see comments by Troll again.").wait_for()
     assert "you sheep" in page.locator(".nr-threads").inner_text()
     assert page.locator("#ignored-commenters").count() == 0

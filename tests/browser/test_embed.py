@@ -315,7 +315,7 @@ def test_a_reader_ignores_a_commenter_on_another_sites_page(live_server, host, r
     reader.locator("#newsroom-comments #ignored-commenters").wait_for()
     assert "you sheep" not in reader.locator("#newsroom-comments .nr-threads").inner_text()
     reader.locator("#newsroom-comments #ignored-commenters").get_by_role(
-        "button", name="Show their comments again"
+        "button", name="Show comments by Troll again"
     ).click()
     reader.locator("#newsroom-comments .alert", has_text="You see comments by Troll again.").wait_for()
     assert "you sheep" in reader.locator("#newsroom-comments .nr-threads").inner_text()

@@ -42,3 +42,50 @@ def test_a_connection_lost_before_the_confirmation_is_queued_stores_nothing_and_
     assert not result.duplicate_submission
     assert Comment.objects.count() == 1
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.CONFIRM, to="amina@example.com").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_spellings_of_one_mailbox_posted_at_once_both_store_and_send_one_confirmation():
+    """Found by a review: each post recorded its own spelling's commenter (a row lock), then locked every row of
+    the mailbox for the claim; two at once each held the row the other waited for, and PostgreSQL killed one
+    of them as a deadlock (a 503 to its reader). A post now takes the mailbox's turn first."""
+    import threading
+
+    from django.db import connection
+
+    from commenters.models import Commenter
+
+    if connection.vendor == "sqlite" and "memory" in str(connection.settings_dict["NAME"]):
+        pytest.skip("threads need a database file or server")
+    article = make_seed_article()
+    spellings = ["reader+one@example.com", "Reader+Two@example.com"]
+    for spelling in spellings:  # both known already: their rows exist, as for a returning reader
+        Commenter.objects.create(email=spelling.lower(), mailbox="reader@example.com")
+    for round_ in range(8):
+        Commenter.objects.update(confirmation_sent_at=None)
+        OutboundEmail.objects.all().delete()
+        start = threading.Barrier(2)
+        failures: list[BaseException] = []
+
+        def post(
+            spelling: str, n: int = round_, start: threading.Barrier = start, failures: list[BaseException] = failures
+        ) -> None:
+            start.wait()
+            try:
+                comment_post(
+                    article=article, author_name="Reader", author_email=spelling,
+                    body=f"Round {n}: the Doha talks need Pakistan at the table ({spelling}).",
+                )  # fmt: skip
+            except BaseException as exc:  # noqa: BLE001 - reported below, whatever it is
+                failures.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=post, args=(spelling,)) for spelling in spellings]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == [], failures
+        assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.CONFIRM).count() == 1, round_
+    assert Comment.objects.count() == 16
