@@ -14,7 +14,7 @@ from api.schemas import Problem
 READER_HEADER = "X-Newsroom-Reader"
 READER_OPERATIONS = {
     "story_comments", "comments_by_url", "thread", "my_comments", "post_comment", "post_comment_by_url", "report",
-    "sign_in", "ignore", "my_ignored", "unignore",
+    "sign_in", "ignore", "my_ignored", "unignore", "react", "unreact",
 }  # fmt: skip
 # Every answer can be 500 (logged) and 503 (the database connection dropped: send it again).
 ALWAYS = (500, 503)
@@ -29,6 +29,8 @@ ERRORS: dict[str, tuple[int, ...]] = {
     "post_comment_by_url": (*WRITE, 404, 409, 429),
     "report": (*WRITE, 404, 429),
     "ignore": (*WRITE, 404, 429),
+    "react": (*WRITE, 404, 429),
+    "unreact": (403, 413, 415, 404, 429),
     "my_ignored": (),
     "unignore": (403, 413, 415, 404),
     "push_story": (*WRITE, 401),

@@ -29,6 +29,7 @@ from api.schemas import (
     MyComment,
     MyCommentsOut,
     PostOut,
+    ReactionOut,
     ReportIn,
     ReportOut,
     SectionOut,
@@ -42,6 +43,7 @@ from commenters.mailboxes import mailbox_key
 from comments import ratelimit
 from comments.forms import IDENTITY_COOKIE, confirmed_email, validate_mailable
 from comments.models import Comment, CommentReport, ModerationEvent
+from comments.reactions import ReactionError, comment_react, comment_unreact
 from comments.sanitize import clean_text
 from comments.selectors import (
     Entry,
@@ -57,6 +59,7 @@ from comments.session import (
     ignore_commenter,
     ignored_commenters,
     own_comment_ids,
+    reaction_reader,
     remember_own_comment,
     stop_ignoring,
 )
@@ -70,7 +73,7 @@ from newsroom.http import client_ip
 logger = logging.getLogger(__name__)
 router = Router(tags=["Comments"])
 
-Sort = Literal["oldest", "newest", "replies"]
+Sort = Literal["oldest", "newest", "replies", "reactions"]
 MAX_ID = 2**63 - 1
 # The service's refusals that are about one field of the request.
 FIELD_FOR_ERROR = {"empty": "body", "too_long": "body", "name": "name", "email": "email", "nul": "body"}
@@ -109,6 +112,7 @@ def entry_out(entry: Entry) -> CommentOut:
         body=comment.body, depth=entry.depth, replying_to=entry.replying_to, removed=False,
         status=comment.status if own else Comment.Status.PUBLISHED, notice=entry.notice,
         reasons=reasons_of(comment) if own else [], reply_count=reply_count,
+        reactions=comment.reaction_count, reacted=entry.reacted,
     )  # fmt: skip
 
 
@@ -193,7 +197,7 @@ def comments_by_url(
 def _section(request: HttpRequest, article: Article, sort: str, page: int) -> SectionOut:
     section = comment_section(
         article=article, page_number=page, sort=sort, own_comment_ids=own_comment_ids(request),
-        ignored=[i.key for i in ignored_commenters(request)],
+        ignored=[i.key for i in ignored_commenters(request)], reader=reaction_reader(request),
     )  # fmt: skip
     return SectionOut(
         story=story_out(article),
@@ -219,8 +223,9 @@ def thread(request: HttpRequest, comment_id: int, page: QueryEx[int, P(ge=1, le=
     own = own_comment_ids(request)
     ignored = [i.key for i in ignored_commenters(request)]
     section = comment_section(
-        article=found.article, thread=root_id, replies_page=page, own_comment_ids=own, ignored=ignored
-    )
+        article=found.article, thread=root_id, replies_page=page, own_comment_ids=own, ignored=ignored,
+        reader=reaction_reader(request),
+    )  # fmt: skip
     if not section.thread_view:  # a thread no page lists (its first comment held, say)
         raise Problem(404, f"There is no thread {comment_id}.", kind="not-found")
     if section.threads:
@@ -416,6 +421,55 @@ def report(request: HttpRequest, comment_id: int, data: ReportIn) -> Status[Repo
     except CommentError as exc:
         raise Problem(400, exc.messages[0], kind="invalid") from None
     return Status(201, ReportOut(message="Thank you. A moderator will look at this comment."))
+
+
+# Reacting
+
+
+def _reactable(comment_id: int) -> Comment:
+    comment = (
+        Comment.objects.real().published().filter(article__is_published=True, pk=comment_id).first()
+        if 0 < comment_id <= MAX_ID
+        else None
+    )
+    if comment is None:  # only what a reader can see
+        raise Problem(404, f"There is no published comment {comment_id}.", kind="not-found")
+    return comment
+
+
+def _react(request: HttpRequest, comment_id: int, *, on: bool) -> ReactionOut:
+    comment = _reactable(comment_id)
+    wait = ratelimit.hit("reaction-ip", client_ip(request) or "unknown", settings.REACTIONS_RATE_PER_IP)
+    if wait:
+        raise Problem(
+            429, f"You are reacting faster than we allow. Wait {wait} seconds, then send it again.",
+            kind="too-fast", headers={"Retry-After": str(wait)},
+        )  # fmt: skip
+    reader = reaction_reader(request, create=True)
+    assert reader is not None
+    try:
+        if on:
+            done = comment_react(comment=comment, reader=reader, own=own_comment_ids(request))
+        else:
+            done = comment_unreact(comment=comment, reader=reader)
+    except ReactionError as exc:
+        raise Problem(400, str(exc), kind="invalid") from None
+    return ReactionOut(reactions=done.count, reacted=done.reacted, label=settings.COMMENTS_REACTION_LABEL)
+
+
+@router.post(
+    "/comments/{comment_id}/reaction",
+    response=ReactionOut,
+    summary="React to a comment (the site's one kind, e.g. Respect)",
+    description="One reaction a reader a comment: sent twice, it is still one. Never changes moderation.",
+)
+def react(request: HttpRequest, comment_id: int) -> ReactionOut:
+    return _react(request, comment_id, on=True)
+
+
+@router.delete("/comments/{comment_id}/reaction", response=ReactionOut, summary="Take one's reaction back")
+def unreact(request: HttpRequest, comment_id: int) -> ReactionOut:
+    return _react(request, comment_id, on=False)
 
 
 # Ignoring a commenter

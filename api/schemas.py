@@ -60,6 +60,8 @@ class CommentOut(Schema):
     ignored: bool = Field(
         default=False, description="By a commenter this reader ignores, kept for its replies: no name, no text"
     )
+    reactions: int = Field(default=0, description="Readers' reactions to it (the site's one kind, e.g. Respect)")
+    reacted: bool = Field(default=False, description="This reader reacted to it")
 
 
 class ThreadOut(Schema):
@@ -121,6 +123,12 @@ class ReportIn(Incoming):
 
 class ReportOut(Schema):
     message: str
+
+
+class ReactionOut(Schema):
+    reactions: int = Field(description="Readers' reactions to the comment now")
+    reacted: bool = Field(description="Whether this reader's reaction is among them")
+    label: str = Field(description="The reaction's word on this site (COMMENTS_REACTION_LABEL)")
 
 
 class IgnoredOut(Schema):

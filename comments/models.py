@@ -64,6 +64,9 @@ class Comment(models.Model):
     # On a thread's top-level comment: how many readers' replies in the thread are published. Kept by the
     # services as replies are posted and decided, so "most replies" and tombstones need no count per request.
     reply_count = models.PositiveIntegerField(default=0)
+    # Readers' reactions to it (``Reaction``), kept by the services with each reaction given or taken back, so a
+    # page shows them and "most reactions" sorts by them without a count per comment.
+    reaction_count = models.PositiveIntegerField(default=0)
 
     author_name = models.CharField(max_length=limits.NAME_MAX_LENGTH)
     # Stored lower-cased, so "this reader's comments" is an exact, indexed match.
@@ -149,6 +152,11 @@ class Comment(models.Model):
                 fields=["article", "-reply_count", "created_at", "id"],
                 condition=REAL & TOP_LEVEL,
                 name="comment_threads_by_replies_idx",
+            ),
+            models.Index(
+                fields=["article", "-reaction_count", "created_at", "id"],
+                condition=REAL & TOP_LEVEL,
+                name="comment_threads_by_react_idx",
             ),
             models.Index(fields=["article", "status", "created_at"], condition=REAL, name="comment_article_status_idx"),
             # A thread's replies in order, each thread's first few cut at their limit (selectors._replies_of).
@@ -257,3 +265,21 @@ class CommentReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} on #{self.comment_id}"
+
+
+class Reaction(models.Model):
+    """One reader's reaction to a published comment (the site's one kind, ``settings.COMMENTS_REACTION_LABEL``):
+    appreciation, never a vote on moderation. A reader is a keyed hash of who they are (their site's sign-in,
+    their confirmed address, or this browser's session; ``comments.reactions.reader_key``), never the address.
+    One a reader a comment, which the database holds to, however many clicks arrive at once."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reactions")
+    reader = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["comment", "reader"], name="reaction_once_a_reader")]
+        indexes = [models.Index(fields=["reader", "comment"], name="reaction_reader_idx")]
+
+    def __str__(self) -> str:
+        return f"Reaction to #{self.comment_id}"

@@ -27,7 +27,7 @@ from django.utils.functional import cached_property
 from articles.models import Article
 from commenters.mailboxes import mailbox_key
 from commenters.services import normalise_email
-from comments.models import Comment, CommentReport, ModerationEvent
+from comments.models import Comment, CommentReport, ModerationEvent, Reaction
 from moderation import Context, Conversation, Policy, Recent, author_key, build_context
 from moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE, THREAD_SAMPLE
 from moderation.normalize import fingerprint_key
@@ -37,8 +37,16 @@ SORTS = {
     "oldest": ("created_at", "id"),
     "newest": ("-created_at", "-id"),
     "replies": ("-reply_count", "created_at", "id"),
+    "reactions": ("-reaction_count", "created_at", "id"),
 }
-SORT_LABELS = {"oldest": "Oldest", "newest": "Newest", "replies": "Most replies"}
+SORT_LABELS = {"oldest": "Oldest", "newest": "Newest", "replies": "Most replies", "reactions": "Most reactions"}
+# The index each sort's page of threads is read through, in its own order (tests/comments/*_plans.py).
+SORT_INDEXES = {
+    "oldest": "comment_threads_by_date_idx",
+    "newest": "comment_threads_by_date_idx",
+    "replies": "comment_threads_by_replies_idx",
+    "reactions": "comment_threads_by_react_idx",
+}
 
 
 @dataclass
@@ -53,6 +61,7 @@ class Entry:
     is_own: bool = False  # written on this browser
     # By a commenter this reader ignores, kept as one line only because others answered it.
     is_ignored: bool = False
+    reacted: bool = False  # this reader reacted to it
     # For its author only: what became of it and why, beside the comment itself.
     notice: str = ""
     notice_kind: str = ""  # "held", "published" (after review), "rejected"
@@ -187,10 +196,12 @@ def comment_section(
     thread: int | str | None = None,
     replies_page: int | str | None = 1,
     ignored: Collection[str] = (),
+    reader: str | None = None,
 ) -> CommentSection:
     """A page of threads; or, given ``thread``, that one thread with one page of its replies. ``ignored``: the
     mailboxes whose comments this reader does not want to see (one line stands for such a comment that others
-    answered, so that the thread still reads)."""
+    answered, so that the thread still reads). ``reader``: who reacts (``comments.reactions.reader_key``), whose
+    reactions the entries say (one query for the page)."""
     ignored = frozenset(ignored)
     sort = sort if sort in SORTS else "oldest"
     own = set(own_comment_ids)
@@ -240,9 +251,22 @@ def comment_section(
             .order_by("-created_at")
         ]
         _tell_authors([*own_pending, *(e for t in threads for e in t if e.comment.pk in own)])
+    if reader:
+        entries = [e for t in threads for e in t]
+        mine = reacted_to(reader=reader, comment_ids=[e.comment.pk for e in entries])
+        for entry in entries:
+            entry.reacted = entry.comment.pk in mine
     return CommentSection(
         count=count, page=page, threads=threads, sort=sort, own_pending=own_pending, thread_view=thread_id is not None
     )
+
+
+def reacted_to(*, reader: str | None, comment_ids: Collection[int]) -> set[int]:
+    """Which of these comments this reader reacted to: one query for a page, whatever its length."""
+    if not reader or not comment_ids:
+        return set()
+    found = Reaction.objects.filter(reader=reader, comment_id__in=list(comment_ids))
+    return set(found.values_list("comment_id", flat=True))
 
 
 def _replies_of(roots: list[Comment], own: Collection[int], first: int, last: int) -> list[Comment]:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
+from comments.reactions import reader_key
+
 KEY = "comments.own"
 LIMIT = 50
 IGNORED = "comments.ignored"
@@ -21,6 +23,15 @@ def own_comment_ids(request: HttpRequest) -> list[int]:
 def remember_own_comment(request: HttpRequest, pk: int) -> None:
     ids = [i for i in own_comment_ids(request) if i != pk]
     request.session[KEY] = [*ids[-(LIMIT - 1) :], pk]
+
+
+def reaction_reader(request: HttpRequest, *, create: bool = False) -> str | None:
+    """Who reacts on this browser (``comments.reactions.reader_key``): its session, made now with ``create``
+    for a first reaction; None for a browser without one, which has reacted to nothing."""
+    if request.session.session_key is None and create:
+        request.session.save()
+    key = request.session.session_key
+    return reader_key(session=key) if key else None
 
 
 @dataclass(frozen=True)

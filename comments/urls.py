@@ -10,6 +10,7 @@ urlpatterns = [
     path("articles/<slug:slug>/comments/ignore/", views.ignore_commenter_view, name="ignore"),
     path("articles/<slug:slug>/comments/unignore/", views.stop_ignoring_view, name="unignore"),
     path("comments/<int:pk>/report/", views.comment_report_view, name="report"),
+    path("comments/<int:pk>/react/", views.react_view, name="react"),
     path("comments/faq/", views.faq, name="faq"),
     path("comments/confirm/<str:token>/", views.confirm_view, name="confirm"),
 ]

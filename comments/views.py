@@ -31,9 +31,16 @@ from comments.forms import (
     remember_cookie,
 )
 from comments.models import Comment
+from comments.reactions import ReactionError, comment_react, comment_unreact
 from comments.selectors import article_to_comment_on, comment_url, commenter_key, form_sent_before
 from comments.services import CommentError, comment_post, comment_report
-from comments.session import ignore_commenter, own_comment_ids, remember_own_comment, stop_ignoring
+from comments.session import (
+    ignore_commenter,
+    own_comment_ids,
+    reaction_reader,
+    remember_own_comment,
+    stop_ignoring,
+)
 from newsroom import cache
 from newsroom.http import client_ip
 from newsroom.rates import wait_words
@@ -236,6 +243,30 @@ def ignore_commenter_view(request: HttpRequest, slug: str) -> HttpResponse:
         "above the comments.",
     )
     return HttpResponseRedirect(f"{article.get_absolute_url()}#ignored-commenters")  # where it can be undone
+
+
+@require_POST
+def react_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reaction button under a comment: given (``on=1``) or taken back (``on=0``)."""
+    comment = get_object_or_404(
+        Comment.objects.real().published().filter(article__is_published=True).select_related("article"), pk=pk
+    )
+    url, _, _ = comment_url(comment).partition("#")
+    back = HttpResponseRedirect(f"{url}#comment-{comment.pk}")
+    wait = ratelimit.hit("reaction-ip", client_ip(request) or "unknown", settings.REACTIONS_RATE_PER_IP)
+    if wait:
+        messages.error(request, f"You are reacting faster than we allow. Wait {wait_words(wait)}, then try again.")
+        return back
+    reader = reaction_reader(request, create=True)
+    assert reader is not None
+    try:
+        if request.POST.get("on", "1") == "0":
+            comment_unreact(comment=comment, reader=reader)
+        else:
+            comment_react(comment=comment, reader=reader, own=own_comment_ids(request))
+    except ReactionError as exc:
+        messages.error(request, str(exc))
+    return back
 
 
 @require_POST

@@ -41,7 +41,7 @@ from newsroom.rates import wait_words
 
 # The readers' forms the embed may send on, by their URL names: nothing else of the site is reachable this way.
 READERS_FORMS = frozenset(
-    {"comments:post", "comments:forget", "comments:report", "comments:ignore", "comments:unignore"}
+    {"comments:post", "comments:forget", "comments:report", "comments:ignore", "comments:unignore", "comments:react"}
 )
 # What the embed loads into its shadow root as stylesheets, in this order.
 STYLESHEETS = ("bootstrap/css/bootstrap.min.css", "newsroom/site.css", "embeds/embed.css")

@@ -275,6 +275,10 @@ COMMENTS_REPLIES_WITH_THREAD = env_int("COMMENTS_REPLIES_WITH_THREAD", 3)
 COMMENTS_RATE_PER_IP = os.environ.get("COMMENTS_RATE_PER_IP", "1/5s,30/h")
 COMMENTS_RATE_PER_EMAIL = os.environ.get("COMMENTS_RATE_PER_EMAIL", "1/5s,20/h")
 REPORTS_RATE_PER_IP = os.environ.get("REPORTS_RATE_PER_IP", "5/m,30/h")
+# Reactions given or taken back, per client address: a reader reading a busy story clicks a few a minute.
+REACTIONS_RATE_PER_IP = os.environ.get("REACTIONS_RATE_PER_IP", "20/m,300/h")
+# The one reaction readers give a comment (Coral's is "Respect"): its word on the button.
+COMMENTS_REACTION_LABEL = os.environ.get("COMMENTS_REACTION_LABEL", "Respect")[:30] or "Respect"
 # Stories a newsroom's pages create here by embedding them for the first time, per client address.
 EMBED_NEW_STORIES_PER_IP = os.environ.get("EMBED_NEW_STORIES_PER_IP", "10/m,60/h")
 ADMIN_LOGIN_FAILURES = os.environ.get("ADMIN_LOGIN_FAILURES", "5/15m")

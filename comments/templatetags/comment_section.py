@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 
 from articles.models import Article
@@ -16,7 +17,7 @@ from commenters.selectors import story_state
 from comments.forms import REMEMBER_COOKIE, CommentForm, Identity, ReportForm, remembered
 from comments.selectors import SORT_LABELS, reply_target, section_counts
 from comments.selectors import comment_section as section_for
-from comments.session import ignored_commenters, own_comment_ids
+from comments.session import ignored_commenters, own_comment_ids, reaction_reader
 from policies.selectors import active_policy_record, policy_from_record
 
 register = template.Library()
@@ -82,6 +83,7 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         thread=request.GET.get("thread"),
         replies_page=request.GET.get("replies"),
         ignored=[i.key for i in ignored],
+        reader=reaction_reader(request),
     )
     return {
         "request": request,
@@ -105,4 +107,5 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         "here": "" if embed_root is not None else article.get_absolute_url(),
         "our_site": embed_root or "",
         "ignored": ignored,
+        "reaction_label": settings.COMMENTS_REACTION_LABEL,
     }

@@ -167,3 +167,22 @@ def test_a_reader_ignores_a_commenter_and_shows_them_again(live_server, page):
     page.locator(".alert", has_text="You see comments by Troll again.").wait_for()
     assert "you sheep" in page.locator(".nr-threads").inner_text()
     assert page.locator("#ignored-commenters").count() == 0
+
+
+def test_a_reader_gives_a_comment_respect_and_takes_it_back(live_server, page):
+    article = make_seed_article()
+    comment = make_comment(article, name="Amina", body="Pakistan's influence over the Taliban is key.")
+    page.goto(live_server.url + article.get_absolute_url())
+    button = page.locator(f"#comment-{comment.pk}").get_by_role("button", name="Respect: 0 readers")
+    assert button.get_attribute("aria-pressed") == "false"
+    button.click()
+    given = page.locator(f"#comment-{comment.pk}").get_by_role("button", name="Respect: 1 reader")
+    given.wait_for()
+    assert given.get_attribute("aria-pressed") == "true" and given.inner_text() == "Respect · 1"
+    assert page.url.endswith(f"#comment-{comment.pk}")  # the reader stays where they were
+    given.click()
+    taken = page.locator(f"#comment-{comment.pk}").get_by_role("button", name="Respect: 0 readers")
+    taken.wait_for()
+    assert taken.get_attribute("aria-pressed") == "false"
+    comment.refresh_from_db()
+    assert comment.reaction_count == 0

@@ -299,7 +299,7 @@ def test_a_form_that_cannot_be_sent_keeps_what_the_reader_wrote(host, registered
     assert Comment.objects.get().body == "Words worth keeping on Doha."
 
 
-def test_a_reader_ignores_a_commenter_on_another_sites_page(live_server, host, registered, reader):
+def test_a_reader_reacts_and_ignores_a_commenter_on_another_sites_page(live_server, host, registered, reader):
     story = story_for_url(site=registered, url=host.story, title="US seeks Pakistan's help")
     troll = make_comment(story, name="Troll", body="Nobody cares about Doha, you sheep.", minutes_ago=20)
     make_comment(story, name="Amina", body="Pakistan's influence over the Taliban is key.", minutes_ago=10)
@@ -307,6 +307,12 @@ def test_a_reader_ignores_a_commenter_on_another_sites_page(live_server, host, r
     section = reader.locator("#newsroom-comments #comments")
     section.wait_for()
     node = reader.locator(f"#newsroom-comments #comment-{troll.pk}")
+    # A reaction first, to another commenter: counted, and shown as given.
+    amina = Comment.objects.get(author_name="Amina")
+    reader.locator(f"#newsroom-comments #comment-{amina.pk}").get_by_role("button", name="Respect: 0 readers").click()
+    given = reader.locator(f"#newsroom-comments #comment-{amina.pk}").get_by_role("button", name="Respect: 1 reader")
+    given.wait_for()
+    assert given.get_attribute("aria-pressed") == "true"
     node.get_by_role("button", name="Ignore Troll: hide their comments from your view").click()
     reader.locator("#newsroom-comments .alert", has_text="You no longer see comments by Troll.").wait_for()
     threads = reader.locator("#newsroom-comments .nr-threads")

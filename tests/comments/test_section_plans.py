@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from comments.selectors import SORTS, comment_section
+from comments.selectors import SORT_INDEXES, SORTS, comment_section
 from factories import make_comment, make_seed_article
 from tests.plans import plan
 
@@ -36,7 +36,7 @@ def test_a_page_of_threads_reads_two_index_ranges_and_sorts_nothing(story, sort)
     reads = comment_reads(article=story, sort=sort)
     assert len(reads) == 2  # the page's threads, then their first replies
     threads, replies = (plan(sql) for sql in reads)
-    index = "comment_threads_by_replies_idx" if sort == "replies" else "comment_threads_by_date_idx"
+    index = SORT_INDEXES[sort]
     assert index in threads
     assert "comment_replies_idx" in replies
     for read in (threads, replies):

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from comments.models import Comment
-from comments.selectors import SORTS, _threads, section_counts
+from comments.selectors import SORT_INDEXES, SORTS, _threads, section_counts
 from factories import HOLD_ALL, comment_form_data, make_comment, make_seed_article
 from lab.models import SimulationRun
 from newsroom.db import refresh_planner_statistics
@@ -148,7 +148,7 @@ def page_reads(story, sort: str, *, api: bool = False) -> list[str]:
 @pytest.mark.parametrize("sort", SORTS)
 def test_a_page_of_a_story_of_few_in_the_conversation_reads_two_ranges_and_sorts_nothing(story, sort, api):
     threads, replies = (plan(sql) for sql in page_reads(story, sort, api=api))
-    assert ("comment_threads_by_replies_idx" if sort == "replies" else "comment_threads_by_date_idx") in threads
+    assert SORT_INDEXES[sort] in threads
     assert "comment_replies_idx" in replies
     for read in (threads, replies):
         assert not walks_the_story(read) and not sorts(read)
@@ -162,6 +162,7 @@ SQLITE_STATISTICS_OF_A_BIG_STORY = {
     "comment_thread_idx": "92619 46310 4 3 1",
     "comment_threads_by_date_idx": "55520 27760 1 1",
     "comment_threads_by_replies_idx": "55520 27760 1983 1 1",
+    "comment_threads_by_react_idx": "55520 27760 1983 1 1",
     "comment_replies_idx": "92619 5 1 1",
     "comments_comment_parent_id_3e0802fb": "100000 4",
 }
@@ -181,8 +182,7 @@ def analysed_as_a_big_story() -> None:
 
 def threads_read_on_its_index(story, sort: str) -> bool:
     threads, _ = (plan(sql) for sql in page_reads(story, sort))
-    index = "comment_threads_by_replies_idx" if sort == "replies" else "comment_threads_by_date_idx"
-    return index in threads and not sorts(threads)
+    return SORT_INDEXES[sort] in threads and not sorts(threads)
 
 
 def test_after_a_bulk_write_the_refreshed_statistics_keep_every_page_read_on_its_index(story):
