@@ -14,7 +14,7 @@ from api.schemas import Problem
 READER_HEADER = "X-Newsroom-Reader"
 READER_OPERATIONS = {
     "story_comments", "comments_by_url", "thread", "my_comments", "post_comment", "post_comment_by_url", "report",
-    "sign_in", "ignore", "my_ignored", "unignore", "react", "unreact",
+    "sign_in", "ignore", "my_ignored", "unignore", "react", "unreact", "story_featured",
 }  # fmt: skip
 # Every answer can be 500 (logged) and 503 (the database connection dropped: send it again).
 ALWAYS = (500, 503)
@@ -24,6 +24,7 @@ ERRORS: dict[str, tuple[int, ...]] = {
     "story_comments": (400, 404),
     "comments_by_url": (400, 404),
     "thread": (400, 404),
+    "story_featured": (400, 404),
     "my_comments": (),
     "post_comment": (*WRITE, 404, 409, 429),
     "post_comment_by_url": (*WRITE, 404, 409, 429),

@@ -25,6 +25,7 @@ from api.problems import Problem
 from api.schemas import (
     CommentIn,
     CommentOut,
+    FeaturedOut,
     IgnoredOut,
     MyComment,
     MyCommentsOut,
@@ -51,6 +52,7 @@ from comments.selectors import (
     author_notice,
     comment_section,
     commenter_key,
+    featured_entries,
     form_sent_before,
     is_ignored,
 )
@@ -112,7 +114,7 @@ def entry_out(entry: Entry) -> CommentOut:
         body=comment.body, depth=entry.depth, replying_to=entry.replying_to, removed=False,
         status=comment.status if own else Comment.Status.PUBLISHED, notice=entry.notice,
         reasons=reasons_of(comment) if own else [], reply_count=reply_count,
-        reactions=comment.reaction_count, reacted=entry.reacted,
+        reactions=comment.reaction_count, reacted=entry.reacted, featured=comment.featured_at is not None,
     )  # fmt: skip
 
 
@@ -208,6 +210,16 @@ def _section(request: HttpRequest, article: Article, sort: str, page: int) -> Se
         threads=[thread_out(thread) for thread in section.threads],
         own_pending=[entry_out(entry) for entry in section.own_pending],
     )
+
+
+@router.get("/stories/{story_id}/featured", response=FeaturedOut, summary="The comments moderators featured")
+def story_featured(request: HttpRequest, story_id: int) -> FeaturedOut:
+    article = story_or_404(story_id)
+    entries = featured_entries(
+        article=article, own=own_comment_ids(request), ignored=[i.key for i in ignored_commenters(request)],
+        reader=reaction_reader(request),
+    )  # fmt: skip
+    return FeaturedOut(story=story_out(article), comments=[entry_out(e) for e in entries])
 
 
 @router.get("/threads/{comment_id}", response=ThreadPageOut, summary="One thread, its replies a page at a time")

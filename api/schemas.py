@@ -62,6 +62,7 @@ class CommentOut(Schema):
     )
     reactions: int = Field(default=0, description="Readers' reactions to it (the site's one kind, e.g. Respect)")
     reacted: bool = Field(default=False, description="This reader reacted to it")
+    featured: bool = Field(default=False, description="A moderator featured it (GET /stories/{id}/featured)")
 
 
 class ThreadOut(Schema):
@@ -123,6 +124,11 @@ class ReportIn(Incoming):
 
 class ReportOut(Schema):
     message: str
+
+
+class FeaturedOut(Schema):
+    story: Story
+    comments: list[CommentOut] = Field(description="Newest featured first, at most 50; each as shown alone")
 
 
 class ReactionOut(Schema):

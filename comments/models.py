@@ -67,6 +67,8 @@ class Comment(models.Model):
     # Readers' reactions to it (``Reaction``), kept by the services with each reaction given or taken back, so a
     # page shows them and "most reactions" sorts by them without a count per comment.
     reaction_count = models.PositiveIntegerField(default=0)
+    # When a moderator featured it (the section's "Featured" tab lists these, newest first); None: not featured.
+    featured_at = models.DateTimeField(null=True, blank=True)
 
     author_name = models.CharField(max_length=limits.NAME_MAX_LENGTH)
     # Stored lower-cased, so "this reader's comments" is an exact, indexed match.
@@ -158,6 +160,11 @@ class Comment(models.Model):
                 condition=REAL & TOP_LEVEL,
                 name="comment_threads_by_react_idx",
             ),
+            models.Index(
+                fields=["article", "-featured_at"],
+                condition=REAL & Q(featured_at__isnull=False),
+                name="comment_featured_idx",
+            ),
             models.Index(fields=["article", "status", "created_at"], condition=REAL, name="comment_article_status_idx"),
             # A thread's replies in order, each thread's first few cut at their limit (selectors._replies_of).
             models.Index(fields=["root", "created_at", "id"], condition=REAL, name="comment_replies_idx"),
@@ -213,6 +220,8 @@ class ModerationEvent(models.Model):
         REPORT = "report", "Reported by a reader"
         DISMISS_REPORTS = "dismiss_reports", "Reports dismissed"
         UNDO = "undo", "Decision undone"
+        FEATURE = "feature", "Featured"
+        UNFEATURE = "unfeature", "No longer featured"
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)

@@ -261,6 +261,38 @@ def comment_section(
     )
 
 
+# The featured comments a story's "Featured" tab shows at most, newest featured first.
+FEATURED_SHOWN = 50
+
+
+def featured_entries(
+    *, article: Article, own: Collection[int] = (), ignored: Collection[str] = (), reader: str | None = None
+) -> list[Entry]:
+    """The story's comments a moderator featured and that are still published, each as it is shown alone
+    (whom it replies to named): one read on ``comment_featured_idx``, and one for this reader's reactions."""
+    featured = (
+        Comment.objects.real()
+        .published()
+        .filter(article=article, featured_at__isnull=False)
+        .select_related("parent")
+        .order_by("-featured_at")[:FEATURED_SHOWN]
+    )
+    entries = [
+        Entry(
+            comment=c,
+            depth=0,
+            is_own=c.pk in own,
+            replying_to=_name_of(c.parent, own, ignored) if c.parent is not None else "",
+        )  # fmt: skip
+        for c in featured
+        if not is_ignored(c, own, ignored)
+    ]
+    mine = reacted_to(reader=reader, comment_ids=[e.comment.pk for e in entries])
+    for entry in entries:
+        entry.reacted = entry.comment.pk in mine
+    return entries
+
+
 def reacted_to(*, reader: str | None, comment_ids: Collection[int]) -> set[int]:
     """Which of these comments this reader reacted to: one query for a page, whatever its length."""
     if not reader or not comment_ids:

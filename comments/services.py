@@ -408,6 +408,29 @@ def _tell(*, comment: Comment, event: ModerationEvent, old_status: str, send_aft
         emails.queue_reply(reply=comment, send_after=send_after)
 
 
+def comment_feature(*, comment: Comment, actor: User | None, featured: bool = True) -> ModerationEvent:
+    """A moderator features a published comment (the section's "Featured" tab lists it), or stops featuring it;
+    audited. Featuring decides nothing else: the comment's status and queue stay as they are."""
+    if featured and (comment.status != Comment.Status.PUBLISHED or comment.simulation_id is not None):
+        raise CommentError("Only a published comment can be featured.", code="feature")
+    with transaction.atomic():
+        changed = Comment.objects.filter(pk=comment.pk, featured_at__isnull=featured).update(
+            featured_at=timezone.now() if featured else None
+        )
+        if not changed:
+            raise CommentError(
+                "This comment is featured already." if featured else "This comment is not featured.", code="feature"
+            )
+        comment.refresh_from_db(fields=["featured_at"])
+        return ModerationEvent.objects.create(
+            comment=comment,
+            actor=actor,
+            action=ModerationEvent.Action.FEATURE if featured else ModerationEvent.Action.UNFEATURE,
+            old_status=comment.status,
+            new_status=comment.status,
+        )
+
+
 def comment_decide(
     *,
     comment: Comment,

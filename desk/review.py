@@ -28,7 +28,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import ngettext
 
 from commenters.models import Sanction
@@ -200,10 +200,12 @@ class ReviewWorkflow(ModerationActions):
         decide = self.admin_site.admin_view(self.decide_view)
         undo = self.admin_site.admin_view(self.undo_view)
         sanction = self.admin_site.admin_view(self.sanction_view)
+        feature = self.admin_site.admin_view(self.feature_view)
         return [
             path("undo/", undo, name="desk_reviewqueueitem_undo"),
             path("<path:object_id>/decide/", decide, name="desk_reviewqueueitem_decide"),
             path("<path:object_id>/sanction/", sanction, name="desk_reviewqueueitem_sanction"),
+            path("<path:object_id>/feature/", feature, name="desk_reviewqueueitem_feature"),
             *super().get_urls(),
         ]
 
@@ -265,6 +267,27 @@ class ReviewWorkflow(ModerationActions):
         else:
             message = f"Comment {event.get_action_display().lower()} ({services.REJECT_REASONS[event.reason].lower()})."
         return self._answer(request, comment, 200, message, lambda: self._after_decision(request, comment), event=event)
+
+    def feature_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Feature a published comment (``feature=1``) or stop featuring it (``feature=0``), from its row (the
+        desk's ``f`` key presses the row's button) or its page; back where it was asked, with what was done."""
+        if request.method != "POST":
+            return redirect("admin:desk_reviewqueueitem_change", object_id)
+        if not request.user.has_perm(MODERATE):
+            raise PermissionDenied
+        comment = Comment.objects.filter(pk=object_id).first() if str(object_id).isdecimal() else None
+        if comment is None:
+            self.message_user(request, "That comment does not exist.", messages.ERROR)
+            return redirect("admin:desk_reviewqueueitem_changelist")
+        featured = request.POST.get("feature", "1") != "0"
+        try:
+            services.comment_feature(comment=comment, actor=actor(request), featured=featured)
+        except services.CommentError as exc:
+            self.message_user(request, exc.messages[0], messages.ERROR)
+        else:
+            done = "Featured: the section's Featured tab lists it." if featured else "No longer featured."
+            self.message_user(request, done, messages.SUCCESS)
+        return self._back_to_desk(request) or redirect("admin:desk_reviewqueueitem_change", comment.pk)
 
     def undo_view(self, request: HttpRequest) -> HttpResponse:
         """Take back one's own decisions (``event``, one or more) within their window."""
@@ -446,10 +469,20 @@ def decide_controls(obj: Comment) -> str:
         if verb
         else ""
     )  # fmt: skip
+    featured = obj.featured_at is not None
+    feature = (
+        format_html(
+            ' <button type="submit" class="desk-feature button" formaction="{}" name="feature" value="{}"{}>{}</button>',
+            reverse("admin:desk_reviewqueueitem_feature", args=[obj.pk]), "0" if featured else "1",
+            mark_safe(' aria-pressed="true"') if featured else "", "Featured" if featured else "Feature",
+        )
+        if obj.status == Comment.Status.PUBLISHED and obj.simulation_id is None
+        else ""
+    )  # fmt: skip
     return format_html(
         '<div class="desk-decide" data-decide-url="{}" data-comment="{}">'
-        '<input type="hidden" name="seen-{}" class="desk-seen" value="{}">{}{}</div>',
-        url, obj.pk, obj.pk, services.Seen.of(obj).token, approve, reject,
+        '<input type="hidden" name="seen-{}" class="desk-seen" value="{}">{}{}{}</div>',
+        url, obj.pk, obj.pk, services.Seen.of(obj).token, approve, reject, feature,
     )  # fmt: skip
 
 

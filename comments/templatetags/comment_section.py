@@ -15,7 +15,7 @@ from django.urls import reverse
 from articles.models import Article
 from commenters.selectors import story_state
 from comments.forms import REMEMBER_COOKIE, CommentForm, Identity, ReportForm, remembered
-from comments.selectors import SORT_LABELS, reply_target, section_counts
+from comments.selectors import SORT_LABELS, featured_entries, reply_target, section_counts
 from comments.selectors import comment_section as section_for
 from comments.session import ignored_commenters, own_comment_ids, reaction_reader
 from policies.selectors import active_policy_record, policy_from_record
@@ -85,10 +85,23 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         ignored=[i.key for i in ignored],
         reader=reaction_reader(request),
     )
+    featured_view = request.GET.get("tab") == "featured"
+    featured = (
+        featured_entries(
+            article=article,
+            own=own_comment_ids(request),
+            ignored=[i.key for i in ignored],
+            reader=reaction_reader(request),
+        )  # fmt: skip
+        if featured_view
+        else []
+    )
     return {
         "request": request,
         "article": article,
         "section": section,
+        "featured_view": featured_view,
+        "featured": featured,
         "stay": _where(section),
         "sort_labels": SORT_LABELS,
         "form": form,

@@ -1,7 +1,8 @@
 // The moderation desk: decide from the queue's rows without a page load, by click or by key.
 // j/k move (the selected row has the keyboard focus, so a screen reader reads it), a approves, r rejects for
 // the reason the row's dropdown shows, 1-4 set that reason (in this row, and in the rows below whose reason
-// the moderator has not set), s opens the row's sanction form (Enter sends it, Escape closes it), z undoes
+// the moderator has not set), s opens the row's sanction form (Enter sends it, Escape closes it), f features a
+// published comment (or stops featuring it), z undoes
 // the last decision within its window, o opens the comment, ? shows the keys. What a row shows is what is
 // applied: nothing is remembered beside the dropdowns. Each decision posts the state the row showed (status
 // and version); if someone decided meanwhile the server refuses it (409) and the row shows what happened and
@@ -410,6 +411,12 @@ document.addEventListener("DOMContentLoaded", function () {
     if (key === "a") { decide(row, "approve"); event.preventDefault(); }
     else if (key === "r") { decide(row, "reject"); event.preventDefault(); }
     else if (key === "s") { openSanction(row); event.preventDefault(); }
+    else if (key === "f") {
+      // Feature (or stop featuring) a published comment: its row's button, a plain form post.
+      var feature = row.querySelector(".desk-feature");
+      if (feature) { feature.click(); } else { say("Only a published comment can be featured."); }
+      event.preventDefault();
+    }
     else if (key >= "1" && key <= "4") { setReason(reasons[Number(key) - 1]); event.preventDefault(); }
     else if (key === "o") {
       var open = row.querySelector(".desk-open");

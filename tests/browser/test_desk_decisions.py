@@ -148,3 +148,22 @@ def test_a_stale_row_says_who_decided_and_a_decision_is_undone(live_server, page
     assert actions == ["approve", "undo", "approve", "undo", "approve"]
     # The browser logs each refusal (409) it was answered; nothing else went wrong.
     assert [e for e in page.console_errors if "status of 409" not in e] == []
+
+
+def test_the_f_key_features_a_published_comment_and_the_section_lists_it(live_server, page, moderators):
+    article = make_seed_article()
+    comment = make_comment(article, name="Amina", body="A thoughtful view on the Doha talks.", minutes_ago=5)
+    open_desk(page, live_server)
+    page.goto(live_server.url + DESK + "?queue=recent")
+    row = page.locator("#result_list tbody tr", has_text="A thoughtful view on the Doha talks.")
+    row.click()  # selects the row
+    page.keyboard.press("f")
+    page.locator(".messagelist", has_text="Featured: the section's Featured tab lists it.").wait_for()
+    assert page.url.endswith("?queue=recent")
+    comment.refresh_from_db()
+    assert comment.featured_at is not None
+    assert ModerationEvent.objects.filter(comment=comment, action="feature", actor=moderators[0]).exists()
+    page.goto(live_server.url + article.get_absolute_url())
+    page.get_by_role("link", name="Featured").click()
+    page.locator('#comments strong[aria-current="true"]', has_text="Featured").wait_for()
+    assert "A thoughtful view on the Doha talks." in page.locator("#featured-comments").inner_text()
