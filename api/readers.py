@@ -60,12 +60,13 @@ from comments.services import CommentError, Submission, comment_post, comment_re
 from comments.session import (
     ignore_commenter,
     ignored_commenters,
+    own_comment,
     own_comment_ids,
     reaction_reader,
     remember_own_comment,
     stop_ignoring,
 )
-from comments.views import copy_of_a_form_in_flight, too_fast
+from comments.views import REACTIONS_A_COMMENT_PER_IP, copy_of_a_form_in_flight, too_fast
 from embeds.models import SiteReader
 from embeds.readers import signed_in_reader
 from embeds.services import EmbedError, canonical_story_url, site_for_origin
@@ -128,6 +129,7 @@ def own_out(comment: Comment, event: ModerationEvent | None = None) -> CommentOu
         replying_to=parent.author_name if parent is not None else "", status=comment.status, notice=notice, removed=False,
         reasons=reasons_of(comment) if comment.status != Comment.Status.PUBLISHED else [],
         reply_count=comment.reply_count if comment.root_id is None else 0,
+        reactions=comment.reaction_count, featured=comment.featured_at is not None,
     )  # fmt: skip
 
 
@@ -451,7 +453,13 @@ def _reactable(comment_id: int) -> Comment:
 
 def _react(request: HttpRequest, comment_id: int, *, on: bool) -> ReactionOut:
     comment = _reactable(comment_id)
-    wait = ratelimit.hit("reaction-ip", client_ip(request) or "unknown", settings.REACTIONS_RATE_PER_IP)
+    address = client_ip(request) or "unknown"
+    wait = ratelimit.hit_all(
+        [
+            ("reaction-ip", address, settings.REACTIONS_RATE_PER_IP),
+            ("reaction-ip-comment", f"{address}:{comment.pk}", REACTIONS_A_COMMENT_PER_IP),
+        ]
+    )
     if wait:
         raise Problem(
             429, f"You are reacting faster than we allow. Wait {wait} seconds, then send it again.",
@@ -459,9 +467,13 @@ def _react(request: HttpRequest, comment_id: int, *, on: bool) -> ReactionOut:
         )  # fmt: skip
     reader = reaction_reader(request, create=True)
     assert reader is not None
+    site_reader = signed_in_reader(request)
+    mine = own_comment(request, comment) or (
+        site_reader is not None and mailbox_key(site_reader.commenter.email) == comment.mailbox
+    )
     try:
         if on:
-            done = comment_react(comment=comment, reader=reader, own=own_comment_ids(request))
+            done = comment_react(comment=comment, reader=reader, own=[comment.pk] if mine else [])
         else:
             done = comment_unreact(comment=comment, reader=reader)
     except ReactionError as exc:

@@ -278,8 +278,8 @@ class CommentReport(models.Model):
 
 class Reaction(models.Model):
     """One reader's reaction to a published comment (the site's one kind, ``settings.COMMENTS_REACTION_LABEL``):
-    appreciation, never a vote on moderation. A reader is a keyed hash of who they are (their site's sign-in,
-    their confirmed address, or this browser's session; ``comments.reactions.reader_key``), never the address.
+    appreciation, never a vote on moderation. A reader is a keyed hash of who they are (their confirmed address,
+    else this browser's session; ``comments.session.reaction_reader``), never the address.
     One a reader a comment, which the database holds to, however many clicks arrive at once."""
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reactions")

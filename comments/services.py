@@ -361,7 +361,17 @@ CHANGE_VERBS: dict[str, str] = {
     ModerationEvent.Action.UNDO: "undid a decision on",
     ModerationEvent.Action.REPORT: "reported",
     ModerationEvent.Action.AUTO: "decided on",
+    ModerationEvent.Action.FEATURE: "featured",
+    ModerationEvent.Action.UNFEATURE: "stopped featuring",
 }
+# What changed a comment's state, for telling a moderator whose decision came first: featuring changes none.
+NOT_A_CHANGE = (ModerationEvent.Action.FEATURE, ModerationEvent.Action.UNFEATURE)
+
+
+def last_change(comment: Comment) -> ModerationEvent | None:
+    """The latest event that changed the comment's state (not a feature)."""
+    events = comment.events.exclude(action__in=NOT_A_CHANGE).select_related("actor")
+    return events.order_by("-created_at", "-id").first()
 
 
 def describe_change(event: ModerationEvent | None, *, now: dt.datetime | None = None) -> str:
@@ -377,7 +387,7 @@ def describe_change(event: ModerationEvent | None, *, now: dt.datetime | None = 
 
 
 def _refuse_changed(locked: Comment) -> DecisionRefused:
-    last = locked.events.select_related("actor").order_by("-created_at", "-id").first()
+    last = last_change(locked)
     now = f"{describe_change(last)}. It is now {locked.get_status_display().lower()}"
     return DecisionRefused(f"{now}: nothing was changed.", code="conflict", comment=locked, conflict=True)
 
@@ -414,14 +424,18 @@ def comment_feature(*, comment: Comment, actor: User | None, featured: bool = Tr
     if featured and (comment.status != Comment.Status.PUBLISHED or comment.simulation_id is not None):
         raise CommentError("Only a published comment can be featured.", code="feature")
     with transaction.atomic():
-        changed = Comment.objects.filter(pk=comment.pk, featured_at__isnull=featured).update(
-            featured_at=timezone.now() if featured else None
-        )
+        target = Comment.objects.filter(pk=comment.pk, featured_at__isnull=featured)
+        if featured:  # still published as it is featured: a removal a moment before wins
+            target = target.filter(status=Comment.Status.PUBLISHED, simulation__isnull=True)
+        changed = target.update(featured_at=timezone.now() if featured else None)
         if not changed:
+            comment.refresh_from_db(fields=["featured_at", "status"])
+            if featured and comment.status != Comment.Status.PUBLISHED:
+                raise CommentError("Only a published comment can be featured.", code="feature")
             raise CommentError(
                 "This comment is featured already." if featured else "This comment is not featured.", code="feature"
             )
-        comment.refresh_from_db(fields=["featured_at"])
+        comment.refresh_from_db(fields=["featured_at", "status"])
         return ModerationEvent.objects.create(
             comment=comment,
             actor=actor,

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
+from commenters.mailboxes import mailbox_key
+from comments.forms import IDENTITY_COOKIE, confirmed_email
+from comments.models import Comment
 from comments.reactions import reader_key
 
 KEY = "comments.own"
@@ -26,12 +29,24 @@ def remember_own_comment(request: HttpRequest, pk: int) -> None:
 
 
 def reaction_reader(request: HttpRequest, *, create: bool = False) -> str | None:
-    """Who reacts on this browser (``comments.reactions.reader_key``): its session, made now with ``create``
-    for a first reaction; None for a browser without one, which has reacted to nothing."""
+    """Who reacts on this browser (``comments.reactions.reader_key``): the address it confirmed (on any of the
+    reader's browsers, the same reader), else its session, made now with ``create`` for a first reaction; None
+    for a browser with neither, which has reacted to nothing."""
+    email = confirmed_email(request.COOKIES.get(IDENTITY_COOKIE))
+    if email:
+        return reader_key(email=email)
     if request.session.session_key is None and create:
         request.session.save()
     key = request.session.session_key
     return reader_key(session=key) if key else None
+
+
+def own_comment(request: HttpRequest, comment: Comment) -> bool:
+    """Written on this browser, or under the address it confirmed."""
+    if comment.pk in own_comment_ids(request):
+        return True
+    email = confirmed_email(request.COOKIES.get(IDENTITY_COOKIE))
+    return email is not None and mailbox_key(email) == comment.mailbox
 
 
 @dataclass(frozen=True)

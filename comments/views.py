@@ -36,6 +36,7 @@ from comments.selectors import article_to_comment_on, comment_url, commenter_key
 from comments.services import CommentError, comment_post, comment_report
 from comments.session import (
     ignore_commenter,
+    own_comment,
     own_comment_ids,
     reaction_reader,
     remember_own_comment,
@@ -251,22 +252,49 @@ def react_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(
         Comment.objects.real().published().filter(article__is_published=True).select_related("article"), pk=pk
     )
-    url, _, _ = comment_url(comment).partition("#")
-    back = HttpResponseRedirect(f"{url}#comment-{comment.pk}")
-    wait = ratelimit.hit("reaction-ip", client_ip(request) or "unknown", settings.REACTIONS_RATE_PER_IP)
+    on = request.POST.get("on", "1")
+    if on not in ("0", "1"):
+        return HttpResponse("A reaction is given (on=1) or taken back (on=0).", status=400, content_type="text/plain")
+    where = kept_view(request.POST.get("back", ""))
+    if where:  # the view the reader pressed it in (its sort, page, thread or the Featured tab)
+        back = HttpResponseRedirect(f"{comment.article.get_absolute_url()}?{where}#comment-{comment.pk}")
+    else:
+        url, _, _ = comment_url(comment).partition("#")
+        back = HttpResponseRedirect(f"{url}#comment-{comment.pk}")
+    address = client_ip(request) or "unknown"
+    wait = ratelimit.hit_all(
+        [
+            ("reaction-ip", address, settings.REACTIONS_RATE_PER_IP),
+            # Each new session is a new reader: one address gives one comment a few at most.
+            ("reaction-ip-comment", f"{address}:{comment.pk}", REACTIONS_A_COMMENT_PER_IP),
+        ]
+    )
     if wait:
         messages.error(request, f"You are reacting faster than we allow. Wait {wait_words(wait)}, then try again.")
         return back
     reader = reaction_reader(request, create=True)
     assert reader is not None
     try:
-        if request.POST.get("on", "1") == "0":
+        if on == "0":
             comment_unreact(comment=comment, reader=reader)
         else:
-            comment_react(comment=comment, reader=reader, own=own_comment_ids(request))
+            comment_react(comment=comment, reader=reader, own=[comment.pk] if own_comment(request, comment) else [])
     except ReactionError as exc:
         messages.error(request, str(exc))
     return back
+
+
+# Reactions one client address may give one comment (or take back) an hour: a script making a new session for
+# every click is still one address. (A household or an office behind one address shares it.)
+REACTIONS_A_COMMENT_PER_IP = "6/h"
+# What of the section's own query a form may carry back: the view the reader was in.
+VIEW_KEYS = ("sort", "page", "thread", "replies", "tab")
+
+
+def kept_view(query: str) -> str:
+    """The section's view in ``query`` (its sort, page, thread, replies page or tab), and nothing else."""
+    kept = [(k, v) for k, v in parse_qsl(query[:300]) if k in VIEW_KEYS and len(v) <= 20 and v.isalnum()]
+    return urlencode(kept)
 
 
 @require_POST

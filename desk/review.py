@@ -28,7 +28,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import ngettext
 
 from commenters.models import Sanction
@@ -105,8 +105,7 @@ class ModerationActions(admin.ModelAdmin[Comment]):
         selected = {int(pk) for pk in request.POST.getlist(ACTION_CHECKBOX_NAME) if pk.isdecimal()}
         gone = selected - set(queryset.values_list("pk", flat=True))
         for comment in Comment.objects.filter(pk__in=gone).order_by("pk"):
-            last = comment.events.select_related("actor").order_by("-created_at", "-id").first()
-            refused.append(f"{comment.author_name}: {services.describe_change(last)}")
+            refused.append(f"{comment.author_name}: {services.describe_change(services.last_change(comment))}")
         for comment in queryset:
             try:
                 events.append(
@@ -271,22 +270,31 @@ class ReviewWorkflow(ModerationActions):
     def feature_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Feature a published comment (``feature=1``) or stop featuring it (``feature=0``), from its row (the
         desk's ``f`` key presses the row's button) or its page; back where it was asked, with what was done."""
+        wants_json = "application/json" in request.headers.get("Accept", "")
         if request.method != "POST":
             return redirect("admin:desk_reviewqueueitem_change", object_id)
         if not request.user.has_perm(MODERATE):
+            if wants_json:
+                return JsonResponse({"ok": False, "message": "You do not have permission to moderate."}, status=403)
             raise PermissionDenied
         comment = Comment.objects.filter(pk=object_id).first() if str(object_id).isdecimal() else None
         if comment is None:
+            if wants_json:
+                return JsonResponse({"ok": False, "message": "That comment does not exist."}, status=404)
             self.message_user(request, "That comment does not exist.", messages.ERROR)
             return redirect("admin:desk_reviewqueueitem_changelist")
         featured = request.POST.get("feature", "1") != "0"
         try:
             services.comment_feature(comment=comment, actor=actor(request), featured=featured)
         except services.CommentError as exc:
-            self.message_user(request, exc.messages[0], messages.ERROR)
+            code, message = 400, exc.messages[0]
         else:
-            done = "Featured: the section's Featured tab lists it." if featured else "No longer featured."
-            self.message_user(request, done, messages.SUCCESS)
+            code = 200
+            message = "Featured: the section's Featured tab lists it." if featured else "No longer featured."
+        if wants_json:  # the desk's f key: the row's controls as they are now, no page load
+            comment.refresh_from_db()
+            return JsonResponse({"ok": code == 200, "message": message, **row_state(comment)}, status=code)
+        self.message_user(request, message, messages.SUCCESS if code == 200 else messages.ERROR)
         return self._back_to_desk(request) or redirect("admin:desk_reviewqueueitem_change", comment.pk)
 
     def undo_view(self, request: HttpRequest) -> HttpResponse:
@@ -472,9 +480,10 @@ def decide_controls(obj: Comment) -> str:
     featured = obj.featured_at is not None
     feature = (
         format_html(
-            ' <button type="submit" class="desk-feature button" formaction="{}" name="feature" value="{}"{}>{}</button>',
+            ' <button type="submit" class="desk-feature button" formaction="{}" name="feature" value="{}" '
+            'aria-pressed="{}">Feature</button>',
             reverse("admin:desk_reviewqueueitem_feature", args=[obj.pk]), "0" if featured else "1",
-            mark_safe(' aria-pressed="true"') if featured else "", "Featured" if featured else "Feature",
+            "true" if featured else "false",
         )
         if obj.status == Comment.Status.PUBLISHED and obj.simulation_id is None
         else ""

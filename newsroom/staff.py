@@ -45,6 +45,7 @@ STAFF_PAGES: dict[str, str] = {
 STAFF_ENDPOINTS: dict[str, str] = {
     "admin:desk_reviewqueueitem_decide": "comments.can_moderate",
     "admin:desk_reviewqueueitem_undo": "comments.can_moderate",
+    "admin:desk_reviewqueueitem_feature": "comments.can_moderate",
     "admin:desk_reviewqueueitem_sanction": "commenters.can_sanction",
     "admin:policies_moderationpolicy_activate": "policies.change_moderationpolicy",
 }

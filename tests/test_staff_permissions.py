@@ -203,6 +203,7 @@ def test_every_admin_endpoint_that_acts_refuses_staff_without_its_permission(use
     assert set(STAFF_ENDPOINTS) == {
         "admin:desk_reviewqueueitem_decide", "admin:desk_reviewqueueitem_undo",
         "admin:desk_reviewqueueitem_sanction", "admin:policies_moderationpolicy_activate",
+        "admin:desk_reviewqueueitem_feature",
     }  # fmt: skip
     comment = make_comment(make_seed_article(), policy=HOLD_ALL)
     draft = ModerationPolicy.objects.create(name="draft-x", mode="hold_all")
@@ -215,6 +216,10 @@ def test_every_admin_endpoint_that_acts_refuses_staff_without_its_permission(use
         "admin:desk_reviewqueueitem_sanction": (
             reverse("admin:desk_reviewqueueitem_sanction", args=[comment.pk]),
             {"kind": "ban", "reason": "spam", "days": ""},
+        ),
+        "admin:desk_reviewqueueitem_feature": (
+            reverse("admin:desk_reviewqueueitem_feature", args=[comment.pk]),
+            {"feature": "1"},
         ),
         "admin:policies_moderationpolicy_activate": (
             reverse("admin:policies_moderationpolicy_activate", args=[draft.pk]),

@@ -32,7 +32,7 @@ def _counts(request: Any, article: Article) -> tuple[int, int]:
     return counts[article.pk]
 
 
-def _where(section: Any) -> str:
+def _where(section: Any, featured_view: bool = False) -> str:
     """The rest of a Reply or Report link's query (no JavaScript) that keeps the reader where they are:
     the thread's own view and its page, or the page of threads; and the sort."""
     where: dict[str, Any] = {}
@@ -42,6 +42,8 @@ def _where(section: Any) -> str:
         where = {"page": section.page.number}
     if section.sort != "oldest":
         where["sort"] = section.sort
+    if featured_view:
+        where = {"tab": "featured"}
     return "".join(f"&{key}={value}" for key, value in where.items())
 
 
@@ -102,7 +104,7 @@ def comment_section(context: template.Context, article: Article) -> dict[str, An
         "section": section,
         "featured_view": featured_view,
         "featured": featured,
-        "stay": _where(section),
+        "stay": _where(section, featured_view),
         "sort_labels": SORT_LABELS,
         "form": form,
         "report_form": ReportForm(),

@@ -80,6 +80,18 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   }
 
+  // Feature a published comment, or stop featuring it: no page load, so undo (z) and the place are kept.
+  function feature(row) {
+    var button = row.querySelector(".desk-feature");
+    if (!button) { say("Only a published comment can be featured."); return; }
+    var data = new FormData();
+    data.append("feature", button.value);
+    post(button.getAttribute("formaction"), data).then(function (result) {
+      if (result.answer.controls) { showState(row, result.answer); }
+      say(result.answer.message || "That could not be done.");
+    }).catch(function () { say("The server could not be reached: nothing was changed."); });
+  }
+
   // The row as the server says the comment is now: its status badge and its controls for that state.
   function showState(row, answer) {
     var place = cell(row);
@@ -411,12 +423,7 @@ document.addEventListener("DOMContentLoaded", function () {
     if (key === "a") { decide(row, "approve"); event.preventDefault(); }
     else if (key === "r") { decide(row, "reject"); event.preventDefault(); }
     else if (key === "s") { openSanction(row); event.preventDefault(); }
-    else if (key === "f") {
-      // Feature (or stop featuring) a published comment: its row's button, a plain form post.
-      var feature = row.querySelector(".desk-feature");
-      if (feature) { feature.click(); } else { say("Only a published comment can be featured."); }
-      event.preventDefault();
-    }
+    else if (key === "f") { feature(row); event.preventDefault(); }
     else if (key >= "1" && key <= "4") { setReason(reasons[Number(key) - 1]); event.preventDefault(); }
     else if (key === "o") {
       var open = row.querySelector(".desk-open");

@@ -157,8 +157,9 @@ def test_the_f_key_features_a_published_comment_and_the_section_lists_it(live_se
     page.goto(live_server.url + DESK + "?queue=recent")
     row = page.locator("#result_list tbody tr", has_text="A thoughtful view on the Doha talks.")
     row.click()  # selects the row
-    page.keyboard.press("f")
-    page.locator(".messagelist", has_text="Featured: the section's Featured tab lists it.").wait_for()
+    page.keyboard.press("f")  # no page load: the row's button says it, and the desk's status
+    page.locator("#desk-status", has_text="Featured: the section's Featured tab lists it.").wait_for()
+    assert row.get_by_role("button", name="Feature").get_attribute("aria-pressed") == "true"
     assert page.url.endswith("?queue=recent")
     comment.refresh_from_db()
     assert comment.featured_at is not None

@@ -70,6 +70,13 @@ def test_the_desk_row_features_a_published_comment_and_only_a_moderator_may(clie
     refused = client.post(f"{DESK}{held.pk}/feature/", {"feature": "1"}, follow=True).content.decode()
     assert "Only a published comment can be featured." in refused
     assert client.post(f"{DESK}%C2%B2/feature/", {"feature": "1"}).status_code in (302, 404)
+    # The desk's f key asks for JSON: the row's controls as they are now.
+    answer = client.post(f"{DESK}{published.pk}/feature/", {"feature": "0"}, headers={"Accept": "application/json"})
+    assert answer.status_code == 200 and answer.json()["message"] == "No longer featured."
+    assert 'aria-pressed="false"' in answer.json()["controls"]
+    again = client.post(f"{DESK}{published.pk}/feature/", {"feature": "0"}, headers={"Accept": "application/json"})
+    assert again.status_code == 400 and again.json()["message"] == "This comment is not featured."
+    client.post(f"{DESK}{published.pk}/feature/", {"feature": "1"})
     editor = django_user_model.objects.create_user("editor", password="pw-for-tests-only", is_staff=True)
     other = Client()
     other.force_login(editor)

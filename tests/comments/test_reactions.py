@@ -42,14 +42,15 @@ def test_a_reader_reacts_once_and_takes_it_back(settings):
     comment.refresh_from_db()
     assert comment.reaction_count == 1 and Reaction.objects.count() == 1
     button = button_of(reader, article, comment)
-    assert 'aria-pressed="true"' in button and "Respect · 1" in button and 'value="0"' in button
+    assert 'aria-pressed="true"' in button and 'Respect<span aria-hidden="true"> · 1</span>' in button
+    assert ": 1 reader</span>" in button and 'value="0"' in button
     assert 'aria-pressed="false"' in button_of(Client(), article, comment)  # another reader has not reacted
     react(Client(), comment)
     react(reader, comment, on="0")
     comment.refresh_from_db()
     assert comment.reaction_count == 1 == Reaction.objects.count()
     settings.COMMENTS_REACTION_LABEL = "Insightful"
-    assert "Insightful · 1" in button_of(reader, article, comment)
+    assert 'Insightful<span aria-hidden="true"> · 1</span>' in button_of(reader, article, comment)
 
 
 def test_reactions_never_change_moderation():
@@ -154,6 +155,25 @@ def test_the_embed_reacts_through_its_own_forms():
     )
     html = done.content.decode()
     assert done.status_code == 200, html
-    assert "Respect · 1" in html and 'aria-pressed="true"' in html
+    assert 'Respect<span aria-hidden="true"> · 1</span>' in html and 'aria-pressed="true"' in html
     comment.refresh_from_db()
     assert comment.reaction_count == 1
+
+
+def test_new_sessions_from_one_address_give_one_comment_a_few_at_most_and_odd_values_are_refused():
+    article = make_seed_article()
+    comment = make_comment(article)
+    for _ in range(10):  # a script with a fresh session every click
+        react(Client(), comment)
+    comment.refresh_from_db()
+    assert comment.reaction_count == 6
+    assert Client().post(f"/comments/{comment.pk}/react/", {"on": "off"}).status_code == 400
+
+
+def test_a_reaction_keeps_the_reader_in_the_view_they_pressed_it_in():
+    article = make_seed_article()
+    comment = make_comment(article)
+    answer = Client().post(f"/comments/{comment.pk}/react/", {"on": "1", "back": "tab=featured&sort=reactions&x=1"})
+    assert answer["Location"] == f"{article.get_absolute_url()}?tab=featured&sort=reactions#comment-{comment.pk}"
+    odd = Client().post(f"/comments/{comment.pk}/react/", {"on": "1", "back": "sort=<script>&page=2"})
+    assert odd["Location"] == f"{article.get_absolute_url()}?page=2#comment-{comment.pk}"
