@@ -133,6 +133,10 @@ def fill(article: Any, total: int, rng: random.Random, shape: str = "conversatio
         field = Comment._meta.get_field(name)
         assert isinstance(field, Field)
         shared[field.attname] = field.get_db_prep_save(value, connection)
+    # Every other column a row does not set (reactions, featuring, …): its default, as a new comment has it.
+    for field in fields:
+        if field.attname not in shared and field.attname not in ROW_COLUMNS:
+            shared[field.attname] = field.get_db_prep_save(field.get_default(), connection)
     decisions = {"published": "publish", "held": "hold", "removed": "publish", "rejected": "reject"}
     texts = [f"Comment on the talks in Doha and what Pakistan can do, take {n}. " * (1 + n % 4) for n in range(8)]
     fingerprints = [fingerprint_key(text) for text in texts]
@@ -185,6 +189,15 @@ def fill(article: Any, total: int, rng: random.Random, shape: str = "conversatio
             cursor.execute(statement)
     # As the site would see them once autovacuum has caught up: a bulk load leaves PostgreSQL's planner blind.
     refresh_planner_statistics(Comment)
+
+
+# The columns ``fill`` sets row by row (the rest are shared by every row).
+ROW_COLUMNS = frozenset(
+    {
+        "id", "parent_id", "root_id", "depth", "reply_count", "author_name", "author_email", "mailbox", "body",
+        "created_at", "status", "decision", "fingerprint", "in_conversation", "simulation_id", "source", "source_id",
+    }
+)  # fmt: skip
 
 
 def filled_article(
