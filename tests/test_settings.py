@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "k3y-" + "x9Qw2Zp7LmN4vB8cR1tY6uI0oP5aS3dF" * 2
 
@@ -140,3 +142,33 @@ def test_a_wait_is_said_as_a_person_says_it():
         "1 second", "1 second", "5 seconds", "89 seconds", "about 2 minutes", "about 50 minutes", "about 2 hours",
         "about 2 hours",
     ]  # fmt: skip
+
+
+def test_postgresql_binds_on_the_server_and_prepares_repeated_statements_unless_turned_off():
+    shown = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS'))"
+    url = "postgres://newsroom@127.0.0.1:5432/newsroom?sslmode=disable"
+    on = run_manage({"DEBUG": "1", "DATABASE_URL": url}, "shell", "-c", shown)
+    assert on.returncode == 0, on.stderr
+    options = on.stdout.strip().splitlines()[-1]
+    assert "'server_side_binding': True" in options and "'prepare_threshold': 5" in options
+    assert "'sslmode': 'disable'" in options  # the address's own options are kept
+    off = run_manage({"DEBUG": "1", "DATABASE_URL": url, "DB_PREPARE_THRESHOLD": "0"}, "shell", "-c", shown)
+    assert "server_side_binding" not in off.stdout and "prepare_threshold" not in off.stdout
+    bad = run_manage({"DEBUG": "1", "DATABASE_URL": url, "DB_PREPARE_THRESHOLD": "often"}, "shell", "-c", shown)
+    assert bad.returncode != 0 and "DB_PREPARE_THRESHOLD must be a whole number" in bad.stderr
+
+
+@pytest.mark.django_db
+def test_on_postgresql_a_statement_run_often_is_prepared_once_on_the_server():
+    from django.db import connection
+
+    from comments.models import Comment
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    for token in range(8):
+        list(Comment.objects.filter(submission_token=f"token-{token}").values_list("pk"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert len([sql for sql in prepared if '"submission_token" = $1' in sql]) == 1, prepared
