@@ -8,11 +8,16 @@ Fixed windows (a counter per clock window) would let two through a moment apart,
 each side of a window's end. An attempt that is refused is not recorded: waiting the
 time it is told is enough.
 
-Reading a log and writing it back are two round trips, so requests for one key at the
-same instant (a script's burst, split over several app servers) could all read the log
-before any writes it, and all pass. Each key is therefore held while its log is read
-and written: a short lock taken with the cache's atomic ``add`` (Redis' SET NX), in one
-order, so that two requests sharing one of their keys take turns.
+On Redis (REDIS_URL), one Lua script reads every rule's log, decides and records, in
+one round trip that no other request can interleave with: a burst split over several
+app servers is held to the limit. Each log is a Redis list of times, trimmed to its
+last ``count``.
+
+Anywhere else (each process's own cache; the fallback while Redis cannot be reached),
+reading a log and writing it back are two calls, so requests for one key at the same
+instant could all read the log before any writes it, and all pass. Each key is
+therefore held while its log is read and written: a short lock taken with the cache's
+atomic ``add``, in one order, so that two requests sharing one of their keys take turns.
 """
 
 from __future__ import annotations
@@ -95,6 +100,50 @@ def _logs(limits: list[tuple[str, str, str]], now: float) -> list[tuple[Rule, st
     return logs
 
 
+# KEYS: one log a rule. ARGV: now, whether to record, then each rule's count and seconds. Returns the whole
+# seconds to wait (0: allowed, and recorded if asked). As ``_wait``: a rule is used up when its last ``count``
+# times all fall within its window, and frees up when the oldest of them leaves it. A time a moment ahead of
+# ``now`` counts (unlike ``_logs``): requests at once, on several servers, each take ``now`` before their turn,
+# so the one recorded first may carry the later time.
+HIT_SCRIPT = """
+local now = tonumber(ARGV[1])
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local count = tonumber(ARGV[1 + 2 * i])
+  local seconds = tonumber(ARGV[2 + 2 * i])
+  local live = {}
+  for _, raw in ipairs(redis.call('LRANGE', key, -count, -1)) do
+    local t = tonumber(raw)
+    if t and t > now - seconds then live[#live + 1] = t end
+  end
+  if #live >= count then
+    wait = math.max(wait, math.floor(live[#live - count + 1] + seconds - now) + 1)
+  end
+end
+if wait > 0 or ARGV[2] ~= '1' then return wait end
+for i, key in ipairs(KEYS) do
+  local count = tonumber(ARGV[1 + 2 * i])
+  redis.call('RPUSH', key, ARGV[1])
+  redis.call('LTRIM', key, -count, -1)
+  redis.call('EXPIRE', key, tonumber(ARGV[2 + 2 * i]) + 1)
+end
+return 0
+"""
+
+
+def _on_redis(limits: list[tuple[str, str, str]], *, record: bool) -> int:
+    """``hit_all`` (or, without ``record``, ``peek``) as one script on the shared Redis; raises
+    ``cache.NotShared`` where there is none."""
+    keys: list[str] = []
+    args: list[str | int] = [repr(_now()), int(record)]
+    for scope, key, spec in limits:
+        digest = _digest(key)
+        for rule in parse_rules(spec):
+            keys.append(f"rl:log:{scope}:{rule.count}/{rule.seconds}:{digest}")
+            args += [rule.count, rule.seconds]
+    return int(cache.redis_script(HIT_SCRIPT, keys, args))
+
+
 def _wait(logs: list[tuple[Rule, str, list[float]]], now: float) -> int:
     """Whole seconds until every rule allows one more (0: now)."""
     wait = 0
@@ -107,6 +156,12 @@ def _wait(logs: list[tuple[Rule, str, list[float]]], now: float) -> int:
 
 def peek(scope: str, key: str, spec: str) -> int:
     """Like :func:`hit`, without counting: the seconds to wait if the limit is already used up."""
+    if not parse_rules(spec):
+        return 0
+    try:
+        return _on_redis([(scope, key, spec)], record=False)
+    except cache.NotShared:
+        pass
     now = _now()
     return _wait(_logs([(scope, key, spec)], now), now)
 
@@ -118,11 +173,16 @@ def hit(scope: str, key: str, spec: str) -> int:
 
 def hit_all(limits: list[tuple[str, str, str]]) -> int:
     """Count one event under each limit (scope, key, spec) if every rule of every one allows it, and return 0;
-    else the seconds to wait, and none is counted. The keys are held meanwhile (see the module's docstring):
-    requests for one key at once take turns, and a burst that outwaits ``LOCK_PATIENCE`` is told to wait."""
+    else the seconds to wait, and none is counted. On Redis in one script; elsewhere the keys are held meanwhile
+    (see the module's docstring): requests for one key at once take turns, and a burst that outwaits
+    ``LOCK_PATIENCE`` is told to wait."""
     limits = [(scope, key, spec) for scope, key, spec in limits if parse_rules(spec)]
     if not limits:
         return 0
+    try:
+        return _on_redis(limits, record=True)
+    except cache.NotShared:
+        pass
     with _turn(limits) as mine:
         if not mine:
             return 1

@@ -17,8 +17,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +27,13 @@ FALLBACK = LocMemCache("newsroom-fallback", {"TIMEOUT": 300})
 _last_warning = 0.0
 
 try:
-    from redis.exceptions import RedisError
+    from redis.exceptions import RedisError, ResponseError
 
     UNREACHABLE: tuple[type[BaseException], ...] = (RedisError, OSError)
+    SCRIPT_ERRORS: tuple[type[BaseException], ...] = (ResponseError,)
 except ImportError:  # pragma: no cover - redis is a dependency
     UNREACHABLE = (OSError,)
+    SCRIPT_ERRORS = ()
 
 
 # Once the shared cache has failed, it is left alone this long: asking it again each time would wait out its
@@ -51,6 +54,30 @@ def call(method: str, *args: Any, **kwargs: Any) -> Any:
         _down_until = time.monotonic() + RETRY_SECONDS
         _warn(exc)
         return getattr(FALLBACK, method)(*args, **kwargs)
+
+
+class NotShared(Exception):
+    """The shared cache is not Redis, or cannot be reached now: do it through :func:`call` instead."""
+
+
+def redis_script(source: str, keys: list[str], args: list[Any]) -> Any:
+    """Run a Lua script on the shared Redis, atomically and in one round trip (EVALSHA, EVAL the first time),
+    on ``keys`` as the cache names them. Raises :class:`NotShared` when the cache is not Redis (the default
+    cache of one process) or cannot be reached (marked down, as :func:`call` does)."""
+    global _down_until
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache) or time.monotonic() < _down_until:
+        raise NotShared
+    names = [backend.make_and_validate_key(key) for key in keys]
+    try:
+        client = backend._cache.get_client(names[0] if names else None, write=True)
+        return client.register_script(source)(keys=names, args=args)
+    except UNREACHABLE as exc:
+        if isinstance(exc, SCRIPT_ERRORS) and "script" in str(exc).lower():
+            raise  # the script's own error: a bug to see, not a cache to work around
+        _down_until = time.monotonic() + RETRY_SECONDS
+        _warn(exc)
+        raise NotShared from exc
 
 
 def shared_cache_back() -> None:

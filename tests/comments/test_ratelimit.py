@@ -1,13 +1,19 @@
-"""Rate limits: at most ``count`` in any ``seconds``, wherever the clock's windows fall."""
+"""Rate limits: at most ``count`` in any ``seconds``, wherever the clock's windows fall; on Redis in one script,
+elsewhere (each process's own cache, the fallback while Redis is away) with the keys held in turn."""
 
+import shutil
+import socket
+import subprocess
 import threading
 import time
 from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 
 from comments import ratelimit
+from newsroom import cache as shared
 
 
 @pytest.fixture(autouse=True)
@@ -17,11 +23,63 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(scope="module")
+def redis_location():
+    """A Redis of the tests' own (whatever cache the run is configured with)."""
+    if not shutil.which("redis-server"):
+        pytest.skip("needs redis-server")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(50):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.kill()
+    server.wait()
+
+
+@pytest.fixture
+def on_redis(redis_location):
+    """The limits as several app servers keep them: on Redis, by the script."""
+    caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_location}}
+    with override_settings(CACHES=caches):
+        shared.shared_cache_back()
+        cache.clear()
+        yield
+        cache.clear()
+
+
+@pytest.fixture
+def in_turns(monkeypatch):
+    """The limits as one process keeps them, or any while Redis is away: read and written through the cache's
+    calls, each key held in turn."""
+
+    def not_shared(*args, **kwargs):
+        raise shared.NotShared
+
+    monkeypatch.setattr(shared, "redis_script", not_shared)
+
+
+@pytest.fixture(params=["in_turns", "on_redis"])
+def store(request):
+    """Each rule's meaning, held the same both ways."""
+    request.getfixturevalue(request.param)
+    return request.param
+
+
 def at(seconds: float):
     return mock.patch("comments.ratelimit._now", return_value=seconds)
 
 
-def test_two_events_a_moment_apart_across_a_clock_window_are_one_too_many():
+def test_two_events_a_moment_apart_across_a_clock_window_are_one_too_many(store):
     # Fixed five-second windows would allow both: 1,000,004.99 and 1,000,005.01 fall in different ones.
     with at(1_000_004.99):
         assert ratelimit.hit("test", "reader", "1/5s") == 0
@@ -33,7 +91,7 @@ def test_two_events_a_moment_apart_across_a_clock_window_are_one_too_many():
         assert ratelimit.hit("test", "reader", "1/5s") == 0
 
 
-def test_a_refused_attempt_does_not_push_the_wait_further():
+def test_a_refused_attempt_does_not_push_the_wait_further(store):
     with at(100.0):
         assert ratelimit.hit("test", "reader", "2/10s") == 0
     with at(101.0):
@@ -45,7 +103,7 @@ def test_a_refused_attempt_does_not_push_the_wait_further():
         assert ratelimit.hit("test", "reader", "2/10s") == 0
 
 
-def test_every_rule_must_allow_and_a_refusal_counts_in_none():
+def test_every_rule_must_allow_and_a_refusal_counts_in_none(store):
     spec = "1/5s,3/h"
     for moment in (0.0, 10.0, 20.0):
         with at(1000.0 + moment):
@@ -60,7 +118,7 @@ def test_every_rule_must_allow_and_a_refusal_counts_in_none():
         assert ratelimit.hit("other", "reader", spec) == 0
 
 
-def test_a_garbled_log_in_the_cache_counts_as_none():
+def test_a_garbled_log_in_the_cache_counts_as_none(in_turns):
     import hashlib
 
     key = f"rl:test:1/5:{hashlib.sha256(b'reader').hexdigest()[:32]}"
@@ -108,12 +166,10 @@ def test_three_copies_of_one_form_sent_at_once_store_one_comment_and_each_is_ans
     assert Comment.objects.filter(body=form["body"]).count() == 1
 
 
-def test_a_burst_at_one_instant_is_held_to_the_limit_however_slow_the_cache_answers(monkeypatch):
+def test_a_burst_at_one_instant_is_held_to_the_limit_however_slow_the_cache_answers(in_turns, monkeypatch):
     """Eight requests for one reader at once, against 5 an hour: five pass. The cache's reads are slowed so
     that, read and written without taking turns, every request would read the empty log before any wrote it
     (as on two app servers sharing one Redis)."""
-    from newsroom import cache as shared
-
     real_call = shared.call
     monkeypatch.setattr(ratelimit, "LOCK_PATIENCE", 5.0)  # every one has its turn, however busy the machine
 
@@ -142,7 +198,7 @@ def test_a_burst_at_one_instant_is_held_to_the_limit_however_slow_the_cache_answ
         assert cache.get(f"rl:lock:{scope}:{ratelimit._digest(key)}") is None
 
 
-def test_a_request_that_cannot_have_its_turn_is_told_to_wait_and_counts_nothing(monkeypatch):
+def test_a_request_that_cannot_have_its_turn_is_told_to_wait_and_counts_nothing(in_turns, monkeypatch):
     monkeypatch.setattr(ratelimit, "LOCK_PATIENCE", 0.05)
     cache.add(f"rl:lock:ip:{ratelimit._digest('198.51.100.7')}", 1, 60)  # held by a request elsewhere
     assert ratelimit.hit("ip", "198.51.100.7", "5/h") == 1
@@ -150,7 +206,7 @@ def test_a_request_that_cannot_have_its_turn_is_told_to_wait_and_counts_nothing(
     assert ratelimit.peek("ip", "198.51.100.7", "1/h") == 0  # the refused attempt was not counted
 
 
-def test_a_request_waiting_for_its_address_does_not_hold_another_readers_mailbox(monkeypatch):
+def test_a_request_waiting_for_its_address_does_not_hold_another_readers_mailbox(in_turns, monkeypatch):
     """A flood from one address, using a reader's mailbox, waits for its address's turn without holding the
     mailbox: the reader, posting from elsewhere, has theirs at once."""
     monkeypatch.setattr(ratelimit, "LOCK_PATIENCE", 0.3)
@@ -176,3 +232,70 @@ def test_a_request_waiting_for_its_address_does_not_hold_another_readers_mailbox
         ratelimit.hit_all([("comment-ip", "203.0.113.5", "5/h"), ("comment-email", "victim@example.com", "5/h")]) == 0
     )
     cache.delete(flood_address)
+
+
+def test_on_redis_a_burst_from_many_threads_at_once_is_held_to_the_limit_in_one_round_trip_each(on_redis):
+    """Forty requests for one reader at one instant, against 5 an hour, each its own connection as on several
+    app servers: five pass, the rest are told to wait, and each asked Redis once."""
+    calls: list[str] = []
+    real = shared.redis_script
+
+    def counted(source, keys, args):
+        calls.append(source)
+        return real(source, keys, args)
+
+    start = threading.Barrier(40)
+    waits: list[int] = []
+
+    def post():
+        start.wait()
+        waits.append(ratelimit.hit_all([("ip", "198.51.100.7", "5/h"), ("email", "reader@example.com", "5/h")]))
+
+    with mock.patch.object(shared, "redis_script", counted):
+        threads = [threading.Thread(target=post) for _ in range(40)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(waits)[:5] == [0] * 5 and all(3500 < wait <= 3601 for wait in sorted(waits)[5:]), sorted(waits)
+    assert len(calls) == 40
+    assert ratelimit.peek("email", "reader@example.com", "5/h") > 0
+    assert ratelimit.hit("email", "someone.else@example.com", "5/h") == 0  # another key is not held up
+
+
+def test_on_redis_a_log_keeps_only_its_last_count_and_expires_with_its_window(on_redis, redis_location):
+    import redis
+    from django.core.cache import caches
+
+    with at(1000.0):
+        for _ in range(3):
+            assert ratelimit.hit("test", "reader", "3/m") == 0
+    with at(1061.0):
+        for _ in range(3):
+            assert ratelimit.hit("test", "reader", "3/m") == 0
+    backend = caches["default"]
+    name = backend.make_and_validate_key(f"rl:log:test:3/60:{ratelimit._digest('reader')}")
+    client = redis.Redis.from_url(redis_location)
+    assert [float(t) for t in client.lrange(name, 0, -1)] == [1061.0] * 3
+    assert 0 < client.ttl(name) <= 61
+
+
+def test_on_redis_a_limit_still_counts_when_redis_goes_away_mid_run(on_redis, monkeypatch):
+    from django.core.cache.backends.redis import RedisCacheClient
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    with at(500.0):
+        assert ratelimit.hit("test", "reader", "1/h") == 0
+
+    def unreachable(self, *args, **kwargs):
+        raise RedisConnectionError("gone")
+
+    monkeypatch.setattr(RedisCacheClient, "get_client", unreachable)
+    try:
+        with at(501.0):
+            assert ratelimit.hit("test", "other reader", "1/h") == 0  # counted per process meanwhile
+            assert ratelimit.hit("test", "other reader", "1/h") > 0
+    finally:
+        monkeypatch.undo()
+        shared.FALLBACK.clear()
+        shared.shared_cache_back()
