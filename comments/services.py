@@ -21,7 +21,7 @@ from commenters.mailboxes import mailbox_key
 from commenters.models import Sanction
 from commenters.selectors import active_sanctions, signed_in_by_site, story_state
 from commenters.services import commenter_record, normalise_email
-from comments import alerts, emails
+from comments import alerts, emails, tasks
 from comments.models import Comment, CommentReport, ModerationEvent
 from comments.sanitize import has_visible_text
 from comments.selectors import count_published, forget_counts, moderation_context, week_record
@@ -178,12 +178,13 @@ def comment_post(
 
     def and_then() -> None:
         # In the comment's own transaction: a comment is never stored without its commenter and, for an address
-        # not proved, the confirmation it asks for. (A connection lost between the two left a stored comment
-        # whose resend was answered as the same form, and the reader never got their link.)
+        # not proved, the confirmation it asks for (a task the worker runs once this commits; comments/tasks.py).
+        # (A connection lost between the two left a stored comment whose resend was answered as the same form,
+        # and the reader never got their link.)
         if verified:
             commenter_record(email=email)
         else:
-            emails.queue_confirmation(comment=comment, email=email)
+            tasks.ask_to_confirm(comment=comment, email=email)
 
     try:
         verdict = _judge_and_store(comment, policy, context, and_then=and_then)

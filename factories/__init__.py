@@ -23,6 +23,9 @@ _counter = itertools.count(1)
 # Tests that are not about moderation post through the real service with the filter off.
 PUBLISH_ALL = Policy(mode="publish_all")
 HOLD_ALL = Policy(mode="hold_all")
+# The task backend production runs (tasks are rows a worker takes), for a test that counts what a request
+# itself does; the tests' default runs each task where it is enqueued (tests/conftest.py).
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def seed_text() -> str:

@@ -17,7 +17,7 @@ from articles.models import Article
 from comments import alerts
 from comments.models import Comment
 from comments.services import Simulated, comment_approve, comment_post, comment_post_simulated, comment_report
-from factories import HOLD_ALL, make_article, make_comment, make_seed_article
+from factories import DATABASE_TASKS, HOLD_ALL, make_article, make_comment, make_seed_article
 from lab.models import SimulationRun
 from moderation import Context
 from moderation.reasons import label_of
@@ -27,8 +27,6 @@ from tests.outbox.alerting import Receiver, receiver, subscribe
 
 pytestmark = pytest.mark.django_db
 __all__ = ["receiver"]
-
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def held(article, **kwargs) -> Comment:

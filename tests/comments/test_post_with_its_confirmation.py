@@ -1,4 +1,4 @@
-"""A comment is stored with its confirmation email, or not at all.
+"""A comment is stored with its confirmation email (the task that queues it), or not at all.
 
 Found by an attack on PostgreSQL with connections dropped every 50 ms: a comment was committed, then the
 connection was lost before its confirmation email was queued; the reader got the 503 page, resent, was answered
@@ -8,10 +8,10 @@ with the comment stored already, and never got the link that confirms their addr
 import pytest
 from django.db import OperationalError
 
-from comments import emails
+from comments import tasks
 from comments.models import Comment
 from comments.services import Submission, comment_post
-from factories import make_seed_article
+from factories import DATABASE_TASKS, make_seed_article
 from outbox.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,24 +24,45 @@ def post(article, token):
     )  # fmt: skip
 
 
-def test_a_connection_lost_before_the_confirmation_is_queued_stores_nothing_and_the_resend_stores_both(
+def test_a_connection_lost_before_the_confirmation_is_enqueued_stores_nothing_and_the_resend_stores_both(
     monkeypatch,
 ):
     article = make_seed_article()
-    queue_confirmation = emails.queue_confirmation
+    ask_to_confirm = tasks.ask_to_confirm
 
     def lost(**kwargs):
         raise OperationalError("the connection is closed")
 
-    monkeypatch.setattr(emails, "queue_confirmation", lost)
+    monkeypatch.setattr(tasks, "ask_to_confirm", lost)
     with pytest.raises(OperationalError):
         post(article, "form-1")
     assert not Comment.objects.exists()  # nothing half-stored: the resend is a first post, not "the same form"
-    monkeypatch.setattr(emails, "queue_confirmation", queue_confirmation)
+    monkeypatch.setattr(tasks, "ask_to_confirm", ask_to_confirm)
     result = post(article, "form-1")
     assert not result.duplicate_submission
     assert Comment.objects.count() == 1
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.CONFIRM, to="amina@example.com").count() == 1
+
+
+def test_the_confirmation_is_a_task_stored_with_the_comment_and_the_worker_queues_its_email(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from commenters.models import Commenter
+
+    settings.TASKS = DATABASE_TASKS
+    comment = post(make_seed_article(), "form-1").comment
+    (task,) = DBTaskResult.objects.all()
+    assert task.task_path == "comments.tasks.confirm_address" and task.args_kwargs["args"] == [
+        comment.pk,
+        "amina@example.com",
+    ]
+    assert not OutboundEmail.objects.exists() and not Commenter.objects.exists()
+    assert task.task.call(*task.args_kwargs["args"]) is True  # what the worker runs
+    assert Commenter.objects.get(email="amina@example.com").confirmation_sent_at is not None
+    email = OutboundEmail.objects.get(kind=OutboundEmail.Kind.CONFIRM)
+    assert email.comment_id == comment.pk and "/comments/confirm/" in email.body
+    assert task.task.call(*task.args_kwargs["args"]) is False  # a second run: sent today already
+    assert tasks.confirm_address.call(comment.pk + 999, "amina@example.com") is False  # the comment is gone
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,14 +11,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from factories import make_seed_article
+from factories import DATABASE_TASKS, make_seed_article
 from lab import runs, tasks
 from lab.models import LabRun, SimulationRun
 from policies.models import ModerationPolicy
 
 pytestmark = pytest.mark.django_db
-
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def lab_run(**fields) -> LabRun:

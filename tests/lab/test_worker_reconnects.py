@@ -26,6 +26,7 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from factories import DATABASE_TASKS
 from lab import runs
 from lab import tasks as lab_tasks
 from lab.models import JobState, LabRun, SimulationRun
@@ -58,7 +59,7 @@ def steady() -> str:
 def queue(settings, monkeypatch):
     """Tasks stored in the database for the worker (not run where they are enqueued), and a quick reconnect;
     the worker's signal handlers are this process's again afterwards."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = DATABASE_TASKS
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     monkeypatch.setattr("lab.management.commands.worker.RECONNECT_AFTER", 0.01)
     CALLS.clear()

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from comments.services import comment_approve
-from factories import make_seed_article
+from factories import DATABASE_TASKS, make_seed_article
 from outbox import sending, tasks
 from outbox.models import OutboundEmail
 from outbox.sending import RETRY_AFTER
@@ -16,8 +16,6 @@ from tests.conftest import free_port
 from tests.outbox.test_notifications import held
 
 pytestmark = pytest.mark.django_db
-
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def waiting_rounds():
@@ -28,8 +26,8 @@ def waiting_rounds():
 
 def test_an_email_is_handed_to_the_worker_when_what_it_tells_of_commits(settings, admin_user,
                                                                         django_capture_on_commit_callbacks):  # fmt: skip
+    comment = held(make_seed_article())  # (its address's confirmation sent at once)
     settings.TASKS = DATABASE_TASKS
-    comment = held(make_seed_article())
     with django_capture_on_commit_callbacks(execute=True):
         comment_approve(comment=comment, actor=admin_user)
         assert OutboundEmail.objects.filter(kind="decision").exists() and not waiting_rounds()
@@ -45,12 +43,13 @@ def test_the_immediate_backend_sends_at_the_commit(smtp, admin_user, django_capt
 
 
 def test_a_failed_round_enqueues_the_next_try_at_the_backoff(settings, admin_user):
-    settings.TASKS = DATABASE_TASKS
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # the mail server is down
     article = make_seed_article()
-    for _ in range(3):
-        comment_approve(comment=held(article), actor=admin_user)
+    comments = [held(article) for _ in range(3)]  # (their addresses' confirmations queued at once)
+    settings.TASKS = DATABASE_TASKS
+    for comment in comments:
+        comment_approve(comment=comment, actor=admin_user)
     count = OutboundEmail.objects.count()  # a decision and a request to confirm the address, for each
     # The sender reads a clock the test holds still: the backoff is exact however slow the machine is.
     now = timezone.now()
