@@ -88,6 +88,7 @@ def main() -> None:
         data = comment_form_data(body=body, email=f"poster-{run}-{n}@example.com", token=uuid.uuid4().hex)
         address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
         reset_queries()  # the query log holds 9,000 at most: filling the stories left it full
+        client.cookies.clear()  # a new reader: no session, no cookies of an earlier post
         if count:
             with CaptureQueriesContext(connection) as ctx:
                 response = client.post(url, data, REMOTE_ADDR=address)
