@@ -20,20 +20,14 @@ from typing import Any, TypeVar
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import NoPermissionError, RedisError, ResponseError
 
 logger = logging.getLogger(__name__)
 
 FALLBACK = LocMemCache("newsroom-fallback", {"TIMEOUT": 300})
 _last_warning = 0.0
 
-try:
-    from redis.exceptions import RedisError, ResponseError
-
-    UNREACHABLE: tuple[type[BaseException], ...] = (RedisError, OSError)
-    SCRIPT_ERRORS: tuple[type[BaseException], ...] = (ResponseError,)
-except ImportError:  # pragma: no cover - redis is a dependency
-    UNREACHABLE = (OSError,)
-    SCRIPT_ERRORS = ()
+UNREACHABLE: tuple[type[BaseException], ...] = (RedisError, OSError)
 
 
 # Once the shared cache has failed, it is left alone this long: asking it again each time would wait out its
@@ -60,21 +54,32 @@ class NotShared(Exception):
     """The shared cache is not Redis, or cannot be reached now: do it through :func:`call` instead."""
 
 
+# Set when the shared Redis refuses scripts (an ACL without EVAL, a provider that forbids it): the rate limits
+# then take the slower path for good, and the rest of the shared cache stays in use.
+_scripts_refused = False
+
+
 def redis_script(source: str, keys: list[str], args: list[Any]) -> Any:
     """Run a Lua script on the shared Redis, atomically and in one round trip (EVALSHA, EVAL the first time),
     on ``keys`` as the cache names them. Raises :class:`NotShared` when the cache is not Redis (the default
-    cache of one process) or cannot be reached (marked down, as :func:`call` does)."""
-    global _down_until
+    cache of one process), refuses scripts, or fails: unreachable, a replica after a fail-over, out of memory
+    (marked down for ``RETRY_SECONDS``, as :func:`call` does; an error the script itself raised is logged as
+    one)."""
+    global _down_until, _scripts_refused
     backend = caches["default"]
-    if not isinstance(backend, RedisCache) or time.monotonic() < _down_until:
+    if _scripts_refused or not isinstance(backend, RedisCache) or time.monotonic() < _down_until:
         raise NotShared
     names = [backend.make_and_validate_key(key) for key in keys]
     try:
         client = backend._cache.get_client(names[0] if names else None, write=True)
         return client.register_script(source)(keys=names, args=args)
     except UNREACHABLE as exc:
-        if isinstance(exc, SCRIPT_ERRORS) and "script" in str(exc).lower():
-            raise  # the script's own error: a bug to see, not a cache to work around
+        if isinstance(exc, NoPermissionError) or str(exc).startswith("unknown command"):
+            _scripts_refused = True
+            logger.warning("The shared cache refuses scripts (%s): rate limits take the slower path.", exc)
+            raise NotShared from exc
+        if type(exc) is ResponseError:  # not a replica's, a full memory's or a busy server's: the script's own
+            logger.error("A script on the shared cache failed: %s", exc)
         _down_until = time.monotonic() + RETRY_SECONDS
         _warn(exc)
         raise NotShared from exc
@@ -82,8 +87,9 @@ def redis_script(source: str, keys: list[str], args: list[Any]) -> Any:
 
 def shared_cache_back() -> None:
     """Ask the shared cache again from the next call (tests; an operator's shell after fixing Redis)."""
-    global _down_until
+    global _down_until, _scripts_refused
     _down_until = 0.0
+    _scripts_refused = False
 
 
 # What this request read of the shared cache (``read``), by key: within a request, a value that several

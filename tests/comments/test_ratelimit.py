@@ -9,7 +9,7 @@ import time
 from unittest import mock
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import override_settings
 
 from comments import ratelimit
@@ -298,4 +298,82 @@ def test_on_redis_a_limit_still_counts_when_redis_goes_away_mid_run(on_redis, mo
     finally:
         monkeypatch.undo()
         shared.FALLBACK.clear()
+        shared.shared_cache_back()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "ReadOnlyError('You can\\'t write against a read only replica. script: 1a2b, on @user_script:18.')",
+        "OutOfMemoryError('command not allowed when used memory > maxmemory. script: 1a2b')",
+        "TimeoutError('Timeout reading from socket')",
+    ],
+)
+def test_on_redis_a_replica_a_full_memory_or_a_timeout_falls_back_and_the_limit_still_counts(on_redis, monkeypatch,
+                                                                                            error):  # fmt: skip
+    """Found by a review: Redis appends "script: …" to every error within a script, and an early version took a
+    replica's refusal after a fail-over for the script's own bug, and answered every post with a 500."""
+    import redis.exceptions as redis_errors
+    from django.core.cache.backends.redis import RedisCacheClient
+
+    failure = eval(error, vars(redis_errors))  # noqa: S307 - the test's own literals
+
+    class Failing:
+        def register_script(self, source):
+            def run(keys, args):
+                raise failure
+
+            return run
+
+    monkeypatch.setattr(RedisCacheClient, "get_client", lambda self, key=None, *, write=False: Failing())
+    try:
+        with at(700.0):
+            assert ratelimit.hit("test", "reader", "1/h") == 0
+            assert ratelimit.hit("test", "reader", "1/h") > 0  # counted by this process meanwhile
+    finally:
+        monkeypatch.undo()
+        shared.FALLBACK.clear()
+        shared.shared_cache_back()
+
+
+def test_on_redis_that_refuses_scripts_the_limits_take_the_slower_path_and_the_cache_stays_shared(on_redis,
+                                                                                                  monkeypatch):  # fmt: skip
+    from redis.exceptions import NoPermissionError
+
+    real = shared.redis_script
+    refusals = []
+
+    def refused(*args, **kwargs):
+        refusals.append(1)
+        raise NoPermissionError("this user has no permissions to run the 'evalsha' command")
+
+    class Refusing:
+        def __init__(self, client):
+            self.client = client
+
+        def register_script(self, source):
+            return lambda keys, args: refused()
+
+        def __getattr__(self, name):  # everything else, as Redis answers it
+            return getattr(self.client, name)
+
+    from django.core.cache.backends.redis import RedisCacheClient
+
+    get_client = RedisCacheClient.get_client
+    monkeypatch.setattr(
+        RedisCacheClient,
+        "get_client",
+        lambda self, key=None, *, write=False: Refusing(get_client(self, key, write=write)),
+    )
+    try:
+        with at(800.0):
+            assert ratelimit.hit("test", "reader", "1/h") == 0
+            assert ratelimit.hit("test", "reader", "1/h") > 0
+        assert len(refusals) == 1  # asked once, then not again
+        monkeypatch.setattr(RedisCacheClient, "get_client", get_client)
+        shared.call("set", "still-shared", 1, 60)
+        assert caches["default"].get("still-shared") == 1  # Redis itself, not the fallback
+        assert real is shared.redis_script
+    finally:
+        monkeypatch.undo()
         shared.shared_cache_back()
