@@ -728,8 +728,8 @@ def rate_limit_checks(ports: list[int], accepted: list[str]) -> list[dict[str, A
         statuses.append(post_comment(by_email, ports[k % len(ports)], "limit-email@example.com",
                                      f"{BODIES[k % 4]} (email {k})", accepted))  # fmt: skip
     checks.append(limit_reached(f"one email, {len(ports)} servers in turn", statuses))
-    # At once: the limit's keys are held while its log is read and written (comments/ratelimit.py), so posts
-    # racing each other take turns, on one server's workers as on several servers.
+    # At once: on Redis one script reads and records the limit's log (comments/ratelimit.py), so posts racing
+    # each other are counted one at a time, on one server's workers as on several servers.
     for targets, address in (([ports[0]], "10.251.0.3"), (ports, "10.251.0.4")):
         where = "one server" if len(targets) == 1 else f"across {len(targets)} servers"
         answers = at_once(ports, targets, address, sent, accepted)

@@ -8,8 +8,8 @@ bench/page.py does: "conversation", every comment a reader's, published and in t
 "few-in-conversation", most of them imported, held, taken down, a simulation's or published off-topic,
 only the oldest few in the conversation). Then it posts ``--posts`` comments to each through the comment
 form's view (Django's full stack: middleware, the form, the rate limits, the filter with the active
-policy and the shipped learned model, the confirmation a new address is sent), each from a new reader at
-a new address, and prints the median server time per post (timed without DEBUG's query log, as a
+policy and the shipped learned model, the task that asks a new address to confirm itself), each from a
+new reader (no session, no cookie) at a new address, and prints the median server time per post (timed without DEBUG's query log, as a
 production server runs) and the SQL queries a post makes (counted on one more post a block, untimed). The rate limits
 are on, as on the site (each post is a new reader's, so none is refused); ``--no-rate-limits`` turns them
 off. Unless ``--no-shadow``, as many again with a draft shadowing the live policy (one more run of the

@@ -75,7 +75,7 @@ def active_sanctions(*, email: str, at: dt.datetime | None = None) -> list[Sanct
     # Every post asks: written out (``newsroom.db``).
     return list(
         Sanction.objects.raw(
-            f"SELECT * FROM {db.table(Sanction)} "  # noqa: S608
+            f"SELECT {db.columns(Sanction)} FROM {db.table(Sanction)} "  # noqa: S608
             f'WHERE "lifted_at" IS NULL AND ("ends_at" IS NULL OR "ends_at" > %s) AND ({mine}) '
             'ORDER BY "created_at" DESC, "id" DESC',  # Sanction's own order: the newest first
             [db.when(at), *params],

@@ -3,9 +3,10 @@
 A post from an address its browser has not proved asks the owner of the address to confirm it. Doing that
 within the post (the commenter's row, the day's claim, the opt-out, the unsubscribe link's recipient, the
 email) was eight of a post's statements; here it is one: this task's row, written in the comment's own
-transaction. A comment is therefore never stored without the confirmation it asks for (the row commits with
-it, or neither does), and no worker sees the row before the comment is there to read. The worker then does
-the rest (``emails.queue_confirmation``), and the email's own round sends it.
+transaction. A comment is therefore never stored without the task that asks for its confirmation (the row
+commits with it, or neither does), and no worker sees the row before the comment is there to read. The
+worker then does the rest (``emails.queue_confirmation``, one transaction; run again when the worker lost its
+connection mid-task: ``lab.runs.RUN_AGAIN_WHEN_CUT_SHORT``), and the email's own round sends it.
 """
 
 from __future__ import annotations

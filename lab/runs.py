@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import logging
 import traceback
 import uuid
@@ -111,12 +112,14 @@ def _fail_task_rows(rows: DBTaskResultQuerySet, now: dt.datetime) -> None:
 
 
 # Tasks a worker runs again from the start when it lost one mid-run (its database connection dropped): a round
-# of emails claims each email as it sends it, a lab run and a retraining write their results whole at their end.
+# of emails claims each email as it sends it, a confirmation's claim and email are one transaction (rolled back
+# whole), a lab run and a retraining write their results whole at their end.
 # A simulation posts its comments as it goes (run again, it would post them twice): it is marked interrupted, as
 # when a worker stops. Nor is a task run again that has been cut short this many times (it may be the cause).
 RUN_AGAIN_WHEN_CUT_SHORT = frozenset(
     {
         "outbox.tasks.send_due",
+        "comments.tasks.confirm_address",
         "lab.tasks.lab_run",
         "lab.tasks.retrain",
         "policies.tasks.train_candidate",
@@ -208,7 +211,11 @@ def stream_for(lab: LabRun) -> list[StreamItem]:
 def _moderators_truth(pks: list[int]) -> dict[int, Truth]:
     """What moderators decided is the only truth real comments have: approved is clean, rejected as abusive is."""
     truth: dict[int, Truth] = {}
-    events = ModerationEvent.objects.by_moderators(dismissals=True).filter(comment_id__in=pks)
+    # A batch at a time: one statement binds 65,535 values at most on PostgreSQL (newsroom/postgresql).
+    events = itertools.chain.from_iterable(
+        ModerationEvent.objects.by_moderators(dismissals=True).filter(comment_id__in=pks[start : start + 10_000])
+        for start in range(0, len(pks), 10_000)
+    )
     for event in events:
         if event.action in ("approve", "dismiss_reports"):
             truth[event.comment_id] = Truth(abusive=False, on_topic=True, spam=False)

@@ -52,6 +52,12 @@ def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+def columns(model: type[Model]) -> str:
+    """A model's columns, named and quoted, for a hand-written SELECT: never ``*``, whose result a prepared
+    statement fixes (a column added by a migration then fails every connection that prepared it)."""
+    return ", ".join(connection.ops.quote_name(field.column) for field in model._meta.concrete_fields if field.column)
+
+
 def when(value: Any) -> Any:
     """A date and time as the database in use stores it (naive UTC text on SQLite, as Django writes it)."""
     return connection.ops.adapt_datetimefield_value(value)

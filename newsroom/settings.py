@@ -176,13 +176,16 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters bound by the server, and a statement this connection ran DB_PREPARE_THRESHOLD times prepared
-    # there (parsed and planned once): a post's two dozen small statements cost a quarter less. Behind a pooler
-    # in transaction mode that cannot keep prepared statements (PgBouncer before 1.21), set it to 0.
+    # there (parsed once): a post's small statements cost less. Each is still planned for its own values (a
+    # generic plan cannot use a partial index whose condition is a parameter). ``newsroom.postgresql`` holds a
+    # statement to what the server can bind. Behind a pooler in transaction mode that cannot keep prepared
+    # statements (PgBouncer below 1.22, or without its max_prepared_statements), set it to 0.
     prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5)
     if prepare_threshold > 0:
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
-            server_side_binding=True, prepare_threshold=prepare_threshold
-        )
+        DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options.update(server_side_binding=True, prepare_threshold=prepare_threshold)
+        options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_custom_plan".strip()
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets readers run beside a writer; IMMEDIATE transactions plus a busy
