@@ -21,11 +21,14 @@ from django.utils import timezone
 from commenters.mailboxes import mailbox_key
 from commenters.models import Commenter
 from commenters.services import commenter_for, commenter_record, confirmation_claim, normalise_email
-from comments.models import Comment, CommentReport, ModerationEvent
+from comments.appeals import appeal_deadline, appeal_token
+from comments.models import Appeal, Comment, CommentReport, ModerationEvent
 from comments.selectors import comment_url
+from moderation import Policy
 from newsroom import db
 from outbox.models import OutboundEmail
 from outbox.services import absolute_url, email_queue
+from policies.selectors import live_policy
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +145,7 @@ def queue_decision(
     Only to an address its owner confirmed: anyone can type any address into the form, and a decision
     (with the text given back) is not news for a stranger. The author sees the outcome beside the comment
     either way. ``send_after``: not before the decision can no longer be undone."""
-    if not Commenter.objects.filter(email=comment.author_email, confirmed_at__isnull=False).exists():
+    if not _confirmed(comment):
         return None
     headline = comment.article.headline
     if event.new_status == Comment.Status.PUBLISHED:
@@ -154,11 +157,96 @@ def queue_decision(
     else:
         reason = dict(CommentReport.Reason.choices).get(event.reason, event.reason or "it breaks the policy")
         note = f"\nTheir note: {event.note.strip()}" if event.note.strip() else ""
-        subject = f"Your comment on “{headline}” was not published"
+        removed = event.new_status == Comment.Status.REMOVED
+        subject = f"Your comment on “{headline}” was {'removed' if removed else 'not published'}"
+        verb = "removed it after it was published" if removed else "did not publish it"
         body = (
-            f"Hello {comment.author_name},\n\nA moderator read your comment on “{headline}” and did not publish it.\n"
-            f"Reason: {reason}.{note}\n\nYour text, so you can change it and post it again:\n\n{comment.body}\n\n"
+            f"Hello {comment.author_name},\n\nA moderator read your comment on “{headline}” and {verb}.\n"
+            f"Reason: {reason}.{note}\n\n{_how_to_appeal(comment, event)}"
+            f"Your text, so you can change it and post it again:\n\n{comment.body}\n\n"
             f"The story: {absolute_url(comment.article.get_absolute_url())}#comments"
+        )
+    return _queue_about(
+        to=comment.author_email, kind=OutboundEmail.Kind.DECISION, comment=comment, subject=subject, body=body,
+        send_after=send_after,
+    )  # fmt: skip
+
+
+def _confirmed(comment: Comment) -> bool:
+    """Whether the comment's address was confirmed by its owner: only those hear of decisions (anyone can type
+    any address into the form, and a decision, with the text given back, is not news for a stranger)."""
+    return Commenter.objects.filter(email=comment.author_email, confirmed_at__isnull=False).exists()
+
+
+def _how_to_appeal(comment: Comment, event: ModerationEvent) -> str:
+    """The statement's last part: until when, and where, the author may appeal the decision."""
+    until = appeal_deadline(event, comment, policy=live_policy())
+    if until is None:
+        return ""
+    link = absolute_url(reverse("comments:appeal", kwargs={"token": appeal_token(comment)}))
+    return (
+        f"If you think this decision is wrong, you can appeal it, once, until {timezone.localtime(until):%-d %B %Y}: "
+        f"another moderator will read it.\n{link}\n\n"
+    )
+
+
+def queue_filter_statement(*, comment: Comment, policy: Policy) -> OutboundEmail | None:
+    """The filter's decision that hides a confirmed reader's comment, told by email with its statement of reasons:
+    a rejection at once; a hold once it has waited the policy's ``held_notice_hours`` (a moderator's decision
+    before then replaces it, as it replaces any decision email still waiting)."""
+    if comment.status == Comment.Status.HELD:
+        if not policy.held_notice_hours:
+            return None
+        send_after = comment.created_at + dt.timedelta(hours=policy.held_notice_hours)
+        what = f"has waited for a moderator for {policy.held_notice_hours} hours"
+    elif comment.status == Comment.Status.REJECTED:
+        send_after, what = None, "was not published"
+    else:
+        return None
+    headline = comment.article.headline
+    found = "; ".join(dict.fromkeys(r["message"] for r in comment.explanation or []))
+    ground = f"because it {found}" if found else "because every comment is read by a moderator first"
+    until = (send_after or comment.created_at) + dt.timedelta(days=policy.appeal_days) if policy.appeal_days else None
+    link = absolute_url(reverse("comments:appeal", kwargs={"token": appeal_token(comment)}))
+    appeal = (
+        f"If you think this decision is wrong, you can appeal it, once, until {timezone.localtime(until):%-d %B %Y}: "
+        f"a moderator will read it.\n{link}\n\n"
+        if until
+        else ""
+    )
+    held = comment.status == Comment.Status.HELD
+    return _queue_about(
+        to=comment.author_email, kind=OutboundEmail.Kind.DECISION, comment=comment,
+        subject=f"Your comment on “{headline}” {what}",
+        body=(
+            f"Hello {comment.author_name},\n\nYour comment on “{headline}” {what}. The comment filter "
+            f"{'held it for review' if held else 'did not publish it'}, automatically, {ground}.\n\n{appeal}"
+            f"Your text:\n\n{comment.body}\n\nThe story: {absolute_url(comment.article.get_absolute_url())}#comments"
+        ),
+        send_after=send_after,
+    )  # fmt: skip
+
+
+def queue_appeal_outcome(*, appeal: Appeal, send_after: dt.datetime | None = None) -> OutboundEmail | None:
+    """Tell the author what became of their appeal, and why (to a confirmed address)."""
+    comment, event = appeal.comment, appeal.resolution
+    if event is None or not _confirmed(comment):
+        return None
+    headline = comment.article.headline
+    if appeal.status == Appeal.Status.OVERTURNED:
+        subject = f"Your appeal on “{headline}”: your comment is published"
+        body = (
+            f"Hello {comment.author_name},\n\nA moderator read your appeal and changed the decision: your comment on "
+            f"“{headline}” is published.\n{absolute_url(comment_url(comment))}"
+        )
+    else:
+        reason = dict(CommentReport.Reason.choices).get(event.reason, event.reason or "it breaks the policy")
+        note = f"\nTheir note: {event.note.strip()}" if event.note.strip() else ""
+        subject = f"Your appeal on “{headline}”: the decision stands"
+        body = (
+            f"Hello {comment.author_name},\n\nA moderator read your appeal and kept the decision: your comment on "
+            f"“{headline}” stays {comment.get_status_display().lower()}.\nReason: {reason}.{note}\n\n"
+            f"Your text:\n\n{comment.body}"
         )
     return _queue_about(
         to=comment.author_email, kind=OutboundEmail.Kind.DECISION, comment=comment, subject=subject, body=body,

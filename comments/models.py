@@ -222,6 +222,7 @@ class ModerationEvent(models.Model):
         UNDO = "undo", "Decision undone"
         FEATURE = "feature", "Featured"
         UNFEATURE = "unfeature", "No longer featured"
+        APPEAL = "appeal", "Appealed by its author"
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
@@ -292,3 +293,34 @@ class Reaction(models.Model):
 
     def __str__(self) -> str:
         return f"Reaction to #{self.comment_id}"
+
+
+class Appeal(models.Model):
+    """An author contesting a decision that hid their comment (the EU's Digital Services Act, Art. 20): once a
+    decision, within the policy's ``appeal_days``, with a note. Decided on the desk by a moderator other than the
+    one who made the decision (``comments.appeals``): publishing it overturns the decision, keeping it hidden
+    upholds it; the outcome and its reason go back to the author."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for a moderator"
+        UPHELD = "upheld", "Decision upheld"
+        OVERTURNED = "overturned", "Decision overturned"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="appeals")
+    # The decision appealed (the filter's, or a moderator's): one appeal each, which the database holds to.
+    decision = models.OneToOneField(ModerationEvent, on_delete=models.CASCADE, related_name="appeal")
+    note = models.TextField(max_length=limits.APPEAL_NOTE_MAX_LENGTH)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The moderator's decision that answered it (approve: overturned; reject: upheld); undoing it opens the
+    # appeal again.
+    resolution = models.OneToOneField(
+        ModerationEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="resolved_appeal"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], condition=Q(status="open"), name="appeal_open_idx")]
+
+    def __str__(self) -> str:
+        return f"Appeal on #{self.comment_id} ({self.get_status_display().lower()})"

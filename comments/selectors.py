@@ -22,16 +22,19 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.functional import cached_property
 
 from articles.models import Article
 from commenters.mailboxes import mailbox_key
 from commenters.services import normalise_email
+from comments import appeals
 from comments.models import Comment, CommentReport, ModerationEvent, Reaction
 from moderation import Context, Conversation, Policy, Recent, author_key, build_context
 from moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE, THREAD_SAMPLE
 from moderation.normalize import fingerprint_key
 from newsroom import cache, db
+from policies.selectors import live_policy
 
 SORTS = {
     "oldest": ("created_at", "id"),
@@ -65,6 +68,9 @@ class Entry:
     # For its author only: what became of it and why, beside the comment itself.
     notice: str = ""
     notice_kind: str = ""  # "held", "published" (after review), "rejected"
+    # For its author only, when a decision hides it: the statement of reasons, and the page to appeal from.
+    statement: appeals.Statement | None = None
+    appeal_url: str = ""
 
 
 @dataclass
@@ -442,9 +448,16 @@ def comment_url(comment: Comment, *, just_stored: bool = False) -> str:
 
 def _tell_authors(entries: list[Entry]) -> None:
     """Each of the reader's own comments says what became of it: held and why, published after review,
-    or turned down and why (the filter's reasons, or the moderator's reason and note). One query."""
+    or turned down and why (the filter's reasons, or the moderator's reason and note); a hidden one links to its
+    statement of reasons and appeal (comments/appeals.py). Three queries."""
     if not entries:
         return
+    hidden = [e.comment for e in entries if e.comment.status != Comment.Status.PUBLISHED]
+    statements = appeals.statements_of_reasons(hidden, policy=live_policy()) if hidden else {}
+    for entry in entries:
+        if (statement := statements.get(entry.comment.pk)) is not None:
+            entry.statement = statement
+            entry.appeal_url = reverse("comments:appeal", kwargs={"token": appeals.appeal_token(entry.comment)})
     decided = {
         event.comment_id: event
         for event in ModerationEvent.objects.filter(

@@ -21,8 +21,8 @@ from commenters.mailboxes import mailbox_key
 from commenters.models import Sanction
 from commenters.selectors import active_sanctions, signed_in_by_site, story_state
 from commenters.services import commenter_record, normalise_email
-from comments import alerts, emails, tasks
-from comments.models import Comment, CommentReport, ModerationEvent
+from comments import alerts, appeals, emails, tasks
+from comments.models import Appeal, Comment, CommentReport, ModerationEvent
 from comments.sanitize import has_visible_text
 from comments.selectors import count_published, forget_counts, moderation_context, week_record
 from moderation import JUDGED, Action, Context, Mode, Policy, Verdict, moderate
@@ -183,6 +183,8 @@ def comment_post(
         # and the reader never got their link.)
         if verified:
             commenter_record(email=email)
+            # Its statement of reasons by email, when the filter hides it (a long hold: once it is long).
+            emails.queue_filter_statement(comment=comment, policy=policy)
         else:
             tasks.ask_to_confirm(comment=comment, email=email)
 
@@ -402,18 +404,26 @@ def _drop_waiting_emails(comment: Comment, *, kinds: list[str]) -> int:
     return int(waiting.delete()[0])
 
 
-def _tell(*, comment: Comment, event: ModerationEvent, old_status: str, send_after: dt.datetime | None) -> None:
-    """The author of a held comment hears the decision, and a reply now published reaches whom it answers:
-    once the decision can no longer be undone. An email still waiting about an earlier decision is replaced.
-    An imported comment emails nobody: its author wrote it elsewhere and never gave this site the address."""
+def _tell(
+    *, comment: Comment, event: ModerationEvent, old_status: str, send_after: dt.datetime | None,
+    appeal: Appeal | None = None,
+) -> None:  # fmt: skip
+    """The author of a held comment hears the decision (with its statement of reasons), so does the author of a
+    published comment a moderator removed, and the author of an appeal its outcome; a reply now published reaches
+    whom it answers: once the decision can no longer be undone. An email still waiting about an earlier decision
+    is replaced. An imported comment emails nobody: its author wrote it elsewhere and never gave this site the
+    address."""
     if comment.source:
         return
     published = Comment.Status.PUBLISHED
     replaced = _drop_waiting_emails(comment, kinds=[OutboundEmail.Kind.DECISION])
     if comment.status != published:
         _drop_waiting_emails(comment, kinds=[OutboundEmail.Kind.REPLY])
-    told_of_decision = old_status == Comment.Status.HELD or replaced
-    if told_of_decision and comment.status != Comment.Status.HELD:
+    removed = old_status == published and comment.status == Comment.Status.REMOVED
+    told_of_decision = old_status == Comment.Status.HELD or replaced or removed
+    if appeal is not None:
+        emails.queue_appeal_outcome(appeal=appeal, send_after=send_after)
+    elif told_of_decision and comment.status != Comment.Status.HELD:
         emails.queue_decision(comment=comment, event=event, send_after=send_after)
     if comment.status == published and old_status != published and comment.parent_id is not None:
         emails.queue_reply(reply=comment, send_after=send_after)
@@ -477,8 +487,15 @@ def comment_decide(
         if seen is not None and Seen.of(locked) != seen:
             raise _refuse_changed(locked)
         old_status = locked.status
+        # An appeal waiting on it: this decision answers it (comments/appeals.py), and its author may not.
+        appeal = appeals.open_appeal(locked)
+        if appeal is not None and actor is not None and appeal.decision.actor_id == actor.pk:
+            raise DecisionRefused(
+                "Its author appealed your decision: another moderator decides the appeal.", code="own_decision",
+                comment=locked,
+            )  # fmt: skip
         if decision == "approve":
-            if old_status == Comment.Status.REMOVED:
+            if old_status == Comment.Status.REMOVED and appeal is None:
                 raise DecisionRefused("A removed comment stays removed.", code="final", comment=locked)
             if old_status == published and not locked.open_reports and not locked.flagged:
                 raise DecisionRefused("It is already published: nothing to do.", code="no_change", comment=locked)
@@ -486,10 +503,16 @@ def comment_decide(
             if old_status == published and locked.open_reports:
                 action = ModerationEvent.Action.DISMISS_REPORTS
             new_status, reason = published, ""
-        else:
-            if old_status in (Comment.Status.REJECTED, Comment.Status.REMOVED):
+        elif old_status in (Comment.Status.REJECTED, Comment.Status.REMOVED):
+            if appeal is None:
                 label = locked.get_status_display().lower()
                 raise DecisionRefused(f"It is already {label}: nothing to do.", code="no_change", comment=locked)
+            # The appeal upheld: it stays as it is, for the reason given now.
+            action = (
+                ModerationEvent.Action.REMOVE if old_status == Comment.Status.REMOVED else ModerationEvent.Action.REJECT
+            )
+            new_status = Comment.Status(old_status)
+        else:
             action = ModerationEvent.Action.REMOVE if old_status == published else ModerationEvent.Action.REJECT
             new_status = Comment.Status.REMOVED if old_status == published else Comment.Status.REJECTED
         version = locked.version + 1
@@ -508,11 +531,13 @@ def comment_decide(
             old_flagged=locked.flagged, undo_until=now + undo_window if undo_window else None,
         )  # fmt: skip
         CommentReport.objects.filter(comment=locked, resolved=False).update(resolved=True, resolved_by=event)
+        if appeal is not None:
+            appeals.appeal_answer(appeal=appeal, event=event)
         locked.status, locked.open_reports, locked.flagged, locked.version = new_status, 0, False, version
         _count_reply(locked, (new_status == published) - (old_status == published))
         forget_counts(article_id=locked.article_id)
         send_after = event.undo_until + SEND_MARGIN if event.undo_until else None
-        _tell(comment=locked, event=event, old_status=old_status, send_after=send_after)
+        _tell(comment=locked, event=event, old_status=old_status, send_after=send_after, appeal=appeal)
         alerts.queue_changed()
     comment.status, comment.open_reports, comment.flagged, comment.version = new_status, 0, False, version
     return event
@@ -594,6 +619,7 @@ def comment_undo(*, event: ModerationEvent, actor: User | None, now: dt.datetime
             old_status=old_status, new_status=restored, version=version, undoes=decision,
         )  # fmt: skip
         decision.resolved_reports.update(resolved=False, resolved_by=None)
+        appeals.appeal_reopen(decision=decision)
         published = Comment.Status.PUBLISHED
         _count_reply(locked, (restored == published) - (old_status == published))
         forget_counts(article_id=locked.article_id)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("comments/<int:pk>/react/", views.react_view, name="react"),
     path("comments/faq/", views.faq, name="faq"),
     path("comments/confirm/<str:token>/", views.confirm_view, name="confirm"),
+    path("comments/appeal/<str:token>/", views.appeal_view, name="appeal"),
 ]

@@ -17,7 +17,7 @@ from articles.selectors import article_for_page
 from articles.views import render_article_page
 from commenters.mailboxes import mailbox_key
 from commenters.services import normalise_email
-from comments import ratelimit
+from comments import appeals, ratelimit
 from comments.emails import confirm_once, confirmation_for
 from comments.forms import (
     IDENTITY_COOKIE,
@@ -30,7 +30,7 @@ from comments.forms import (
     identity_cookie,
     remember_cookie,
 )
-from comments.models import Comment
+from comments.models import Comment, CommentReport
 from comments.reactions import ReactionError, comment_react, comment_unreact
 from comments.selectors import article_to_comment_on, comment_url, commenter_key, form_sent_before
 from comments.services import CommentError, comment_post, comment_report
@@ -42,10 +42,10 @@ from comments.session import (
     remember_own_comment,
     stop_ignoring,
 )
-from newsroom import cache
+from newsroom import cache, limits
 from newsroom.http import client_ip
 from newsroom.rates import wait_words
-from policies.selectors import active_policy_record
+from policies.selectors import active_policy_record, live_policy
 
 logger = logging.getLogger(__name__)
 
@@ -377,3 +377,47 @@ def confirm_view(request: HttpRequest, token: str) -> HttpResponse:
         secure=request.is_secure(), httponly=True, samesite="Lax",
     )  # fmt: skip
     return response
+
+
+def appeal_view(request: HttpRequest, token: str) -> HttpResponse:
+    """A hidden comment's statement of reasons, and its author's appeal: reached from the author's own page
+    (their comment says why it is hidden) and from the decision's email. The link is theirs alone; an appeal
+    is made once a decision, with a note, within the policy's period. A note refused is shown again."""
+    comment = appeals.comment_for_token(token)
+    if comment is None:
+        return render(request, "comments/appeal.html", {"invalid": True}, status=404)
+    policy = live_policy()
+    note, status = "", 200
+    if request.method == "POST":
+        note = request.POST.get("note", "")
+        wait = ratelimit.hit("appeal-ip", client_ip(request) or "unknown", settings.REPORTS_RATE_PER_IP)
+        if wait:
+            messages.error(
+                request, f"Too many at once: wait {wait_words(wait)}, then send it again. Your text is kept."
+            )
+            status = 429
+        else:
+            try:
+                appeals.appeal_file(comment=comment, note=note, policy=policy)
+            except appeals.AppealError as exc:
+                messages.error(request, str(exc))
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    "Your appeal is sent. A moderator other than the one who decided will read it; you will hear "
+                    "the outcome here, and by email if you confirmed your address.",
+                )
+                return HttpResponseRedirect(request.path)
+    appeal = comment.appeals.select_related("resolution").order_by("-created_at", "-id").first()
+    answer = appeal.resolution if appeal is not None else None
+    context = {
+        "comment": comment,
+        "statement": appeals.statement_of_reasons(comment, policy=policy),
+        "appeal": appeal,
+        "outcome_reason": dict(CommentReport.Reason.choices).get(answer.reason, answer.reason) if answer else "",
+        "note": note,
+        "note_max": limits.APPEAL_NOTE_MAX_LENGTH,
+        "policy": active_policy_record(),
+    }
+    return render(request, "comments/appeal.html", context, status=status)

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 
 from articles.models import Article
 from commenters.models import Sanction
-from comments.models import Comment, CommentReport, ModerationEvent
+from comments.models import Appeal, Comment, CommentReport, ModerationEvent
 from desk.models import ReviewQueueItem
 from desk.review import SANCTION, ModerationActions, ReviewWorkflow, decide_controls, sanction_controls, status_label
 from desk.selectors import QUEUE_TABS, by_traffic, queue_counts, queue_tab_filter
@@ -226,9 +226,13 @@ class ReviewQueueAdmin(ReviewWorkflow):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
         open_reports = CommentReport.objects.filter(resolved=False).order_by("created_at")
+        open_appeals = Appeal.objects.filter(status=Appeal.Status.OPEN).select_related("decision__actor")
         return (
             Comment.objects.select_related("article", "parent")
-            .prefetch_related(Prefetch("reports", queryset=open_reports, to_attr="open_report_list"))
+            .prefetch_related(
+                Prefetch("reports", queryset=open_reports, to_attr="open_report_list"),
+                Prefetch("appeals", queryset=open_appeals, to_attr="open_appeal_list"),
+            )
             .annotate(
                 history_published=history_count(Q(status=Comment.Status.PUBLISHED)),
                 history_held=history_count(Q(status=Comment.Status.HELD)),
@@ -314,7 +318,13 @@ class ReviewQueueAdmin(ReviewWorkflow):
             ((badge(f"reported: {r.get_reason_display().lower()}", "report"), f"“{r.note}”" if r.note else "")
              for r in getattr(obj, "open_report_list", []))
         )  # fmt: skip
-        return format_html("{}{}", reasons, reports) or "—"
+        appealed = format_html_join(
+            "", '<div class="desk-appeal">{} against {} decision: “{}”</div>',
+            ((badge("appealed", "report"),
+              "the filter's" if a.decision.actor is None else f"{a.decision.actor.get_username()}'s", a.note)
+             for a in getattr(obj, "open_appeal_list", []))
+        )  # fmt: skip
+        return format_html("{}{}{}", appealed, reasons, reports) or "—"
 
     @admin.display(description="scores")
     def desk_scores(self, obj: Comment) -> str:

@@ -34,7 +34,7 @@ from django.utils.translation import ngettext
 from commenters.models import Sanction
 from commenters.services import SanctionError, sanction_add
 from comments import services
-from comments.models import Comment, ModerationEvent
+from comments.models import Appeal, Comment, ModerationEvent
 from moderation import Family
 from newsroom.admin import actor
 from newsroom.staff import STAFF_ENDPOINTS
@@ -451,9 +451,10 @@ def decide_controls(obj: Comment) -> str:
     """A row's decide buttons for the comment's state, its reason dropdown (set to the suggestion) and the
     state they decide on; a removed comment only says so."""
     url = reverse("admin:desk_reviewqueueitem_decide", args=[obj.pk])
-    if obj.status == Comment.Status.REMOVED:
+    appealed = has_open_appeal(obj)
+    if obj.status == Comment.Status.REMOVED and not appealed:
         return format_html('<span class="desk-final">{}</span>', obj.get_status_display())
-    verb = approve_label(obj)
+    verb = "Overturn: publish" if appealed else approve_label(obj)
     suggested = suggested_reason(obj)
     options = format_html_join(
         "", '<option value="{}"{}>{}</option>',
@@ -464,9 +465,11 @@ def decide_controls(obj: Comment) -> str:
             '<select name="reason-{}" class="desk-reason" aria-label="Reason to reject">{}</select> '
             '<button type="submit" class="desk-reject button" formaction="{}" name="decide" value="reject">'
             "{}</button>",
-            obj.pk, options, url, "Remove" if obj.status == Comment.Status.PUBLISHED else "Reject",
+            obj.pk, options, url,
+            "Uphold" if appealed and obj.status != Comment.Status.HELD
+            else "Remove" if obj.status == Comment.Status.PUBLISHED else "Reject",
         )
-        if obj.status not in (Comment.Status.REJECTED, Comment.Status.REMOVED)
+        if appealed or obj.status not in (Comment.Status.REJECTED, Comment.Status.REMOVED)
         else ""
     )  # fmt: skip
     approve = (
@@ -493,6 +496,15 @@ def decide_controls(obj: Comment) -> str:
         '<input type="hidden" name="seen-{}" class="desk-seen" value="{}">{}{}{}</div>',
         url, obj.pk, obj.pk, services.Seen.of(obj).token, approve, reject, feature,
     )  # fmt: skip
+
+
+def has_open_appeal(comment: Comment) -> bool:
+    """Whether its author's appeal waits (the desk's rows have them prefetched; a row redrawn after a decision
+    asks)."""
+    listed = getattr(comment, "open_appeal_list", None)
+    if listed is not None:
+        return bool(listed)
+    return Appeal.objects.filter(comment=comment, status=Appeal.Status.OPEN).exists()
 
 
 def sanction_controls(obj: Comment) -> str:

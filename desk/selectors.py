@@ -8,18 +8,21 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from comments.models import REAL, Comment, ModerationEvent
+from comments.models import REAL, Appeal, Comment, ModerationEvent
 
 # The desk's queues, declared once: its tabs, their counts and the admin index's counts all read these, so
 # a number on the index is the number of rows its link shows.
 HELD = Q(status=Comment.Status.HELD)
 READER_REPORTED = Q(status=Comment.Status.PUBLISHED, open_reports__gt=0)
 FLAGGED = Q(status=Comment.Status.PUBLISHED, flagged=True)
+# Comments whose author appealed a decision that hid them, waiting for a moderator (comments/appeals.py).
+APPEALED = Q(Exists(Appeal.objects.filter(comment=OuterRef("pk"), status=Appeal.Status.OPEN)))
 RECENT_DAYS = 7
 QUEUE_TABS = {
     "review": "To review",
     "held": "Held",
     "reported": "Reported or flagged",
+    "appeals": "Appeals",
     "recent": "All recent",
     "approved": "Approved",
     "rejected": "Rejected",
@@ -32,6 +35,8 @@ def queue_tab_filter(tab: str, *, now: dt.datetime | None = None) -> Q:
         return HELD
     if tab == "reported":
         return READER_REPORTED | FLAGGED
+    if tab == "appeals":
+        return APPEALED
     if tab == "recent":
         return Q(created_at__gte=(now or timezone.now()) - dt.timedelta(days=RECENT_DAYS))
     if tab == "approved":

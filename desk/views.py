@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
+from comments.appeals import appeal_counts
 from comments.models import ModerationEvent
 from desk.forecast import RotaError, forecast, parse_rota
 from desk.quality import decided_comments, live_quality
@@ -120,6 +123,7 @@ def quality(request: HttpRequest) -> HttpResponse:
     context = {
         "report": report, "charts": charts, "tradeoff": tradeoff,
         "tradeoff_chart": tradeoff_chart(tradeoff) if tradeoff else None,
+        "appeals": appeal_counts(since=timezone.now() - dt.timedelta(weeks=12)),
         # Saving a point as a draft is the lab's (an editor's): the form posts there.
         "may_draft": may_open(request.user, "lab:lab"),
     }  # fmt: skip

@@ -207,6 +207,17 @@ class Policy:
     auto_close_days: int = count(
         0, "Close a story's comments this many days after it was published (0: never). A story may override it."
     )
+    # Read by the site (a decision's statement of reasons and its appeal), not by the checks.
+    appeal_days: int = count(
+        182,
+        "Days after a decision that hid a comment (rejected, removed, or held too long) during which its author may "
+        "appeal it, once (0: no appeals). The EU's Digital Services Act asks for at least six months.",
+    )
+    held_notice_hours: int = count(
+        24,
+        "Hours a comment may wait for review before it counts as hidden: its author is then told why and may "
+        "appeal (0: never).",
+    )
     # Not settings a policy holds. A form sent sooner than this after it was served is held as a likely bot:
     # the site's setting (settings.COMMENTS_MIN_SECONDS_TO_WRITE), whichever policy is live.
     min_seconds_to_write: float = 1.0

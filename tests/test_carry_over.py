@@ -354,7 +354,7 @@ def test_groups_keep_their_permissions_under_the_new_apps_with_one_content_type_
     assert ["policies", "change_moderationpolicy"] in facts["groups"]["Editors"]
     assert facts["can"] == {"moira": [True, True, True], "eddie": [True, True, True]}
     assert facts["content_types_twice"] == [] and facts["permissions_twice"] == []
-    assert facts["comments_content_types"] == ["comment", "commentreport", "moderationevent", "reaction"]
+    assert facts["comments_content_types"] == ["appeal", "comment", "commentreport", "moderationevent", "reaction"]
     # The admin's history of a sanction and a policy still opens them.
     assert facts["log"] == [
         ["commenters", "sanction", "Pre-moderate every comment: troll@spam.example"],

@@ -192,7 +192,7 @@ POLICY_FORM = {
     "abuse_hold": 0.5, "abuse_reject": 0.9, "model_hold": 0.58, "model_hold_share": 0.15, "model_reject": 0.92, "off_topic_hold": 0.6, "off_topic_flag": 0.5,
     "off_topic_action": "hold", "spam_hold": 0.5, "spam_reject": 0.9, "shouting_hold": 0.8, "max_links": 2,
     "blocked_words": "", "allowed_words": "", "hold_first_comments": 0, "premoderate_rejected_share": 0.3,
-    "duplicate_window_minutes": 10, "auto_close_days": 0,
+    "duplicate_window_minutes": 10, "auto_close_days": 0, "appeal_days": 182, "held_notice_hours": 24,
 }  # fmt: skip
 
 
@@ -319,7 +319,7 @@ def test_the_desk_has_tabs_with_counts_and_the_right_verbs(mod_client, moderator
     comment_report(comment=reported, reason="abusive", note="It mocks the victims.")
     page = mod_client.get(QUEUE)
     tabs = {t["key"]: t["count"] for t in page.context["desk_tabs"]}
-    assert tabs == {"review": 2, "held": 1, "reported": 1, "recent": 4, "approved": 1, "rejected": 1}
+    assert tabs == {"review": 2, "held": 1, "reported": 1, "appeals": 0, "recent": 4, "approved": 1, "rejected": 1}
     html = page.content.decode()
     assert "Waiting on Doha." in html and "Published and reported." in html and "Approved on Doha." not in html
     assert "Keep published" in html and "Approve and publish" in html

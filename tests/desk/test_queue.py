@@ -85,7 +85,7 @@ def test_the_index_counts_what_the_desk_tabs_count_with_simulated_comments_in_th
         assert mod_client.get(link).context["cl"].result_count == index[name], name
     # The simulator's comments are counted, and listed, only when asked for.
     assert tab_counts(mod_client, "?traffic=simulated") == {
-        "review": 8, "held": 2, "reported": 6, "recent": 12, "approved": 0, "rejected": 2,
+        "review": 8, "held": 2, "reported": 6, "appeals": 0, "recent": 12, "approved": 0, "rejected": 2,
     }  # fmt: skip
     assert tab_counts(mod_client, "?traffic=all")["review"] == 12
 

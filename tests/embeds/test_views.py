@@ -420,3 +420,21 @@ def test_the_script_and_the_styles_are_served(site):
     assert styles.status_code == 200 and styles["Content-Type"].startswith("text/css")
     assert "[data-bs-theme=light]" in css and ".nr-comment" in css and ":host" in css
     assert "sourceMappingURL" not in css
+
+
+def test_a_rejected_comment_says_why_in_the_embed_and_links_to_its_appeal_on_our_site(site, django_user_model):
+    from comments.appeals import appeal_token
+    from comments.services import comment_decide
+
+    ModerationPolicy.objects.update_or_create(name="default", defaults={"is_active": True, "mode": "hold_all"})
+    forget_active_policy()
+    author = Reader()
+    author.post_comment(name="Amina", email="amina@example.com", body="Held words about Doha.")
+    comment = Comment.objects.get()
+    moderator = django_user_model.objects.create_user("moderator1", is_staff=True)
+    comment_decide(comment=comment, actor=moderator, decision="reject", reason="off_topic")
+    html = author.section().content.decode()
+    assert "A moderator did not publish your comment" in html and "Decided by a moderator." in html
+    link = re.search(r'href="([^"]*/comments/appeal/[^"]+)" target="_blank" rel="noopener"', html)
+    assert link is not None and link[1] == f"http://testserver/comments/appeal/{appeal_token(comment)}/"
+    assert "/comments/appeal/" not in Reader().section().content.decode()
