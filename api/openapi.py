@@ -31,6 +31,7 @@ ERRORS: dict[str, tuple[int, ...]] = {
     "report": (*WRITE, 404, 429),
     "ignore": (*WRITE, 404, 429),
     "react": (*WRITE, 404, 429),
+    "appeal": (*WRITE, 404, 429),
     "unreact": (403, 413, 415, 404, 429),
     "my_ignored": (),
     "unignore": (403, 413, 415, 404),

@@ -23,6 +23,8 @@ from ninja.params import P, QueryEx
 
 from api.problems import Problem
 from api.schemas import (
+    AppealIn,
+    AppealOut,
     CommentIn,
     CommentOut,
     FeaturedOut,
@@ -34,6 +36,7 @@ from api.schemas import (
     ReportIn,
     ReportOut,
     SectionOut,
+    StatementOut,
     Story,
     StoryCommentIn,
     ThreadOut,
@@ -42,6 +45,7 @@ from api.schemas import (
 from articles.models import Article
 from commenters.mailboxes import mailbox_key
 from comments import ratelimit
+from comments.appeals import AppealError, Statement, appeal_file, statements_of_reasons
 from comments.forms import IDENTITY_COOKIE, confirmed_email, validate_mailable
 from comments.models import Comment, CommentReport, ModerationEvent
 from comments.reactions import ReactionError, comment_react, comment_unreact
@@ -72,6 +76,7 @@ from embeds.readers import signed_in_reader
 from embeds.services import EmbedError, canonical_story_url, site_for_origin
 from newsroom import limits
 from newsroom.http import client_ip
+from policies.selectors import live_policy
 
 logger = logging.getLogger(__name__)
 router = Router(tags=["Comments"])
@@ -92,6 +97,19 @@ def story_out(article: Article) -> Story:
 
 def reasons_of(comment: Comment) -> list[str]:
     return list(dict.fromkeys(str(r.get("message", "")) for r in comment.explanation or [] if r.get("message")))
+
+
+def statement_out(statement: Statement | None) -> StatementOut | None:
+    if statement is None:
+        return None
+    appeal = statement.appeal
+    return StatementOut(
+        decided=statement.decided, decided_at=statement.decision.created_at,
+        by="moderator" if statement.by_person else "filter", ground=statement.ground,
+        appeal_until=statement.appeal_until, can_appeal=statement.can_appeal(),
+        appeal=AppealOut(status=appeal.status, created_at=appeal.created_at, note=appeal.note,
+                         decided_at=appeal.decided_at) if appeal is not None else None,
+    )  # fmt: skip
 
 
 def entry_out(entry: Entry) -> CommentOut:
@@ -116,10 +134,11 @@ def entry_out(entry: Entry) -> CommentOut:
         status=comment.status if own else Comment.Status.PUBLISHED, notice=entry.notice,
         reasons=reasons_of(comment) if own else [], reply_count=reply_count,
         reactions=comment.reaction_count, reacted=entry.reacted, featured=comment.featured_at is not None,
+        statement=statement_out(entry.statement),
     )  # fmt: skip
 
 
-def own_out(comment: Comment, event: ModerationEvent | None = None) -> CommentOut:
+def own_out(comment: Comment, event: ModerationEvent | None = None, statement: Statement | None = None) -> CommentOut:
     """One of the reader's own comments, whatever its state, with what the page tells its author."""
     _kind, notice = author_notice(comment, event)
     parent = comment.parent
@@ -130,6 +149,7 @@ def own_out(comment: Comment, event: ModerationEvent | None = None) -> CommentOu
         reasons=reasons_of(comment) if comment.status != Comment.Status.PUBLISHED else [],
         reply_count=comment.reply_count if comment.root_id is None else 0,
         reactions=comment.reaction_count, featured=comment.featured_at is not None,
+        statement=statement_out(statement),
     )  # fmt: skip
 
 
@@ -565,8 +585,42 @@ def my_comments(request: HttpRequest) -> MyCommentsOut:
             undone_by__isnull=True,
         ).order_by("created_at", "id")
     }  # the latest decision of each, as the page tells its author
+    statements = statements_of_reasons(comments, policy=live_policy())
     shown: list[MyComment] = []
     for comment in comments:
-        fields: dict[str, Any] = own_out(comment, decided.get(comment.pk)).model_dump()
+        fields: dict[str, Any] = own_out(comment, decided.get(comment.pk), statements.get(comment.pk)).model_dump()
         shown.append(MyComment(**fields, story=story_out(comment.article)))
     return MyCommentsOut(signed_in_as=reader.display_name if reader is not None else None, comments=shown)
+
+
+# Appealing
+
+
+@router.post(
+    "/comments/{comment_id}/appeal", response={201: AppealOut},
+    summary="Appeal the decision that hides one's own comment (once a decision, with a note)",
+)  # fmt: skip
+def appeal(request: HttpRequest, comment_id: int, data: AppealIn) -> Status[AppealOut]:
+    comment = Comment.objects.real().filter(pk=comment_id).first() if 0 < comment_id <= MAX_ID else None
+    if comment is None:
+        raise Problem(404, f"There is no comment {comment_id}.", kind="not-found")
+    site_reader = signed_in_reader(request)
+    mine = own_comment(request, comment) or (
+        site_reader is not None and mailbox_key(site_reader.commenter.email) == comment.mailbox
+    )
+    if not mine:
+        raise Problem(403, "Only the author of a comment can appeal a decision on it.", kind="forbidden")
+    wait = ratelimit.hit("appeal-ip", client_ip(request) or "unknown", settings.REPORTS_RATE_PER_IP)
+    if wait:
+        raise Problem(
+            429, f"You are sending appeals faster than we allow. Wait {wait} seconds, then send it again.",
+            kind="too-fast", headers={"Retry-After": str(wait)},
+        )  # fmt: skip
+    try:
+        made = appeal_file(comment=comment, note=clean_text(data.note), policy=live_policy())
+    except AppealError as exc:
+        field = [{"field": "note", "message": str(exc)}] if exc.code == "note" else None
+        raise Problem(400, str(exc), kind="invalid", errors=field) from None
+    return Status(
+        201, AppealOut(status=made.status, created_at=made.created_at, note=made.note, decided_at=made.decided_at)
+    )

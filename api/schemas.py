@@ -44,6 +44,25 @@ class Story(Schema):
     page_url: str = Field(description="Where it is read on this site")
 
 
+class AppealOut(Schema):
+    status: str = Field(description="open (waiting for a moderator), upheld (the decision stands) or overturned")
+    created_at: dt.datetime
+    note: str
+    decided_at: dt.datetime | None = None
+
+
+class StatementOut(Schema):
+    """Why one of the reader's own comments is hidden (a statement of reasons), and their appeal."""
+
+    decided: str = Field(description="What was decided, in a few words")
+    decided_at: dt.datetime
+    by: Literal["filter", "moderator"] = Field(description="The comment filter, automatically, or a person")
+    ground: str = Field(description="On which ground of the policy")
+    appeal_until: dt.datetime | None = Field(description="Until when it may be appealed (null: no appeals)")
+    can_appeal: bool = Field(description="POST /comments/{id}/appeal is open to it now")
+    appeal: AppealOut | None = None
+
+
 class CommentOut(Schema):
     id: int
     parent_id: int | None
@@ -63,6 +82,9 @@ class CommentOut(Schema):
     reactions: int = Field(default=0, description="Readers' reactions to it (the site's one kind, e.g. Respect)")
     reacted: bool = Field(default=False, description="This reader reacted to it")
     featured: bool = Field(default=False, description="A moderator featured it (GET /stories/{id}/featured)")
+    statement: StatementOut | None = Field(
+        default=None, description="For the reader's own comment a decision hides: why, and their appeal"
+    )
 
 
 class ThreadOut(Schema):
@@ -124,6 +146,10 @@ class ReportIn(Incoming):
 
 class ReportOut(Schema):
     message: str
+
+
+class AppealIn(Incoming):
+    note: Text = Field(description="Why the decision should change (required)")
 
 
 class FeaturedOut(Schema):
@@ -199,6 +225,12 @@ class Parent(Schema):
     body: str
 
 
+class QueueAppeal(Schema):
+    note: str
+    created_at: dt.datetime
+    against: str = Field(description="Whose decision: 'filter', or the moderator's username (who may not answer it)")
+
+
 class QueueItem(Schema):
     id: int
     story: Story
@@ -215,6 +247,9 @@ class QueueItem(Schema):
     flagged: bool
     suggested_reason: str
     seen: str = Field(description="Send it back with a decision: a decision on a changed comment is refused")
+    appeal: QueueAppeal | None = Field(
+        default=None, description="Its author's appeal, waiting: approve overturns the decision, reject upholds it"
+    )
 
 
 class QueueTab(Schema):

@@ -26,6 +26,7 @@ from api.schemas import (
     DecisionOut,
     HistoryComment,
     Parent,
+    QueueAppeal,
     QueueItem,
     QueueOut,
     QueueTab,
@@ -39,7 +40,7 @@ from commenters.models import Commenter, Sanction
 from commenters.selectors import active_sanctions
 from commenters.services import SanctionError, normalise_email, sanction_add
 from comments import services
-from comments.models import Comment, CommentReport
+from comments.models import Appeal, Comment, CommentReport
 from comments.sanitize import clean_text
 from desk.review import status_label, suggested_reason
 from desk.selectors import QUEUE_TABS, by_traffic, queue_counts, queue_tab_filter
@@ -72,7 +73,12 @@ def queue(request: HttpRequest, tab: str = "review", page: QueryEx[int, P(ge=1, 
                 "reports",
                 queryset=CommentReport.objects.filter(resolved=False).order_by("created_at"),
                 to_attr="open_report_list",
-            )
+            ),
+            Prefetch(
+                "appeals",
+                queryset=Appeal.objects.filter(status=Appeal.Status.OPEN).select_related("decision__actor"),
+                to_attr="open_appeal_list",
+            ),
         )
         .order_by(*order)
     )
@@ -90,6 +96,7 @@ def queue(request: HttpRequest, tab: str = "review", page: QueryEx[int, P(ge=1, 
 
 def queue_item(comment: Comment) -> QueueItem:
     parent = comment.parent
+    appeal = next(iter(getattr(comment, "open_appeal_list", [])), None)
     return QueueItem(
         id=comment.pk, story=story_out(comment.article), author_name=comment.author_name,
         author_email=comment.author_email, body=comment.body, created_at=comment.created_at, status=comment.status,
@@ -103,6 +110,10 @@ def queue_item(comment: Comment) -> QueueItem:
         ],
         flagged=comment.flagged, suggested_reason=suggested_reason(comment),
         seen=services.Seen.of(comment).token,
+        appeal=QueueAppeal(
+            note=appeal.note, created_at=appeal.created_at,
+            against=appeal.decision.actor.get_username() if appeal.decision.actor else "filter",
+        ) if appeal is not None else None,
     )  # fmt: skip
 
 

@@ -88,7 +88,7 @@ def test_a_reply_names_whom_it_answers(reader):
     assert response.json()["comment"] | {"created_at": None, "id": None} == {
         "id": None, "parent_id": parent.pk, "author_name": "Amina", "created_at": None, "body": ON_TOPIC,
         "depth": 1, "replying_to": "Ben", "removed": False, "status": "published", "notice": "", "reasons": [],
-        "reply_count": 0, "ignored": False, "reactions": 0, "reacted": False, "featured": False,
+        "reply_count": 0, "ignored": False, "reactions": 0, "reacted": False, "featured": False, "statement": None,
     }  # fmt: skip
     other = make_article()
     elsewhere = make_comment(other)

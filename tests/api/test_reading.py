@@ -35,7 +35,8 @@ def test_a_page_of_threads_with_their_first_replies_and_no_addresses(reader, set
     assert thread["replies"][0] | {"created_at": None} == {
         "id": replies[0].pk, "parent_id": first.pk, "author_name": "Ben 0", "created_at": None,
         "body": replies[0].body, "depth": 1, "replying_to": "Amina", "removed": False, "status": "published",
-        "notice": "", "reasons": [], "reply_count": 0, "ignored": False, "reactions": 0, "reacted": False, "featured": False,
+        "notice": "", "reasons": [], "reply_count": 0, "ignored": False, "reactions": 0, "reacted": False,
+        "featured": False, "statement": None,
     }  # fmt: skip
     text = response.content.decode()
     assert "Held Hal" not in text  # someone else's held comment
@@ -110,7 +111,7 @@ def test_a_removed_thread_with_replies_shows_no_name_and_no_text(reader):
     assert thread["comment"] | {"created_at": None} == {
         "id": root.pk, "parent_id": None, "author_name": "", "created_at": None, "body": "", "depth": 0,
         "replying_to": "", "removed": True, "status": "removed", "notice": "", "reasons": [], "reply_count": 1,
-        "ignored": False, "reactions": 0, "reacted": False, "featured": False,
+        "ignored": False, "reactions": 0, "reacted": False, "featured": False, "statement": None,
     }  # fmt: skip
     assert thread["replies"][0]["author_name"] == "Dora"
 
