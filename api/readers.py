@@ -605,8 +605,10 @@ def appeal(request: HttpRequest, comment_id: int, data: AppealIn) -> Status[Appe
     if comment is None:
         raise Problem(404, f"There is no comment {comment_id}.", kind="not-found")
     site_reader = signed_in_reader(request)
-    mine = own_comment(request, comment) or (
-        site_reader is not None and mailbox_key(site_reader.commenter.email) == comment.mailbox
+    mine = own_comment(request, comment) or (  # as /me/comments counts a signed-in reader's own
+        site_reader is not None
+        and mailbox_key(site_reader.commenter.email) == comment.mailbox
+        and comment.created_at >= site_reader.created_at
     )
     if not mine:
         raise Problem(403, "Only the author of a comment can appeal a decision on it.", kind="forbidden")

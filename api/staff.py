@@ -140,6 +140,8 @@ def decide(request: HttpRequest, comment_id: int, data: DecisionIn) -> DecisionO
             note=clean_text(data.note).strip() if data.action == "reject" else "", seen=seen,
         )  # fmt: skip
     except services.DecisionRefused as refused:
+        if refused.code == "own_decision":  # an appeal against this moderator's decision: another answers it
+            raise Problem(403, refused.messages[0], kind="forbidden") from None
         raise Problem(409, refused.messages[0], kind="conflict" if refused.conflict else "no-change") from None
     except services.CommentError as exc:
         raise Problem(400, exc.messages[0], kind="invalid") from None

@@ -25,11 +25,13 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from comments.models import Appeal, Comment, CommentReport, ModerationEvent
+from comments.sanitize import clean_text
 from moderation import Policy
+from moderation.reasons import filter_codes
 from newsroom import limits
 
 # The actions whose event can hide a comment: the filter's decision, a moderator's rejection or removal.
@@ -99,7 +101,7 @@ class Statement:
 def hiding_decision(comment: Comment, events: Iterable[ModerationEvent], *, policy: Policy,
                     now: dt.datetime | None = None) -> ModerationEvent | None:  # fmt: skip
     """The decision that hides the comment now, among its ``events`` (oldest first): the latest rejection or
-    removal that set its status and was not undone nor answered an appeal; for a comment held longer than the
+    removal that set its status and was not undone nor upheld an appeal; for a comment held longer than the
     policy's ``held_notice_hours``, the filter's hold. None for a comment shown to all, or held but not long."""
     status = comment.status
     now = now or timezone.now()
@@ -129,10 +131,13 @@ def _undone(event: ModerationEvent) -> bool:
 
 
 def _answers_an_appeal(event: ModerationEvent) -> bool:
+    """An appeal upheld, the comment kept as it was: the decision appealed still stands, and is not made anew.
+    (An answer that changes the status, a long hold rejected, is a decision of its own, to be appealed.)"""
     try:
-        return event.resolved_appeal is not None
+        answered = event.resolved_appeal is not None
     except Appeal.DoesNotExist:
-        return False
+        answered = False
+    return answered and event.old_status == event.new_status
 
 
 def statements_of_reasons(comments: Iterable[Comment], *, policy: Policy,
@@ -201,7 +206,7 @@ def comment_for_token(token: str) -> Comment | None:
 def appeal_file(*, comment: Comment, note: str, policy: Policy, now: dt.datetime | None = None) -> Appeal:
     """The author appeals the decision that hides their comment, with a note: once a decision, within the
     policy's period; audited. Refused (``AppealError``) with why otherwise."""
-    note = note.strip()
+    note = clean_text(note).strip()
     if not note:
         raise AppealError("Say in a few words why the decision should change.", code="note")
     if len(note) > limits.APPEAL_NOTE_MAX_LENGTH:
@@ -230,10 +235,15 @@ def appeal_file(*, comment: Comment, note: str, policy: Policy, now: dt.datetime
             raise AppealError(
                 "You appealed this decision already: each decision can be appealed once.", code="appealed"
             ) from None
+        # What a moderator decides on has changed: a decision made on the comment as it was listed before the
+        # appeal (without its note), and an undo of the decision appealed, are refused as stale.
+        version = locked.version + 1
+        Comment.objects.filter(pk=locked.pk).update(version=version)
         ModerationEvent.objects.create(
             comment=locked, action=ModerationEvent.Action.APPEAL, note=note, old_status=locked.status,
-            new_status=locked.status,
+            new_status=locked.status, version=version,
         )  # fmt: skip
+        comment.version = version
     return appeal
 
 
@@ -265,8 +275,6 @@ def appeal_reopen(*, decision: ModerationEvent) -> int:
 def appeal_counts(*, since: dt.datetime | None = None) -> dict[str, int]:
     """Appeals by outcome (readers' comments only), and how many overturned a decision of the filter (its
     mistakes, which the training data learns from) or a moderator's."""
-    from django.db.models import Count
-
     appeals = Appeal.objects.filter(comment__simulation__isnull=True)
     if since is not None:
         appeals = appeals.filter(created_at__gte=since)
@@ -276,7 +284,10 @@ def appeal_counts(*, since: dt.datetime | None = None) -> dict[str, int]:
         open=Count("pk", filter=Q(status=Appeal.Status.OPEN)),
         upheld=Count("pk", filter=Q(status=Appeal.Status.UPHELD)),
         overturned=Count("pk", filter=overturned),
-        overturned_filter=Count("pk", filter=overturned & Q(decision__actor__isnull=True)),
         overturned_moderator=Count("pk", filter=overturned & Q(decision__actor__isnull=False)),
     )
+    # The filter's mistakes: its own judgements overturned (its reason codes), not a hold by rule (a newcomer,
+    # pre-moderation, a story holding every comment), which judged nothing.
+    judged = appeals.filter(overturned, decision__actor__isnull=True).values_list("comment__reasons", flat=True)
+    counts["overturned_filter"] = sum(1 for reasons in judged if filter_codes(reasons or []))
     return {key: int(value or 0) for key, value in counts.items()}

@@ -252,6 +252,8 @@ class ModerationEvent(models.Model):
 
     @property
     def actor_label(self) -> str:
+        if self.action == ModerationEvent.Action.APPEAL:
+            return "its author"
         return self.actor.get_username() if self.actor else "system"
 
 

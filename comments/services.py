@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -365,6 +366,7 @@ CHANGE_VERBS: dict[str, str] = {
     ModerationEvent.Action.REPORT: "reported",
     ModerationEvent.Action.AUTO: "decided on",
     ModerationEvent.Action.FEATURE: "featured",
+    ModerationEvent.Action.APPEAL: "appealed",
     ModerationEvent.Action.UNFEATURE: "stopped featuring",
 }
 # What changed a comment's state, for telling a moderator whose decision came first: featuring changes none.
@@ -421,11 +423,22 @@ def _tell(
         _drop_waiting_emails(comment, kinds=[OutboundEmail.Kind.REPLY])
     removed = old_status == published and comment.status == Comment.Status.REMOVED
     told_of_decision = old_status == Comment.Status.HELD or replaced or removed
-    if appeal is not None:
+    # An answer that keeps the comment as it was, or publishes it, is the appeal's outcome; one that rejects a
+    # long hold is a decision of its own, told (and appealed) as one.
+    if appeal is not None and (event.old_status == event.new_status or comment.status == published):
         emails.queue_appeal_outcome(appeal=appeal, send_after=send_after)
     elif told_of_decision and comment.status != Comment.Status.HELD:
         emails.queue_decision(comment=comment, event=event, send_after=send_after)
-    if comment.status == published and old_status != published and comment.parent_id is not None:
+    # (A removed reply published again on appeal may have reached whom it answers when it was first published.)
+    if (
+        comment.status == published
+        and old_status != published
+        and comment.parent_id is not None
+        and not (
+            old_status == Comment.Status.REMOVED
+            and OutboundEmail.objects.filter(comment=comment, kind=OutboundEmail.Kind.REPLY).exists()
+        )
+    ):
         emails.queue_reply(reply=comment, send_after=send_after)
 
 
@@ -519,7 +532,9 @@ def comment_decide(
         # Compare and set, besides the lock: of two decisions on one version, one is applied, whatever the database.
         # A comment taken down no longer speaks for the conversation (selectors.moderation_context reads only
         # the flag, through an index on it).
-        left = {} if new_status == published else {"in_conversation": False}
+        left: dict[str, Any] = {} if new_status == published else {"in_conversation": False}
+        if appeal is not None and old_status == Comment.Status.REMOVED and new_status == published:
+            left["featured_at"] = None  # published again on appeal: featured again only if a moderator says so
         if not Comment.objects.filter(pk=locked.pk, version=locked.version).update(
             status=new_status, open_reports=0, flagged=False, version=version, **left
         ):

@@ -30,7 +30,7 @@ from comments.forms import (
     identity_cookie,
     remember_cookie,
 )
-from comments.models import Comment, CommentReport
+from comments.models import Appeal, Comment, CommentReport
 from comments.reactions import ReactionError, comment_react, comment_unreact
 from comments.selectors import article_to_comment_on, comment_url, commenter_key, form_sent_before
 from comments.services import CommentError, comment_post, comment_report
@@ -409,11 +409,17 @@ def appeal_view(request: HttpRequest, token: str) -> HttpResponse:
                     "the outcome here, and by email if you confirmed your address.",
                 )
                 return HttpResponseRedirect(request.path)
-    appeal = comment.appeals.select_related("resolution").order_by("-created_at", "-id").first()
+    statement = appeals.statement_of_reasons(comment, policy=policy)
+    if statement is not None:  # the appeal of the decision that hides it now, if made
+        appeal = statement.appeal
+    else:  # shown to all: what its last appeal came to, if that is what published it
+        appeal = comment.appeals.filter(status=Appeal.Status.OVERTURNED).order_by("-created_at", "-id").first()
+        if appeal is not None and comment.status != Comment.Status.PUBLISHED:
+            appeal = None
     answer = appeal.resolution if appeal is not None else None
     context = {
         "comment": comment,
-        "statement": appeals.statement_of_reasons(comment, policy=policy),
+        "statement": statement,
         "appeal": appeal,
         "outcome_reason": dict(CommentReport.Reason.choices).get(answer.reason, answer.reason) if answer else "",
         "note": note,

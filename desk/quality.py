@@ -23,17 +23,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from comments.models import Comment, ModerationEvent
-from moderation.reasons import Family
+from moderation.reasons import filter_codes
 from policies.selectors import decision_records
-
-# The families of the filter's own judgements: on the text, and the bot checks' on how it was sent. The others
-# (commenter, new_commenter, policy) hold by rule, whatever the comment says.
-FILTER_FAMILIES = frozenset({Family.ABUSIVE, Family.OFF_TOPIC, Family.SPAM, Family.SHOUTING, Family.BOT})
-
-
-def filter_codes(reasons: list[str]) -> list[str]:
-    """Of a held comment's stored reason codes, those the filter's judgement gave (none: it was held by rule)."""
-    return [code for code in reasons if code.split(".", 1)[0] in FILTER_FAMILIES]
 
 
 @dataclass

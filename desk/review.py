@@ -211,10 +211,12 @@ class ReviewWorkflow(ModerationActions):
     def changeform_view(self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
                         extra_context: dict[str, Any] | None = None) -> HttpResponse:  # fmt: skip
         comment = Comment.objects.filter(pk=int(object_id)).first() if object_id and object_id.isdecimal() else None
-        verb = approve_label(comment) if comment else None
+        appealed = comment is not None and has_open_appeal(comment)
+        verb = "Overturn: publish" if appealed else approve_label(comment) if comment else None
         initial = {"reason": suggested_reason(comment)} if comment else {}
         extra_context = {
             **(extra_context or {}), "decide_form": RejectForm(initial=initial), "show_decide": True, "approve_verb": verb,
+            "appealed": appealed,
             "decide_seen": services.Seen.of(comment).token if comment else "",
         }  # fmt: skip
         return super().changeform_view(request, object_id, form_url, extra_context)

@@ -42,6 +42,17 @@ _LABELS = {
 # for, and the simulator's ground truth and precision/recall are counted by.
 JUDGED = (Family.ABUSIVE, Family.OFF_TOPIC, Family.SPAM)
 
+# The families of the filter's own judgements: on the text, and the bot checks' on how it was sent. The others
+# (commenter, new_commenter, policy) hold by rule, whatever the comment says: a moderator approving such a hold
+# proves the filter wrong in nothing.
+FILTER_FAMILIES = frozenset({Family.ABUSIVE, Family.OFF_TOPIC, Family.SPAM, Family.SHOUTING, Family.BOT})
+
+
+def filter_codes(reasons: list[str]) -> list[str]:
+    """Of a comment's stored reason codes, those the filter's judgement gave (none: it was held by rule)."""
+    return [code for code in reasons if code.split(".", 1)[0] in FILTER_FAMILIES]
+
+
 # The kinds of spam, by what a person calls them. (Each reason also carries a sentence for its author.)
 KIND_LABELS = {
     "spam.links": "Promotes a link",

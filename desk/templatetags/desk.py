@@ -21,6 +21,7 @@ def review_queue_counts(context: dict[str, Any]) -> dict[str, Any]:
         "held": counts["held"],
         "reported": counts["reader_reported"],
         "flagged": counts["flagged"],
+        "appeals": counts["appeals"],
         "can_moderate": user.has_perm("comments.can_moderate"),
         "model_loaded": model_status().model is not None,
         "model_summary": model_summary(),

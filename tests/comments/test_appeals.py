@@ -321,3 +321,94 @@ def test_a_confirmed_readers_long_hold_is_emailed_when_it_becomes_long_unless_a_
     comment_decide(comment=waiting, actor=mods[0], decision="approve")
     (told,) = OutboundEmail.objects.filter(kind=OutboundEmail.Kind.DECISION, comment=waiting)
     assert told.subject.endswith("is published")  # the waiting notice was replaced by the decision
+
+
+# Found by a review of the first version -------------------------------------------------------------------------
+
+
+def test_an_appeal_changes_what_a_moderator_decides_on_so_a_stale_row_and_an_undo_are_refused(mods):
+    comment = make_comment(make_seed_article())
+    comment_decide(
+        comment=comment, actor=mods[0], decision="reject", reason="spam", undo_window=dt.timedelta(seconds=10)
+    )
+    removal = ModerationEvent.objects.get(comment=comment, action="remove")
+    comment.refresh_from_db()
+    listed = Seen.of(comment)  # the row as a moderator saw it before the appeal
+    appeal_file(comment=comment, note="It was a quote.", policy=POLICY)
+    with pytest.raises(DecisionRefused, match="its author appealed this") as stale:
+        comment_decide(comment=comment, actor=mods[1], decision="approve", seen=listed)
+    assert stale.value.conflict
+    with pytest.raises(DecisionRefused):  # the decision appealed is not taken back under the appeal
+        comment_undo(event=removal, actor=mods[0])
+    assert Appeal.objects.get().status == Appeal.Status.OPEN
+    assert ModerationEvent.objects.get(action="appeal").actor_label == "its author"
+
+
+def test_a_long_hold_rejected_on_appeal_is_a_new_decision_with_its_own_statement_and_appeal(mods):
+    comment = confirmed(make_comment(make_seed_article(), policy=HOLD_ALL, minutes_ago=30 * 60))
+    first = appeal_file(comment=comment, note="A day and a half now.", policy=POLICY)
+    comment_decide(comment=comment, actor=mods[0], decision="reject", reason="spam", note="A shop's links.")
+    comment.refresh_from_db()
+    statement = statement_of_reasons(comment, policy=POLICY)
+    assert statement is not None and statement.by_person and statement.can_appeal()
+    assert statement.ground == "Spam or advertising. The moderator's note: “A shop's links.”"
+    email = OutboundEmail.objects.get(kind=OutboundEmail.Kind.DECISION, comment=comment)
+    assert "did not publish it" in email.body and "/comments/appeal/" in email.body and "stays" not in email.body
+    second = appeal_file(comment=comment, note="They are my sources.", policy=POLICY)
+    assert second.decision != first.decision and Appeal.objects.get(pk=first.pk).status == Appeal.Status.UPHELD
+
+
+def test_the_appeal_page_speaks_of_the_decision_that_hides_it_now(mods, client):
+    comment = rejected_by(mods[0], make_seed_article())
+    appeal_file(comment=comment, note="I was quoting him.", policy=POLICY)
+    comment_decide(comment=Comment.objects.get(pk=comment.pk), actor=mods[1], decision="approve")
+    url = f"/comments/appeal/{appeal_token(comment)}/"
+    assert "Your appeal was accepted" in client.get(url).content.decode()
+    comment_decide(comment=Comment.objects.get(pk=comment.pk), actor=mods[0], decision="reject", reason="off_topic")
+    page = client.get(url).content.decode()
+    assert "Your appeal was accepted" not in page and "Removed after it was published" in page
+    assert "Send my appeal" in page  # a new decision: a new appeal
+
+
+def test_a_note_with_control_characters_is_cleaned_not_a_server_error(mods, client):
+    comment = rejected_by(mods[0], make_seed_article())
+    response = client.post(f"/comments/appeal/{appeal_token(comment)}/", {"note": "I quoted\x00 him.\u202e"})
+    assert response.status_code == 302
+    assert Appeal.objects.get().note == "I quoted him."
+
+
+def test_a_removed_reply_published_again_on_appeal_is_not_featured_nor_sent_twice(mods):
+    from comments.services import comment_feature
+
+    article = make_seed_article()
+    parent = make_comment(article)
+    Comment.objects.filter(pk=parent.pk).update(notify_replies=True)
+    confirmed(parent)
+    reply = make_comment(article, parent=Comment.objects.get(pk=parent.pk))
+    OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).update(sent_at=timezone.now())  # it went out
+    comment_feature(comment=reply, actor=mods[0])
+    comment_decide(comment=reply, actor=mods[0], decision="reject", reason="abusive")
+    appeal_file(comment=Comment.objects.get(pk=reply.pk), note="No insult there.", policy=POLICY)
+    comment_decide(comment=Comment.objects.get(pk=reply.pk), actor=mods[1], decision="approve")
+    restored = Comment.objects.get(pk=reply.pk)
+    assert restored.status == Comment.Status.PUBLISHED and restored.featured_at is None
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).count() == 1
+
+
+def test_a_hold_by_rule_overturned_is_not_counted_as_the_filters_mistake(mods):
+    held_by_rule = make_comment(make_seed_article(), policy=HOLD_ALL, minutes_ago=30 * 60)
+    assert not [c for c in held_by_rule.reasons if not c.startswith("policy")]
+    appeal_file(comment=held_by_rule, note="Waiting long.", policy=POLICY)
+    comment_decide(comment=Comment.objects.get(pk=held_by_rule.pk), actor=mods[0], decision="approve")
+    counts = appeals.appeal_counts()
+    assert (counts["overturned"], counts["overturned_filter"]) == (1, 0)
+
+
+def test_the_admin_index_says_appeals_wait_and_the_comments_own_page_answers_them(mods, admin_client):
+    comment = make_comment(make_seed_article())
+    comment_decide(comment=comment, actor=mods[0], decision="reject", reason="spam")
+    appeal_file(comment=Comment.objects.get(pk=comment.pk), note="It was a quote.", policy=POLICY)
+    index = admin_client.get("/admin/").content.decode()
+    assert '<strong class="appeals-count">1</strong> appeal waiting' in index
+    page = admin_client.get(f"/admin/desk/reviewqueueitem/{comment.pk}/change/").content.decode()
+    assert ">Overturn: publish</button>" in page and ">Uphold</button>" in page
