@@ -221,9 +221,9 @@ class ReviewWorkflow(ModerationActions):
         }  # fmt: skip
         return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def decide_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """One decision on one comment, from the desk's row (a form post, or the desk's script asking for
-        JSON: no page load) or from the comment's own page (then the next comment waiting opens)."""
+    def _moderated_comment(self, request: HttpRequest, object_id: str) -> Comment | HttpResponse:
+        """What a desk action (a decision, featuring) acts on: the comment, for a POST by a moderator; otherwise
+        the answer, as JSON for the desk's script or as a page."""
         wants_json = "application/json" in request.headers.get("Accept", "")
         if request.method != "POST":
             return redirect("admin:desk_reviewqueueitem_change", object_id)
@@ -238,6 +238,14 @@ class ReviewWorkflow(ModerationActions):
                 return JsonResponse({"ok": False, "message": "That comment does not exist."}, status=404)
             self.message_user(request, "That comment does not exist.", messages.ERROR)
             return redirect("admin:desk_reviewqueueitem_changelist")
+        return comment
+
+    def decide_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """One decision on one comment, from the desk's row (a form post, or the desk's script asking for
+        JSON: no page load) or from the comment's own page (then the next comment waiting opens)."""
+        comment = self._moderated_comment(request, object_id)
+        if isinstance(comment, HttpResponse):
+            return comment
         # A decision refused goes back where it was asked: the desk (its tab and filters kept), or the comment's page.
         back = self._back_to_desk(request) or redirect("admin:desk_reviewqueueitem_change", comment.pk)
         decision = request.POST.get("decide", "")
@@ -272,19 +280,10 @@ class ReviewWorkflow(ModerationActions):
     def feature_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Feature a published comment (``feature=1``) or stop featuring it (``feature=0``), from its row (the
         desk's ``f`` key presses the row's button) or its page; back where it was asked, with what was done."""
+        comment = self._moderated_comment(request, object_id)
+        if isinstance(comment, HttpResponse):
+            return comment
         wants_json = "application/json" in request.headers.get("Accept", "")
-        if request.method != "POST":
-            return redirect("admin:desk_reviewqueueitem_change", object_id)
-        if not request.user.has_perm(MODERATE):
-            if wants_json:
-                return JsonResponse({"ok": False, "message": "You do not have permission to moderate."}, status=403)
-            raise PermissionDenied
-        comment = Comment.objects.filter(pk=object_id).first() if str(object_id).isdecimal() else None
-        if comment is None:
-            if wants_json:
-                return JsonResponse({"ok": False, "message": "That comment does not exist."}, status=404)
-            self.message_user(request, "That comment does not exist.", messages.ERROR)
-            return redirect("admin:desk_reviewqueueitem_changelist")
         featured = request.POST.get("feature", "1") != "0"
         try:
             services.comment_feature(comment=comment, actor=actor(request), featured=featured)
