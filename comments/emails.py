@@ -155,14 +155,12 @@ def queue_decision(
             f"{absolute_url(comment_url(comment))}\n\n“{_excerpt(comment.body)}”"
         )
     else:
-        reason = dict(CommentReport.Reason.choices).get(event.reason, event.reason or "it breaks the policy")
-        note = f"\nTheir note: {event.note.strip()}" if event.note.strip() else ""
         removed = event.new_status == Comment.Status.REMOVED
         subject = f"Your comment on “{headline}” was {'removed' if removed else 'not published'}"
         verb = "removed it after it was published" if removed else "did not publish it"
         body = (
             f"Hello {comment.author_name},\n\nA moderator read your comment on “{headline}” and {verb}.\n"
-            f"Reason: {reason}.{note}\n\n{_how_to_appeal(comment, event)}"
+            f"{_moderators_reason(event)}\n\n{_how_to_appeal(comment, event)}"
             f"Your text, so you can change it and post it again:\n\n{comment.body}\n\n"
             f"The story: {absolute_url(comment.article.get_absolute_url())}#comments"
         )
@@ -180,14 +178,25 @@ def _confirmed(comment: Comment) -> bool:
 
 def _how_to_appeal(comment: Comment, event: ModerationEvent) -> str:
     """The statement's last part: until when, and where, the author may appeal the decision."""
-    until = appeal_deadline(event, comment, policy=live_policy())
+    return _appeal_lines(comment, appeal_deadline(event, comment, policy=live_policy()), by="another moderator")
+
+
+def _appeal_lines(comment: Comment, until: dt.datetime | None, *, by: str) -> str:
+    """Until when, and where, the author may appeal (nothing where the site takes no appeals)."""
     if until is None:
         return ""
     link = absolute_url(reverse("comments:appeal", kwargs={"token": appeal_token(comment)}))
     return (
         f"If you think this decision is wrong, you can appeal it, once, until {timezone.localtime(until):%-d %B %Y}: "
-        f"another moderator will read it.\n{link}\n\n"
+        f"{by} will read it.\n{link}\n\n"
     )
+
+
+def _moderators_reason(event: ModerationEvent) -> str:
+    """The reason a moderator gave, and their note."""
+    reason = dict(CommentReport.Reason.choices).get(event.reason, event.reason or "it breaks the policy")
+    note = f"\nTheir note: {event.note.strip()}" if event.note.strip() else ""
+    return f"Reason: {reason}.{note}"
 
 
 def queue_filter_statement(*, comment: Comment, policy: Policy) -> OutboundEmail | None:
@@ -207,13 +216,7 @@ def queue_filter_statement(*, comment: Comment, policy: Policy) -> OutboundEmail
     found = "; ".join(dict.fromkeys(r["message"] for r in comment.explanation or []))
     ground = f"because it {found}" if found else "because every comment is read by a moderator first"
     until = (send_after or comment.created_at) + dt.timedelta(days=policy.appeal_days) if policy.appeal_days else None
-    link = absolute_url(reverse("comments:appeal", kwargs={"token": appeal_token(comment)}))
-    appeal = (
-        f"If you think this decision is wrong, you can appeal it, once, until {timezone.localtime(until):%-d %B %Y}: "
-        f"a moderator will read it.\n{link}\n\n"
-        if until
-        else ""
-    )
+    appeal = _appeal_lines(comment, until, by="a moderator")
     held = comment.status == Comment.Status.HELD
     return _queue_about(
         to=comment.author_email, kind=OutboundEmail.Kind.DECISION, comment=comment,
@@ -240,12 +243,10 @@ def queue_appeal_outcome(*, appeal: Appeal, send_after: dt.datetime | None = Non
             f"“{headline}” is published.\n{absolute_url(comment_url(comment))}"
         )
     else:
-        reason = dict(CommentReport.Reason.choices).get(event.reason, event.reason or "it breaks the policy")
-        note = f"\nTheir note: {event.note.strip()}" if event.note.strip() else ""
         subject = f"Your appeal on “{headline}”: the decision stands"
         body = (
             f"Hello {comment.author_name},\n\nA moderator read your appeal and kept the decision: your comment on "
-            f"“{headline}” stays {comment.get_status_display().lower()}.\nReason: {reason}.{note}\n\n"
+            f"“{headline}” stays {comment.get_status_display().lower()}.\n{_moderators_reason(event)}\n\n"
             f"Your text:\n\n{comment.body}"
         )
     return _queue_about(
