@@ -83,3 +83,16 @@ def cookieless_browser(browser) -> Iterator[object]:
     )
     yield launched
     launched.close()
+
+
+@pytest.fixture
+def moderators(django_user_model):
+    """Two moderators who log in with a password: moderator1 and moderator2."""
+    from desk.roles import ensure_moderators_group
+
+    users = []
+    for name in ("moderator1", "moderator2"):
+        user = django_user_model.objects.create_user(name, password="a-long-test-password", is_staff=True)
+        user.groups.add(ensure_moderators_group())
+        users.append(user)
+    return users

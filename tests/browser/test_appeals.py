@@ -8,7 +8,6 @@ from commenters.models import Commenter
 from comments.appeals import appeal_token
 from comments.models import Appeal, Comment
 from comments.services import comment_decide
-from desk.roles import ensure_moderators_group
 from factories import HOLD_ALL, make_comment, make_seed_article
 from policies.models import ModerationPolicy
 from policies.selectors import forget_active_policy
@@ -24,16 +23,6 @@ def instant_forms(settings):
     forget_active_policy()
     yield
     forget_active_policy()
-
-
-@pytest.fixture
-def moderators(django_user_model):
-    users = []
-    for name in ("moderator1", "moderator2"):
-        user = django_user_model.objects.create_user(name, password="a-long-test-password", is_staff=True)
-        user.groups.add(ensure_moderators_group())
-        users.append(user)
-    return users
 
 
 def log_in(page, live_server, name):

@@ -8,23 +8,12 @@ from django.utils import timezone
 from commenters.models import Commenter
 from comments.models import Comment, ModerationEvent
 from comments.services import Seen, comment_decide
-from desk.roles import ensure_moderators_group
 from factories import HOLD_ALL, make_comment, make_seed_article
 from outbox.models import OutboundEmail
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESK = "/admin/desk/reviewqueueitem/"
-
-
-@pytest.fixture
-def moderators(django_user_model):
-    users = []
-    for name in ("moderator1", "moderator2"):
-        user = django_user_model.objects.create_user(name, password="a-long-test-password", is_staff=True)
-        user.groups.add(ensure_moderators_group())
-        users.append(user)
-    return users
 
 
 def open_desk(page, live_server):
