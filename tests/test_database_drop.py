@@ -5,11 +5,11 @@ from unittest import mock
 
 import psycopg
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
 from comments.models import Comment
 from factories import comment_form_data, make_seed_article
+from newsroom.sessions import SessionStore  # the site's (SESSION_ENGINE)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

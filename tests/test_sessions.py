@@ -2,6 +2,7 @@
 again, never shared."""
 
 import pytest
+from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -33,3 +34,34 @@ def test_a_key_drawn_twice_is_drawn_again_and_the_first_session_keeps_its_data(m
     assert second.session_key == "b" * 32
     assert sessions.SessionStore(first.session_key)["who"] == "first"
     assert sessions.SessionStore("b" * 32)["who"] == "second"
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as a request's response is saved
+def test_outside_a_transaction_a_session_is_one_statement_and_an_update_of_a_deleted_one_is_refused():
+    store = sessions.SessionStore()
+    store["comments.own"] = [1]
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+    assert [q["sql"].split()[0].upper() for q in queries.captured_queries] == ["INSERT"]
+    store["comments.own"] = [1, 2]
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+    assert [q["sql"].split()[0].upper() for q in queries.captured_queries] == ["UPDATE"]
+    assert sessions.SessionStore(store.session_key)["comments.own"] == [1, 2]
+    # Deleted meanwhile (a sign-out in another tab): Django's answer, which the middleware turns into a new session.
+    Session.objects.filter(session_key=store.session_key).delete()
+    with pytest.raises(UpdateError):
+        store.save()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_taken_key_is_still_drawn_again(monkeypatch):
+    first = sessions.SessionStore()
+    first["who"] = "first"
+    first.save()
+    drawn = iter([first.session_key, "c" * 32])
+    monkeypatch.setattr(sessions, "get_random_string", lambda length, chars: next(drawn))
+    second = sessions.SessionStore()
+    second["who"] = "second"
+    second.save()
+    assert (second.session_key, sessions.SessionStore(first.session_key)["who"]) == ("c" * 32, "first")
