@@ -303,7 +303,7 @@ def _post(request: HttpRequest, article: Article, data: CommentIn) -> Status[Pos
 
     # The same submission again (a retry), or a copy sent while the first is in flight (a client that sent it
     # three times at once): answered with the one comment the first copy stores, never counted as too fast.
-    already = sent_before() or copy_of_a_form_in_flight(token, sent_before)
+    already = copy_of_a_form_in_flight(token, sent_before)
     if already is None and (wait := too_fast(request, email)):
         already = sent_before()  # a double send racing itself stored it meanwhile: that is not "too fast"
         if already is None:

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
 from articles.models import Article
 from commenters.mailboxes import mailbox_key, parent_domains
-from commenters.models import Commenter, Sanction, SiteSwitch, StorySettings
+from commenters.models import Sanction, SiteSwitch, StorySettings
 from newsroom import cache, db
 
 
@@ -61,36 +62,40 @@ def story_settings(article: Article) -> StorySettings | None:
 def active_sanctions(*, email: str, at: dt.datetime | None = None) -> list[Sanction]:
     """A commenter's sanctions in force: on their mailbox (however the address is spelled), or a ban of its
     domain or of a domain above it."""
-    at = at or timezone.now()
-    key = mailbox_key(email)
-    if not key:
+    found = in_force_sql(email=email, at=at or timezone.now())
+    if found is None:
         return []
-    _, at_sign, domain = key.rpartition("@")
-    # (And by the address as stored: a sanction written without its key, by a fixture or an old path.)
-    mine, params = '"mailbox" = %s OR "email" = %s', [key, email.strip().lower()]
-    if at_sign:
-        domains = parent_domains(domain)
-        mine += f' OR ("domain" IN ({db.placeholders(domains)}) AND "kind" = %s)'
-        params += [*domains, Sanction.Kind.BAN.value]
-    # Every post asks: written out (``newsroom.db``).
+    condition, params = found
+    # Every post asks (within ``comments.selectors.author_standing``); written out (``newsroom.db``).
     return list(
         Sanction.objects.raw(
-            f"SELECT {db.columns(Sanction)} FROM {db.table(Sanction)} "  # noqa: S608
-            f'WHERE "lifted_at" IS NULL AND ("ends_at" IS NULL OR "ends_at" > %s) AND ({mine}) '
+            f"SELECT {db.columns(Sanction)} FROM {db.table(Sanction)} WHERE {condition} "  # noqa: S608
             'ORDER BY "created_at" DESC, "id" DESC',  # Sanction's own order: the newest first
-            [db.when(at), *params],
+            params,
         )
     )
 
 
-def signed_in_by_site(*, email: str) -> bool:
-    """Whether a newsroom's site signs in the reader of this address (by its mailbox, ``mailbox_key``, or as
-    stored: a commenter recorded without its key, as the embed's sign-in still does)."""
-    # Every post asks: written out (``newsroom.db``).
-    return bool(
-        db.rows(
-            f"SELECT 1 FROM {db.table(Commenter)} "  # noqa: S608
-            'WHERE ("mailbox" = %s OR "email" = %s) AND "signed_in_by_site" LIMIT 1',
-            [mailbox_key(email), email],
-        )
-    )
+def in_force_sql(*, email: str, at: dt.datetime, alias: str = "") -> tuple[str, list[Any]] | None:
+    """The condition that a sanction row (of the table named ``alias``, if given) is in force on this address,
+    and its parameters; None for an address without a mailbox, on which nothing can be in force."""
+    key = mailbox_key(email)
+    if not key:
+        return None
+    on = f'"{alias}".' if alias else ""
+    _, at_sign, domain = key.rpartition("@")
+    # (And by the address as stored: a sanction written without its key, by a fixture or an old path.)
+    mine, params = f'{on}"mailbox" = %s OR {on}"email" = %s', [key, email.strip().lower()]
+    if at_sign:
+        domains = parent_domains(domain)
+        mine += f' OR ({on}"domain" IN ({db.placeholders(domains)}) AND {on}"kind" = %s)'
+        params += [*domains, Sanction.Kind.BAN.value]
+    condition = f'{on}"lifted_at" IS NULL AND ({on}"ends_at" IS NULL OR {on}"ends_at" > %s) AND ({mine})'
+    return condition, [db.when(at), *params]
+
+
+def signed_in_sql(*, email: str) -> tuple[str, list[Any]]:
+    """The condition that a commenter row is this address's and signed in by its site (a newsroom's site signs
+    its reader in), and its parameters: by its mailbox (``mailbox_key``), or as stored (a commenter recorded
+    without its key, as the embed's sign-in still does)."""
+    return '("mailbox" = %s OR "email" = %s) AND "signed_in_by_site"', [mailbox_key(email), email]

@@ -27,6 +27,8 @@ from django.utils.functional import cached_property
 
 from articles.models import Article
 from commenters.mailboxes import mailbox_key
+from commenters.models import Commenter, Sanction
+from commenters.selectors import in_force_sql, signed_in_sql
 from commenters.services import normalise_email
 from comments import appeals
 from comments.models import Comment, CommentReport, ModerationEvent, Reaction
@@ -331,20 +333,48 @@ def _replies_of(roots: list[Comment], own: Collection[int], first: int, last: in
     return sorted(replies.order_by(), key=lambda reply: (reply.created_at, reply.pk))
 
 
-def week_record(*, mailbox: str, at: dt.datetime) -> tuple[int, int]:
-    """A commenter's comments of the last seven days (by their mailbox, ``mailbox_key``), and how many of them
-    were not published."""
-    # Every post asks: written out (``newsroom.db``).
-    [(total, rejected)] = db.rows(
-        'SELECT COUNT("id"), COALESCE(SUM(CASE WHEN "status" IN (%s, %s) THEN 1 ELSE 0 END), 0) '
-        f'FROM {db.table(Comment)} '  # noqa: S608
-        'WHERE "simulation_id" IS NULL AND "mailbox" = %s AND "created_at" >= %s AND "created_at" <= %s',
-        [
-            Comment.Status.REJECTED.value, Comment.Status.REMOVED.value, mailbox,
-            db.when(at - dt.timedelta(days=7)), db.when(at),
-        ],
+@dataclass(frozen=True)
+class Standing:
+    """What a post asks of its author's address before judging it."""
+
+    signed_in_by_site: bool  # a newsroom's site signs its reader in: not this browser's to use unproved
+    sanctions: list[Sanction]  # in force on it (``active_sanctions``), the newest first
+    week_total: int  # its comments of the last seven days (by its mailbox, ``mailbox_key``)
+    week_rejected: int  # how many of those were not published
+
+
+def author_standing(*, email: str, at: dt.datetime) -> Standing:
+    """What a post asks of an address, in one statement instead of three (each was a round trip to PostgreSQL
+    on every post). The week's counts are one row, which the sanctions
+    in force are joined to (none: that row alone); each part follows the index its own read follows
+    (``tests/comments/test_story_shape_plans.py``)."""
+    email = normalise_email(email)
+    signed, signed_params = signed_in_sql(email=email)
+    sanction = in_force_sql(email=email, at=at, alias="s") or ("1 = 0", [])
+    rows = list(
+        Sanction.objects.raw(
+            'SELECT "week"."standing_total", "week"."standing_rejected", '
+            f'EXISTS (SELECT 1 FROM {db.table(Commenter)} WHERE {signed}) AS "standing_signed_in", '  # noqa: S608
+            f"{db.columns(Sanction, 's')} "
+            'FROM (SELECT COUNT("id") AS "standing_total", '
+            'COALESCE(SUM(CASE WHEN "status" IN (%s, %s) THEN 1 ELSE 0 END), 0) AS "standing_rejected" '
+            f'FROM {db.table(Comment)} WHERE "simulation_id" IS NULL AND "mailbox" = %s '
+            'AND "created_at" >= %s AND "created_at" <= %s) AS "week" '
+            f'LEFT JOIN {db.table(Sanction)} AS "s" ON {sanction[0]} '
+            'ORDER BY "s"."created_at" DESC, "s"."id" DESC',  # Sanction's own order: the newest first
+            [
+                *signed_params, Comment.Status.REJECTED.value, Comment.Status.REMOVED.value, mailbox_key(email),
+                db.when(at - dt.timedelta(days=7)), db.when(at), *sanction[1],
+            ],
+        )
     )  # fmt: skip
-    return int(total), int(rejected)
+    first = vars(rows[0])  # the columns beyond the sanction's, which the raw query sets on each row
+    return Standing(
+        signed_in_by_site=bool(first["standing_signed_in"]),
+        sanctions=[row for row in rows if row.pk is not None],
+        week_total=int(first["standing_total"]),
+        week_rejected=int(first["standing_rejected"]),
+    )
 
 
 # How long counts stay cached even when nothing drops them (a write that bypassed the services,
@@ -376,12 +406,29 @@ def forget_counts(*, article_id: int) -> None:
     transaction.on_commit(lambda: cache.forget(*keys))
 
 
+# One more for each key that is cached, in order, stopping at the first that is not (the next page counts both
+# afresh): one round trip to the shared Redis, where asking whether each is cached, then adding, was two a key.
+COUNT_SCRIPT = """
+for _, key in ipairs(KEYS) do
+    if redis.call('EXISTS', key) == 0 then return 0 end
+    redis.call('INCR', key)
+end
+return 1
+"""
+
+
 def count_published(*, article_id: int, new_thread: bool) -> None:
     """A reader's comment was published as it was posted: one more comment, and one more thread if it starts
     one, added to the cached counts. Counting afresh reads every comment of the story (0.7 s at a million),
     and a busy story is posted to every few seconds. Counts not cached are left to the next page to count."""
     count, threads = _counts_keys(article_id)
-    for key in (count, threads) if new_thread else (count,):
+    keys = [count, threads] if new_thread else [count]
+    try:
+        cache.redis_script(COUNT_SCRIPT, keys, [])
+        return
+    except cache.NotShared:  # each process's own cache, or the shared one away: a key at a time
+        pass
+    for key in keys:
         try:
             cache.call("incr", key)
         except ValueError:  # not cached (or gone meanwhile): the next page counts both afresh

@@ -88,7 +88,7 @@ def comment_create(
     def sent_before() -> Comment | None:
         return form_sent_before(token=data.get("token"), email=data["email"], body=data["body"])
 
-    already = sent_before() or copy_of_a_form_in_flight(data.get("token"), sent_before)
+    already = copy_of_a_form_in_flight(data.get("token"), sent_before)
     if already is not None:
         # The same form again (a double click, a reload): it was posted once, show that.
         remember_own_comment(request, already.pk)
@@ -175,18 +175,19 @@ FORM_CLAIM_SECONDS = 10
 
 
 def copy_of_a_form_in_flight(token: str | None, stored: Callable[[], Comment | None]) -> Comment | None:
-    """For the second and later copies of one form sent at once (a double or triple click): the comment the
-    first copy stores, once it is stored. The first copy claims the form's token; the others wait for its
-    comment rather than count against the rate limits (which would answer every copy 429) or race it."""
+    """The comment a form sent again already stored, or stores: a double or triple click, a reload, a retry.
+
+    The first copy claims the form's token in the shared cache and reads nothing: nearly every post is a first
+    copy, and asking the database first was a statement on each. A copy sent within the claim
+    (``FORM_CLAIM_SECONDS``) gets the first copy's comment once it is stored, rather than count against the rate
+    limits (which would answer every copy 429) or race it. A copy sent later still is the token's unique index's:
+    ``comment_post`` answers it with the comment stored before (and a copy refused as too fast looks first)."""
     if not token or cache.call("add", f"comments:form-in-flight:{token}", 1, FORM_CLAIM_SECONDS):
         return None  # no token, or the first copy: it goes on and posts
     deadline = time.monotonic() + FORM_IN_FLIGHT_SECONDS
-    while time.monotonic() < deadline:
+    while (comment := stored()) is None and time.monotonic() < deadline:
         time.sleep(0.1)
-        comment = stored()
-        if comment is not None:
-            return comment
-    return None  # the first copy stored nothing (it was refused): this one is judged on its own
+    return comment  # None: the first copy stored nothing (it was refused), and this one is judged on its own
 
 
 def keep_or_forget_commenter(request: HttpRequest, response: HttpResponse, data: dict[str, Any]) -> HttpResponse:

@@ -52,10 +52,12 @@ def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def columns(model: type[Model]) -> str:
-    """A model's columns, named and quoted, for a hand-written SELECT: never ``*``, whose result a prepared
-    statement fixes (a column added by a migration then fails every connection that prepared it)."""
-    return ", ".join(connection.ops.quote_name(field.column) for field in model._meta.concrete_fields if field.column)
+def columns(model: type[Model], alias: str = "") -> str:
+    """A model's columns (of the table named ``alias``, if given), named and quoted, for a hand-written SELECT:
+    never ``*``, whose result a prepared statement fixes (a column added by a migration then fails every
+    connection that prepared it)."""
+    on = f"{connection.ops.quote_name(alias)}." if alias else ""
+    return ", ".join(on + connection.ops.quote_name(f.column) for f in model._meta.concrete_fields if f.column)
 
 
 def when(value: Any) -> Any:

@@ -1,4 +1,7 @@
+import shutil
 import socket
+import subprocess
+import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -86,3 +89,40 @@ def smtp(settings):
     settings.SITE_URL = "https://news.example"
     yield inbox
     controller.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_location():
+    """A Redis of the tests' own (whatever cache the run is configured with)."""
+    if not shutil.which("redis-server"):
+        pytest.skip("needs redis-server")
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(50):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.kill()
+    server.wait()
+
+
+@pytest.fixture
+def on_redis(redis_location):
+    """The shared cache as several app servers keep it: on Redis (its scripts included)."""
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    from newsroom import cache as shared
+
+    caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_location}}
+    with override_settings(CACHES=caches):
+        shared.shared_cache_back()
+        cache.clear()
+        yield
+        cache.clear()

@@ -14,7 +14,7 @@ from commenters.models import Commenter, Sanction
 from commenters.selectors import active_sanctions
 from commenters.services import SanctionError, sanction_add
 from comments.models import Comment
-from comments.selectors import moderation_context, week_record
+from comments.selectors import author_standing, moderation_context
 from comments.services import CommentError, Submission, comment_post
 from comments.views import too_fast
 from desk.admin import history_count
@@ -144,7 +144,7 @@ def test_premoderation_and_the_weeks_record_follow_the_mailbox():
     assert first.comment.author_email == "banned.user+x@googlemail.com"  # as typed (lower-cased), for mail
     assert first.comment.mailbox == "banneduser@gmail.com"
     comment_post(article=article, author_name="B", author_email="banneduser@gmail.com", body="Again, on Doha.")
-    assert week_record(mailbox=mailbox_key("b.anneduser+y@gmail.com"), at=timezone.now())[0] == 2
+    assert author_standing(email="b.anneduser+y@gmail.com", at=timezone.now()).week_total == 2
 
 
 @pytest.mark.django_db

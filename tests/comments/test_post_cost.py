@@ -6,6 +6,7 @@ on-topic check kept in the process, but never kept past a change to the story or
 """
 
 from dataclasses import replace
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -16,6 +17,7 @@ from articles.importer import RelatedStory, parse_article
 from articles.models import Article, RelatedLink
 from articles.services import article_import
 from commenters.models import Commenter
+from commenters.selectors import SWITCH_CACHE_KEY
 from commenters.services import commenter_record
 from comments.models import Comment
 from factories import DATABASE_TASKS, comment_form_data, make_seed_article, seed_text
@@ -23,16 +25,18 @@ from newsroom import cache
 from outbox.models import OutboundEmail, Recipient
 from outbox.services import unsubscribe_token
 from policies.selectors import LIVE_VERSION_KEY
+from policies.shares import RECENT_KEY
 
 pytestmark = pytest.mark.django_db
 
 # The statements of a new reader's first post through the form, with the rate limits on (``bench/post.py`` prints
-# the same count): the story; the same form sent before; the address signed in by a site, its sanctions; the
-# conversation, the same words, the week's record; the comment, its audit and the task that asks the address to
-# confirm itself, in one transaction; the new session's row (without a read first: newsroom/sessions.py). (The
-# commenter, the confirmation's claim, the opt-out, the unsubscribe link's recipient and the email are the
+# the same count): the story; the author's standing (a site's sign-in, sanctions, the week's record: one read); the
+# conversation, the same words; the comment, its audit and the task that asks the address to confirm itself, in one
+# transaction; the new session's row (without a read first, nor a transaction of its own: newsroom/sessions.py).
+# Whether the same form was stored before is asked only of a copy (the first claims the form in the shared cache).
+# (The commenter, the confirmation's claim, the opt-out, the unsubscribe link's recipient and the email are the
 # worker's: comments/tasks.py.) SQLite's BEGIN and COMMIT are counted among them.
-NEW_READERS_POST = 15
+NEW_READERS_POST = 10
 
 
 def run_queued_tasks():
@@ -93,18 +97,21 @@ def test_the_next_post_of_the_same_address_sends_no_second_confirmation_and_stam
 def test_a_post_reads_each_key_of_the_shared_cache_once(settings, monkeypatch):
     article = make_seed_article()
     new_readers_post(article, settings, email="first@example.com", address="192.0.2.1")
-    asked: list[str] = []
+    asked: list[list[str]] = []  # the keys of each round trip
     call = cache.call
 
     def counted(method, *args, **kwargs):
         if method in ("get", "get_many"):
-            asked.extend([args[0]] if method == "get" else args[0])
+            asked.append([args[0]] if method == "get" else list(args[0]))
         return call(method, *args, **kwargs)
 
     monkeypatch.setattr(cache, "call", counted)
     new_readers_post(article, settings)
-    assert asked.count(LIVE_VERSION_KEY) == 1
-    assert len(asked) == len(set(asked)), asked
+    keys = [key for batch in asked for key in batch]
+    assert keys.count(LIVE_VERSION_KEY) == 1
+    assert len(keys) == len(set(keys)), asked
+    # The three every post reads, in one round trip.
+    assert [LIVE_VERSION_KEY, RECENT_KEY, SWITCH_CACHE_KEY] in asked
 
 
 def test_outside_a_request_each_read_asks_the_cache_and_within_one_a_forgotten_key_is_asked_again():
@@ -170,3 +177,31 @@ def test_reimporting_a_story_with_other_related_links_changes_its_text():
     text = fresh(article).text_for_relevance()
     assert text.endswith("Herat earthquake relief arrives")
     assert not any(story.headline in text for story in parsed.related)
+
+
+@pytest.mark.parametrize("new_thread", [True, False], ids=["a new thread", "a reply"])
+def test_on_redis_a_published_post_adds_to_the_cached_counts_in_one_round_trip(on_redis, new_thread):
+    """The page's counts are cached (a reader opened it): a published post adds to them in one script, not an
+    EXISTS and an INCR a key; a count not cached is left to the next page, and the one after it untouched."""
+    import redis
+
+    from comments.selectors import _counts_keys, count_published
+
+    article = make_seed_article()
+    count, threads = _counts_keys(article.pk)
+    cache.call("set_many", {count: 7, threads: 3}, 60)
+    count_published(article_id=article.pk + 1, new_thread=True)  # Redis has the script now, as it has in use
+    sent: list[str] = []
+    real = redis.Redis.execute_command
+
+    def counted(self, *args, **kwargs):
+        sent.append(str(args[0]))
+        return real(self, *args, **kwargs)
+
+    with mock.patch.object(redis.Redis, "execute_command", counted):
+        count_published(article_id=article.pk, new_thread=new_thread)
+    assert len(sent) == 1 and sent[0] in ("EVALSHA", "EVAL"), sent
+    assert cache.call("get_many", [count, threads]) == {count: 8, threads: 4 if new_thread else 3}
+    cache.call("delete", count)
+    count_published(article_id=article.pk, new_thread=True)
+    assert cache.call("get_many", [count, threads]) == {threads: 4 if new_thread else 3}

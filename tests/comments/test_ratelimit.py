@@ -1,16 +1,12 @@
 """Rate limits: at most ``count`` in any ``seconds``, wherever the clock's windows fall; on Redis in one script,
 elsewhere (each process's own cache, the fallback while Redis is away) with the keys held in turn."""
 
-import shutil
-import socket
-import subprocess
 import threading
 import time
 from unittest import mock
 
 import pytest
 from django.core.cache import cache, caches
-from django.test import override_settings
 
 from comments import ratelimit
 from newsroom import cache as shared
@@ -21,40 +17,6 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture(scope="module")
-def redis_location():
-    """A Redis of the tests' own (whatever cache the run is configured with)."""
-    if not shutil.which("redis-server"):
-        pytest.skip("needs redis-server")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0"
-    server.kill()
-    server.wait()
-
-
-@pytest.fixture
-def on_redis(redis_location):
-    """The limits as several app servers keep them: on Redis, by the script."""
-    caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_location}}
-    with override_settings(CACHES=caches):
-        shared.shared_cache_back()
-        cache.clear()
-        yield
-        cache.clear()
 
 
 @pytest.fixture

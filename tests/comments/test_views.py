@@ -13,6 +13,7 @@ import comments.forms
 from comments.forms import signed_start
 from comments.models import Comment, CommentReport, ModerationEvent
 from factories import HOLD_ALL, comment_form_data, make_article, make_comment, make_seed_article, signed_started
+from newsroom import cache as newsroom_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +52,22 @@ def test_reload_of_the_same_form_stores_one_comment(client):
     second = client.post(post_url(article), data)
     assert Comment.objects.count() == 1
     assert first["Location"] == second["Location"]
+
+
+@pytest.mark.parametrize("limits", ["", "1/5s"], ids=["limits-off", "too-fast"])
+def test_a_reload_after_the_forms_claim_ran_out_stores_one_comment_and_answers_with_it(client, settings, limits):
+    """The first copy of a form claims it in the shared cache and asks the database nothing; a copy sent after
+    the claim ran out (a reader back at the tab later) is found by the token's unique index, or by the too-fast
+    check, and answered with the comment stored before: not stored twice, not refused."""
+    settings.COMMENTS_RATE_PER_IP = settings.COMMENTS_RATE_PER_EMAIL = limits
+    article = make_seed_article()
+    data = comment_form_data()
+    first = client.post(post_url(article), data)
+    newsroom_cache.call("delete", f"comments:form-in-flight:{data['token']}")
+    again = client.post(post_url(article), data)
+    assert (again.status_code, again["Location"]) == (302, first["Location"])
+    comment = Comment.objects.get()
+    assert ModerationEvent.objects.filter(comment=comment).count() == 1
 
 
 def test_invalid_form_keeps_what_the_reader_typed(client):
