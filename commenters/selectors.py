@@ -67,12 +67,13 @@ def active_sanctions(*, email: str, at: dt.datetime | None = None) -> list[Sanct
         return []
     condition, params = found
     # Every post asks (within ``comments.selectors.author_standing``); written out (``newsroom.db``).
-    return list(
-        Sanction.objects.raw(
+    return db.instances(
+        Sanction,
+        db.rows(
             f"SELECT {db.columns(Sanction)} FROM {db.table(Sanction)} WHERE {condition} "  # noqa: S608
             'ORDER BY "created_at" DESC, "id" DESC',  # Sanction's own order: the newest first
             params,
-        )
+        ),
     )
 
 

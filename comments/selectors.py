@@ -21,13 +21,13 @@ from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import reverse
 from django.utils.functional import cached_property
 
 from articles.models import Article
 from commenters.mailboxes import mailbox_key
-from commenters.models import Commenter, Sanction
+from commenters.models import Commenter, Sanction, StorySettings
 from commenters.selectors import in_force_sql, signed_in_sql
 from commenters.services import normalise_email
 from comments import appeals
@@ -351,29 +351,27 @@ def author_standing(*, email: str, at: dt.datetime) -> Standing:
     email = normalise_email(email)
     signed, signed_params = signed_in_sql(email=email)
     sanction = in_force_sql(email=email, at=at, alias="s") or ("1 = 0", [])
-    rows = list(
-        Sanction.objects.raw(
-            'SELECT "week"."standing_total", "week"."standing_rejected", '
-            f'EXISTS (SELECT 1 FROM {db.table(Commenter)} WHERE {signed}) AS "standing_signed_in", '  # noqa: S608
-            f"{db.columns(Sanction, 's')} "
-            'FROM (SELECT COUNT("id") AS "standing_total", '
-            'COALESCE(SUM(CASE WHEN "status" IN (%s, %s) THEN 1 ELSE 0 END), 0) AS "standing_rejected" '
-            f'FROM {db.table(Comment)} WHERE "simulation_id" IS NULL AND "mailbox" = %s '
-            'AND "created_at" >= %s AND "created_at" <= %s) AS "week" '
-            f'LEFT JOIN {db.table(Sanction)} AS "s" ON {sanction[0]} '
-            'ORDER BY "s"."created_at" DESC, "s"."id" DESC',  # Sanction's own order: the newest first
-            [
-                *signed_params, Comment.Status.REJECTED.value, Comment.Status.REMOVED.value, mailbox_key(email),
-                db.when(at - dt.timedelta(days=7)), db.when(at), *sanction[1],
-            ],
-        )
+    found = db.rows(
+        'SELECT "week"."standing_total", "week"."standing_rejected", '
+        f'EXISTS (SELECT 1 FROM {db.table(Commenter)} WHERE {signed}), '  # noqa: S608
+        f"{db.columns(Sanction, 's')} "
+        'FROM (SELECT COUNT("id") AS "standing_total", '
+        'COALESCE(SUM(CASE WHEN "status" IN (%s, %s) THEN 1 ELSE 0 END), 0) AS "standing_rejected" '
+        f'FROM {db.table(Comment)} WHERE "simulation_id" IS NULL AND "mailbox" = %s '
+        'AND "created_at" >= %s AND "created_at" <= %s) AS "week" '
+        f'LEFT JOIN {db.table(Sanction)} AS "s" ON {sanction[0]} '
+        'ORDER BY "s"."created_at" DESC, "s"."id" DESC',  # Sanction's own order: the newest first
+        [
+            *signed_params, Comment.Status.REJECTED.value, Comment.Status.REMOVED.value, mailbox_key(email),
+            db.when(at - dt.timedelta(days=7)), db.when(at), *sanction[1],
+        ],
     )  # fmt: skip
-    first = vars(rows[0])  # the columns beyond the sanction's, which the raw query sets on each row
+    total, rejected, signed_in = found[0][:3]
     return Standing(
-        signed_in_by_site=bool(first["standing_signed_in"]),
-        sanctions=[row for row in rows if row.pk is not None],
-        week_total=int(first["standing_total"]),
-        week_rejected=int(first["standing_rejected"]),
+        signed_in_by_site=bool(signed_in),
+        sanctions=db.instances(Sanction, [row[3:] for row in found if row[3] is not None]),  # none: NULLs
+        week_total=int(total),
+        week_rejected=int(rejected),
     )
 
 
@@ -551,8 +549,23 @@ def _as_int(value: int | str | None) -> int | None:
 
 def article_to_comment_on(*, slug: str) -> Article:
     """The published article a comment is posted to, with its comment settings (every post reads them for
-    ``story_state``) in the same query."""
-    return get_object_or_404(Article.objects.published().select_related("comment_settings"), slug=slug)
+    ``story_state``) in the same query: ``Article.objects.published().select_related("comment_settings")``,
+    written out (every post asks: ``newsroom.db``)."""
+    found = db.rows(
+        f"SELECT {db.columns(Article, 'a')}, {db.columns(StorySettings, 's')} "  # noqa: S608
+        f'FROM {db.table(Article)} AS "a" LEFT JOIN {db.table(StorySettings)} AS "s" ON "s"."article_id" = "a"."id" '
+        'WHERE "a"."slug" = %s AND "a"."is_published"',
+        [slug],
+    )
+    if not found:
+        raise Http404("No published story has this address.")
+    width = len([field for field in Article._meta.concrete_fields if field.column])  # as ``db.columns`` names them
+    [article] = db.instances(Article, [found[0][:width]])
+    own = found[0][width:]
+    settings_ = db.instances(StorySettings, [own])[0] if own[0] is not None else None
+    # As select_related leaves it: the story's settings, or that it has none, known without another read.
+    StorySettings._meta.get_field("article").remote_field.set_cached_value(article, settings_)
+    return article
 
 
 def reply_target(*, article: Article, comment_id: str | int | None) -> Comment | None:
@@ -592,13 +605,14 @@ def moderation_context(
     comments = db.table(Comment)
     # Only the same words can be a duplicate: one indexed read, however busy the article. (Both reads are made
     # by every post, so they are written out: ``newsroom.db``.)
-    recent = Comment.objects.raw(
-        f'SELECT "id", "author_name", "mailbox", "body", "created_at" FROM {comments} '  # noqa: S608
+    recent = db.rows(
+        f'SELECT "author_name", "mailbox", "body", "created_at" FROM {comments} '  # noqa: S608
         'WHERE "simulation_id" IS NULL AND "article_id" = %s AND "fingerprint" = %s '
         'AND "created_at" >= %s AND "created_at" <= %s '
         f'ORDER BY "created_at" DESC, "id" DESC LIMIT {RECENT_SAMPLE:d}',
         [article.pk, fingerprint_key(body), db.when(since), db.when(at)],
     )
+    created = db.converter(Comment, "created_at")  # the rows' dates as SQLite gives them: text
     # Published ones only: the services clear ``in_conversation`` on the rest.
     conversation_texts = [
         text
@@ -621,7 +635,10 @@ def moderation_context(
         article_known=article.has_text,
         parent_text=parent.body if parent else "",
         thread=_thread_above(parent) if parent else (),
-        recent=[Recent(author_key(c.author_name, c.mailbox), c.body, c.created_at.timestamp()) for c in recent],
+        recent=[
+            Recent(author_key(name, its_mailbox), text, created(when).timestamp())
+            for name, its_mailbox, text, when in recent
+        ],
         conversation=Conversation(reversed(conversation_texts)).snapshot(),
         author_published_count=(
             Comment.objects.real().published().filter(mailbox=mailbox).count() if author_known and mailbox else 0
