@@ -380,7 +380,7 @@ def author_standing(*, email: str, at: dt.datetime) -> Standing:
 COUNTS_SECONDS = 120
 
 
-def _counts_keys(article_id: int) -> tuple[str, str]:
+def counts_keys(article_id: int) -> tuple[str, str]:
     """The cached counts of a story: its published comments, and the threads its pages list."""
     return f"comments:count:{article_id}", f"comments:threads:{article_id}"
 
@@ -388,7 +388,7 @@ def _counts_keys(article_id: int) -> tuple[str, str]:
 def section_counts(*, article: Article) -> tuple[int, int]:
     """The article's published comments and the threads its pages list, counted once until a comment changes
     (and kept, not counted again, as readers' comments are published: ``count_published``)."""
-    keys = _counts_keys(article.pk)
+    keys = counts_keys(article.pk)
     found = cache.call("get_many", list(keys))
     if all(isinstance(found.get(key), int) for key in keys):
         return found[keys[0]], found[keys[1]]
@@ -399,7 +399,7 @@ def section_counts(*, article: Article) -> tuple[int, int]:
 
 def forget_counts(*, article_id: int) -> None:
     """A comment of this article changed state: count afresh (now, and once it is committed)."""
-    keys = _counts_keys(article_id)
+    keys = counts_keys(article_id)
     cache.forget(*keys)
     transaction.on_commit(lambda: cache.forget(*keys))
 
@@ -419,7 +419,12 @@ def count_published(*, article_id: int, new_thread: bool) -> None:
     """A reader's comment was published as it was posted: one more comment, and one more thread if it starts
     one, added to the cached counts. Counting afresh reads every comment of the story (0.7 s at a million),
     and a busy story is posted to every few seconds. Counts not cached are left to the next page to count."""
-    count, threads = _counts_keys(article_id)
+    count, threads = counts_keys(article_id)
+    if cache.read_before(count) == (True, None):
+        # Not cached when this post began (it read the key with the rest): nothing to add to. (A page that
+        # counts meanwhile counts without this comment, as it would if it counted just before the commit; the
+        # count is right again once it expires, ``COUNTS_SECONDS``.)
+        return
     keys = [count, threads] if new_thread else [count]
     try:
         cache.redis_script(COUNT_SCRIPT, keys, [])
@@ -603,26 +608,27 @@ def moderation_context(
     """
     since = at - dt.timedelta(minutes=policy.duplicate_window_minutes)
     comments = db.table(Comment)
-    # Only the same words can be a duplicate: one indexed read, however busy the article. (Both reads are made
-    # by every post, so they are written out: ``newsroom.db``.)
-    recent = db.rows(
-        f'SELECT "author_name", "mailbox", "body", "created_at" FROM {comments} '  # noqa: S608
-        'WHERE "simulation_id" IS NULL AND "article_id" = %s AND "fingerprint" = %s '
+    # Both samples in one statement (each was a round trip to PostgreSQL on every post), each its own indexed read
+    # that stops at what it wants, however busy or however shaped the story: only the same words can be a
+    # duplicate; the conversation is published comments only (the services clear ``in_conversation`` on the
+    # rest). Written out: ``newsroom.db``.
+    found = db.rows(
+        'SELECT * FROM (SELECT 1 AS "part", "author_name", "mailbox", "body", "created_at", "id" '  # noqa: S608
+        f'FROM {comments} WHERE "simulation_id" IS NULL AND "article_id" = %s AND "fingerprint" = %s '
         'AND "created_at" >= %s AND "created_at" <= %s '
-        f'ORDER BY "created_at" DESC, "id" DESC LIMIT {RECENT_SAMPLE:d}',
-        [article.pk, fingerprint_key(body), db.when(since), db.when(at)],
+        f'ORDER BY "created_at" DESC, "id" DESC LIMIT {RECENT_SAMPLE:d}) AS "same_words" '
+        "UNION ALL "
+        'SELECT * FROM (SELECT 2 AS "part", NULL, NULL, "body", "created_at", "id" '
+        f'FROM {comments} WHERE "simulation_id" IS NULL AND "article_id" = %s AND "in_conversation" '
+        f'ORDER BY "created_at" DESC, "id" DESC LIMIT {CONVERSATION_SAMPLE:d}) AS "conversation"',
+        [article.pk, fingerprint_key(body), db.when(since), db.when(at), article.pk],
     )
+    # Oldest first within each, put in order here rather than trusted to the union's. (A column holds one type
+    # of value: SQLite's dates are text that sorts as the dates do.)
+    found.sort(key=lambda row: (row[0], row[4], row[5]))
     created = db.converter(Comment, "created_at")  # the rows' dates as SQLite gives them: text
-    # Published ones only: the services clear ``in_conversation`` on the rest.
-    conversation_texts = [
-        text
-        for (text,) in db.rows(
-            f'SELECT "body" FROM {comments} '  # noqa: S608
-            'WHERE "simulation_id" IS NULL AND "article_id" = %s AND "in_conversation" '
-            f'ORDER BY "created_at" DESC, "id" DESC LIMIT {CONVERSATION_SAMPLE:d}',
-            [article.pk],
-        )
-    ]
+    recent = [row[1:5] for row in found if row[0] == 1]
+    conversation_texts = [row[3] for row in found if row[0] == 2]
     # The author is their mailbox (``mailbox_key``): another spelling of it is not somebody else.
     mailbox = mailbox_key(author_email) if author_email.strip() else ""
     key = author_key(author_name, mailbox)
@@ -637,9 +643,9 @@ def moderation_context(
         thread=_thread_above(parent) if parent else (),
         recent=[
             Recent(author_key(name, its_mailbox), text, created(when).timestamp())
-            for name, its_mailbox, text, when in recent
+            for name, its_mailbox, text, when in reversed(recent)  # the newest first, as before
         ],
-        conversation=Conversation(reversed(conversation_texts)).snapshot(),
+        conversation=Conversation(conversation_texts).snapshot(),
         author_published_count=(
             Comment.objects.real().published().filter(mailbox=mailbox).count() if author_known and mailbox else 0
         ),

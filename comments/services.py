@@ -25,7 +25,7 @@ from commenters.services import commenter_record, normalise_email
 from comments import alerts, appeals, emails, tasks
 from comments.models import Appeal, Comment, CommentReport, ModerationEvent
 from comments.sanitize import has_visible_text
-from comments.selectors import author_standing, count_published, forget_counts, moderation_context
+from comments.selectors import author_standing, count_published, counts_keys, forget_counts, moderation_context
 from moderation import JUDGED, Action, Context, Mode, Policy, Verdict, moderate
 from moderation.context import joins_conversation
 from moderation.normalize import fingerprint_key
@@ -122,8 +122,8 @@ def comment_post(
     submission = submission or Submission()
     now = timezone.now()
     # What every post reads of the shared cache (the live policy's version, the site's recent scores for a hold
-    # level set as a share, the site's pause): one round trip, not three.
-    cache.read_many([LIVE_VERSION_KEY, RECENT_KEY, SWITCH_CACHE_KEY])
+    # level set as a share, the site's pause, the story's cached count): one round trip, not four.
+    cache.read_many([LIVE_VERSION_KEY, RECENT_KEY, SWITCH_CACHE_KEY, counts_keys(article.pk)[0]])
     policy = live_policy()
     state = story_state(article=article, auto_close_days=policy.auto_close_days)
     if not state.open:

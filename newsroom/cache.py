@@ -131,6 +131,14 @@ def read_many(keys: Iterable[str]) -> None:
         kept.update({key: found.get(key) for key in wanted})
 
 
+def read_before(key: str) -> tuple[bool, Any]:
+    """Whether this request has read ``key`` already (``read``, ``read_many``), and what it found then."""
+    kept = _read.get()
+    if kept is None or key not in kept:
+        return False, None
+    return True, kept[key]
+
+
 def write(values: Mapping[str, Any], seconds: int) -> None:
     """``cache.set_many(values)``, which the request's later ``read`` of them then sees."""
     call("set_many", dict(values), seconds)
