@@ -31,16 +31,13 @@ from policies.shares import RECENT_KEY
 pytestmark = pytest.mark.django_db
 
 # The statements of a new reader's first post through the form, with the rate limits on (``bench/post.py`` prints
-# the same count): the story; the author's standing (a site's sign-in, sanctions, the week's record: one read);
-# the conversation and the same words (one read); the comment, its audit and the task that asks the address to
-# confirm itself, in one transaction; the new session's row (without a read first: newsroom/sessions.py). Whether
-# the same form was stored before is asked only of a copy (the first claims the form in the shared cache). (The
-# commenter, the confirmation's claim, the opt-out, the unsubscribe link's recipient and the email are the
+# the same count): the story; the author's standing (a site's sign-in, sanctions, the week's record: one read); the
+# conversation and the same words (one read); the comment, its audit and the task that asks the address to confirm itself, in one
+# transaction; the new session's row (without a read first, nor a transaction of its own: newsroom/sessions.py).
+# Whether the same form was stored before is asked only of a copy (the first claims the form in the shared cache).
+# (The commenter, the confirmation's claim, the opt-out, the unsubscribe link's recipient and the email are the
 # worker's: comments/tasks.py.) SQLite's BEGIN and COMMIT are counted among them.
 NEW_READERS_POST = 9
-# On PostgreSQL the session's row has a transaction of its own, whose commit does not wait for the disk (a
-# BEGIN, a SET LOCAL and a COMMIT, each a round trip of about 0.04 ms, instead of a flush of 0.25 ms or more).
-SESSIONS_OWN_TRANSACTION = 3
 
 
 def run_queued_tasks():
@@ -72,8 +69,7 @@ def test_a_new_readers_post_makes_no_savepoint_and_reads_nothing_twice(settings)
     assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()]
     reads = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
     assert len(reads) == len(set(reads)), reads
-    own = SESSIONS_OWN_TRANSACTION if connection.vendor == "postgresql" else 0
-    assert len(statements) <= NEW_READERS_POST + own, "\n".join(statements)
+    assert len(statements) <= NEW_READERS_POST, "\n".join(statements)
     comment = Comment.objects.get(author_email="new.reader@example.com")
     assert not Commenter.objects.filter(email="new.reader@example.com").exists()  # the worker's, not the post's
     # And the worker did the rest a post asks for: its commenter, and the confirmation with its link.
