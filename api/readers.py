@@ -301,8 +301,9 @@ def _post(request: HttpRequest, article: Article, data: CommentIn) -> Status[Pos
     def sent_before() -> Comment | None:
         return form_sent_before(token=token, email=email, body=body)
 
-    # The same submission again (a retry), or a copy sent while the first is in flight (a client that sent it
-    # three times at once): answered with the one comment the first copy stores, never counted as too fast.
+    # A copy sent while the first is in flight (a client that sent it three times at once), or soon after:
+    # answered with the one comment the first copy stores, never counted as too fast. A retry later still is
+    # answered the same (the token's unique index; or below, when something refuses it that changed since).
     already = copy_of_a_form_in_flight(token, sent_before)
     if already is None and (wait := too_fast(request, email)):
         already = sent_before()  # a double send racing itself stored it meanwhile: that is not "too fast"
@@ -325,6 +326,11 @@ def _post(request: HttpRequest, article: Article, data: CommentIn) -> Status[Pos
         )  # fmt: skip
     except CommentError as exc:
         message, code = exc.messages[0], exc.code or ""
+        if code != "token" and (already := sent_before()) is not None:
+            # A retry of a comment stored before, refused now by what changed since (the story closed, the author
+            # banned, the parent taken down): it was posted, and is answered so.
+            remember_own_comment(request, already.pk)
+            return Status(200, _posted(already, duplicate=True))
         if code in ("suspended", "banned", "closed"):
             raise Problem(403, message, kind=code) from None
         if code == "token":

@@ -121,6 +121,11 @@ def comment_create(
             notify_replies=bool(data.get("notify")),
         )
     except CommentError as exc:
+        if exc.code != "token" and (already := sent_before()) is not None:
+            # The same form stored before (its claim ran out), refused now by what changed since (the story
+            # closed, the author banned, the parent taken down): it was posted once, show that.
+            remember_own_comment(request, already.pk)
+            return HttpResponseRedirect(comment_url(already))
         message = exc.messages[0]
         if exc.code in ("suspended", "banned"):
             form.add_error(None, f"{message} Your text is kept below.")
@@ -181,7 +186,9 @@ def copy_of_a_form_in_flight(token: str | None, stored: Callable[[], Comment | N
     copy, and asking the database first was a statement on each. A copy sent within the claim
     (``FORM_CLAIM_SECONDS``) gets the first copy's comment once it is stored, rather than count against the rate
     limits (which would answer every copy 429) or race it. A copy sent later still is the token's unique index's:
-    ``comment_post`` answers it with the comment stored before (and a copy refused as too fast looks first)."""
+    ``comment_post`` answers it with the comment stored before; and a copy refused (as too fast, or by what
+    changed since: the story closed, the author banned) looks for it first. Such a late copy counts against the
+    rate limits, as any post does."""
     if not token or cache.call("add", f"comments:form-in-flight:{token}", 1, FORM_CLAIM_SECONDS):
         return None  # no token, or the first copy: it goes on and posts
     deadline = time.monotonic() + FORM_IN_FLIGHT_SECONDS

@@ -54,3 +54,35 @@ def test_copies_of_one_submission_sent_at_once_store_one_comment_and_each_is_ans
     assert again.status_code == 200 and again.json()["comment"]["id"] == comment.pk
     other = ApiClient().post(f"/api/v1/stories/{article.pk}/comments", data | {"token": uuid.uuid4().hex})
     assert other.status_code == 429
+
+
+@pytest.mark.parametrize("change", ["story closed", "author banned"])
+@pytest.mark.django_db
+def test_a_retry_after_the_claim_ran_out_is_answered_with_its_comment_though_what_changed_since_refuses_new_ones(
+    settings, change
+):
+    """A client told "send it again with the same token" (a 503 whose transaction had committed) retries later,
+    after the story closed or its author was banned: its comment was posted, and it is told so, not refused."""
+    from commenters.models import StorySettings
+    from commenters.services import sanction_add
+    from newsroom import cache
+
+    settings.COMMENTS_RATE_PER_IP = settings.COMMENTS_RATE_PER_EMAIL = ""
+    article = make_seed_article()
+    data = {"name": "Amina", "email": "amina@example.com", "body": BODY, "token": uuid.uuid4().hex}
+    first = ApiClient().post(f"/api/v1/stories/{article.pk}/comments", data)
+    assert first.status_code == 201
+    cache.call("delete", f"comments:form-in-flight:{data['token']}")  # the claim ran out
+    if change == "story closed":
+        StorySettings.objects.create(article=article, comments_open=False)
+    else:
+        sanction_add(kind="ban", reason="threats", actor=None, email="amina@example.com")
+    again = ApiClient().post(f"/api/v1/stories/{article.pk}/comments", data)
+    assert (again.status_code, again.json()["comment"]["id"], again.json()["duplicate"]) == (
+        200,
+        first.json()["comment"]["id"],
+        True,
+    )
+    other = ApiClient().post(f"/api/v1/stories/{article.pk}/comments", data | {"token": uuid.uuid4().hex})
+    assert other.status_code == 403  # a new comment is refused
+    assert Comment.objects.count() == 1

@@ -70,6 +70,20 @@ def test_a_reload_after_the_forms_claim_ran_out_stores_one_comment_and_answers_w
     assert ModerationEvent.objects.filter(comment=comment).count() == 1
 
 
+def test_a_reload_after_the_claim_ran_out_and_the_story_closed_shows_the_comment_it_stored(client):
+    from commenters.models import StorySettings
+
+    article = make_seed_article()
+    data = comment_form_data()
+    first = client.post(post_url(article), data)
+    newsroom_cache.call("delete", f"comments:form-in-flight:{data['token']}")
+    StorySettings.objects.create(article=article, comments_open=False)
+    again = client.post(post_url(article), data)
+    assert (again.status_code, again["Location"]) == (302, first["Location"])
+    other = client.post(post_url(article), comment_form_data(body="A new comment on the talks in Doha."))
+    assert other.status_code == 403 and Comment.objects.count() == 1
+
+
 def test_invalid_form_keeps_what_the_reader_typed(client):
     article = make_seed_article()
     response = client.post(
