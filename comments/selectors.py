@@ -623,10 +623,10 @@ def moderation_context(
         f'ORDER BY "created_at" DESC, "id" DESC LIMIT {CONVERSATION_SAMPLE:d}) AS "conversation"',
         [article.pk, fingerprint_key(body), db.when(since), db.when(at), article.pk],
     )
-    # Oldest first within each, put in order here rather than trusted to the union's. (A column holds one type
-    # of value: SQLite's dates are text that sorts as the dates do.)
+    # Oldest first within each, put in order here rather than trusted to the union's (each part's dates are of
+    # one kind: a part's are never compared with the other's).
     found.sort(key=lambda row: (row[0], row[4], row[5]))
-    created = db.converter(Comment, "created_at")  # the rows' dates as SQLite gives them: text
+    created = db.converter(Comment, "created_at")  # the rows' dates as the database gives them (naive on SQLite)
     recent = [row[1:5] for row in found if row[0] == 1]
     conversation_texts = [row[3] for row in found if row[0] == 2]
     # The author is their mailbox (``mailbox_key``): another spelling of it is not somebody else.

@@ -64,7 +64,7 @@ def columns(model: type[Model], alias: str = "") -> str:
 
 def converter(model: type[Model], name: str) -> Callable[[Any], Any]:
     """What turns a column's value as the database gives it into the field's (Django's own converters: SQLite
-    gives a date and time as text, a UUID as hex), for values read with :func:`rows`."""
+    gives a date and time without its time zone, a UUID as hex), for values read with :func:`rows`."""
     field = model._meta.get_field(name)
     column = field.get_col(model._meta.db_table)  # type: ignore[union-attr]
     steps = [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]
