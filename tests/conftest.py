@@ -1,12 +1,12 @@
 import shutil
 import socket
-import subprocess
-import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from tests import redis_server
 
 
 @pytest.fixture(autouse=True)
@@ -96,18 +96,8 @@ def redis_location():
     """A Redis of the tests' own (whatever cache the run is configured with)."""
     if not shutil.which("redis-server"):
         pytest.skip("needs redis-server")
-    port = free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0"
+    url, server = redis_server.start(free_port())
+    yield url
     server.kill()
     server.wait()
 

@@ -1,15 +1,14 @@
 """The cache is an optimisation: with Redis gone mid-test, pages, posting and limits keep working."""
 
 import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 from django.test import override_settings
 
 from comments.models import Comment
 from factories import comment_form_data, make_seed_article
+from tests import redis_server
+from tests.conftest import free_port
 
 pytestmark = [
     pytest.mark.django_db,
@@ -19,20 +18,8 @@ pytestmark = [
 
 @pytest.fixture
 def redis_url():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0", server
+    url, server = redis_server.start(free_port())
+    yield url, server
     server.kill()
     server.wait()
 
