@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence, Sized
 from typing import Any, TypeVar
 
@@ -65,10 +66,37 @@ def columns(model: type[Model], alias: str = "") -> str:
 def converter(model: type[Model], name: str) -> Callable[[Any], Any]:
     """What turns a column's value as the database gives it into the field's (Django's own converters: SQLite
     gives a date and time without its time zone, a UUID as hex), for values read with :func:`rows`."""
-    field = model._meta.get_field(name)
-    column = field.get_col(model._meta.db_table)  # type: ignore[union-attr]
-    steps = [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]
+    return _converters(connection.vendor, model)[name]
 
+
+def instances(model: type[M], found: Iterable[Sequence[Any]]) -> list[M]:
+    """Instances of ``model`` from rows read as :func:`columns` names them, converted as a queryset would: without
+    a raw queryset's cost (it works out the columns' order and converters for every read, which a post felt)."""
+    converts = _converters(connection.vendor, model)
+    names = [field.attname for field in model._meta.concrete_fields if field.column]
+    alias = connection.alias
+    return [
+        model.from_db(alias, names, [convert(value) for convert, value in zip(converts.values(), row, strict=True)])
+        for row in found
+    ]
+
+
+@functools.cache
+def _converters(vendor: str, model: type[Model]) -> dict[str, Callable[[Any], Any]]:
+    """Each column's converter, by field name, in :func:`columns`' order: worked out once a process for each kind
+    of database (on every post, working them out was half a millisecond). The steps read what they depend on
+    (the time zone setting) when they run; ``vendor`` keys the cache."""
+    found: dict[str, Callable[[Any], Any]] = {}
+    for field in model._meta.concrete_fields:
+        if not field.column:
+            continue
+        column = field.get_col(model._meta.db_table)
+        steps = [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]
+        found[field.name] = _steps(steps, column) if steps else _as_given
+    return found
+
+
+def _steps(steps: list[Any], column: Any) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         for step in steps:
             value = step(value, column, connection)
@@ -77,16 +105,8 @@ def converter(model: type[Model], name: str) -> Callable[[Any], Any]:
     return convert
 
 
-def instances(model: type[M], found: Iterable[Sequence[Any]]) -> list[M]:
-    """Instances of ``model`` from rows read as :func:`columns` names them, converted as a queryset would: without
-    a raw queryset's cost (it works out the columns' order and converters for every read, which a post felt)."""
-    fields = [field for field in model._meta.concrete_fields if field.column]
-    converts = [converter(model, field.name) for field in fields]
-    names = [field.attname for field in fields]
-    return [
-        model.from_db(connection.alias, names, [convert(value) for convert, value in zip(converts, row, strict=True)])
-        for row in found
-    ]
+def _as_given(value: Any) -> Any:
+    return value
 
 
 def when(value: Any) -> Any:
