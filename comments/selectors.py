@@ -32,8 +32,8 @@ from commenters.selectors import in_force_sql, signed_in_sql
 from commenters.services import normalise_email
 from comments import appeals
 from comments.models import Comment, CommentReport, ModerationEvent, Reaction
-from moderation import Context, Conversation, Policy, Recent, author_key, build_context
-from moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE, THREAD_SAMPLE
+from moderation import Context, Policy, Recent, author_key, build_context
+from moderation.context import CONVERSATION_SAMPLE, RECENT_SAMPLE, THREAD_SAMPLE, Conversations
 from moderation.normalize import fingerprint_key
 from newsroom import cache, db
 from policies.selectors import live_policy
@@ -588,6 +588,10 @@ def reply_target(*, article: Article, comment_id: str | int | None) -> Comment |
     return Comment.objects.real().published().filter(article=article, pk=pk).first()
 
 
+# Each story's conversation as this process counted it last, brought up to date on each post from the rows read.
+CONVERSATIONS = Conversations()
+
+
 def moderation_context(
     *,
     article: Article,
@@ -635,7 +639,7 @@ def moderation_context(
     found.sort(key=lambda row: (row[0], row[4], row[5]))
     created = db.converter(Comment, "created_at")  # the rows' dates as the database gives them (naive on SQLite)
     recent = [row[1:5] for row in found if row[0] == 1]
-    conversation_texts = [row[3] for row in found if row[0] == 2]
+    conversation = [(row[5], row[3]) for row in found if row[0] == 2]
     # The author is their mailbox (``mailbox_key``): another spelling of it is not somebody else.
     mailbox = mailbox_key(author_email) if author_email.strip() else ""
     key = author_key(author_name, mailbox)
@@ -652,7 +656,7 @@ def moderation_context(
             Recent(author_key(name, its_mailbox), text, created(when).timestamp())
             for name, its_mailbox, text, when in reversed(recent)  # the newest first, as before
         ],
-        conversation=Conversation(conversation_texts).snapshot(),
+        conversation=CONVERSATIONS.counts(article.pk, conversation),
         author_published_count=(
             Comment.objects.real().published().filter(mailbox=mailbox).count() if author_known and mailbox else 0
         ),

@@ -16,8 +16,9 @@ either way (``tests/comments/test_context_feeds.py`` holds them to it)::
 
 from __future__ import annotations
 
-from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+import threading
+from collections import Counter, OrderedDict, deque
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import islice
 
@@ -107,6 +108,48 @@ class Conversation:
 
     def snapshot(self) -> dict[str, int]:
         return dict(self.counts)
+
+
+class Conversations:
+    """Each story's conversation as this process last counted it, brought up to date from the comments it holds
+    now: a server's posts read the same story's latest comments again and again, and its words are counted from
+    those that joined or left since, not from all of them each time (on every post, that was a twentieth of its
+    time).
+
+    ``counts(story, comments)``: the counts :class:`Conversation` gives for ``comments`` (id and text each, in any
+    order), as a new dict. A comment is known by its id and its text's hash (an edited one is counted again).
+    Thread-safe. At most ``stories`` stories are kept (about 200 KB each), the least recently asked for dropped
+    first."""
+
+    def __init__(self, stories: int = 64) -> None:
+        self._stories = stories
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[Hashable, tuple[dict[Hashable, tuple[int, tuple[str, ...]]], Counter[str]]] = (
+            OrderedDict()
+        )
+
+    def counts(self, story: Hashable, comments: Iterable[tuple[Hashable, str]]) -> dict[str, int]:
+        now = dict(comments)
+        with self._lock:
+            kept, counts = self._kept.pop(story) if story in self._kept else ({}, Counter())
+            for key in [key for key, (mark, _) in kept.items() if key not in now or hash(now[key]) != mark]:
+                for term in kept.pop(key)[1]:
+                    counts[term] -= 1
+                    if not counts[term]:
+                        del counts[term]
+            for key, text in now.items():
+                if key not in kept:
+                    terms = tuple(set(conversation_terms(text)))
+                    kept[key] = (hash(text), terms)
+                    counts.update(terms)
+            self._kept[story] = (kept, counts)
+            while len(self._kept) > self._stories:
+                self._kept.popitem(last=False)
+            return dict(counts)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
 
 
 def build_context(
