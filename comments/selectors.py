@@ -11,6 +11,7 @@ added to them, and any other change of a comment of the story drops them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -616,7 +617,7 @@ def moderation_context(
     """
     since = at - dt.timedelta(minutes=policy.duplicate_window_minutes)
     comments = db.table(Comment)
-    no_date = Comment._meta.get_field("created_at").db_type(connection)  # a NULL of the column's type, for the union
+    no_date = _no_date(connection.vendor)  # a NULL of the column's type, for the union
     # Both samples in one statement (each was a round trip to PostgreSQL on every post), each its own indexed read
     # that stops at what it wants, however busy or however shaped the story: only the same words can be a
     # duplicate; the conversation is published comments only (the services clear ``in_conversation`` on the
@@ -632,14 +633,12 @@ def moderation_context(
         f'ORDER BY "created_at" DESC, "id" DESC LIMIT {CONVERSATION_SAMPLE:d}) AS "conversation"',
         [article.pk, fingerprint_key(body), db.when(since), db.when(at), article.pk],
     )
-    # Oldest first within each, put in order here rather than trusted to the union's (each part's dates are of
-    # one kind: a part's are never compared with the other's). The conversation's dates are not read: it is
-    # counted, not ordered (its words' counts are the same in any order), and turning 200 of them into
-    # Python's dates on every post was an eighth of a post's time on PostgreSQL; its rows go by id.
-    found.sort(key=lambda row: (row[0], row[4], row[5]))
-    created = db.converter(Comment, "created_at")  # the rows' dates as the database gives them (naive on SQLite)
-    recent = [row[1:5] for row in found if row[0] == 1]
+    # The same words oldest first, put in order here rather than trusted to the union's. The conversation is
+    # neither put in order nor are its dates read: it is counted, not ordered (its words' counts are the same in
+    # any order), and turning 200 dates into Python's on every post was an eighth of a post's time on PostgreSQL.
+    recent = sorted((row[1:6] for row in found if row[0] == 1), key=lambda row: (row[3], row[4]))
     conversation = [(row[5], row[3]) for row in found if row[0] == 2]
+    created = db.converter(Comment, "created_at")  # the rows' dates as the database gives them (naive on SQLite)
     # The author is their mailbox (``mailbox_key``): another spelling of it is not somebody else.
     mailbox = mailbox_key(author_email) if author_email.strip() else ""
     key = author_key(author_name, mailbox)
@@ -654,7 +653,7 @@ def moderation_context(
         thread=_thread_above(parent) if parent else (),
         recent=[
             Recent(author_key(name, its_mailbox), text, created(when).timestamp())
-            for name, its_mailbox, text, when in reversed(recent)  # the newest first, as before
+            for name, its_mailbox, text, when, _ in reversed(recent)  # the newest first, as before
         ],
         conversation=CONVERSATIONS.counts(article.pk, conversation),
         author_published_count=(
@@ -663,6 +662,11 @@ def moderation_context(
         honeypot_filled=honeypot_filled,
         seconds_to_write=seconds_to_write,
     )
+
+
+@functools.cache
+def _no_date(vendor: str) -> str:
+    return str(Comment._meta.get_field("created_at").db_type(connection))
 
 
 def _thread_above(parent: Comment) -> list[str]:

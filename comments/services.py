@@ -114,10 +114,13 @@ def comment_post(
     parent: Comment | None = None,
     submission: Submission | None = None,
     notify_replies: bool = False,
+    stored_with: Callable[[Comment], None] | None = None,
 ) -> PostResult:
     """Moderate and store one reader's comment, with its automatic decision audited.
 
-    ``notify_replies``: the author asked to be emailed when someone replies to it."""
+    ``notify_replies``: the author asked to be emailed when someone replies to it. ``stored_with``: what the caller
+    stores with the comment, last in its transaction (the form's view: the browser's session, which remembers its
+    own comment; one commit for both)."""
     _validate(article=article, parent=parent, author_name=author_name, author_email=author_email, body=body)
     submission = submission or Submission()
     now = timezone.now()
@@ -191,7 +194,7 @@ def comment_post(
             tasks.ask_to_confirm(comment=comment, email=email)
 
     try:
-        verdict = _judge_and_store(comment, policy, context, and_then=and_then)
+        verdict = _judge_and_store(comment, policy, context, and_then=and_then, last=stored_with)
     except IntegrityError:
         # The token is unique: the same form was stored before (the page looks for that first; this is a
         # double click racing itself on two workers). Keep the first.
@@ -236,7 +239,11 @@ def comment_post_simulated(
 
 
 def _judge_and_store(
-    comment: Comment, policy: Policy, context: Context, and_then: Callable[[], None] | None = None
+    comment: Comment,
+    policy: Policy,
+    context: Context,
+    and_then: Callable[[], None] | None = None,
+    last: Callable[[Comment], None] | None = None,
 ) -> Verdict:
     """The one path: the verdict becomes the status, the stored reasons and the audit note, all three alike."""
     verdict = moderate(comment.body, context, policy)
@@ -271,6 +278,8 @@ def _judge_and_store(
         if and_then is not None:
             and_then()
         alerts.comment_stored(comment=comment)
+        if last is not None:
+            last(comment)
     return verdict
 
 

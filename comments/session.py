@@ -23,9 +23,13 @@ def own_comment_ids(request: HttpRequest) -> list[int]:
     return [int(pk) for pk in request.session.get(KEY, []) if str(pk).isdigit()]
 
 
-def remember_own_comment(request: HttpRequest, pk: int) -> None:
+def remember_own_comment(request: HttpRequest, pk: int, *, save: bool = False) -> None:
+    """This browser wrote comment ``pk``. ``save``: saved now (a post, in its comment's transaction), not only as
+    the response goes out (which then finds it saved and unchanged: ``newsroom.sessions``)."""
     ids = [i for i in own_comment_ids(request) if i != pk]
     request.session[KEY] = [*ids[-(LIMIT - 1) :], pk]
+    if save:
+        request.session.save()
 
 
 def reaction_reader(request: HttpRequest, *, create: bool = False) -> str | None:

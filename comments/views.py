@@ -119,6 +119,7 @@ def comment_create(
                 verified_email=identity.email if identity else confirmed_email(request.COOKIES.get(IDENTITY_COOKIE)),
             ),
             notify_replies=bool(data.get("notify")),
+            stored_with=lambda comment: remember_own_comment(request, comment.pk, save=True),
         )
     except CommentError as exc:
         if exc.code != "token" and (already := sent_before()) is not None:

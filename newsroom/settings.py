@@ -70,6 +70,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+PLAN_CACHE_MODES = ("auto", "force_custom_plan", "force_generic_plan")
+
 DEBUG = env_bool("DEBUG", False)
 
 # The development key is public (it is in this file), so it must never sign
@@ -176,16 +178,23 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters bound by the server, and a statement this connection ran DB_PREPARE_THRESHOLD times prepared
-    # there (parsed once): a post's small statements cost less. Each is still planned for its own values (a
-    # generic plan cannot use a partial index whose condition is a parameter). ``newsroom.postgresql`` holds a
-    # statement to what the server can bind. Behind a pooler in transaction mode that cannot keep prepared
-    # statements (PgBouncer below 1.22, or without its max_prepared_statements), set it to 0.
+    # there (parsed once): a post's small statements cost less. ``newsroom.postgresql`` holds a statement to
+    # what the server can bind. Behind a pooler in transaction mode that cannot keep prepared statements
+    # (PgBouncer below 1.22, or without its max_prepared_statements), set it to 0.
     prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5)
+    # How PostgreSQL plans a prepared statement (DB_PLAN_CACHE_MODE): "auto", its own default, plans it for its
+    # values five times, then keeps one plan for all values if that plan costs no more (a post's reads by index
+    # are then not planned again on every post); "force_custom_plan" plans it for its values every time.
+    plan_cache_mode = os.environ.get("DB_PLAN_CACHE_MODE", "auto").strip() or "auto"
+    if plan_cache_mode not in PLAN_CACHE_MODES:
+        raise ImproperlyConfigured(
+            f"DB_PLAN_CACHE_MODE must be one of {', '.join(PLAN_CACHE_MODES)}; got {plan_cache_mode!r}."
+        )
     if prepare_threshold > 0:
         DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options.update(server_side_binding=True, prepare_threshold=prepare_threshold)
-        options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_custom_plan".strip()
+        options["options"] = f"{options.get('options', '')} -c plan_cache_mode={plan_cache_mode}".strip()
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets readers run beside a writer; IMMEDIATE transactions plus a busy

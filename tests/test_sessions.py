@@ -4,7 +4,7 @@ again, never shared."""
 import pytest
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.models import Session
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from newsroom import sessions
@@ -54,5 +54,44 @@ def test_outside_a_transaction_a_session_is_one_statement_and_an_update_of_a_del
     assert sessions.SessionStore(store.session_key)["comments.own"] == [1, 2]
     # Deleted meanwhile (a sign-out in another tab): Django's answer, which the middleware turns into a new session.
     Session.objects.filter(session_key=store.session_key).delete()
+    store["comments.own"] = [1, 2, 3]
+    with pytest.raises(UpdateError):
+        store.save()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_saved_and_unchanged_since_is_not_written_again_once_committed():
+    store = sessions.SessionStore()
+    store["comments.own"] = [1]
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as within:
+            store.save()  # as a post saves it, in the comment's transaction: no savepoint
+        store.save()  # not committed yet: written again
+    assert not [q["sql"] for q in within.captured_queries if "SAVEPOINT" in q["sql"].upper()]
+    with CaptureQueriesContext(connection) as queries:
+        store.save()  # as the response goes out, unchanged since the commit
+        store["comments.own"] = [1]  # the same again
+        store.save()
+    assert queries.captured_queries == []
+    store["comments.own"] = [1, 2]
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+    assert [q["sql"].split()[0].upper() for q in queries.captured_queries] == ["UPDATE"]
+    assert sessions.SessionStore(store.session_key)["comments.own"] == [1, 2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_saved_in_a_transaction_rolled_back_is_written_again():
+    store = sessions.SessionStore()
+    store["comments.own"] = [1]
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        store.save()
+        raise ZeroDivisionError
+    assert not Session.objects.filter(session_key=store.session_key).exists()
+    store.save()  # as the response goes out: the row is not there to update, so it is a new session
+    assert sessions.SessionStore(store.session_key)["comments.own"] == [1]
+    # A session deleted meanwhile, whose row this request did not insert, is still refused (Django's answer).
+    Session.objects.filter(session_key=store.session_key).delete()
+    store["comments.own"] = [1, 2]
     with pytest.raises(UpdateError):
         store.save()

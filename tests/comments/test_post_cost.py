@@ -61,6 +61,36 @@ def new_readers_post(article, settings, *, email="new.reader@example.com", addre
 
 
 @pytest.mark.django_db(transaction=True)  # the post's own transactions, not savepoints in a test's
+def test_a_post_writes_its_browsers_session_once_in_the_comments_own_transaction(settings):
+    article = make_seed_article()
+    new_readers_post(article, settings, email="first@example.com", address="192.0.2.1")
+    writes = []
+
+    def note(execute, sql, params, many, context):
+        if "django_session" in sql and not sql.lstrip().upper().startswith("SELECT"):
+            writes.append((sql.split()[0].upper(), connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(note):
+        client = Client(REMOTE_ADDR="192.0.2.45")
+        data = comment_form_data(body="Pakistan's part in the intra-Afghan talks.", email="held.reader@example.com")
+        settings.COMMENTS_RATE_PER_IP = settings.COMMENTS_RATE_PER_EMAIL = ""
+        response = client.post(f"/articles/{article.slug}/comments/", data)
+    assert response.status_code == 302
+    assert writes == [("INSERT", True)]  # in the comment's transaction, and not again as the response went out
+    # The browser's session knows its comment: the author is shown it (a newcomer's first comment may wait).
+    comment = Comment.objects.get(author_email="held.reader@example.com")
+    page = client.get(article.get_absolute_url())
+    assert f'id="comment-{comment.pk}"' in page.content.decode()
+    # A second post from the same browser updates that session, in its own comment's transaction.
+    writes.clear()
+    with connection.execute_wrapper(note):
+        again = comment_form_data(body="And Doha's role in the talks, too.", email="held.reader@example.com")
+        assert client.post(f"/articles/{article.slug}/comments/", again).status_code == 302
+    assert writes == [("UPDATE", True)]
+
+
+@pytest.mark.django_db(transaction=True)  # the post's own transactions, not savepoints in a test's
 def test_a_new_readers_post_makes_no_savepoint_and_reads_nothing_twice(settings):
     article = make_seed_article()
     # A first post, by someone else, loads what every post then finds kept (the policy, the story's text).
