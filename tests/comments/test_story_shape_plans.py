@@ -9,6 +9,7 @@ Asserted on the plans the database makes for the very queries the requests run, 
 """
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -20,11 +21,11 @@ from django.utils import timezone
 
 from comments.models import Comment
 from comments.selectors import SORT_INDEXES, SORTS, _threads, counts_keys, section_counts
-from factories import DATABASE_TASKS, HOLD_ALL, comment_form_data, make_comment, make_seed_article
+from factories import DATABASE_TASKS, HOLD_ALL, comment_form_data, make_article, make_comment, make_seed_article
 from lab.models import SimulationRun
 from newsroom import cache
 from newsroom.db import refresh_planner_statistics
-from tests.plans import plan
+from tests.plans import generic_plan, plan, statements
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +155,76 @@ def test_a_page_of_a_story_of_few_in_the_conversation_reads_two_ranges_and_sorts
     assert "comment_replies_idx" in replies
     for read in (threads, replies):
         assert not walks_the_story(read) and not sorts(read)
+
+
+def comment_statements(do) -> list[tuple[str, Any]]:
+    """The reads of comments a request makes, as it passed them to the database (SQL and values)."""
+    with statements() as ran:
+        response = do()
+    assert response.status_code in (200, 302), response.status_code
+    return [
+        (sql, params) for sql, params in ran
+        if "comments_comment" in sql and sql.lstrip().startswith(("SELECT", "WITH")) and "COUNT(" not in sql.upper()
+        or '"mailbox" =' in sql and "COUNT(" in sql
+    ]  # fmt: skip
+
+
+def test_on_postgresql_the_plan_kept_for_every_value_follows_the_same_index(story, settings):
+    """PostgreSQL's default plan cache mode (``auto``, ``DB_PLAN_CACHE_MODE``) may run a prepared statement by one
+    plan kept for all its values, once that plan costs no more than planning for the values: for every read of a
+    post and of a page, that plan too follows the read's own index, in order, on a story of few in the
+    conversation."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plans kept for prepared statements")
+    # A plan kept for all values is costed by the table's statistics alone: on a test's hundred rows, a week of the
+    # whole site looks as rare as one commenter's comments. The site's other stories, as a site has them: 6,000
+    # comments by 1,500 commenters over two months.
+    elsewhere = make_article()
+    start = timezone.now() - dt.timedelta(days=60)
+    Comment.objects.bulk_create(
+        Comment(
+            article=elsewhere, author_name=f"Reader {n}", author_email=f"e{n % 1500}@example.com",
+            mailbox=f"e{n % 1500}@example.com", body=f"Comment {n}.", status="published",
+            created_at=start + dt.timedelta(minutes=14 * n),
+        )
+        for n in range(6000)
+    )  # fmt: skip
+    refresh_planner_statistics(Comment)
+    settings.COMMENTS_RATE_PER_IP = "1/5s,30/h"
+    settings.COMMENTS_RATE_PER_EMAIL = "1/5s,20/h"
+    settings.TASKS = DATABASE_TASKS
+    url = f"/articles/{story.slug}/comments/"
+    Client().post(url, comment_form_data(body="A first comment on Doha.", email="first@example.com"))
+    data = comment_form_data(body="Parliament votes on the budget in Doha today.", email="new@example.com")
+    post = comment_statements(lambda: Client(REMOTE_ADDR="192.0.2.7").post(url, data))
+    post += comment_statements(lambda: Client(REMOTE_ADDR="192.0.2.7").post(url, data))  # a copy: "sent before"
+    named = {}
+    for sql, params in post:
+        if "submission_token" in sql.split("WHERE")[-1]:
+            named["sent before"] = generic_plan(sql, params)
+        elif "in_conversation" in sql and '"fingerprint" =' in sql:
+            named["conversation and same words"] = generic_plan(sql, params)
+        elif '"mailbox" =' in sql:
+            named["author's standing"] = generic_plan(sql, params)
+    assert set(named) == set(POST_INDEXES)
+    for name, read in named.items():
+        assert any(index in read for index in POST_INDEXES[name]), (name, read)
+        assert not walks_the_story(read), (name, read)
+    assert "comment_same_words_idx" in named["conversation and same words"]
+    assert not sorts(named["conversation and same words"])
+    for api in (False, True):
+        for sort in SORTS:
+            page = (
+                f"/api/v1/stories/{story.pk}/comments?sort={sort}" if api else f"{story.get_absolute_url()}?sort={sort}"
+            )
+            client = Client()
+            client.get(page)  # the counts are cached after the first
+            reads = comment_statements(functools.partial(client.get, page))
+            threads, replies = (generic_plan(sql, params) for sql, params in reads)
+            assert SORT_INDEXES[sort] in threads, (sort, api, threads)
+            assert "comment_replies_idx" in replies, (sort, api, replies)
+            for read in (threads, replies):
+                assert not walks_the_story(read) and not sorts(read), (sort, api, read)
 
 
 # What ANALYZE recorded on SQLite for a story of 50,000 comments (bench/page.py's fill, measured): rows in the
