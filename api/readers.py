@@ -60,7 +60,7 @@ from comments.selectors import (
     form_sent_before,
     is_ignored,
 )
-from comments.services import CommentError, Submission, comment_post, comment_report
+from comments.services import CommentError, Submission, cache_keys_a_post_reads, comment_post, comment_report
 from comments.session import (
     ignore_commenter,
     ignored_commenters,
@@ -70,7 +70,7 @@ from comments.session import (
     remember_own_comment,
     stop_ignoring,
 )
-from comments.views import REACTIONS_A_COMMENT_PER_IP, copy_of_a_form_in_flight, too_fast
+from comments.views import REACTIONS_A_COMMENT_PER_IP, form_in_flight
 from embeds.models import SiteReader
 from embeds.readers import signed_in_reader
 from embeds.services import EmbedError, canonical_story_url, site_for_origin
@@ -304,8 +304,8 @@ def _post(request: HttpRequest, article: Article, data: CommentIn) -> Status[Pos
     # A copy sent while the first is in flight (a client that sent it three times at once), or soon after:
     # answered with the one comment the first copy stores, never counted as too fast. A retry later still is
     # answered the same (the token's unique index; or below, when something refuses it that changed since).
-    already = copy_of_a_form_in_flight(token, sent_before)
-    if already is None and (wait := too_fast(request, email)):
+    already, wait = form_in_flight(request, token, email, sent_before, read=cache_keys_a_post_reads(article.pk))
+    if already is None and wait:
         already = sent_before()  # a double send racing itself stored it meanwhile: that is not "too fast"
         if already is None:
             raise Problem(

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from newsroom import cache
 from newsroom.rates import Rule, parse_rules
 
-__all__ = ["Rule", "hit", "hit_all", "parse_rules", "peek"]
+__all__ = ["Rule", "claim_and_hit", "hit", "hit_all", "parse_rules", "peek"]
 
 
 # A lock outlives a process that died holding it by this long at most.
@@ -129,11 +129,25 @@ for i, key in ipairs(KEYS) do
 end
 return 0
 """
+# First a claim (a form's token, as the cache's ``add`` makes it: KEYS[1], for ARGV[1] seconds), then as HIT_SCRIPT on
+# the rest, only if the claim was this request's; -1 if another request holds it (nothing counted).
+CLAIM_THEN_HIT_SCRIPT = (
+    """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[1])) then return -1 end
+local KEYS, ARGV = {unpack(KEYS, 2)}, {unpack(ARGV, 2)}
+"""
+    + HIT_SCRIPT
+)
 
 
-def _on_redis(limits: list[tuple[str, str, str]], *, record: bool) -> int:
+def _on_redis(limits: list[tuple[str, str, str]], *, record: bool, read: Iterable[str] = ()) -> int:
     """``hit_all`` (or, without ``record``, ``peek``) as one script on the shared Redis; raises
     ``cache.NotShared`` where there is none."""
+    keys, args = _script_arguments(limits, record=record)
+    return int(cache.redis_script(HIT_SCRIPT, keys, args, read=read))
+
+
+def _script_arguments(limits: list[tuple[str, str, str]], *, record: bool) -> tuple[list[str], list[str | int]]:
     keys: list[str] = []
     args: list[str | int] = [repr(_now()), int(record)]
     for scope, key, spec in limits:
@@ -141,7 +155,7 @@ def _on_redis(limits: list[tuple[str, str, str]], *, record: bool) -> int:
         for rule in parse_rules(spec):
             keys.append(f"rl:log:{scope}:{rule.count}/{rule.seconds}:{digest}")
             args += [rule.count, rule.seconds]
-    return int(cache.redis_script(HIT_SCRIPT, keys, args))
+    return keys, args
 
 
 def _wait(logs: list[tuple[Rule, str, list[float]]], now: float) -> int:
@@ -171,7 +185,7 @@ def hit(scope: str, key: str, spec: str) -> int:
     return hit_all([(scope, key, spec)])
 
 
-def hit_all(limits: list[tuple[str, str, str]]) -> int:
+def hit_all(limits: list[tuple[str, str, str]], *, read: Iterable[str] = ()) -> int:
     """Count one event under each limit (scope, key, spec) if every rule of every one allows it, and return 0;
     else the seconds to wait, and none is counted. On Redis in one script; elsewhere the keys are held meanwhile
     (see the module's docstring): requests for one key at once take turns, and a burst that outwaits
@@ -180,7 +194,7 @@ def hit_all(limits: list[tuple[str, str, str]]) -> int:
     if not limits:
         return 0
     try:
-        return _on_redis(limits, record=True)
+        return _on_redis(limits, record=True, read=read)
     except cache.NotShared:
         pass
     with _turn(limits) as mine:
@@ -200,3 +214,25 @@ def hit_all(limits: list[tuple[str, str, str]]) -> int:
             timeout=longest + 1,
         )
         return 0
+
+
+def claim_and_hit(
+    claim: tuple[str, int] | None, limits: list[tuple[str, str, str]], *, read: Iterable[str] = ()
+) -> tuple[bool, int]:
+    """Claim ``claim`` (a key, for so many seconds, as the cache's ``add`` does), then, if this request claimed it
+    (or there is nothing to claim), :func:`hit_all` ``limits``: whether it claimed it, and the seconds to wait (0
+    when not claimed: nothing was counted). ``read``: keys the request will read of the cache. On Redis, all of it
+    is one round trip."""
+    limits = [(scope, key, spec) for scope, key, spec in limits if parse_rules(spec)]
+    if claim is not None:
+        try:
+            keys, args = _script_arguments(limits, record=True)
+            wait = int(cache.redis_script(CLAIM_THEN_HIT_SCRIPT, [claim[0], *keys], [claim[1], *args], read=read))
+            return (False, 0) if wait < 0 else (True, wait)
+        except cache.NotShared:
+            pass
+        if not cache.call("add", claim[0], 1, claim[1]):
+            return False, 0
+    wait = hit_all(limits, read=read)
+    cache.read_many(read)
+    return True, wait

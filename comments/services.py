@@ -105,6 +105,12 @@ def _validate(*, article: Article, parent: Comment | None, author_name: str, aut
         raise CommentError(f"Give an email address of at most {limits.EMAIL_MAX_LENGTH} characters.", code="email")
 
 
+def cache_keys_a_post_reads(article_id: int) -> list[str]:
+    """What every post reads of the shared cache: the live policy's version, the site's recent scores (for a hold
+    level set as a share), the site's pause and the story's cached count."""
+    return [LIVE_VERSION_KEY, RECENT_KEY, SWITCH_CACHE_KEY, counts_keys(article_id)[0]]
+
+
 def comment_post(
     *,
     article: Article,
@@ -124,9 +130,9 @@ def comment_post(
     _validate(article=article, parent=parent, author_name=author_name, author_email=author_email, body=body)
     submission = submission or Submission()
     now = timezone.now()
-    # What every post reads of the shared cache (the live policy's version, the site's recent scores for a hold
-    # level set as a share, the site's pause, the story's cached count): one round trip, not four.
-    cache.read_many([LIVE_VERSION_KEY, RECENT_KEY, SWITCH_CACHE_KEY, counts_keys(article.pk)[0]])
+    # What every post reads of the shared cache: one round trip, not four (the form's view asked them already, in
+    # the round trip of its rate limits).
+    cache.read_many(cache_keys_a_post_reads(article.pk))
     policy = live_policy()
     state = story_state(article=article, auto_close_days=policy.auto_close_days)
     if not state.open:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -33,7 +33,7 @@ from comments.forms import (
 from comments.models import Appeal, Comment, CommentReport
 from comments.reactions import ReactionError, comment_react, comment_unreact
 from comments.selectors import article_to_comment_on, comment_url, commenter_key, form_sent_before
-from comments.services import CommentError, comment_post, comment_report
+from comments.services import CommentError, cache_keys_a_post_reads, comment_post, comment_report
 from comments.session import (
     ignore_commenter,
     own_comment,
@@ -42,8 +42,9 @@ from comments.session import (
     remember_own_comment,
     stop_ignoring,
 )
-from newsroom import cache, limits
+from newsroom import limits
 from newsroom.http import client_ip
+from newsroom.middleware import RETRY_AFTER_OUTAGE
 from newsroom.rates import wait_words
 from policies.selectors import active_policy_record, live_policy
 
@@ -56,12 +57,14 @@ FIELD_FOR_ERROR = {"empty": "body", "too_long": "body", "name": "name", "email":
 def too_fast(request: HttpRequest, email: str) -> int:
     """Seconds this reader must wait before posting again (0: go ahead). By the address and by the mailbox, in
     one read and one write of the cache; a post refused by either is counted by neither."""
-    return ratelimit.hit_all(
-        [
-            ("comment-ip", client_ip(request) or "unknown", settings.COMMENTS_RATE_PER_IP),
-            ("comment-email", mailbox_key(email), settings.COMMENTS_RATE_PER_EMAIL),
-        ]
-    )
+    return ratelimit.hit_all(_post_limits(request, email))
+
+
+def _post_limits(request: HttpRequest, email: str) -> list[tuple[str, str, str]]:
+    return [
+        ("comment-ip", client_ip(request) or "unknown", settings.COMMENTS_RATE_PER_IP),
+        ("comment-email", mailbox_key(email), settings.COMMENTS_RATE_PER_EMAIL),
+    ]
 
 
 # What answers a post the form must show again (an error, a refusal, a rejection): the article page here; the
@@ -88,12 +91,12 @@ def comment_create(
     def sent_before() -> Comment | None:
         return form_sent_before(token=data.get("token"), email=data["email"], body=data["body"])
 
-    already = copy_of_a_form_in_flight(data.get("token"), sent_before)
+    token, email = data.get("token"), data["email"]
+    already, wait = form_in_flight(request, token, email, sent_before, read=cache_keys_a_post_reads(article.pk))
     if already is not None:
         # The same form again (a double click, a reload): it was posted once, show that.
         remember_own_comment(request, already.pk)
         return HttpResponseRedirect(comment_url(already))
-    wait = too_fast(request, data["email"])
     if wait and (already := sent_before()) is not None:
         # A double click racing itself: the other request stored it meanwhile; that is not "too fast".
         remember_own_comment(request, already.pk)
@@ -152,7 +155,9 @@ def comment_create(
             "We lost the connection to our database while saving your comment. Press Post comment again: "
             "your text is kept below, and it will not be posted twice.",
         )
-        return render_page(request, article, extra={"comment_form": form}, status=503)
+        lost = render_page(request, article, extra={"comment_form": form}, status=503)
+        lost["Retry-After"] = str(RETRY_AFTER_OUTAGE)
+        return lost
 
     comment = result.comment
     remember_own_comment(request, comment.pk)
@@ -180,22 +185,35 @@ FORM_IN_FLIGHT_SECONDS = 5.0
 FORM_CLAIM_SECONDS = 10
 
 
-def copy_of_a_form_in_flight(token: str | None, stored: Callable[[], Comment | None]) -> Comment | None:
-    """The comment a form sent again already stored, or stores: a double or triple click, a reload, a retry.
+def form_in_flight(
+    request: HttpRequest,
+    token: str | None,
+    email: str,
+    stored: Callable[[], Comment | None],
+    *,
+    read: Iterable[str] = (),
+) -> tuple[Comment | None, int]:
+    """The comment a form sent again already stored, or stores (a double or triple click, a reload, a retry); else
+    the seconds this reader must wait (``too_fast``; 0: go ahead).
 
     The first copy claims the form's token in the shared cache and reads nothing: nearly every post is a first
-    copy, and asking the database first was a statement on each. A copy sent within the claim
-    (``FORM_CLAIM_SECONDS``) gets the first copy's comment once it is stored, rather than count against the rate
-    limits (which would answer every copy 429) or race it. A copy sent later still is the token's unique index's:
-    ``comment_post`` answers it with the comment stored before; and a copy refused (as too fast, or by what
-    changed since: the story closed, the author banned) looks for it first. Such a late copy counts against the
-    rate limits, as any post does."""
-    if not token or cache.call("add", f"comments:form-in-flight:{token}", 1, FORM_CLAIM_SECONDS):
-        return None  # no token, or the first copy: it goes on and posts
+    copy, and asking the database first was a statement on each. The claim, the rate limits and the shared
+    cache's ``read`` keys are one round trip on Redis (``ratelimit.claim_and_hit``). A copy sent within the claim
+    (``FORM_CLAIM_SECONDS``) is not counted: it gets the first copy's comment once it is stored, rather than
+    count against the rate limits (which would answer every copy 429) or race it. A copy sent later still is the
+    token's unique index's: ``comment_post`` answers it with the comment stored before; and a copy refused (as
+    too fast, or by what changed since: the story closed, the author banned) looks for it first. Such a late copy
+    counts against the rate limits, as any post does."""
+    claim = (f"comments:form-in-flight:{token}", FORM_CLAIM_SECONDS) if token else None
+    claimed, wait = ratelimit.claim_and_hit(claim, _post_limits(request, email), read=read)
+    if claimed:
+        return None, wait  # no token, or the first copy: it goes on and posts, or waits
     deadline = time.monotonic() + FORM_IN_FLIGHT_SECONDS
     while (comment := stored()) is None and time.monotonic() < deadline:
         time.sleep(0.1)
-    return comment  # None: the first copy stored nothing (it was refused), and this one is judged on its own
+    if comment is not None:
+        return comment, 0
+    return None, too_fast(request, email)  # the first copy stored nothing (it was refused): this one on its own
 
 
 def keep_or_forget_commenter(request: HttpRequest, response: HttpResponse, data: dict[str, Any]) -> HttpResponse:

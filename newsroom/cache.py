@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
-from redis.exceptions import NoPermissionError, RedisError, ResponseError
+from redis.exceptions import NoPermissionError, NoScriptError, RedisError, ResponseError
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +59,10 @@ class NotShared(Exception):
 _scripts_refused = False
 
 
-def redis_script(source: str, keys: list[str], args: list[Any]) -> Any:
+def redis_script(source: str, keys: list[str], args: list[Any], *, read: Iterable[str] = ()) -> Any:
     """Run a Lua script on the shared Redis, atomically and in one round trip (EVALSHA, EVAL the first time),
-    on ``keys`` as the cache names them. Raises :class:`NotShared` when the cache is not Redis (the default
+    on ``keys`` as the cache names them. ``read``: keys this request will ``read``, asked in the same round trip
+    (as :func:`read_many` asks them). Raises :class:`NotShared` when the cache is not Redis (the default
     cache of one process), refuses scripts, or fails: unreachable, a replica after a fail-over, out of memory
     (marked down for ``RETRY_SECONDS``, as :func:`call` does; an error the script itself raised is logged as
     one)."""
@@ -70,9 +71,29 @@ def redis_script(source: str, keys: list[str], args: list[Any]) -> Any:
     if _scripts_refused or not isinstance(backend, RedisCache) or time.monotonic() < _down_until:
         raise NotShared
     names = [backend.make_and_validate_key(key) for key in keys]
+    kept = _read.get()
+    wanted = [key for key in read if key not in kept] if kept is not None else []
     try:
         client = backend._cache.get_client(names[0] if names else None, write=True)
-        return client.register_script(source)(keys=names, args=args)
+        script = client.register_script(source)
+        if not wanted:
+            return script(keys=names, args=args)
+        # The script and the reads, pipelined: one round trip (EVALSHA; loaded first if Redis does not know it).
+        for attempt in (1, 2):
+            pipe = client.pipeline(transaction=False)
+            pipe.evalsha(script.sha, len(names), *names, *args)
+            pipe.mget([backend.make_and_validate_key(key) for key in wanted])
+            try:
+                result, found = pipe.execute()
+                break
+            except NoScriptError:
+                if attempt == 2:
+                    raise
+                client.script_load(source)
+        loads = backend._cache._serializer.loads  # type: ignore[attr-defined]  # as its get_many decodes them
+        if kept is not None:
+            kept.update({key: None if raw is None else loads(raw) for key, raw in zip(wanted, found, strict=True)})
+        return result
     except UNREACHABLE as exc:
         if isinstance(exc, NoPermissionError) or str(exc).startswith("unknown command"):
             _scripts_refused = True

@@ -200,6 +200,8 @@ class ReconnectReadsMiddleware:
 # or the server shutting the session down (an administrator's pg_terminate_backend, a crash, a restart).
 # psycopg's own errors on a dead connection ("the connection is closed") carry no code at all.
 CONNECTION_LOST_STATES = ("08", "57P01", "57P02", "57P03")
+# Seconds a reader is told to wait before sending again when the database is out of reach.
+RETRY_AFTER_OUTAGE = 30
 
 
 def is_database_lost(exception: BaseException | None) -> bool:
@@ -241,5 +243,5 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
             with suppress(BadRequest, SuspiciousOperation, MultiPartParserError, UnreadablePostError):
                 kept = str(request.POST.get("body", ""))[:20_000]
         response = HttpResponse(render_to_string("503.html", {"kept": kept}), status=503)
-    response["Retry-After"] = "30"
+    response["Retry-After"] = str(RETRY_AFTER_OUTAGE)
     return response

@@ -2,7 +2,7 @@
 
 Found by an outside attack: the same token sent 3 times at once was answered 201 once and 429 twice (the
 copies counted against the rate limits while the first was being stored), though a retry sent after it gets
-200 with ``duplicate: true``. The page's form was mended the same way before (``copy_of_a_form_in_flight``).
+200 with ``duplicate: true``. The page's form was mended the same way before (``form_in_flight``).
 """
 
 import threading

@@ -280,12 +280,12 @@ def test_a_double_click_racing_itself_is_not_told_too_fast(client):
     article = make_seed_article()
     data = comment_form_data(body="Pakistan can bring the Taliban to the table.")
 
-    def the_other_click_wins(request, email):
-        comment_post(article=article, author_name=data["name"], author_email=email, body=data["body"],
+    def the_other_click_wins(claim, limits, *, read=()):
+        comment_post(article=article, author_name=data["name"], author_email=data["email"], body=data["body"],
                      submission=Submission(token=data["token"]))  # fmt: skip
-        return 5
+        return True, 5  # this request claimed the form (the other's claim ran out), and is told to wait
 
-    with mock.patch("comments.views.too_fast", side_effect=the_other_click_wins):
+    with mock.patch("comments.ratelimit.claim_and_hit", side_effect=the_other_click_wins):
         response = client.post(post_url(article), data)
     assert response.status_code == 302 and Comment.objects.count() == 1
 

@@ -236,3 +236,22 @@ def test_on_redis_a_published_post_adds_to_the_cached_counts_in_one_round_trip(o
     cache.call("delete", count)
     count_published(article_id=article.pk, new_thread=True)
     assert cache.call("get_many", [count, threads]) == {threads: 4 if new_thread else 3}
+
+
+def test_on_redis_a_new_readers_post_is_one_round_trip_to_the_shared_cache(on_redis, settings):
+    """The form's claim, the rate limits and the four keys every post reads, pipelined: one round trip."""
+    import redis
+
+    article = make_seed_article()
+    new_readers_post(article, settings, email="first@example.com", address="192.0.2.1")  # loads what posts keep
+    sent: list[int] = []
+    real = redis.connection.Connection.send_packed_command
+
+    def counted(self, command, *args, **kwargs):
+        sent.append(1)
+        return real(self, command, *args, **kwargs)
+
+    with mock.patch.object(redis.connection.Connection, "send_packed_command", counted):
+        new_readers_post(article, settings)
+    assert len(sent) == 1, sent
+    assert Comment.objects.filter(author_email="new.reader@example.com").count() == 1

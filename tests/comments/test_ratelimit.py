@@ -202,9 +202,9 @@ def test_on_redis_a_burst_from_many_threads_at_once_is_held_to_the_limit_in_one_
     calls: list[str] = []
     real = shared.redis_script
 
-    def counted(source, keys, args):
+    def counted(source, keys, args, **kwargs):
         calls.append(source)
-        return real(source, keys, args)
+        return real(source, keys, args, **kwargs)
 
     start = threading.Barrier(40)
     waits: list[int] = []
@@ -339,3 +339,52 @@ def test_on_redis_that_refuses_scripts_the_limits_take_the_slower_path_and_the_c
     finally:
         monkeypatch.undo()
         shared.shared_cache_back()
+
+
+def test_on_redis_a_claim_gates_the_limits_and_the_reads_ride_along_in_one_round_trip(on_redis):
+    """The form's claim, the rate limits and the keys a post reads of the cache: one round trip. A copy that finds
+    the claim taken is not counted; the limits then hold the next form as before."""
+    import redis
+
+    shared.call("set_many", {"policy-version": 4, "site-pause": {"paused": False}}, 60)
+    limits = [("ip", "203.0.113.9", "2/h"), ("email", "claims@example.com", "2/h")]
+    ratelimit.claim_and_hit(("form:warm", 10), [])  # Redis has the script now, as it has in use
+    sent: list[int] = []
+    real = redis.connection.Connection.send_packed_command
+
+    def counted(self, command, *args, **kwargs):
+        sent.append(1)
+        return real(self, command, *args, **kwargs)
+
+    with mock.patch.object(redis.connection.Connection, "send_packed_command", counted), shared.one_read_a_request():
+        assert ratelimit.claim_and_hit(("form:a", 10), limits, read=["policy-version", "site-pause", "none"]) == (
+            True,
+            0,
+        )
+        assert len(sent) == 1, sent  # the script and the reads
+        sent.clear()
+        assert [shared.read(key) for key in ("policy-version", "site-pause", "none")] == [4, {"paused": False}, None]
+        assert sent == []  # read already
+    assert ratelimit.claim_and_hit(("form:a", 10), limits) == (False, 0)  # a copy: nothing counted
+    assert ratelimit.claim_and_hit(("form:b", 10), limits) == (True, 0)  # the second of two an hour
+    assert ratelimit.claim_and_hit(("form:c", 10), limits)[1] > 3500  # the third is told to wait
+    assert ratelimit.claim_and_hit(None, [("ip", "203.0.113.10", "2/h")]) == (True, 0)  # nothing to claim
+
+
+def test_on_redis_that_forgot_its_scripts_the_claim_loads_it_again(on_redis, redis_location):
+    import redis
+
+    limits = [("ip", "203.0.113.11", "5/h")]
+    assert ratelimit.claim_and_hit(("form:d", 10), limits) == (True, 0)
+    redis.Redis.from_url(redis_location).script_flush()  # a restarted Redis: no script kept
+    with shared.one_read_a_request():
+        assert ratelimit.claim_and_hit(("form:e", 10), limits, read=["anything"]) == (True, 0)
+    assert ratelimit.claim_and_hit(("form:e", 10), limits) == (False, 0)
+
+
+def test_without_redis_the_claim_and_the_limits_hold_the_same_way():
+    shared.call("delete_many", ["form:f", "form:g"])
+    limits = [("ip", "203.0.113.12", "1/h")]
+    assert ratelimit.claim_and_hit(("form:f", 10), limits) == (True, 0)
+    assert ratelimit.claim_and_hit(("form:f", 10), limits) == (False, 0)
+    assert ratelimit.claim_and_hit(("form:g", 10), limits)[1] > 3500

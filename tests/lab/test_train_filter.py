@@ -147,7 +147,7 @@ def decide(admin_user, *, enough: int = 8) -> list[Comment]:
             comment_approve(comment=comment, actor=admin_user)
         decided.append(comment)
         val[abusive] += split_for(comment.pk) == "val"
-        if min(val[True], val[False]) >= enough and len(decided) >= 60:
+        if min(val[True], val[False]) >= enough and len(decided) >= 120:
             return decided
     raise AssertionError("too few comments landed in the part held out to choose on")
 
