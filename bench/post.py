@@ -25,12 +25,14 @@ another database, with the cache REDIS_URL names (else each process's own); resu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import random
 import statistics
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,6 +43,25 @@ from page import TARGET_RATIO, add_story_arguments, filled_article, story_option
 BLOCK = 5  # posts to each story in a row, before the next story or mode takes its turn
 TARGET_MS = 10
 FORM = "application/x-www-form-urlencoded"
+
+
+@contextlib.contextmanager
+def redis_round_trips() -> Iterator[list[int]]:
+    """Each write to a Redis connection within: one a round trip (a pipeline's commands go in one)."""
+    import redis
+
+    sent: list[int] = []
+    real: Any = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(self: Any, command: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(1)
+        return real(self, command, *args, **kwargs)
+
+    redis.connection.AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
+    try:
+        yield sent
+    finally:
+        redis.connection.AbstractConnection.send_packed_command = real  # type: ignore[method-assign]
 
 
 def main() -> None:
@@ -82,10 +103,12 @@ def main() -> None:
         "I think the committee should publish the full figures before the vote.",
     ]
     readers = itertools.count(1)
+    redis_trips: list[int] = []  # of each counted post, when the cache is Redis
     run = uuid.uuid4().hex[:6]  # addresses no earlier run on the same database used
 
-    def post(url: str, body: str, *, count: bool = False) -> tuple[float, int]:
-        """Seconds of one post from a new reader at a new address; or, with ``count``, the SQL queries it made."""
+    def post(url: str, body: str, *, count: bool = False) -> tuple[float, int, int]:
+        """Seconds of one post from a new reader at a new address; or, with ``count``, the SQL queries it made and
+        its round trips to Redis."""
         n = next(readers)
         data = comment_form_data(body=body, email=f"poster-{run}-{n}@example.com", token=uuid.uuid4().hex)
         address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
@@ -95,15 +118,15 @@ def main() -> None:
         # test client's default (multipart, which costs the server more to parse).
         sent = urlencode(data)
         if count:
-            with CaptureQueriesContext(connection) as ctx:
+            with CaptureQueriesContext(connection) as ctx, redis_round_trips() as trips:
                 response = client.post(url, sent, content_type=FORM, REMOTE_ADDR=address)
             assert response.status_code == 302, response.status_code
-            return 0.0, len(ctx)
+            return 0.0, len(ctx), len(trips)
         t0 = time.perf_counter()
         response = client.post(url, sent, content_type=FORM, REMOTE_ADDR=address)
         seconds = time.perf_counter() - t0
         assert response.status_code == 302, response.status_code
-        return seconds, 0
+        return seconds, 0, 0
 
     stories: dict[tuple[str, int], tuple[str, Any, float]] = {}
     for shape in shapes:
@@ -139,7 +162,9 @@ def main() -> None:
             for shape in shapes:
                 for size in sizes:
                     url = stories[shape, size][0]
-                    queries[shape, size, mode].append(post(url, f"{texts[done % 3]} ({mode}, counted)", count=True)[1])
+                    _, made, trips = post(url, f"{texts[done % 3]} ({mode}, counted)", count=True)
+                    queries[shape, size, mode].append(made)
+                    redis_trips.append(trips)
                     for n in range(done, done + block):
                         body = f"{texts[n % 3]} ({mode} {n})"
                         samples[shape, size, mode].append(post(url, body)[0])
@@ -151,6 +176,9 @@ def main() -> None:
             assert Comment.objects.filter(article=article).count() >= size + args.posts * len(modes)
     said = "rate limits on" if not args.no_rate_limits else "rate limits off"
     print(f"database: {vendor(database)}; {args.posts} posts per story through the form's view ({said}), median:")
+    round_trips = max(redis_trips) if os.environ.get("REDIS_URL") and redis_trips else None
+    if round_trips is not None:
+        print(f"  round trips to Redis a post: at most {round_trips} (the most any counted post made)")
     figures: dict[str, Any] = {}
     for shape in shapes:
         rows = []
@@ -203,6 +231,7 @@ def main() -> None:
         {
             "database": vendor(database),
             "cache": "redis" if os.environ.get("REDIS_URL") else "local memory",
+            "redis_round_trips": round_trips,
             "posts": args.posts,
             "rate_limits": None if args.no_rate_limits else limits,
             "shapes": figures,

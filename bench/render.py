@@ -168,7 +168,13 @@ def render_post(f: Record) -> str:
     )
     lines = [
         f"{f['posts']} posts per story through the comment form's view, {said}; "
-        f"{DATABASES.get(f['database'], f['database'])}, cache: {f.get('cache', 'local memory')}. Median server time:"
+        f"{DATABASES.get(f['database'], f['database'])}, cache: {f.get('cache', 'local memory')}"
+        + (
+            f" (at most {f['redis_round_trips']} round trip{'s' if f['redis_round_trips'] != 1 else ''} to it a post)"
+            if f.get("redis_round_trips") is not None
+            else ""
+        )
+        + ". Median server time:"
     ]
     for shape, s in f["shapes"].items():
         shadow = s.get("shadow_over_live") is not None
