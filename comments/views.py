@@ -42,7 +42,7 @@ from comments.session import (
     remember_own_comment,
     stop_ignoring,
 )
-from newsroom import limits
+from newsroom import cache, limits
 from newsroom.http import client_ip
 from newsroom.middleware import RETRY_AFTER_OUTAGE
 from newsroom.rates import wait_words
@@ -204,6 +204,7 @@ def form_in_flight(
     token's unique index's: ``comment_post`` answers it with the comment stored before; and a copy refused (as
     too fast, or by what changed since: the story closed, the author banned) looks for it first. Such a late copy
     counts against the rate limits, as any post does."""
+    read = list(read)
     claim = (f"comments:form-in-flight:{token}", FORM_CLAIM_SECONDS) if token else None
     claimed, wait = ratelimit.claim_and_hit(claim, _post_limits(request, email), read=read)
     if claimed:
@@ -213,7 +214,9 @@ def form_in_flight(
         time.sleep(0.1)
     if comment is not None:
         return comment, 0
-    return None, too_fast(request, email)  # the first copy stored nothing (it was refused): this one on its own
+    # The first copy stored nothing (it was refused): this one is judged on its own, on what the cache says now.
+    cache.read_again(read)
+    return None, too_fast(request, email)
 
 
 def keep_or_forget_commenter(request: HttpRequest, response: HttpResponse, data: dict[str, Any]) -> HttpResponse:

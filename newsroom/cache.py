@@ -95,7 +95,8 @@ def redis_script(source: str, keys: list[str], args: list[Any], *, read: Iterabl
             kept.update({key: None if raw is None else loads(raw) for key, raw in zip(wanted, found, strict=True)})
         return result
     except UNREACHABLE as exc:
-        if isinstance(exc, NoPermissionError) or str(exc).startswith("unknown command"):
+        # ("unknown command" anywhere: within a pipeline, redis-py puts the command's place before Redis's words.)
+        if isinstance(exc, NoPermissionError) or "unknown command" in str(exc):
             _scripts_refused = True
             logger.warning("The shared cache refuses scripts (%s): rate limits take the slower path.", exc)
             raise NotShared from exc
@@ -150,6 +151,14 @@ def read_many(keys: Iterable[str]) -> None:
     if wanted:
         found = call("get_many", wanted)
         kept.update({key: found.get(key) for key in wanted})
+
+
+def read_again(keys: Iterable[str]) -> None:
+    """This request's later ``read`` of ``keys`` asks the cache afresh (what it read of them is old now)."""
+    kept = _read.get()
+    if kept is not None:
+        for key in keys:
+            kept.pop(key, None)
 
 
 def read_before(key: str) -> tuple[bool, Any]:

@@ -8,10 +8,10 @@
 - **No transaction nor savepoint of its own.** Django wraps the insert (or update) in ``atomic()``, so that a
   refused insert does not break a transaction it runs within: outside one, a ``BEGIN`` and a ``COMMIT`` around
   one statement (two more round trips to PostgreSQL); within one, a savepoint (two more). One statement is
-  atomic on its own; the insert is never refused (above); and an update that finds no row is refused by
-  Django, not by the database, which leaves a transaction usable. A post saves its browser's session within
-  the comment's own transaction: one commit, where the session's row was a commit of its own (a second wait
-  for the disk).
+  atomic on its own; the insert is never refused (above); and the update is by filter, which finds no row
+  without marking the transaction for rollback (the session was deleted meanwhile: within a transaction it
+  is left to the save as the response goes out). A post saves its browser's session within the comment's
+  own transaction: one commit, where the session's row was a commit of its own (a second wait for the disk).
 - **Not written twice.** A session saved in this request and unchanged since (the post's, once its transaction
   committed) is not written again when the response goes out.
 """
@@ -23,7 +23,7 @@ from typing import Any
 
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
-from django.db import DatabaseError, connections, router, transaction
+from django.db import connections, router, transaction
 from django.utils.crypto import get_random_string
 
 
@@ -53,14 +53,17 @@ class SessionStore(db.SessionStore):
                 raise CreateError
             self._inserted_uncommitted = self.session_key
         else:
-            try:
-                obj.save(force_update=True, using=using)
-            except DatabaseError as exc:
+            # An update by filter (not the row's save, which marks a transaction it runs in for rollback when it
+            # finds no row): a session gone never undoes the caller's work (a post's comment).
+            found = self.model.objects.using(using).filter(session_key=self.session_key)
+            if not found.update(session_data=obj.session_data, expire_date=obj.expire_date):
+                if connections[using].in_atomic_block:
+                    return None  # left to the save as the response goes out, which says what Django says
                 if self._inserted_uncommitted == self.session_key:
                     # Its row was inserted in a transaction that was then rolled back (a post that failed after):
                     # a new session, as if it had never been saved.
                     return self.create()
-                raise UpdateError from exc  # "Forced update did not affect any rows": deleted meanwhile
+                raise UpdateError  # deleted meanwhile (a sign-out in another tab): Django's answer
         written = (self.session_key, copy.deepcopy(data))
         transaction.on_commit(lambda: self._committed(written), using=using)  # at once outside a transaction
         return None

@@ -5,10 +5,11 @@ import subprocess
 import time
 
 
-def start(port: int) -> tuple[str, subprocess.Popen[bytes]]:
-    """Start ``redis-server`` on ``port`` (nothing kept on disk) and wait till it answers: its URL and process."""
+def start(port: int, *options: str) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start ``redis-server`` on ``port`` (nothing kept on disk; ``options`` as its command line takes them) and
+    wait till it answers: its URL and process."""
     server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *options],
         stdout=subprocess.DEVNULL,
     )
     for _ in range(50):

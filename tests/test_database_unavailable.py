@@ -5,6 +5,7 @@ from unittest import mock
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, OperationalError, ProgrammingError, connection
+from django.db.models import QuerySet
 
 from comments.models import Comment
 from factories import comment_form_data, make_seed_article
@@ -63,10 +64,19 @@ def test_a_session_that_cannot_be_saved_with_the_database_gone_is_a_503_that_kee
         store = client.session
         store["visited"] = True
         store.save()
-    # The new session is created by SessionStore.save; an existing one is updated by the row's own save.
-    target = (sessions.SessionStore, "_insert") if session == "new" else (Session, "save")
+    # A new session is inserted by SessionStore._insert; an existing one updated by filter.
+    update = QuerySet.update
+
+    def update_but_sessions(queryset, **values):
+        return unreachable() if queryset.model is Session else update(queryset, **values)
+
+    target = (
+        mock.patch.object(sessions.SessionStore, "_insert", side_effect=unreachable)
+        if session == "new"
+        else mock.patch.object(QuerySet, "update", update_but_sessions)
+    )
     with (
-        mock.patch.object(*target, side_effect=unreachable),
+        target,
         mock.patch.object(connection, "is_usable", return_value=False),
     ):
         response = client.post(f"/articles/{article.slug}/comments/", form)

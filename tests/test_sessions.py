@@ -95,3 +95,20 @@ def test_a_session_saved_in_a_transaction_rolled_back_is_written_again():
     store["comments.own"] = [1, 2]
     with pytest.raises(UpdateError):
         store.save()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_within_a_transaction_a_session_deleted_meanwhile_leaves_the_transaction_usable():
+    """A post saves its browser's session last in the comment's transaction: a session signed out in another tab
+    meanwhile must not undo the comment. The save is left to the response, which says what Django says."""
+    store = sessions.SessionStore()
+    store["comments.own"] = [1]
+    store.save()
+    Session.objects.filter(session_key=store.session_key).delete()
+    store["comments.own"] = [1, 2]
+    with transaction.atomic():
+        store.save()
+        assert not connection.needs_rollback
+        assert Session.objects.count() == 0  # still usable
+    with pytest.raises(UpdateError):
+        store.save()  # as the response goes out, outside the transaction

@@ -90,6 +90,21 @@ def test_a_post_writes_its_browsers_session_once_in_the_comments_own_transaction
     assert writes == [("UPDATE", True)]
 
 
+def test_a_session_signed_out_in_another_tab_during_a_post_does_not_undo_the_comment(client, settings):
+    from django.contrib.sessions.models import Session
+
+    article = make_seed_article()
+    settings.COMMENTS_RATE_PER_IP = settings.COMMENTS_RATE_PER_EMAIL = ""
+    first = comment_form_data(body="Pakistan's part in the intra-Afghan talks.", email="tabs@example.com")
+    assert client.post(f"/articles/{article.slug}/comments/", first).status_code == 302
+    client.raise_request_exception = False
+    with mock.patch("comments.alerts.comment_stored", side_effect=lambda **kw: Session.objects.all().delete()):
+        second = comment_form_data(body="And Doha's part in the talks.", email="tabs@example.com")
+        response = client.post(f"/articles/{article.slug}/comments/", second)
+    assert Comment.objects.filter(body="And Doha's part in the talks.").exists()
+    assert response.status_code != 500
+
+
 @pytest.mark.django_db(transaction=True)  # the post's own transactions, not savepoints in a test's
 def test_a_new_readers_post_makes_no_savepoint_and_reads_nothing_twice(settings):
     article = make_seed_article()
@@ -136,7 +151,17 @@ def test_a_post_reads_each_key_of_the_shared_cache_once(settings, monkeypatch):
             asked.append([args[0]] if method == "get" else list(args[0]))
         return call(method, *args, **kwargs)
 
+    script = cache.redis_script
+
+    def pipelined(source, keys, args, *, read=()):  # on Redis, the reads go with the limits' script
+        read = list(read)
+        found = script(source, keys, args, read=read)
+        if read:
+            asked.append(read)
+        return found
+
     monkeypatch.setattr(cache, "call", counted)
+    monkeypatch.setattr(cache, "redis_script", pipelined)
     new_readers_post(article, settings)
     keys = [key for batch in asked for key in batch]
     assert keys.count(LIVE_VERSION_KEY) == 1

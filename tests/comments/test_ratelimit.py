@@ -388,3 +388,38 @@ def test_without_redis_the_claim_and_the_limits_hold_the_same_way():
     assert ratelimit.claim_and_hit(("form:f", 10), limits) == (True, 0)
     assert ratelimit.claim_and_hit(("form:f", 10), limits) == (False, 0)
     assert ratelimit.claim_and_hit(("form:g", 10), limits)[1] > 3500
+
+
+def test_on_a_redis_with_its_script_commands_renamed_away_a_post_keeps_the_shared_cache(settings):
+    """A provider that renames EVAL and EVALSHA away: the post's pipelined claim is refused as the plain script
+    call is (redis-py words a pipeline's error otherwise), the limits take the slower path for good, and the rest
+    of the shared cache (here the claim itself) stays on Redis."""
+    import shutil
+
+    from django.core.cache import cache as django_cache
+    from django.test import override_settings
+
+    from tests.conftest import free_port
+    from tests.redis_server import start
+
+    if not shutil.which("redis-server"):
+        pytest.skip("needs redis-server")
+    url, server = start(free_port(), "--rename-command", "EVALSHA", "", "--rename-command", "EVAL", "")
+    try:
+        caches_ = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+        with override_settings(CACHES=caches_):
+            shared.shared_cache_back()
+            with shared.one_read_a_request():
+                assert ratelimit.claim_and_hit(("form:h", 10), [("ip", "203.0.113.13", "1/h")], read=["k"]) == (
+                    True,
+                    0,
+                )
+            assert shared._scripts_refused
+            assert time.monotonic() >= shared._down_until  # Redis is not taken for down
+            assert django_cache.get("form:h") == 1  # the claim is on Redis, by the cache's add
+            assert ratelimit.claim_and_hit(("form:h", 10), [("ip", "203.0.113.13", "1/h")]) == (False, 0)
+            assert ratelimit.claim_and_hit(("form:i", 10), [("ip", "203.0.113.13", "1/h")])[1] > 3500
+    finally:
+        shared.shared_cache_back()
+        server.kill()
+        server.wait()
