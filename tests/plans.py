@@ -24,7 +24,7 @@ def plan(sql: str) -> str:
 
 def generic_plan(sql: str, params: Sequence[Any]) -> str:
     """On PostgreSQL, the plan it keeps for a prepared statement whatever its values (a generic plan: what its
-    default plan cache mode, ``auto``, may run a statement by once it has run five times), for a read as the
+    own plan cache mode, ``auto``, may run a statement by once it has run five times), for a read as the
     request ran it (``%s`` placeholders and their values)."""
     numbered = iter(range(1, len(params) + 1))
     prepared = re.sub(r"%s", lambda _: f"${next(numbered)}", sql)

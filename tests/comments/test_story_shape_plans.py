@@ -170,10 +170,10 @@ def comment_statements(do) -> list[tuple[str, Any]]:
 
 
 def test_on_postgresql_the_plan_kept_for_every_value_follows_the_same_index(story, settings):
-    """PostgreSQL's default plan cache mode (``auto``, ``DB_PLAN_CACHE_MODE``) may run a prepared statement by one
-    plan kept for all its values, once that plan costs no more than planning for the values: for every read of a
-    post and of a page, that plan too follows the read's own index, in order, on a story of few in the
-    conversation."""
+    """PostgreSQL's own plan cache mode (``auto``, which ``DB_PLAN_CACHE_MODE`` can choose) may run a prepared
+    statement by one plan kept for all its values, once that plan costs no more than planning for the values:
+    for a post's reads of the comments and a page's, that plan too follows the read's own index, in order, on a
+    story of few in the conversation."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's plans kept for prepared statements")
     # A plan kept for all values is costed by the table's statistics alone: on a test's hundred rows, a week of the
