@@ -79,7 +79,9 @@ class Comment(models.Model):
     mailbox = models.CharField(max_length=KEY_MAX_LENGTH, blank=True, default="")
     body = models.TextField()
     created_at = models.DateTimeField(db_index=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD, db_index=True)
+    # Indexed in Meta, not here: a text column indexed here gets a second index on PostgreSQL, for LIKE, which no
+    # read of a status makes, and which every comment stored paid for.
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD)
 
     # What the auto-filter said, kept as it was said: the decision, the reason codes,
     # a score per check and the spans of text that triggered each reason.
@@ -102,8 +104,9 @@ class Comment(models.Model):
     # Published at once but listed for a moderator (a "publish and flag" topic policy); a decision clears it.
     flagged = models.BooleanField(default=False)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    # A token the form carries: the same form sent twice (a double click) stores one comment.
-    submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # A token the form carries: the same form sent twice (a double click) stores one comment. Unique where set
+    # (Meta's constraint: no index of LIKE beside it, and none of the NULLs of imported and simulated comments).
+    submission_token = models.CharField(max_length=64, null=True, blank=True)
     # The author asked, when posting, to be emailed when someone replies to it.
     notify_replies = models.BooleanField(default=False)
     # What the shadow policy (a draft tried on live traffic) would have done: it decides nothing.
@@ -137,6 +140,8 @@ class Comment(models.Model):
         # Readers' pages and the live moderation context read real comments only: their indexes leave
         # the simulator's out, so the planner can answer from the index alone.
         indexes = [
+            # The desk's queues by status, across stories.
+            models.Index(fields=["status"], name="comment_status_idx"),
             models.Index(
                 fields=["article", "parent", "status", "created_at"], condition=REAL, name="comment_thread_idx"
             ),
@@ -187,6 +192,11 @@ class Comment(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["submission_token"],
+                condition=Q(submission_token__isnull=False),
+                name="comment_submission_token_unique",
+            ),
             # Partial, like the simulator's index: readers' own comments, all NULL here, are not in it.
             models.UniqueConstraint(
                 fields=["source", "source_id"], condition=Q(source_id__isnull=False), name="comment_source_id_unique"

@@ -121,7 +121,7 @@ def post_reads(story, settings) -> dict[str, str]:
 
 # The index each read of a post follows (either of two where both answer it in order).
 POST_INDEXES = {
-    "sent before": ("sqlite_autoindex_comments_comment", "submission_token"),
+    "sent before": ("comment_submission_token_unique",),
     "conversation and same words": ("comment_conversation_idx",),
     "author's standing": ("comment_mailbox_week_idx", "comment_mailbox_status_idx"),
 }
