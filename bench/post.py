@@ -10,7 +10,8 @@ only the oldest few in the conversation). Then it posts ``--posts`` comments to 
 form's view (Django's full stack: middleware, the form, the rate limits, the filter with the active
 policy and the shipped learned model, the task that asks a new address to confirm itself), each from a
 new reader (no session, no cookie) at a new address, and prints the median server time per post (timed without DEBUG's query log, as a
-production server runs) and the SQL queries a post makes (counted on one more post a block, untimed). The rate limits
+production server runs), the processor time the server's process spent on it (what is not is waiting: for the
+database, Redis, or other load on the machine), and the SQL queries a post makes (counted on one more post a block, untimed). The rate limits
 are on, as on the site (each post is a new reader's, so none is refused); ``--no-rate-limits`` turns them
 off. Unless ``--no-shadow``, as many again with a draft shadowing the live policy (one more run of the
 filter a post). The stories and the two modes take turns in blocks of a few posts, so that their ratios
@@ -106,9 +107,9 @@ def main() -> None:
     redis_trips: list[int] = []  # of each counted post, when the cache is Redis
     run = uuid.uuid4().hex[:6]  # addresses no earlier run on the same database used
 
-    def post(url: str, body: str, *, count: bool = False) -> tuple[float, int, int]:
-        """Seconds of one post from a new reader at a new address; or, with ``count``, the SQL queries it made and
-        its round trips to Redis."""
+    def post(url: str, body: str, *, count: bool = False) -> tuple[float, float, int, int]:
+        """Seconds of one post from a new reader at a new address, and the seconds of processor this process spent
+        on it; or, with ``count``, the SQL queries it made and its round trips to Redis."""
         n = next(readers)
         data = comment_form_data(body=body, email=f"poster-{run}-{n}@example.com", token=uuid.uuid4().hex)
         address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
@@ -121,12 +122,12 @@ def main() -> None:
             with CaptureQueriesContext(connection) as ctx, redis_round_trips() as trips:
                 response = client.post(url, sent, content_type=FORM, REMOTE_ADDR=address)
             assert response.status_code == 302, response.status_code
-            return 0.0, len(ctx), len(trips)
-        t0 = time.perf_counter()
+            return 0.0, 0.0, len(ctx), len(trips)
+        t0, c0 = time.perf_counter(), time.process_time()
         response = client.post(url, sent, content_type=FORM, REMOTE_ADDR=address)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         assert response.status_code == 302, response.status_code
-        return seconds, 0, 0
+        return seconds, cpu, 0, 0
 
     stories: dict[tuple[str, int], tuple[str, Any, float]] = {}
     for shape in shapes:
@@ -144,6 +145,9 @@ def main() -> None:
     samples: dict[tuple[str, int, str], list[float]] = {
         (shape, size, mode): [] for shape in shapes for size in sizes for mode in modes
     }
+    # The processor time of each timed post: what the server itself spent, against the time it took (the rest is
+    # waiting: for the database, Redis, or the machine's other load).
+    cpu: dict[tuple[str, int, str], list[float]] = {key: [] for key in samples}
     queries: dict[tuple[str, int, str], list[int]] = {key: [] for key in samples}
     # One post to each story first, untimed, as a running server has had: what a process keeps of a story
     # (its text for the on-topic check) is then kept, and every story is counted alike.
@@ -162,12 +166,14 @@ def main() -> None:
             for shape in shapes:
                 for size in sizes:
                     url = stories[shape, size][0]
-                    _, made, trips = post(url, f"{texts[done % 3]} ({mode}, counted)", count=True)
+                    _, _, made, trips = post(url, f"{texts[done % 3]} ({mode}, counted)", count=True)
                     queries[shape, size, mode].append(made)
                     redis_trips.append(trips)
                     for n in range(done, done + block):
                         body = f"{texts[n % 3]} ({mode} {n})"
-                        samples[shape, size, mode].append(post(url, body)[0])
+                        seconds, spent, _, _ = post(url, body)
+                        samples[shape, size, mode].append(seconds)
+                        cpu[shape, size, mode].append(spent)
         done += block
     policy_shadow(policy=None, actor=None)
     for shape in shapes:
@@ -186,6 +192,7 @@ def main() -> None:
             row: dict[str, Any] = {
                 "comments": size,
                 "ms": statistics.median(samples[shape, size, "live"]) * 1000,
+                "cpu_ms": statistics.median(cpu[shape, size, "live"]) * 1000,
                 "queries": max(queries[shape, size, "live"]),
                 "filled_seconds": stories[shape, size][2],
             }
@@ -204,7 +211,8 @@ def main() -> None:
                 else ""
             )
             print(
-                f"    {row['comments']:>9,} comments: {row['ms']:6.1f} ms per post, {row['queries']} queries{shadow}"
+                f"    {row['comments']:>9,} comments: {row['ms']:6.1f} ms per post ({row['cpu_ms']:.1f} ms of it this "
+                f"process's processor), {row['queries']} queries{shadow}"
                 f"  (filled in {row['filled_seconds']:.1f}s)"
             )
         ratio = rows[-1]["ms"] / rows[0]["ms"]

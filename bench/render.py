@@ -178,12 +178,16 @@ def render_post(f: Record) -> str:
     ]
     for shape, s in f["shapes"].items():
         shadow = s.get("shadow_over_live") is not None
-        header = ["comments on the story", "ms per post", "queries per post"]
+        # The processor time the server's process spent on a post (recorded since 2026-12-08): the rest is waiting.
+        cpu = all("cpu_ms" in row for row in s["rows"])
+        header = ["comments on the story", "ms per post"] + (["of it processor"] if cpu else []) + ["queries per post"]
         if shadow:
             header += ["with a shadow: ms", "queries"]
         rows = []
         for row in s["rows"]:
-            cells = [num(row["comments"]), f"{row['ms']:.1f}", str(row["queries"])]
+            cells = [num(row["comments"]), f"{row['ms']:.1f}"]
+            cells += [f"{row['cpu_ms']:.1f}"] if cpu else []
+            cells += [str(row["queries"])]
             if shadow:
                 cells += [f"{row['shadow_ms']:.1f}", str(row["shadow_queries"])]
             rows.append(cells)
