@@ -38,7 +38,7 @@ from django.utils import timezone
 from comments.models import REAL, Comment, CommentReport
 from moderation.reasons import label_of
 from outbox.models import AlertEvent
-from outbox.selectors import alert_subscriptions
+from outbox.selectors import alert_subscriptions, anyone_subscribed
 from outbox.services import (
     absolute_url,
     alert_episode_close,
@@ -72,7 +72,7 @@ def _never_in_the_way(what: str, work: Callable[[], None], *, events: tuple[Aler
     on-commit tasks go, the failure is logged, and the comment or report it was about is stored all the same.
     Nothing at all (no savepoint) unless a subscription wants one of ``events``: the list is cached."""
     try:
-        if not any(alert_subscriptions(event) for event in events):
+        if not anyone_subscribed(events):
             return
         with transaction.atomic():
             work()

@@ -7,6 +7,7 @@ Without a shared cache (no ``REDIS_URL``), another process sees a change within 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from newsroom import cache
@@ -48,6 +49,11 @@ def _load() -> list[Subscribed]:
 def alert_subscriptions(event: str) -> list[Subscribed]:
     """The active, unpaused subscriptions to ``event``."""
     return [s for s in cache.through(CACHE_KEY, _load, CACHE_SECONDS) if event in s.events]
+
+
+def anyone_subscribed(events: Iterable[str]) -> bool:
+    """Whether an active, unpaused subscription wants any of ``events``: the cached list read once."""
+    return any(not s.events.isdisjoint(events) for s in cache.through(CACHE_KEY, _load, CACHE_SECONDS))
 
 
 def forget_alert_subscriptions() -> None:
