@@ -201,7 +201,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets readers run beside a writer; IMMEDIATE transactions plus a busy
     # timeout make concurrent writers queue instead of failing "database is locked".
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The file is kept open between requests as a server's connection is (CONN_MAX_AGE): opened for each, every
+    # request parsed the schema again, prepared each statement again and read its pages into an empty cache,
+    # which cost a post more than everything else it did.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",

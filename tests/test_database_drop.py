@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def postgresql_only():
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite has no connection to cut: the file is opened per request")
+        pytest.skip("SQLite has no connection to cut: it is a file the process opens")
 
 
 def terminate_our_connection() -> None:
