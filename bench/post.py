@@ -130,9 +130,9 @@ def main() -> None:
         # earlier request is checked again before its first query (CONN_HEALTH_CHECKS, a round trip on PostgreSQL).
         close_old_connections()
         response = client.post(url, sent, content_type=FORM, REMOTE_ADDR=address)
-        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        seconds, spent = time.perf_counter() - t0, time.process_time() - c0
         assert response.status_code == 302, response.status_code
-        return seconds, cpu, 0, 0
+        return seconds, spent, 0, 0
 
     stories: dict[tuple[str, int], tuple[str, Any, float]] = {}
     for shape in shapes:

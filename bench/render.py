@@ -178,7 +178,7 @@ def render_post(f: Record) -> str:
     ]
     for shape, s in f["shapes"].items():
         shadow = s.get("shadow_over_live") is not None
-        # The processor time the server's process spent on a post (recorded since 2026-12-08): the rest is waiting.
+        # The processor time the server's process spent on a post (recorded since 2026-12-07): the rest is waiting.
         cpu = all("cpu_ms" in row for row in s["rows"])
         header = ["comments on the story", "ms per post"] + (["of it processor"] if cpu else []) + ["queries per post"]
         if shadow:

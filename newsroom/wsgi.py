@@ -14,8 +14,9 @@ if os.environ.get("NEWSROOM_WARM_UP", "1") == "1":
 
     # The learned model too: loaded once here, its arrays are shared by the forked workers.
     moderate("warming up the filter", Context(article_text="warming up"), Policy(model=active_model()))
-    # Which model is live was read from the cache and the database: close those connections before the server
-    # forks, or its workers would share one database socket.
-    from django.db import connections
 
-    connections.close_all()
+# Which model is live was read from the cache and the database: no connection may be open as the server forks, or
+# its workers would share one database socket (or, on SQLite, one open file, now kept between requests).
+from django.db import connections  # noqa: E402
+
+connections.close_all()

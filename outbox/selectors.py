@@ -53,7 +53,8 @@ def alert_subscriptions(event: str) -> list[Subscribed]:
 
 def anyone_subscribed(events: Iterable[str]) -> bool:
     """Whether an active, unpaused subscription wants any of ``events``: the cached list read once."""
-    return any(not s.events.isdisjoint(events) for s in cache.through(CACHE_KEY, _load, CACHE_SECONDS))
+    wanted = frozenset(events)
+    return any(s.events & wanted for s in cache.through(CACHE_KEY, _load, CACHE_SECONDS))
 
 
 def forget_alert_subscriptions() -> None:
