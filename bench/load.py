@@ -1027,7 +1027,7 @@ def main() -> None:
         if args.only in (None, "sqlite"):
             if fault == "kill-db":
                 print(
-                    "SQLite (WAL), kill-db: skipped (SQLite has no connections to cut; the file is opened per request)"
+                    "SQLite (WAL), kill-db: skipped (SQLite has no connections to cut: it is a file each process opens)"
                 )
                 skipped.append({"database": "SQLite (WAL)", "fault": fault, "why": "SQLite has no connections to cut"})
             else:
