@@ -84,6 +84,20 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     assert mode == "wal" and int(timeout) >= 5000
 
 
+def test_sqlite_keeps_its_file_open_from_one_request_to_the_next_unless_told_not_to(tmp_path):
+    # What a server does as each request begins and ends (Django's close_old_connections), between two requests.
+    two_requests = (
+        "from django.db import close_old_connections, connection; connection.cursor(); first = connection.connection; "
+        "close_old_connections(); connection.cursor(); print(connection.connection is first)"
+    )
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    kept = run_manage({"DEBUG": "1", "DATABASE_URL": url}, "shell", "-c", two_requests)
+    assert kept.returncode == 0, kept.stderr
+    assert kept.stdout.split()[-1] == "True"
+    each = run_manage({"DEBUG": "1", "DATABASE_URL": url, "CONN_MAX_AGE": "0"}, "shell", "-c", two_requests)
+    assert each.stdout.split()[-1] == "False", each.stderr
+
+
 def test_redis_url_selects_the_shared_cache():
     result = run_manage(
         {"DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6379/15"},
