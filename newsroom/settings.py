@@ -183,10 +183,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # (PgBouncer below 1.22, or without its max_prepared_statements), set it to 0.
     prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5)
     # How PostgreSQL plans a prepared statement (DB_PLAN_CACHE_MODE): "auto", PostgreSQL's own default, plans it for
-    # its values five times, then keeps one plan for all values if that plan costs no more (a plan that cannot use
-    # a partial index whose condition is a parameter costs more, and is not kept). A post's reads are then not
-    # planned again on every post: planning them was about a millisecond a post on a table of two million comments,
-    # more than running them. "force_custom_plan" plans every run for its values (docs/operations.md).
+    # its values five times, then keeps one plan for all values if that plan's estimated cost is no higher. A post's
+    # reads are then not planned again on every post: on a table of two million comments, planning them took longer
+    # than running them. "force_custom_plan" plans every run for its values, which a kept plan estimated wrongly
+    # would call for (docs/operations.md).
     plan_cache_mode = os.environ.get("DB_PLAN_CACHE_MODE", "").strip() or "auto"
     if plan_cache_mode not in PLAN_CACHE_MODES:
         raise ImproperlyConfigured(
